@@ -1,0 +1,245 @@
+package io.sluice.common.clickhouse;
+
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One ClickHouse server over HTTP, through the official Java client (client-v2). Requests go
+ * uncompressed because ClickHouse 18.16 does not accept the client's compressed requests; data is
+ * exchanged as TabSeparated text, which every server version reads and writes the same way.
+ */
+public final class ClickHouseConnection implements AutoCloseable {
+    /**
+     * Server error codes worth a retry: overload, timeouts, network and keeper trouble. Every other
+     * server error (syntax, unknown table or column, a value that does not parse) is final.
+     */
+    private static final Set<Integer> TRANSIENT_CODES =
+            Set.of(3, 159, 164, 202, 203, 209, 210, 241, 242, 252, 319, 394, 425, 999);
+
+    private static final long REQUEST_TIMEOUT_SECONDS = 300;
+
+    private final Client client;
+    private final String url;
+    private final String database;
+    private final String user;
+    private final String password;
+
+    public ClickHouseConnection(String url, String user, String password, String database) {
+        this.url = url;
+        this.database = database;
+        this.user = user;
+        this.password = password == null ? "" : password;
+        this.client =
+                new Client.Builder()
+                        .addEndpoint(url)
+                        .setUsername(user)
+                        .setPassword(password == null ? "" : password)
+                        .setDefaultDatabase(database)
+                        .compressServerResponse(false)
+                        .compressClientRequest(false)
+                        .useHttpCompression(false)
+                        .setMaxRetries(0)
+                        .setConnectTimeout(10, java.time.temporal.ChronoUnit.SECONDS)
+                        .setSocketTimeout(REQUEST_TIMEOUT_SECONDS, java.time.temporal.ChronoUnit.SECONDS)
+                        .setClientName("sluice")
+                        .build();
+    }
+
+    public String url() {
+        return url;
+    }
+
+    public String database() {
+        return database;
+    }
+
+    public ServerVersion serverVersion() {
+        return ServerVersion.parse(queryValue("SELECT version()"));
+    }
+
+    /** Runs a statement that returns no rows (DDL, INSERT ... SELECT). */
+    public void execute(String sql) {
+        try (QueryResponse ignored = await(sql, client.query(sql, settings()))) {
+            // The response body of a statement is empty; closing releases the connection.
+        } catch (ClickHouseException e) {
+            throw explain(sql, null, e);
+        } catch (Exception e) {
+            throw explain(sql, null, translate(sql, e));
+        }
+    }
+
+    /** The first column of the first row, as text; empty string when there is no row. */
+    public String queryValue(String sql) {
+        List<List<String>> rows = query(sql);
+        return rows.isEmpty() ? "" : TsvCodec.unescape(rows.get(0).get(0));
+    }
+
+    /**
+     * Rows as raw TabSeparated fields (still escaped, exactly as the server wrote them), so a value
+     * read here can be written back unchanged. Use {@link TsvCodec#unescape} for the text.
+     */
+    public List<List<String>> query(String sql) {
+        try (QueryResponse response = await(sql, client.query(sql, settings()))) {
+            return parse(response.getInputStream());
+        } catch (ClickHouseException e) {
+            throw explain(sql, null, e);
+        } catch (Exception e) {
+            throw explain(sql, null, translate(sql, e));
+        }
+    }
+
+    /** Inserts TabSeparated rows into the named columns of a table of this database. */
+    public void insertTsv(String table, List<String> columns, byte[] tsv) {
+        String statement = "INSERT INTO " + database + "." + table + " (" + String.join(", ", columns) + ") FORMAT TabSeparated";
+        InsertSettings settings = new InsertSettings().setDatabase(database).compressClientRequest(false);
+        try {
+            await(statement, client.insert(table, columns, new ByteArrayInputStream(tsv), ClickHouseFormat.TabSeparated, settings))
+                    .close();
+        } catch (ClickHouseException e) {
+            throw explain(statement, tsv, e);
+        } catch (Exception e) {
+            throw explain(statement, tsv, translate(statement, e));
+        }
+    }
+
+    /**
+     * The client cannot read the error text of servers before 19.x (it looks for the error code in
+     * a header they do not send), so for a rejected statement without a code the statement is sent
+     * once more over plain HTTP and the server's own message is read from that answer. Statements
+     * are idempotent here: a query, DDL, or a versioned insert that was rejected.
+     */
+    private ClickHouseException explain(String statement, byte[] data, ClickHouseException e) {
+        if (e.retryable() || e.code() != 0) {
+            return e;
+        }
+        try {
+            String query = statement;
+            java.net.http.HttpClient http =
+                    java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build();
+            java.net.URI uri =
+                    java.net.URI.create(
+                            url.replaceAll("/+$", "")
+                                    + "/?database="
+                                    + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8)
+                                    + (data == null ? "" : "&query=" + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8)));
+            java.net.http.HttpRequest request =
+                    java.net.http.HttpRequest.newBuilder(uri)
+                            .header("X-ClickHouse-User", user)
+                            .header("X-ClickHouse-Key", password)
+                            .timeout(java.time.Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
+                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                                    data == null ? statement.getBytes(StandardCharsets.UTF_8) : data))
+                            .build();
+            java.net.http.HttpResponse<String> response =
+                    http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 200) {
+                return e;
+            }
+            String body = response.body().strip();
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Code: (\\d+)").matcher(body);
+            int code = m.find() ? Integer.parseInt(m.group(1)) : 0;
+            return new ClickHouseException(statement, code, firstLine(body), TRANSIENT_CODES.contains(code), e);
+        } catch (IOException | RuntimeException ex) {
+            e.addSuppressed(ex);
+            return e;
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return e;
+        }
+    }
+
+    public boolean ping() {
+        return client.ping(5_000);
+    }
+
+    private QuerySettings settings() {
+        return new QuerySettings().setDatabase(database).setFormat(ClickHouseFormat.TabSeparated);
+    }
+
+    private static <T> T await(String statement, java.util.concurrent.CompletableFuture<T> future) {
+        try {
+            return future.get(REQUEST_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ClickHouseException(statement, 0, "interrupted", true, e);
+        } catch (ExecutionException e) {
+            throw translate(statement, e.getCause() == null ? e : e.getCause());
+        } catch (TimeoutException e) {
+            throw new ClickHouseException(
+                    statement, 0, "no answer within " + REQUEST_TIMEOUT_SECONDS + " s", true, e);
+        }
+    }
+
+    static ClickHouseException translate(String statement, Throwable e) {
+        if (e instanceof ClickHouseException ce) {
+            return ce;
+        }
+        Throwable t = e;
+        while (t != null) {
+            if (t instanceof ServerException se) {
+                int code = se.getCode();
+                return new ClickHouseException(
+                        statement, code, firstLine(se.getMessage()), TRANSIENT_CODES.contains(code), e);
+            }
+            t = t.getCause();
+        }
+        // No answer from the server: connection refused or reset, DNS, socket timeout.
+        return new ClickHouseException(statement, 0, describe(e), true, e);
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (sb.length() > 0) {
+                sb.append(" <- ");
+            }
+            sb.append(t.getClass().getSimpleName()).append(": ").append(firstLine(t.getMessage()));
+            if (t.getCause() == t) {
+                break;
+            }
+        }
+        return sb.toString();
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "(no message)";
+        }
+        String m = message.strip();
+        int cut = m.indexOf(", Stack trace");
+        return cut > 0 ? m.substring(0, cut) : m;
+    }
+
+    private static List<List<String>> parse(InputStream in) throws IOException {
+        String body = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        List<List<String>> rows = new ArrayList<>();
+        if (body.isEmpty()) {
+            return rows;
+        }
+        String[] lines = body.split("\n", -1);
+        // The body ends with a newline: the last split element is empty and not a row.
+        for (int i = 0; i < lines.length - 1; i++) {
+            rows.add(List.of(lines[i].split("\t", -1)));
+        }
+        return rows;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+}

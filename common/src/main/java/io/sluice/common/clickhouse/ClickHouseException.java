@@ -1,0 +1,39 @@
+package io.sluice.common.clickhouse;
+
+/**
+ * A ClickHouse statement failed. Carries the statement (cut to a readable length), the server's
+ * error code and message, and whether retrying may help (network trouble, overload) or not (a
+ * bad type, a missing table).
+ */
+public class ClickHouseException extends RuntimeException {
+    private final int code;
+    private final boolean retryable;
+
+    public ClickHouseException(String statement, int code, String serverMessage, boolean retryable, Throwable cause) {
+        super(
+                "ClickHouse "
+                        + (retryable ? "transient failure" : "rejected the statement")
+                        + (code > 0 ? " (code " + code + ")" : "")
+                        + ": "
+                        + serverMessage
+                        + "\n  statement: "
+                        + abbreviate(statement),
+                cause);
+        this.code = code;
+        this.retryable = retryable;
+    }
+
+    /** The server's error code, or 0 when the request never got an answer. */
+    public int code() {
+        return code;
+    }
+
+    public boolean retryable() {
+        return retryable;
+    }
+
+    static String abbreviate(String statement) {
+        String s = statement.strip();
+        return s.length() <= 2000 ? s : s.substring(0, 2000) + " ... (" + s.length() + " chars)";
+    }
+}

@@ -1,0 +1,240 @@
+package io.sluice.common.clickhouse;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Buffers rows per table and inserts a table's batch when it reaches {@code sink.batch-rows} or
+ * {@code sink.batch-bytes}, every {@code sink.flush-interval-ms}, and always in {@link #flush},
+ * which Flink calls before the checkpoint barrier passes the sink. Transient failures are retried
+ * with exponential backoff; anything else fails the job with the statement and the server's
+ * message.
+ */
+final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
+    private static final long MAX_BACKOFF_MS = 30_000;
+
+    private final ClickHouseConnection clickHouse;
+    private final TableRouting routing;
+    private final ProcessingTimeService timeService;
+    private final int batchRows;
+    private final long batchBytes;
+    private final long flushIntervalMs;
+    private final int maxRetries;
+    private final long retryBackoffMs;
+
+    private final Map<TableId, TableBuffer> buffers = new HashMap<>();
+
+    private final Counter rowsWritten;
+    private final Counter bytesWritten;
+    private final Counter batchesWritten;
+    private final Counter retries;
+    private final Counter toastFilledFromClickHouse;
+    private final Counter toastMissing;
+    private final Counter columnsDropped;
+    private volatile long lastFlushMillis;
+
+    ClickHouseSinkWriter(
+            SluiceConfig config,
+            TableRouting routing,
+            ProcessingTimeService timeService,
+            SinkWriterMetricGroup metrics) {
+        this.clickHouse =
+                new ClickHouseConnection(
+                        config.get(SluiceOptions.CH_URL),
+                        config.get(SluiceOptions.CH_USER),
+                        config.get(SluiceOptions.CH_PASSWORD),
+                        config.get(SluiceOptions.CH_DATABASE));
+        this.routing = routing;
+        this.timeService = timeService;
+        this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
+        this.batchBytes = config.get(SluiceOptions.SINK_BATCH_BYTES);
+        this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
+        this.maxRetries = config.get(SluiceOptions.SINK_MAX_RETRIES);
+        this.retryBackoffMs = config.get(SluiceOptions.SINK_RETRY_BACKOFF_MS);
+        this.rowsWritten = metrics.getNumRecordsSendCounter();
+        this.bytesWritten = metrics.getNumBytesSendCounter();
+        this.batchesWritten = metrics.counter("sluiceBatchesWritten");
+        this.retries = metrics.counter("sluiceRetries");
+        this.toastFilledFromClickHouse = metrics.counter("sluiceToastFilledFromClickHouse");
+        this.toastMissing = metrics.counter("sluiceToastMissing");
+        this.columnsDropped = metrics.counter("sluiceColumnsNotWritten");
+        metrics.gauge("sluiceLastFlushMillis", () -> lastFlushMillis);
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
+        timeService.registerTimer(
+                timeService.getCurrentProcessingTime() + flushIntervalMs,
+                time -> {
+                    flushAll();
+                    scheduleFlush();
+                });
+    }
+
+    @Override
+    public void write(ChangeRecord record, Context context) {
+        TableBuffer buffer = buffers.get(record.table());
+        if (buffer == null) {
+            buffer = open(record.table());
+            buffers.put(record.table(), buffer);
+        }
+        Set<String> missing = buffer.missingColumns(record);
+        if (!missing.isEmpty()) {
+            buffer = evolve(record.table(), buffer, missing);
+        }
+        buffer.add(record);
+        if (buffer.size() >= batchRows || buffer.bytes() >= batchBytes) {
+            flush(buffer);
+        }
+    }
+
+    /** Adds the columns a record brought (additive schema change), then reopens the table. */
+    private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing) {
+        flush(buffer);
+        Set<String> added = routing.addColumns(clickHouse, table, missing);
+        TableBuffer reopened = open(table);
+        buffers.put(table, reopened);
+        Set<String> stillMissing = reopened.missingColumns(new ChangeRecord(table, ChangeRecord.Op.INSERT, toMap(missing), Set.of(), 0));
+        if (!stillMissing.isEmpty()) {
+            columnsDropped.inc(stillMissing.size());
+            LOG.warn(
+                    "Columns {} of {} have no ClickHouse column in {} and could not be added (added: {});"
+                            + " their values are not written until they are.",
+                    stillMissing,
+                    table,
+                    reopened.table,
+                    added);
+        } else {
+            LOG.info("Added columns {} to ClickHouse table {}", added, reopened.table);
+        }
+        return reopened;
+    }
+
+    private static Map<String, Object> toMap(Set<String> columns) {
+        Map<String, Object> m = new HashMap<>();
+        for (String c : columns) {
+            m.put(c, null);
+        }
+        return m;
+    }
+
+    private TableBuffer open(TableId table) {
+        String chTable = routing.clickHouseTable(table);
+        String sql =
+                "SELECT name, type FROM system.columns WHERE database = '"
+                        + clickHouse.database()
+                        + "' AND table = '"
+                        + chTable.replace("'", "\\'")
+                        + "'";
+        List<List<String>> rows = withRetries(() -> clickHouse.query(sql));
+        if (rows.isEmpty()) {
+            throw new ClickHouseException(
+                    sql,
+                    60,
+                    "table "
+                            + clickHouse.database()
+                            + "."
+                            + chTable
+                            + " does not exist (it is created when the job starts; was it dropped?)",
+                    false,
+                    null);
+        }
+        List<String> names = new ArrayList<>();
+        List<String> types = new ArrayList<>();
+        for (List<String> r : rows) {
+            names.add(TsvCodec.unescape(r.get(0)));
+            types.add(TsvCodec.unescape(r.get(1)));
+        }
+        return new TableBuffer(chTable, names, types, routing.keyColumns(table));
+    }
+
+    @Override
+    public void flush(boolean endOfInput) {
+        flushAll();
+    }
+
+    private void flushAll() {
+        for (TableBuffer buffer : buffers.values()) {
+            flush(buffer);
+        }
+    }
+
+    private void flush(TableBuffer buffer) {
+        if (buffer.size() == 0) {
+            return;
+        }
+        long start = System.currentTimeMillis();
+        if (buffer.hasPending()) {
+            String lookup = buffer.pendingLookupQuery(clickHouse.database());
+            List<List<String>> current = withRetries(() -> clickHouse.query(lookup));
+            int missing = buffer.resolvePending(current);
+            toastFilledFromClickHouse.inc(current.size());
+            if (missing > 0) {
+                toastMissing.inc(missing);
+                LOG.warn(
+                        "{} unchanged TOASTed values of {} had no earlier row in ClickHouse; they were"
+                                + " written as the column default.",
+                        missing,
+                        buffer.table);
+            }
+        }
+        byte[] tsv = buffer.encode();
+        int rows = buffer.size();
+        withRetries(
+                () -> {
+                    clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
+                    return null;
+                });
+        buffer.clear();
+        rowsWritten.inc(rows);
+        bytesWritten.inc(tsv.length);
+        batchesWritten.inc();
+        lastFlushMillis = System.currentTimeMillis() - start;
+        LOG.debug("Wrote {} rows ({} bytes) to {} in {} ms", rows, tsv.length, buffer.table, lastFlushMillis);
+    }
+
+    private <T> T withRetries(java.util.function.Supplier<T> request) {
+        long backoff = retryBackoffMs;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return request.get();
+            } catch (ClickHouseException e) {
+                if (!e.retryable() || attempt >= maxRetries) {
+                    throw e;
+                }
+                retries.inc();
+                LOG.warn("Retrying in {} ms (attempt {} of {}): {}", backoff, attempt + 1, maxRetries, e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            routing.close();
+        } finally {
+            clickHouse.close();
+        }
+    }
+}

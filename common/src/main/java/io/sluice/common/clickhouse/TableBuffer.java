@@ -1,0 +1,257 @@
+package io.sluice.common.clickhouse;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.schema.ClickHouseDdl;
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The rows waiting to be written to one ClickHouse table, encoded as TabSeparated fields in the
+ * table's column order.
+ *
+ * <p>A change that leaves TOASTed columns untouched does not carry their values. They are taken
+ * from the latest version of the row in this batch, or else, at flush, from the row as ClickHouse
+ * holds it ({@code FINAL}): the sink writes a table's batches in order, so what ClickHouse holds
+ * is the row's previous version.
+ */
+final class TableBuffer {
+    final String table;
+    final List<String> columns;
+    private final Set<String> columnSet;
+    private final List<ColumnEncoder> encoders;
+    private final int[] keyIndexes;
+
+    private final List<byte[][]> rows = new ArrayList<>();
+    private final Map<String, Integer> latestRowByKey = new HashMap<>();
+    /** Rows with fields still to fill from ClickHouse: row index → column indexes. */
+    private final Map<Integer, int[]> pending = new HashMap<>();
+    private long bytes;
+
+    TableBuffer(String table, List<String> columns, List<String> types, List<String> keyColumns) {
+        this.table = table;
+        this.columns = List.copyOf(columns);
+        this.columnSet = new HashSet<>(columns);
+        this.encoders = types.stream().map(ColumnEncoder::forType).toList();
+        this.keyIndexes = new int[keyColumns.size()];
+        for (int i = 0; i < keyColumns.size(); i++) {
+            keyIndexes[i] = columns.indexOf(keyColumns.get(i));
+            if (keyIndexes[i] < 0) {
+                throw new IllegalStateException(
+                        "ClickHouse table " + table + " has no column for key column " + keyColumns.get(i));
+            }
+        }
+    }
+
+    /** The record's columns this table lacks. */
+    Set<String> missingColumns(ChangeRecord r) {
+        Set<String> missing = new HashSet<>();
+        for (String c : r.values().keySet()) {
+            if (!columnSet.contains(c)) {
+                missing.add(c);
+            }
+        }
+        return missing;
+    }
+
+    void add(ChangeRecord r) {
+        byte[][] row = new byte[columns.size()][];
+        ByteArrayOutputStream out = new ByteArrayOutputStream(64);
+        List<Integer> unresolved = null;
+        for (int i = 0; i < row.length; i++) {
+            String column = columns.get(i);
+            out.reset();
+            switch (column) {
+                case ClickHouseDdl.VERSION, ClickHouseDdl.LSN -> ColumnEncoder.ascii(Long.toUnsignedString(r.lsn()), out);
+                case ClickHouseDdl.IS_DELETED -> out.write(r.isDelete() ? '1' : '0');
+                default -> {
+                    if (r.unchangedColumns().contains(column)) {
+                        if (unresolved == null) {
+                            unresolved = new ArrayList<>();
+                        }
+                        unresolved.add(i);
+                        continue;
+                    }
+                    encoders.get(i).write(r.values().get(column), out);
+                }
+            }
+            row[i] = out.toByteArray();
+        }
+        String key = key(row);
+        Integer previous = latestRowByKey.get(key);
+        if (unresolved != null) {
+            List<Integer> stillUnresolved = new ArrayList<>();
+            for (int i : unresolved) {
+                if (previous != null && rows.get(previous)[i] != null) {
+                    row[i] = rows.get(previous)[i];
+                } else {
+                    stillUnresolved.add(i);
+                }
+            }
+            if (!stillUnresolved.isEmpty()) {
+                pending.put(rows.size(), stillUnresolved.stream().mapToInt(Integer::intValue).toArray());
+            }
+        }
+        latestRowByKey.put(key, rows.size());
+        rows.add(row);
+        for (byte[] f : row) {
+            bytes += f == null ? 0 : f.length + 1;
+        }
+    }
+
+    private String key(byte[][] row) {
+        StringBuilder sb = new StringBuilder();
+        for (int k = 0; k < keyIndexes.length; k++) {
+            if (k > 0) {
+                sb.append('\t');
+            }
+            sb.append(new String(row[keyIndexes[k]], java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    int size() {
+        return rows.size();
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    boolean hasPending() {
+        return !pending.isEmpty();
+    }
+
+    /**
+     * The query that reads the current values of the pending rows' missing fields, or null when
+     * none are pending. Its result goes to {@link #resolvePending}.
+     */
+    String pendingLookupQuery(String database) {
+        if (pending.isEmpty()) {
+            return null;
+        }
+        Set<Integer> wanted = new java.util.TreeSet<>();
+        Set<String> keys = new java.util.LinkedHashSet<>();
+        for (Map.Entry<Integer, int[]> e : pending.entrySet()) {
+            for (int i : e.getValue()) {
+                wanted.add(i);
+            }
+            keys.add(literalKey(rows.get(e.getKey())));
+        }
+        StringBuilder sql = new StringBuilder("SELECT ");
+        for (int k : keyIndexes) {
+            sql.append(ClickHouseDdl.quote(columns.get(k))).append(", ");
+        }
+        StringBuilder select = new StringBuilder();
+        for (int i : wanted) {
+            select.append(select.length() == 0 ? "" : ", ").append(ClickHouseDdl.quote(columns.get(i)));
+        }
+        sql.append(select).append(" FROM ").append(database).append('.').append(ClickHouseDdl.quote(table));
+        sql.append(" FINAL WHERE ");
+        if (keyIndexes.length == 1) {
+            sql.append(ClickHouseDdl.quote(columns.get(keyIndexes[0])));
+        } else {
+            sql.append('(');
+            for (int k = 0; k < keyIndexes.length; k++) {
+                sql.append(k == 0 ? "" : ", ").append(ClickHouseDdl.quote(columns.get(keyIndexes[k])));
+            }
+            sql.append(')');
+        }
+        sql.append(" IN (").append(String.join(", ", keys)).append(")");
+        lookupColumns = wanted.stream().mapToInt(Integer::intValue).toArray();
+        return sql.toString();
+    }
+
+    private int[] lookupColumns;
+
+    /**
+     * Fills pending fields from the looked-up rows; returns how many fields had no current row in
+     * ClickHouse (they keep the column's default).
+     */
+    int resolvePending(List<List<String>> lookedUp) {
+        Map<String, List<String>> byKey = new HashMap<>();
+        for (List<String> fields : lookedUp) {
+            byKey.put(String.join("\t", fields.subList(0, keyIndexes.length)), fields);
+        }
+        int unresolved = 0;
+        for (int rowIndex : new java.util.TreeSet<>(pending.keySet())) {
+            byte[][] row = rows.get(rowIndex);
+            List<String> current = byKey.get(key(row));
+            for (int i : pending.get(rowIndex)) {
+                int pos = indexOf(lookupColumns, i);
+                if (current != null) {
+                    row[i] = current.get(keyIndexes.length + pos).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                } else {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream();
+                    encoders.get(i).write(null, out);
+                    row[i] = out.toByteArray();
+                    unresolved++;
+                }
+            }
+        }
+        pending.clear();
+        return unresolved;
+    }
+
+    private static int indexOf(int[] a, int v) {
+        for (int i = 0; i < a.length; i++) {
+            if (a[i] == v) {
+                return i;
+            }
+        }
+        throw new IllegalStateException("column " + v + " was not looked up");
+    }
+
+    private String literalKey(byte[][] row) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        if (keyIndexes.length > 1) {
+            out.write('(');
+        }
+        for (int k = 0; k < keyIndexes.length; k++) {
+            if (k > 0) {
+                out.write(',');
+            }
+            // The TSV field of a scalar key is its literal, quoted for text-like types.
+            byte[] field = row[keyIndexes[k]];
+            if (encoders.get(keyIndexes[k]) instanceof ColumnEncoder.IntegerEncoder
+                    || encoders.get(keyIndexes[k]) instanceof ColumnEncoder.DecimalEncoder
+                    || encoders.get(keyIndexes[k]) instanceof ColumnEncoder.FloatEncoder) {
+                out.writeBytes(field);
+            } else {
+                out.write('\'');
+                out.writeBytes(field);
+                out.write('\'');
+            }
+        }
+        if (keyIndexes.length > 1) {
+            out.write(')');
+        }
+        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** The batch as TabSeparated bytes. */
+    byte[] encode() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, bytes + 16));
+        for (byte[][] row : rows) {
+            for (int i = 0; i < row.length; i++) {
+                if (i > 0) {
+                    out.write('\t');
+                }
+                out.writeBytes(row[i]);
+            }
+            out.write('\n');
+        }
+        return out.toByteArray();
+    }
+
+    void clear() {
+        rows.clear();
+        latestRowByKey.clear();
+        pending.clear();
+        bytes = 0;
+    }
+}

@@ -1,0 +1,29 @@
+package io.sluice.common.clickhouse;
+
+import io.sluice.common.config.TableId;
+import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What the ClickHouse sink needs to know about the tables it writes, supplied by the job: where a
+ * source table goes, its key, and how to add columns that appeared in the source.
+ */
+public interface TableRouting extends Serializable {
+
+    /** The ClickHouse table (in the sink's database) that rows of {@code table} go to. */
+    String clickHouseTable(TableId table);
+
+    /** The key columns of the table: rows with equal keys are versions of one row. */
+    List<String> keyColumns(TableId table);
+
+    /**
+     * Called when rows of {@code table} carry columns its ClickHouse table lacks: add them (an
+     * additive schema change in the source). Columns that cannot be added are left out of the
+     * returned set; their values are then not written, and the sink says so in its log.
+     */
+    Set<String> addColumns(ClickHouseConnection clickHouse, TableId table, Set<String> missing);
+
+    /** Releases connections the routing opened. */
+    default void close() {}
+}

@@ -1,0 +1,125 @@
+package io.sluice.common.config;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseException;
+import io.sluice.common.schema.PgTable;
+import io.sluice.common.schema.PostgresCatalog;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Checks the servers a configuration names before any job starts, so a wrong setting is one clear
+ * message instead of a failing job: Postgres reachable, {@code wal_level=logical}, the user has
+ * REPLICATION, every table exists and has a primary key; ClickHouse reachable and its database
+ * present. All problems found are reported together.
+ */
+public final class Preflight {
+    private Preflight() {}
+
+    public static void check(SluiceConfig config) {
+        List<String> problems = new ArrayList<>();
+        checkPostgres(config, problems);
+        checkClickHouse(config, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+    }
+
+    private static void checkPostgres(SluiceConfig config, List<String> problems) {
+        String where =
+                config.get(SluiceOptions.PG_HOST)
+                        + ":"
+                        + config.get(SluiceOptions.PG_PORT)
+                        + "/"
+                        + config.get(SluiceOptions.PG_DATABASE);
+        String user = config.get(SluiceOptions.PG_USER);
+        PostgresCatalog catalog;
+        try {
+            catalog = PostgresCatalog.connect(config);
+        } catch (SQLException e) {
+            problems.add(
+                    "cannot connect to Postgres at "
+                            + where
+                            + " as '"
+                            + user
+                            + "': "
+                            + e.getMessage()
+                            + " (check postgres.host, postgres.port, postgres.database, postgres.user"
+                            + " and the password)");
+            return;
+        }
+        try (catalog) {
+            String walLevel = catalog.walLevel();
+            if (!"logical".equals(walLevel)) {
+                problems.add(
+                        "Postgres at "
+                                + where
+                                + " has wal_level="
+                                + walLevel
+                                + "; change data capture needs wal_level=logical: run ALTER SYSTEM"
+                                + " SET wal_level = logical; and restart Postgres");
+            }
+            if (!catalog.canReplicate(user)) {
+                problems.add(
+                        "Postgres user '"
+                                + user
+                                + "' lacks the REPLICATION attribute needed to read the"
+                                + " replication slot: run ALTER ROLE "
+                                + user
+                                + " WITH REPLICATION; (as a superuser)");
+            }
+            for (TableId table : config.tables()) {
+                Optional<PgTable> found = catalog.table(table);
+                if (found.isEmpty()) {
+                    problems.add(
+                            "table "
+                                    + table
+                                    + " (in postgres.tables) does not exist in database "
+                                    + config.get(SluiceOptions.PG_DATABASE)
+                                    + " or is not visible to '"
+                                    + user
+                                    + "'");
+                } else if (found.get().primaryKey().isEmpty()) {
+                    problems.add(
+                            "table "
+                                    + table
+                                    + " has no primary key; Sluice mirrors rows by primary key: add"
+                                    + " one (ALTER TABLE "
+                                    + table
+                                    + " ADD PRIMARY KEY (...)) or remove it from postgres.tables");
+                }
+            }
+        } catch (SQLException e) {
+            problems.add("cannot read the catalog of Postgres at " + where + ": " + e.getMessage());
+        }
+    }
+
+    private static void checkClickHouse(SluiceConfig config, List<String> problems) {
+        String url = config.get(SluiceOptions.CH_URL);
+        String database = config.get(SluiceOptions.CH_DATABASE);
+        // Connect to the always-present "default" database: the configured one may be missing.
+        try (ClickHouseConnection ch =
+                new ClickHouseConnection(
+                        url, config.get(SluiceOptions.CH_USER), config.get(SluiceOptions.CH_PASSWORD), "default")) {
+            String found =
+                    ch.queryValue("SELECT count() FROM system.databases WHERE name = '" + database.replace("'", "") + "'");
+            if ("0".equals(found)) {
+                problems.add(
+                        "ClickHouse database '"
+                                + database
+                                + "' (clickhouse.database) does not exist at "
+                                + url
+                                + ": run CREATE DATABASE "
+                                + database);
+            }
+        } catch (ClickHouseException e) {
+            if (e.code() == 0) {
+                problems.add("ClickHouse at " + url + " (clickhouse.url) is unreachable: " + e.getMessage().lines().findFirst().orElse(""));
+            } else {
+                problems.add("ClickHouse at " + url + " refused Sluice's check: " + e.getMessage().lines().findFirst().orElse(""));
+            }
+        }
+    }
+}

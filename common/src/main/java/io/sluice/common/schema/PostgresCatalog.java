@@ -1,0 +1,157 @@
+package io.sluice.common.schema;
+
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** What Sluice reads from, and sets up in, the source database's catalog. */
+public final class PostgresCatalog implements AutoCloseable {
+    private static final String COLUMNS_SQL =
+            "SELECT a.attname,"
+                    + " CASE WHEN t.typtype = 'd' THEN format_type(t.typbasetype, t.typtypmod)"
+                    + "      ELSE format_type(a.atttypid, a.atttypmod) END AS type_text,"
+                    + " (t.typtype = 'e' OR et.typtype = 'e') AS is_enum,"
+                    + " a.attnotnull,"
+                    + " COALESCE(array_position(i.indkey::int2[], a.attnum), 0) AS pk_pos"
+                    + " FROM pg_attribute a"
+                    + " JOIN pg_class c ON c.oid = a.attrelid"
+                    + " JOIN pg_namespace n ON n.oid = c.relnamespace"
+                    + " JOIN pg_type t ON t.oid = a.atttypid"
+                    + " LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'"
+                    + " LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary"
+                    + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')"
+                    + " AND a.attnum > 0 AND NOT a.attisdropped"
+                    + " ORDER BY a.attnum";
+
+    private final Connection connection;
+
+    public PostgresCatalog(Connection connection) {
+        this.connection = connection;
+    }
+
+    public static PostgresCatalog connect(SluiceConfig config) throws SQLException {
+        return new PostgresCatalog(
+                DriverManager.getConnection(
+                        config.postgresJdbcUrl(),
+                        config.get(SluiceOptions.PG_USER),
+                        config.get(SluiceOptions.PG_PASSWORD)));
+    }
+
+    public Connection connection() {
+        return connection;
+    }
+
+    /** The table's columns, or empty when there is no such table. */
+    public Optional<PgTable> table(TableId id) throws SQLException {
+        List<PgColumn> columns = new ArrayList<>();
+        try (PreparedStatement ps = connection.prepareStatement(COLUMNS_SQL)) {
+            ps.setString(1, id.schema());
+            ps.setString(2, id.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(
+                            new PgColumn(
+                                    rs.getString(1),
+                                    rs.getString(2),
+                                    rs.getBoolean(3),
+                                    rs.getBoolean(4),
+                                    rs.getInt(5)));
+                }
+            }
+        }
+        return columns.isEmpty() ? Optional.empty() : Optional.of(new PgTable(id, columns));
+    }
+
+    public String walLevel() throws SQLException {
+        return queryString("SHOW wal_level");
+    }
+
+    /** The user can open a replication connection: the REPLICATION attribute, or superuser. */
+    public boolean canReplicate(String user) throws SQLException {
+        try (PreparedStatement ps =
+                connection.prepareStatement(
+                        "SELECT rolreplication OR rolsuper FROM pg_roles WHERE rolname = ?")) {
+            ps.setString(1, user);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    public int serverVersionNum() throws SQLException {
+        return Integer.parseInt(queryString("SHOW server_version_num"));
+    }
+
+    /**
+     * Makes the publication cover exactly what Sluice captures: created for the listed tables when
+     * absent (Flink CDC would otherwise create one FOR ALL TABLES), extended when it lacks some.
+     * Tables it already has beyond these are left alone: another pipeline may use them.
+     */
+    public void ensurePublication(String publication, List<TableId> tables) throws SQLException {
+        Set<TableId> published = new LinkedHashSet<>();
+        boolean exists = false;
+        try (PreparedStatement ps =
+                connection.prepareStatement(
+                        "SELECT p.puballtables, pt.schemaname, pt.tablename FROM pg_publication p"
+                                + " LEFT JOIN pg_publication_tables pt ON pt.pubname = p.pubname"
+                                + " WHERE p.pubname = ?")) {
+            ps.setString(1, publication);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    exists = true;
+                    if (rs.getBoolean(1)) {
+                        return;
+                    }
+                    if (rs.getString(2) != null) {
+                        published.add(new TableId(rs.getString(2), rs.getString(3)));
+                    }
+                }
+            }
+        }
+        List<String> missing = new ArrayList<>();
+        for (TableId t : tables) {
+            if (!published.contains(t)) {
+                missing.add(quote(t.schema()) + "." + quote(t.table()));
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        try (Statement st = connection.createStatement()) {
+            if (!exists) {
+                String with = serverVersionNum() >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
+                st.execute("CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + String.join(", ", missing) + with);
+            } else {
+                st.execute("ALTER PUBLICATION " + quote(publication) + " ADD TABLE " + String.join(", ", missing));
+            }
+        }
+    }
+
+    private String queryString(String sql) throws SQLException {
+        try (Statement st = connection.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    static String quote(String identifier) {
+        return "\"" + identifier.replace("\"", "\"\"") + "\"";
+    }
+
+    @Override
+    public void close() throws SQLException {
+        connection.close();
+    }
+}

@@ -1,0 +1,186 @@
+package io.sluice.jobs.mirror;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.change.ChangeRecordTypeInfoFactory;
+import io.sluice.common.config.TableId;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.LocalTime;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
+import org.apache.flink.util.Collector;
+import org.apache.kafka.connect.data.Field;
+import org.apache.kafka.connect.data.Schema;
+import org.apache.kafka.connect.data.Struct;
+import org.apache.kafka.connect.source.SourceRecord;
+
+/**
+ * Turns Debezium's Postgres change events into {@link ChangeRecord}s in Sluice's value model,
+ * using each field's Connect schema (and logical type name) to pick the Java type. A TOASTed
+ * column the change did not touch arrives as Debezium's placeholder; it is reported in {@link
+ * ChangeRecord#unchangedColumns()} instead of as a value.
+ */
+public final class ChangeRecordDeserializer implements DebeziumDeserializationSchema<ChangeRecord> {
+    private static final long serialVersionUID = 1L;
+
+    /** Set as Debezium's {@code unavailable.value.placeholder} by {@link MirrorSource}. */
+    static final String UNCHANGED_TOAST = "__sluice_unchanged_toast__";
+
+    private static final byte[] UNCHANGED_TOAST_BYTES = UNCHANGED_TOAST.getBytes(StandardCharsets.UTF_8);
+
+    @Override
+    public void deserialize(SourceRecord record, Collector<ChangeRecord> out) {
+        if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) {
+            return; // heartbeats and other non-change events carry no row
+        }
+        ChangeRecord.Op op = op(value.getString("op"));
+        Struct source = value.getStruct("source");
+        TableId table = new TableId(source.getString("schema"), source.getString("table"));
+        Struct row = op == ChangeRecord.Op.DELETE ? value.getStruct("before") : value.getStruct("after");
+        Map<String, Object> values = new LinkedHashMap<>();
+        Set<String> unchanged = new HashSet<>();
+        for (Field field : row.schema().fields()) {
+            Object raw = row.get(field);
+            if (isUnchangedToast(raw)) {
+                unchanged.add(field.name());
+            } else {
+                values.put(field.name(), convert(field.schema(), raw));
+            }
+        }
+        long lsn = 0;
+        if (op != ChangeRecord.Op.SNAPSHOT && source.schema().field("lsn") != null) {
+            Long l = source.getInt64("lsn");
+            lsn = l == null ? 0 : l;
+        }
+        out.collect(new ChangeRecord(table, op, values, unchanged, lsn));
+    }
+
+    private static ChangeRecord.Op op(String code) {
+        switch (code) {
+            case "r":
+                return ChangeRecord.Op.SNAPSHOT;
+            case "c":
+                return ChangeRecord.Op.INSERT;
+            case "u":
+                return ChangeRecord.Op.UPDATE;
+            case "d":
+                return ChangeRecord.Op.DELETE;
+            default:
+                throw new IllegalArgumentException("unknown Debezium operation '" + code + "'");
+        }
+    }
+
+    private static boolean isUnchangedToast(Object raw) {
+        if (UNCHANGED_TOAST.equals(raw)) {
+            return true;
+        }
+        if (raw instanceof byte[] b) {
+            return Arrays.equals(b, UNCHANGED_TOAST_BYTES);
+        }
+        if (raw instanceof ByteBuffer bb) {
+            return bb.remaining() == UNCHANGED_TOAST_BYTES.length
+                    && bb.duplicate().equals(ByteBuffer.wrap(UNCHANGED_TOAST_BYTES));
+        }
+        return raw instanceof List<?> list && list.size() == 1 && UNCHANGED_TOAST.equals(list.get(0));
+    }
+
+    /** The Java value of a Connect value, by its schema's logical name or type. */
+    static Object convert(Schema schema, Object raw) {
+        if (raw == null) {
+            return null;
+        }
+        String name = schema.name();
+        if (name != null) {
+            switch (name) {
+                case "io.debezium.time.Date":
+                    return LocalDate.ofEpochDay(((Number) raw).longValue());
+                case "io.debezium.time.Time":
+                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
+                case "io.debezium.time.MicroTime":
+                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000L);
+                case "io.debezium.time.NanoTime":
+                    return LocalTime.ofNanoOfDay(((Number) raw).longValue());
+                case "io.debezium.time.Timestamp":
+                    return LocalDateTime.ofInstant(Instant.ofEpochMilli(((Number) raw).longValue()), ZoneOffset.UTC);
+                case "io.debezium.time.MicroTimestamp":
+                    return LocalDateTime.ofInstant(micros(((Number) raw).longValue()), ZoneOffset.UTC);
+                case "io.debezium.time.NanoTimestamp":
+                    long nanos = ((Number) raw).longValue();
+                    return LocalDateTime.ofInstant(
+                            Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)),
+                            ZoneOffset.UTC);
+                case "io.debezium.time.ZonedTimestamp":
+                    return OffsetDateTime.parse((String) raw).toInstant();
+                case "org.apache.kafka.connect.data.Date":
+                    return LocalDate.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
+                case "org.apache.kafka.connect.data.Timestamp":
+                    return LocalDateTime.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
+                case "org.apache.kafka.connect.data.Time":
+                    return LocalTime.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
+                case "org.apache.kafka.connect.data.Decimal":
+                    return raw;
+                case "io.debezium.data.VariableScaleDecimal":
+                    Struct s = (Struct) raw;
+                    return new BigDecimal(new BigInteger(bytes(s.get("value"))), s.getInt32("scale"));
+                default:
+                    break;
+            }
+        }
+        switch (schema.type()) {
+            case INT8:
+                return ((Byte) raw).shortValue();
+            case INT16:
+            case INT32:
+            case INT64:
+            case FLOAT32:
+            case FLOAT64:
+            case BOOLEAN:
+            case STRING:
+                return raw;
+            case BYTES:
+                return bytes(raw);
+            case ARRAY:
+                List<Object> items = new ArrayList<>();
+                for (Object item : (List<?>) raw) {
+                    items.add(convert(schema.valueSchema(), item));
+                }
+                return items;
+            default:
+                // Structs (geometry, ...) and maps keep Debezium's text form.
+                return raw.toString();
+        }
+    }
+
+    private static Instant micros(long micros) {
+        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+    }
+
+    private static byte[] bytes(Object raw) {
+        if (raw instanceof byte[] b) {
+            return b;
+        }
+        ByteBuffer bb = ((ByteBuffer) raw).duplicate();
+        byte[] b = new byte[bb.remaining()];
+        bb.get(b);
+        return b;
+    }
+
+    @Override
+    public TypeInformation<ChangeRecord> getProducedType() {
+        return ChangeRecordTypeInfoFactory.ChangeRecordTypeInfo.INSTANCE;
+    }
+}

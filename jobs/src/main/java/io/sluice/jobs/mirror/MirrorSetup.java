@@ -1,0 +1,60 @@
+package io.sluice.jobs.mirror;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ServerVersion;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import io.sluice.common.schema.ClickHouseDdl;
+import io.sluice.common.schema.PgColumn;
+import io.sluice.common.schema.PgTable;
+import io.sluice.common.schema.PostgresCatalog;
+import java.sql.SQLException;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prepares both ends before the mirror job starts: the publication covering the captured tables,
+ * and a ClickHouse table for each (created from the Postgres schema when absent; columns added
+ * while the job was down are added).
+ */
+public final class MirrorSetup {
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorSetup.class);
+
+    private MirrorSetup() {}
+
+    public static void prepare(SluiceConfig config) throws SQLException {
+        try (PostgresCatalog catalog = PostgresCatalog.connect(config);
+                ClickHouseConnection ch = connect(config)) {
+            catalog.ensurePublication(config.get(SluiceOptions.PG_PUBLICATION), config.tables());
+            ServerVersion server = ch.serverVersion();
+            for (TableId id : config.tables()) {
+                PgTable table = catalog.table(id).orElseThrow();
+                ch.execute(ClickHouseDdl.createMirrorTable(ch.database(), id.clickHouseName(), table, server));
+                Set<String> existing = new HashSet<>();
+                for (List<String> row :
+                        ch.query("SELECT name FROM system.columns WHERE database = '" + ch.database()
+                                + "' AND table = '" + id.clickHouseName() + "'")) {
+                    existing.add(row.get(0));
+                }
+                for (PgColumn column : table.columns()) {
+                    if (!existing.contains(column.name())) {
+                        LOG.info("Adding column {} to ClickHouse table {}", column.name(), id.clickHouseName());
+                        ch.execute(ClickHouseDdl.addColumn(ch.database(), id.clickHouseName(), column, server));
+                    }
+                }
+            }
+        }
+    }
+
+    static ClickHouseConnection connect(SluiceConfig config) {
+        return new ClickHouseConnection(
+                config.get(SluiceOptions.CH_URL),
+                config.get(SluiceOptions.CH_USER),
+                config.get(SluiceOptions.CH_PASSWORD),
+                config.get(SluiceOptions.CH_DATABASE));
+    }
+}

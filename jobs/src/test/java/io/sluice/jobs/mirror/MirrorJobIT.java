@@ -1,0 +1,324 @@
+package io.sluice.jobs.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ServerVersion;
+import io.sluice.common.clickhouse.TsvCodec;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mirror on real servers: a 100,000-row table with every mapped type is snapshotted, then
+ * inserts, updates, deletes, an added column and updates that leave a TOASTed text untouched
+ * stream in while the TaskManager is killed three times at random moments. The oracle is the
+ * Postgres table itself, read with SQL: ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must
+ * equal it row for row.
+ */
+class MirrorJobIT {
+    private static final Logger LOG = LoggerFactory.getLogger(MirrorJobIT.class);
+    private static final int INITIAL_ROWS = 100_000;
+    private static final int ROUNDS = 40;
+    private static final int FAILURES = 3;
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @Test
+    void mirrorsSnapshotAndStreamExactlyThroughFailures(@InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
+            throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("mirror");
+        String chDb = servers.clickhouse().newDatabase("mirror");
+        long seed = System.nanoTime();
+        LOG.info("workload seed {}", seed);
+        Random random = new Random(seed);
+
+        try (Connection pg = DriverManager.getConnection(servers.postgres().jdbcUrl(pgDb), servers.postgres().user(), servers.postgres().password())) {
+            createSourceTable(pg);
+            SluiceConfig config = config(servers, pgDb, chDb, tmp);
+            MirrorSetup.prepare(config);
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobEnvironment.configure(env, config);
+            env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
+            MirrorJob.build(env, config, MirrorSource.create(config));
+            JobClient job = env.executeAsync("mirror-it");
+
+            List<Integer> failAt = new ArrayList<>();
+            while (failAt.size() < FAILURES) {
+                int round = 3 + random.nextInt(ROUNDS - 6);
+                if (!failAt.contains(round)) {
+                    failAt.add(round);
+                }
+            }
+            LOG.info("killing the TaskManager after rounds {}", failAt);
+            int nextId = INITIAL_ROWS + 1;
+            for (int round = 0; round < ROUNDS; round++) {
+                nextId = streamRound(pg, random, round, nextId);
+                if (failAt.contains(round)) {
+                    cluster.terminateTaskManager(0).get();
+                    cluster.startTaskManager();
+                    LOG.info("killed and replaced the TaskManager after round {}", round);
+                }
+            }
+
+            try (ClickHouseConnection ch = new ClickHouseConnection(servers.clickhouse().url(), servers.clickhouse().user(), servers.clickhouse().password(), chDb)) {
+                ServerVersion version = ch.serverVersion();
+                List<List<String>> expected = postgresRows(pg, version);
+                assertThat(expected).hasSizeGreaterThan(INITIAL_ROWS);
+                List<List<String>> actual = awaitEqual(expected, () -> clickHouseRows(ch, version), Duration.ofMinutes(4));
+                assertThat(differences(expected, actual)).isEmpty();
+                assertThat(actual).hasSameSizeAs(expected);
+            }
+            try (Statement st = pg.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("replication slots held by the mirror").isEqualTo(1);
+            }
+            job.cancel().get();
+        }
+    }
+
+    private static SluiceConfig config(TestServers servers, String pgDb, String chDb, Path tmp) {
+        Map<String, Object> values = new HashMap<>();
+        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
+        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
+        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
+        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
+        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
+        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.items"));
+        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
+        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
+        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
+        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
+        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
+        values.put(SluiceOptions.JOB_CHECKPOINT_DIR.key(), tmp.resolve("checkpoints").toUri().toString());
+        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
+        return SluiceConfig.of(values);
+    }
+
+    private static void createSourceTable(Connection pg) throws SQLException {
+        try (Statement st = pg.createStatement()) {
+            st.execute("CREATE TYPE mood AS ENUM ('happy', 'sad', 'meh')");
+            st.execute(
+                    "CREATE TABLE items ("
+                            + " id bigint PRIMARY KEY,"
+                            + " small smallint NOT NULL,"
+                            + " num numeric(12,2),"
+                            + " big numeric,"
+                            + " r real,"
+                            + " d double precision,"
+                            + " flag boolean,"
+                            + " name varchar(40),"
+                            + " code char(4),"
+                            + " uid uuid,"
+                            + " day date,"
+                            + " t time,"
+                            + " ts timestamp,"
+                            + " tstz timestamptz,"
+                            + " doc jsonb,"
+                            + " tags text[],"
+                            + " nums integer[],"
+                            + " feeling mood,"
+                            + " blob bytea,"
+                            + " body text)");
+            // Stored out of line without compression, so a body over 2 kB is TOASTed and an
+            // update that does not touch it sends no value for it.
+            st.execute("ALTER TABLE items ALTER COLUMN body SET STORAGE EXTERNAL");
+            st.execute("INSERT INTO items SELECT " + rowValues("g") + " FROM generate_series(1, " + INITIAL_ROWS + ") g");
+        }
+    }
+
+    /** Column values for row {@code g} (an integer expression), varied across every type. */
+    private static String rowValues(String g) {
+        return g + ","
+                + " (" + g + " % 30000)::smallint,"
+                + " CASE WHEN " + g + " % 11 = 0 THEN NULL ELSE (" + g + " * 7.31 % 100000)::numeric(12,2) END,"
+                + " (" + g + "::numeric * 123456789.123456789) ,"
+                + " (" + g + " / 7.0)::real,"
+                + " " + g + " / 3.0::double precision,"
+                + " " + g + " % 2 = 0,"
+                + " 'name ' || " + g + " || CASE WHEN " + g + " % 5 = 0 THEN E'\\t''q\\\\' ELSE '' END,"
+                + " lpad((" + g + " % 1000)::text, 3, '0'),"
+                + " md5(" + g + "::text)::uuid,"
+                + " date '2020-01-01' + (" + g + " % 2000),"
+                + " time '00:00:00' + (" + g + " * interval '1.5 second'),"
+                + " timestamp '2021-03-04 05:06:07.123456' + " + g + " * interval '1 minute 0.000001 second',"
+                + " timestamptz '2022-01-01 00:00:00+02' + " + g + " * interval '17 seconds',"
+                + " jsonb_build_object('k', " + g + ", 'tag', 'x' || (" + g + " % 7)),"
+                + " CASE WHEN " + g + " % 13 = 0 THEN NULL ELSE ARRAY['a' || " + g + ", NULL, 'b''c'] END,"
+                + " ARRAY[" + g + ", " + g + " * 2]::integer[],"
+                + " (ARRAY['happy','sad','meh'])[1 + " + g + " % 3]::mood,"
+                + " decode(md5(" + g + "::text), 'hex'),"
+                + " CASE WHEN " + g + " % 500 = 0 THEN repeat('toast' || " + g + ", 2000) ELSE 'short ' || " + g + " END";
+    }
+
+    private static int streamRound(Connection pg, Random random, int round, int nextId) throws SQLException {
+        try (Statement st = pg.createStatement()) {
+            if (round == ROUNDS / 2) {
+                st.execute("ALTER TABLE items ADD COLUMN extra text");
+            }
+            int inserts = 100 + random.nextInt(200);
+            st.execute("INSERT INTO items SELECT " + rowValues("g") + " FROM generate_series(" + nextId + ", " + (nextId + inserts - 1) + ") g");
+            nextId += inserts;
+            for (int i = 0; i < 50; i++) {
+                long id = 1 + random.nextInt(nextId - 1);
+                switch (random.nextInt(4)) {
+                    case 0 -> st.execute("UPDATE items SET num = num + 1, name = 'renamed ' || id, flag = NOT flag WHERE id = " + id);
+                    case 1 -> st.execute("UPDATE items SET ts = ts + interval '1 hour', tstz = now(), doc = doc || '{\"u\": 1}' WHERE id = " + id);
+                    case 2 -> st.execute("UPDATE items SET tags = array_append(tags, 'n'), nums = NULL, feeling = 'meh', body = 'rewritten ' || id WHERE id = " + id);
+                    default -> st.execute("UPDATE items SET big = big * 2, r = r + 1, d = d - 1, blob = NULL WHERE id = " + id);
+                }
+            }
+            // Rows whose body is TOASTed: change another column only.
+            int toastId = 500 * (1 + random.nextInt(INITIAL_ROWS / 500));
+            st.execute("UPDATE items SET small = (small + 1) % 30000 WHERE id IN (" + toastId + ", " + (toastId + 500) + ")");
+            if (round > ROUNDS / 2) {
+                st.execute("UPDATE items SET extra = 'extra ' || id WHERE id % 97 = " + (round % 97));
+            }
+            st.execute("DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY random() LIMIT " + (5 + random.nextInt(20)) + ")");
+        }
+        return nextId;
+    }
+
+    /** Each column as comparable text; the same projection is written for both databases. */
+    private static List<String[]> columns(ServerVersion ch) {
+        String tsFormat = ch.hasDateTime64() ? "YYYY-MM-DD HH24:MI:SS.US" : "YYYY-MM-DD HH24:MI:SS";
+        List<String[]> c = new ArrayList<>();
+        c.add(new String[] {"id::text", "toString(id)"});
+        c.add(new String[] {"small::text", "toString(small)"});
+        c.add(new String[] {"num::text", "toString(num)"});
+        c.add(new String[] {"big::text", "big"});
+        c.add(new String[] {"round(r::numeric, 2)::float8::text", "toString(round(r, 2))"});
+        c.add(new String[] {"round(d::numeric, 6)::float8::text", "toString(round(d, 6))"});
+        c.add(new String[] {"flag::int::text", "toString(flag)"});
+        c.add(new String[] {"name", "name"});
+        c.add(new String[] {"code", "code"});
+        c.add(new String[] {"uid::text", "toString(uid)"});
+        c.add(new String[] {"day::text", "toString(day)"});
+        c.add(new String[] {"t::text", "t"});
+        c.add(new String[] {"to_char(ts, '" + tsFormat + "')", "toString(ts)"});
+        c.add(new String[] {"to_char(tstz AT TIME ZONE 'UTC', '" + tsFormat + "')", "toString(tstz)"});
+        c.add(new String[] {"doc::text", "doc"});
+        c.add(new String[] {"COALESCE(array_to_string(tags, '|', 'NULL'), '')", "arrayStringConcat(arrayMap(x -> ifNull(x, 'NULL'), tags), '|')"});
+        c.add(new String[] {"COALESCE(array_to_string(nums, '|', 'NULL'), '')", "arrayStringConcat(arrayMap(x -> ifNull(toString(x), 'NULL'), nums), '|')"});
+        c.add(new String[] {"feeling::text", "feeling"});
+        c.add(new String[] {"encode(blob, 'hex')", "lower(hex(blob))"});
+        c.add(new String[] {"md5(body)", "lower(hex(MD5(body)))"});
+        c.add(new String[] {"extra", "extra"});
+        return c;
+    }
+
+    private static List<List<String>> postgresRows(Connection pg, ServerVersion ch) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        List<String[]> cols = columns(ch);
+        for (int i = 0; i < cols.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(cols.get(i)[0]);
+        }
+        sql.append(" FROM items ORDER BY id");
+        List<List<String>> rows = new ArrayList<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql.toString())) {
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= cols.size(); i++) {
+                    row.add(rs.getString(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    private static List<List<String>> clickHouseRows(ClickHouseConnection ch, ServerVersion version) {
+        StringBuilder sql = new StringBuilder("SELECT ");
+        List<String[]> cols = columns(version);
+        for (int i = 0; i < cols.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(cols.get(i)[1]);
+        }
+        sql.append(" FROM items FINAL WHERE NOT _is_deleted ORDER BY id");
+        List<List<String>> rows = new ArrayList<>();
+        for (List<String> raw : ch.query(sql.toString())) {
+            List<String> row = new ArrayList<>();
+            for (String field : raw) {
+                row.add(TsvCodec.isNull(field) ? null : TsvCodec.unescape(field));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private static List<List<String>> awaitEqual(
+            List<List<String>> expected, java.util.function.Supplier<List<List<String>>> actual, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<List<String>> last = actual.get();
+        while (!differences(expected, last).isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(1_000); // polling an external system for a condition, with a deadline
+            last = actual.get();
+        }
+        return last;
+    }
+
+    /** Up to 10 human-readable differences, empty when equal. */
+    static List<String> differences(List<List<String>> expected, List<List<String>> actual) {
+        List<String> diffs = new ArrayList<>();
+        Map<String, List<String>> byId = new HashMap<>();
+        for (List<String> row : actual) {
+            byId.put(row.get(0), row);
+        }
+        for (List<String> row : expected) {
+            List<String> other = byId.remove(row.get(0));
+            if (other == null) {
+                diffs.add("missing in ClickHouse: " + row);
+            } else if (!other.equals(row)) {
+                diffs.add("differs: postgres " + row + "\n         clickhouse " + other);
+            }
+            if (diffs.size() >= 10) {
+                return diffs;
+            }
+        }
+        for (List<String> row : byId.values()) {
+            diffs.add("only in ClickHouse: " + row);
+            if (diffs.size() >= 10) {
+                break;
+            }
+        }
+        return diffs;
+    }
+}
