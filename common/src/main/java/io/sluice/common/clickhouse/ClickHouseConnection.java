@@ -48,7 +48,9 @@ public final class ClickHouseConnection implements AutoCloseable {
                         .addEndpoint(url)
                         .setUsername(user)
                         .setPassword(password == null ? "" : password)
-                        .setDefaultDatabase(database)
+                        // The database goes as the HTTP "database" parameter: 18.16 ignores the
+                        // header the client uses for its default database.
+                        .serverSetting("database", database)
                         .compressServerResponse(false)
                         .compressClientRequest(false)
                         .useHttpCompression(false)
@@ -104,10 +106,11 @@ public final class ClickHouseConnection implements AutoCloseable {
 
     /** Inserts TabSeparated rows into the named columns of a table of this database. */
     public void insertTsv(String table, List<String> columns, byte[] tsv) {
-        String statement = "INSERT INTO " + database + "." + table + " (" + String.join(", ", columns) + ") FORMAT TabSeparated";
-        InsertSettings settings = new InsertSettings().setDatabase(database).compressClientRequest(false);
+        String qualified = quote(database) + "." + quote(table);
+        String statement = "INSERT INTO " + qualified + " (" + String.join(", ", columns) + ") FORMAT TabSeparated";
+        InsertSettings settings = new InsertSettings().compressClientRequest(false);
         try {
-            await(statement, client.insert(table, columns, new ByteArrayInputStream(tsv), ClickHouseFormat.TabSeparated, settings))
+            await(statement, client.insert(qualified, columns, new ByteArrayInputStream(tsv), ClickHouseFormat.TabSeparated, settings))
                     .close();
         } catch (ClickHouseException e) {
             throw explain(statement, tsv, e);
@@ -162,12 +165,16 @@ public final class ClickHouseConnection implements AutoCloseable {
         }
     }
 
+    private static String quote(String identifier) {
+        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
+    }
+
     public boolean ping() {
         return client.ping(5_000);
     }
 
     private QuerySettings settings() {
-        return new QuerySettings().setDatabase(database).setFormat(ClickHouseFormat.TabSeparated);
+        return new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
     }
 
     private static <T> T await(String statement, java.util.concurrent.CompletableFuture<T> future) {

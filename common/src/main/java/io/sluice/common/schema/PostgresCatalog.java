@@ -23,7 +23,9 @@ public final class PostgresCatalog implements AutoCloseable {
                     + "      ELSE format_type(a.atttypid, a.atttypmod) END AS type_text,"
                     + " (t.typtype = 'e' OR et.typtype = 'e') AS is_enum,"
                     + " a.attnotnull,"
-                    + " COALESCE(array_position(i.indkey::int2[], a.attnum), 0) AS pk_pos"
+                    // indkey is an int2vector (0-based when cast): take the 1-based ordinality.
+                    + " COALESCE((SELECT k.ord FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
+                    + "   WHERE k.attnum = a.attnum), 0) AS pk_pos"
                     + " FROM pg_attribute a"
                     + " JOIN pg_class c ON c.oid = a.attrelid"
                     + " JOIN pg_namespace n ON n.oid = c.relnamespace"

@@ -1,0 +1,172 @@
+package io.sluice.jobs.demo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * Writes a realistic SaaS workload into the sample schema ({@code sql/postgres/01_schema.sql}):
+ * sign-ups, product events, orders with status changes, subscriptions and cancellations, refunds,
+ * and deletes of a few events. Used by {@code ./sluice demo}.
+ *
+ * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U [--password P] --schema FILE [--seconds
+ * 30] [--events-per-second 500] [--seed 42]}
+ */
+public final class DemoWorkload {
+    private static final String[] PLANS = {"free", "pro", "team", "enterprise"};
+    private static final String[] COUNTRIES = {"US", "DE", "FR", "GB", "IN", "BR", "JP"};
+    private static final String[] EVENTS = {
+        "session_start", "page_view", "page_view", "page_view", "feature_used", "search", "invite_sent", "session_end"
+    };
+
+    private final Connection pg;
+    private final Random random;
+    private long users;
+    private long orders;
+    private long subscriptions;
+    private long refunds;
+
+    DemoWorkload(Connection pg, long seed) {
+        this.pg = pg;
+        this.random = new Random(seed);
+    }
+
+    public static void main(String[] args) throws Exception {
+        Args a = new Args(args);
+        try (Connection pg = DriverManager.getConnection(a.get("--jdbc-url", null), a.get("--user", "postgres"), a.get("--password", ""))) {
+            try (Statement st = pg.createStatement()) {
+                st.execute(Files.readString(Path.of(a.get("--schema", "sql/postgres/01_schema.sql"))));
+            }
+            DemoWorkload w = new DemoWorkload(pg, Long.parseLong(a.get("--seed", "42")));
+            w.resume();
+            long seconds = Long.parseLong(a.get("--seconds", "30"));
+            int rate = Integer.parseInt(a.get("--events-per-second", "500"));
+            long end = System.currentTimeMillis() + seconds * 1000;
+            long events = 0;
+            while (System.currentTimeMillis() < end) {
+                long tick = System.currentTimeMillis();
+                events += w.tick(rate);
+                long wait = 1000 - (System.currentTimeMillis() - tick);
+                if (wait > 0) {
+                    Thread.sleep(wait); // paces the workload at the requested rate
+                }
+            }
+            System.out.printf(
+                    "workload: %d events, %d users, %d orders, %d subscriptions, %d refunds written%n",
+                    events, w.users, w.orders, w.subscriptions, w.refunds);
+        }
+    }
+
+    /** Continues numbering after rows a previous run left. */
+    private void resume() throws SQLException {
+        users = max("SELECT coalesce(max(user_id), 0) FROM users");
+        orders = max("SELECT coalesce(max(order_id), 0) FROM orders");
+        subscriptions = max("SELECT coalesce(max(subscription_id), 0) FROM subscriptions");
+        refunds = max("SELECT coalesce(max(refund_id), 0) FROM refunds");
+        if (users == 0) {
+            signUps(200);
+        }
+    }
+
+    private long max(String sql) throws SQLException {
+        try (Statement st = pg.createStatement();
+                var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** One second of traffic, in one transaction per table; returns the events written. */
+    int tick(int eventsPerSecond) throws SQLException {
+        signUps(1 + random.nextInt(5));
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO events (event_id, user_id, occurred_at, event_name, properties)"
+                                + " VALUES (?, ?, now() - (? * interval '1 second'), ?, ?::jsonb)")) {
+            for (int i = 0; i < eventsPerSecond; i++) {
+                String name = EVENTS[random.nextInt(EVENTS.length)];
+                ps.setObject(1, UUID.randomUUID());
+                ps.setLong(2, 1 + (long) random.nextInt((int) users));
+                ps.setInt(3, random.nextInt(5));
+                ps.setString(4, name);
+                ps.setString(5, "{\"path\": \"/p/" + random.nextInt(50) + "\", \"latency_ms\": " + random.nextInt(900) + "}");
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+        try (Statement st = pg.createStatement()) {
+            for (int i = 0; i < 3; i++) {
+                orders++;
+                st.addBatch(
+                        "INSERT INTO orders (order_id, user_id, status, amount, items) VALUES ("
+                                + orders + ", " + (1 + random.nextInt((int) users)) + ", 'pending', "
+                                + (5 + random.nextInt(500)) + "." + random.nextInt(100) + ", ARRAY['sku-" + random.nextInt(99) + "'])");
+            }
+            st.addBatch("UPDATE orders SET status = 'paid' WHERE order_id = " + Math.max(1, orders - random.nextInt(10)) + " AND status = 'pending'");
+            if (random.nextInt(3) == 0) {
+                subscriptions++;
+                String plan = PLANS[1 + random.nextInt(3)];
+                st.addBatch(
+                        "INSERT INTO subscriptions VALUES (" + subscriptions + ", " + (1 + random.nextInt((int) users)) + ", '"
+                                + plan + "', " + (plan.equals("pro") ? 29 : plan.equals("team") ? 99 : 499) + ", current_date, NULL)");
+                st.addBatch("UPDATE users SET plan = '" + plan + "' WHERE user_id = " + (1 + random.nextInt((int) users)));
+            }
+            if (random.nextInt(5) == 0 && subscriptions > 0) {
+                st.addBatch("UPDATE subscriptions SET canceled_at = current_date WHERE subscription_id = " + (1 + random.nextInt((int) subscriptions)));
+            }
+            if (random.nextInt(4) == 0 && orders > 0) {
+                refunds++;
+                long order = 1 + random.nextInt((int) orders);
+                st.addBatch("INSERT INTO refunds (refund_id, order_id, amount, reason) VALUES (" + refunds + ", " + order + ", 5.00, 'customer request')");
+                st.addBatch("UPDATE orders SET status = 'refunded' WHERE order_id = " + order);
+            }
+            // A few events are retracted (GDPR erasure, test traffic).
+            st.addBatch("DELETE FROM events WHERE event_id IN (SELECT event_id FROM events ORDER BY occurred_at DESC LIMIT 2)");
+            st.executeBatch();
+        }
+        return eventsPerSecond;
+    }
+
+    private void signUps(int n) throws SQLException {
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO users (user_id, email, plan, country, attributes) VALUES (?, ?, 'free', ?, ?::jsonb)")) {
+            for (int i = 0; i < n; i++) {
+                users++;
+                ps.setLong(1, users);
+                ps.setString(2, "user" + users + "@example.com");
+                ps.setString(3, COUNTRIES[random.nextInt(COUNTRIES.length)]);
+                ps.setString(4, "{\"referrer\": \"" + (random.nextBoolean() ? "search" : "ad") + "\"}");
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Minimal {@code --key value} parsing for the demo tools. */
+    static final class Args {
+        private final String[] args;
+
+        Args(String[] args) {
+            this.args = args;
+        }
+
+        String get(String key, String defaultValue) {
+            for (int i = 0; i < args.length - 1; i++) {
+                if (args[i].equals(key)) {
+                    return args[i + 1];
+                }
+            }
+            if (defaultValue == null) {
+                throw new IllegalArgumentException("missing required argument " + key);
+            }
+            return defaultValue;
+        }
+    }
+}
