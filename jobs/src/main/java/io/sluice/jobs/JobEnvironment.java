@@ -25,7 +25,9 @@ public final class JobEnvironment {
     public static StreamExecutionEnvironment create(SluiceConfig config) {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, config.get(SluiceOptions.JOB_STATE_BACKEND));
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(SluiceOptions.JOB_CHECKPOINT_DIR));
+        conf.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY,
+                config.get(SluiceOptions.JOB_CHECKPOINT_DIR));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         configure(env, config);
         return env;
@@ -35,8 +37,12 @@ public final class JobEnvironment {
         env.setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
         // The slot's confirmed LSN advances only when a checkpoint completes: without
         // checkpoints Postgres keeps WAL forever.
-        env.enableCheckpointing(config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS), CheckpointingMode.EXACTLY_ONCE);
-        env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(1000, config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS)));
+        env.enableCheckpointing(
+                config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS),
+                CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig()
+                .setMinPauseBetweenCheckpoints(
+                        Math.min(1000, config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS)));
         env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(10).toMillis());
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(3);
     }

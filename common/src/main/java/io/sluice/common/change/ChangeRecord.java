@@ -14,10 +14,10 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  * Instant, or a List of these.
  *
  * <ul>
- *   <li>{@code values}: the row after the change; for a delete, the row before it (with the
- *       default replica identity, only the primary key).
- *   <li>{@code unchangedColumns}: TOASTed columns the change did not touch, whose values the
- *       source does not resend: they keep their current value.
+ *   <li>{@code values}: the row after the change; for a delete, the row before it (with the default
+ *       replica identity, only the primary key).
+ *   <li>{@code unchangedColumns}: TOASTed columns the change did not touch, whose values the source
+ *       does not resend: they keep their current value.
  *   <li>{@code lsn}: the change's position in the WAL, 0 for snapshot rows. It is the row's
  *       version: a replayed change has the same LSN and so writes the same row again.
  * </ul>
@@ -39,7 +39,11 @@ public final class ChangeRecord {
     private final long lsn;
 
     public ChangeRecord(
-            TableId table, Op op, Map<String, Object> values, Set<String> unchangedColumns, long lsn) {
+            TableId table,
+            Op op,
+            Map<String, Object> values,
+            Set<String> unchangedColumns,
+            long lsn) {
         this.table = Objects.requireNonNull(table);
         this.op = Objects.requireNonNull(op);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
@@ -90,6 +94,13 @@ public final class ChangeRecord {
 
     @Override
     public String toString() {
-        return op + " " + table + "@" + lsn + " " + values + (unchangedColumns.isEmpty() ? "" : " unchanged=" + unchangedColumns);
+        return op
+                + " "
+                + table
+                + "@"
+                + lsn
+                + " "
+                + values
+                + (unchangedColumns.isEmpty() ? "" : " unchanged=" + unchangedColumns);
     }
 }

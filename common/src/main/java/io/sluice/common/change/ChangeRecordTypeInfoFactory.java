@@ -11,7 +11,8 @@ import org.apache.flink.api.common.typeutils.TypeSerializer;
 /** Gives {@link ChangeRecord} its own {@link ChangeRecordSerializer}. */
 public final class ChangeRecordTypeInfoFactory extends TypeInfoFactory<ChangeRecord> {
     @Override
-    public TypeInformation<ChangeRecord> createTypeInfo(Type t, Map<String, TypeInformation<?>> genericParameters) {
+    public TypeInformation<ChangeRecord> createTypeInfo(
+            Type t, Map<String, TypeInformation<?>> genericParameters) {
         return ChangeRecordTypeInfo.INSTANCE;
     }
 

@@ -88,7 +88,10 @@ final class ValueCodec {
             }
         } else {
             throw new IllegalArgumentException(
-                    "value of type " + v.getClass().getName() + " is not in Sluice's value model: " + v);
+                    "value of type "
+                            + v.getClass().getName()
+                            + " is not in Sluice's value model: "
+                            + v);
         }
     }
 
@@ -121,7 +124,8 @@ final class ValueCodec {
             case TIME:
                 return LocalTime.ofNanoOfDay(in.readLong());
             case DATETIME:
-                return LocalDateTime.of(LocalDate.ofEpochDay(in.readLong()), LocalTime.ofNanoOfDay(in.readLong()));
+                return LocalDateTime.of(
+                        LocalDate.ofEpochDay(in.readLong()), LocalTime.ofNanoOfDay(in.readLong()));
             case INSTANT:
                 return Instant.ofEpochSecond(in.readLong(), in.readInt());
             case LIST:
@@ -153,7 +157,9 @@ final class ValueCodec {
         }
         for (Map.Entry<String, Object> e : a.entrySet()) {
             if (!Objects.deepEquals(e.getValue(), b.get(e.getKey()))
-                    && !(e.getValue() instanceof byte[] x && b.get(e.getKey()) instanceof byte[] y && Arrays.equals(x, y))) {
+                    && !(e.getValue() instanceof byte[] x
+                            && b.get(e.getKey()) instanceof byte[] y
+                            && Arrays.equals(x, y))) {
                 return false;
             }
         }

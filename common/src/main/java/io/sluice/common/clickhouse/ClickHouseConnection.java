@@ -56,7 +56,8 @@ public final class ClickHouseConnection implements AutoCloseable {
                         .useHttpCompression(false)
                         .setMaxRetries(0)
                         .setConnectTimeout(10, java.time.temporal.ChronoUnit.SECONDS)
-                        .setSocketTimeout(REQUEST_TIMEOUT_SECONDS, java.time.temporal.ChronoUnit.SECONDS)
+                        .setSocketTimeout(
+                                REQUEST_TIMEOUT_SECONDS, java.time.temporal.ChronoUnit.SECONDS)
                         .setClientName("sluice")
                         .build();
     }
@@ -107,10 +108,22 @@ public final class ClickHouseConnection implements AutoCloseable {
     /** Inserts TabSeparated rows into the named columns of a table of this database. */
     public void insertTsv(String table, List<String> columns, byte[] tsv) {
         String qualified = quote(database) + "." + quote(table);
-        String statement = "INSERT INTO " + qualified + " (" + String.join(", ", columns) + ") FORMAT TabSeparated";
+        String statement =
+                "INSERT INTO "
+                        + qualified
+                        + " ("
+                        + String.join(", ", columns)
+                        + ") FORMAT TabSeparated";
         InsertSettings settings = new InsertSettings().compressClientRequest(false);
         try {
-            await(statement, client.insert(qualified, columns, new ByteArrayInputStream(tsv), ClickHouseFormat.TabSeparated, settings))
+            await(
+                            statement,
+                            client.insert(
+                                    qualified,
+                                    columns,
+                                    new ByteArrayInputStream(tsv),
+                                    ClickHouseFormat.TabSeparated,
+                                    settings))
                     .close();
         } catch (ClickHouseException e) {
             throw explain(statement, tsv, e);
@@ -132,20 +145,29 @@ public final class ClickHouseConnection implements AutoCloseable {
         try {
             String query = statement;
             java.net.http.HttpClient http =
-                    java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(10)).build();
+                    java.net.http.HttpClient.newBuilder()
+                            .connectTimeout(java.time.Duration.ofSeconds(10))
+                            .build();
             java.net.URI uri =
                     java.net.URI.create(
                             url.replaceAll("/+$", "")
                                     + "/?database="
                                     + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8)
-                                    + (data == null ? "" : "&query=" + java.net.URLEncoder.encode(query, StandardCharsets.UTF_8)));
+                                    + (data == null
+                                            ? ""
+                                            : "&query="
+                                                    + java.net.URLEncoder.encode(
+                                                            query, StandardCharsets.UTF_8)));
             java.net.http.HttpRequest request =
                     java.net.http.HttpRequest.newBuilder(uri)
                             .header("X-ClickHouse-User", user)
                             .header("X-ClickHouse-Key", password)
                             .timeout(java.time.Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
-                            .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-                                    data == null ? statement.getBytes(StandardCharsets.UTF_8) : data))
+                            .POST(
+                                    java.net.http.HttpRequest.BodyPublishers.ofByteArray(
+                                            data == null
+                                                    ? statement.getBytes(StandardCharsets.UTF_8)
+                                                    : data))
                             .build();
             java.net.http.HttpResponse<String> response =
                     http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
@@ -153,9 +175,11 @@ public final class ClickHouseConnection implements AutoCloseable {
                 return e;
             }
             String body = response.body().strip();
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile("Code: (\\d+)").matcher(body);
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("Code: (\\d+)").matcher(body);
             int code = m.find() ? Integer.parseInt(m.group(1)) : 0;
-            return new ClickHouseException(statement, code, firstLine(body), TRANSIENT_CODES.contains(code), e);
+            return new ClickHouseException(
+                    statement, code, firstLine(body), TRANSIENT_CODES.contains(code), e);
         } catch (IOException | RuntimeException ex) {
             e.addSuppressed(ex);
             return e;
@@ -200,7 +224,11 @@ public final class ClickHouseConnection implements AutoCloseable {
             if (t instanceof ServerException se) {
                 int code = se.getCode();
                 return new ClickHouseException(
-                        statement, code, firstLine(se.getMessage()), TRANSIENT_CODES.contains(code), e);
+                        statement,
+                        code,
+                        firstLine(se.getMessage()),
+                        TRANSIENT_CODES.contains(code),
+                        e);
             }
             t = t.getCause();
         }

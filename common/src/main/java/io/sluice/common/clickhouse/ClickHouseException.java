@@ -2,14 +2,15 @@ package io.sluice.common.clickhouse;
 
 /**
  * A ClickHouse statement failed. Carries the statement (cut to a readable length), the server's
- * error code and message, and whether retrying may help (network trouble, overload) or not (a
- * bad type, a missing table).
+ * error code and message, and whether retrying may help (network trouble, overload) or not (a bad
+ * type, a missing table).
  */
 public class ClickHouseException extends RuntimeException {
     private final int code;
     private final boolean retryable;
 
-    public ClickHouseException(String statement, int code, String serverMessage, boolean retryable, Throwable cause) {
+    public ClickHouseException(
+            String statement, int code, String serverMessage, boolean retryable, Throwable cause) {
         super(
                 "ClickHouse "
                         + (retryable ? "transient failure" : "rejected the statement")

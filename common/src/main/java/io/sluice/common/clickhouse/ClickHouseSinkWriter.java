@@ -108,7 +108,10 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         Set<String> added = routing.addColumns(clickHouse, table, missing);
         TableBuffer reopened = open(table);
         buffers.put(table, reopened);
-        Set<String> stillMissing = reopened.missingColumns(new ChangeRecord(table, ChangeRecord.Op.INSERT, toMap(missing), Set.of(), 0));
+        Set<String> stillMissing =
+                reopened.missingColumns(
+                        new ChangeRecord(
+                                table, ChangeRecord.Op.INSERT, toMap(missing), Set.of(), 0));
         if (!stillMissing.isEmpty()) {
             columnsDropped.inc(stillMissing.size());
             LOG.warn(
@@ -204,7 +207,12 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         bytesWritten.inc(tsv.length);
         batchesWritten.inc();
         lastFlushMillis = System.currentTimeMillis() - start;
-        LOG.debug("Wrote {} rows ({} bytes) to {} in {} ms", rows, tsv.length, buffer.table, lastFlushMillis);
+        LOG.debug(
+                "Wrote {} rows ({} bytes) to {} in {} ms",
+                rows,
+                tsv.length,
+                buffer.table,
+                lastFlushMillis);
     }
 
     private <T> T withRetries(java.util.function.Supplier<T> request) {
@@ -217,7 +225,12 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
                     throw e;
                 }
                 retries.inc();
-                LOG.warn("Retrying in {} ms (attempt {} of {}): {}", backoff, attempt + 1, maxRetries, e.getMessage());
+                LOG.warn(
+                        "Retrying in {} ms (attempt {} of {}): {}",
+                        backoff,
+                        attempt + 1,
+                        maxRetries,
+                        e.getMessage());
                 try {
                     Thread.sleep(backoff);
                 } catch (InterruptedException ie) {

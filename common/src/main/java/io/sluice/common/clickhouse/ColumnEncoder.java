@@ -14,16 +14,17 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Writes one Java value as a TabSeparated field for a ClickHouse column type. Built once per
- * column from the type the server reports ({@code system.columns}), so the value model of the
- * change records (numbers, String, byte[], BigDecimal, LocalDate, LocalTime, LocalDateTime,
- * Instant, List) is turned into exactly what that column parses. A null for a column that is not
- * Nullable writes the type's default (ClickHouse 18.16 has no null-as-default for text input).
+ * Writes one Java value as a TabSeparated field for a ClickHouse column type. Built once per column
+ * from the type the server reports ({@code system.columns}), so the value model of the change
+ * records (numbers, String, byte[], BigDecimal, LocalDate, LocalTime, LocalDateTime, Instant, List)
+ * is turned into exactly what that column parses. A null for a column that is not Nullable writes
+ * the type's default (ClickHouse 18.16 has no null-as-default for text input).
  */
 public abstract class ColumnEncoder implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
+    private static final DateTimeFormatter SECONDS =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     /** Writes {@code value} as a top-level TabSeparated field. */
     public abstract void write(Object value, ByteArrayOutputStream out);
@@ -125,7 +126,8 @@ public abstract class ColumnEncoder implements Serializable {
                     element.writeQuoted(item, out);
                 }
             } else if (value != null) {
-                throw new IllegalArgumentException("an Array column needs a list, got " + value.getClass().getSimpleName());
+                throw new IllegalArgumentException(
+                        "an Array column needs a list, got " + value.getClass().getSimpleName());
             }
             out.write(']');
         }
@@ -163,7 +165,10 @@ public abstract class ColumnEncoder implements Serializable {
                 out.write('0');
                 return;
             }
-            double d = value instanceof Number n ? n.doubleValue() : Double.parseDouble(value.toString());
+            double d =
+                    value instanceof Number n
+                            ? n.doubleValue()
+                            : Double.parseDouble(value.toString());
             if (Double.isNaN(d)) {
                 ascii("nan", out);
             } else if (Double.isInfinite(d)) {

@@ -16,8 +16,8 @@ import java.util.Set;
  *
  * <p>A change that leaves TOASTed columns untouched does not carry their values. They are taken
  * from the latest version of the row in this batch, or else, at flush, from the row as ClickHouse
- * holds it ({@code FINAL}): the sink writes a table's batches in order, so what ClickHouse holds
- * is the row's previous version.
+ * holds it ({@code FINAL}): the sink writes a table's batches in order, so what ClickHouse holds is
+ * the row's previous version.
  */
 final class TableBuffer {
     final String table;
@@ -28,8 +28,10 @@ final class TableBuffer {
 
     private final List<byte[][]> rows = new ArrayList<>();
     private final Map<String, Integer> latestRowByKey = new HashMap<>();
+
     /** Rows with fields still to fill from ClickHouse: row index → column indexes. */
     private final Map<Integer, int[]> pending = new HashMap<>();
+
     private long bytes;
 
     TableBuffer(String table, List<String> columns, List<String> types, List<String> keyColumns) {
@@ -42,7 +44,10 @@ final class TableBuffer {
             keyIndexes[i] = columns.indexOf(keyColumns.get(i));
             if (keyIndexes[i] < 0) {
                 throw new IllegalStateException(
-                        "ClickHouse table " + table + " has no column for key column " + keyColumns.get(i));
+                        "ClickHouse table "
+                                + table
+                                + " has no column for key column "
+                                + keyColumns.get(i));
             }
         }
     }
@@ -66,7 +71,8 @@ final class TableBuffer {
             String column = columns.get(i);
             out.reset();
             switch (column) {
-                case ClickHouseDdl.VERSION, ClickHouseDdl.LSN -> ColumnEncoder.ascii(Long.toUnsignedString(r.lsn()), out);
+                case ClickHouseDdl.VERSION, ClickHouseDdl.LSN ->
+                        ColumnEncoder.ascii(Long.toUnsignedString(r.lsn()), out);
                 case ClickHouseDdl.IS_DELETED -> out.write(r.isDelete() ? '1' : '0');
                 default -> {
                     if (r.unchangedColumns().contains(column)) {
@@ -93,7 +99,9 @@ final class TableBuffer {
                 }
             }
             if (!stillUnresolved.isEmpty()) {
-                pending.put(rows.size(), stillUnresolved.stream().mapToInt(Integer::intValue).toArray());
+                pending.put(
+                        rows.size(),
+                        stillUnresolved.stream().mapToInt(Integer::intValue).toArray());
             }
         }
         latestRowByKey.put(key, rows.size());
@@ -148,16 +156,22 @@ final class TableBuffer {
         }
         StringBuilder select = new StringBuilder();
         for (int i : wanted) {
-            select.append(select.length() == 0 ? "" : ", ").append(ClickHouseDdl.quote(columns.get(i)));
+            select.append(select.length() == 0 ? "" : ", ")
+                    .append(ClickHouseDdl.quote(columns.get(i)));
         }
-        sql.append(select).append(" FROM ").append(database).append('.').append(ClickHouseDdl.quote(table));
+        sql.append(select)
+                .append(" FROM ")
+                .append(database)
+                .append('.')
+                .append(ClickHouseDdl.quote(table));
         sql.append(" FINAL WHERE ");
         if (keyIndexes.length == 1) {
             sql.append(ClickHouseDdl.quote(columns.get(keyIndexes[0])));
         } else {
             sql.append('(');
             for (int k = 0; k < keyIndexes.length; k++) {
-                sql.append(k == 0 ? "" : ", ").append(ClickHouseDdl.quote(columns.get(keyIndexes[k])));
+                sql.append(k == 0 ? "" : ", ")
+                        .append(ClickHouseDdl.quote(columns.get(keyIndexes[k])));
             }
             sql.append(')');
         }
@@ -184,7 +198,9 @@ final class TableBuffer {
             for (int i : pending.get(rowIndex)) {
                 int pos = indexOf(lookupColumns, i);
                 if (current != null) {
-                    row[i] = current.get(keyIndexes.length + pos).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                    row[i] =
+                            current.get(keyIndexes.length + pos)
+                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
                 } else {
                     ByteArrayOutputStream out = new ByteArrayOutputStream();
                     encoders.get(i).write(null, out);
@@ -235,7 +251,8 @@ final class TableBuffer {
 
     /** The batch as TabSeparated bytes. */
     byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, bytes + 16));
+        ByteArrayOutputStream out =
+                new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, bytes + 16));
         for (byte[][] row : rows) {
             for (int i = 0; i < row.length; i++) {
                 if (i > 0) {

@@ -26,7 +26,8 @@ public class ConfigException extends RuntimeException {
         if (problems.size() == 1) {
             return "Sluice cannot start: " + problems.get(0);
         }
-        StringBuilder sb = new StringBuilder("Sluice cannot start, " + problems.size() + " problems:");
+        StringBuilder sb =
+                new StringBuilder("Sluice cannot start, " + problems.size() + " problems:");
         for (String p : problems) {
             sb.append("\n  - ").append(p);
         }

@@ -18,11 +18,12 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads {@code sluice.yaml}: nested YAML maps become dotted keys, {@code ${VAR}} and {@code
- * ${VAR:-default}} are taken from the environment (so secrets never sit in the file), and every
- * key is checked against {@link SluiceOptions}. All problems are reported together.
+ * ${VAR:-default}} are taken from the environment (so secrets never sit in the file), and every key
+ * is checked against {@link SluiceOptions}. All problems are reported together.
  */
 public final class ConfigLoader {
-    private static final Pattern ENV_REF = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+    private static final Pattern ENV_REF =
+            Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
 
     private ConfigLoader() {}
 
@@ -38,16 +39,20 @@ public final class ConfigLoader {
         try (Reader reader = Files.newBufferedReader(file)) {
             root = new Yaml(new SafeConstructor(new LoaderOptions())).load(reader);
         } catch (IOException e) {
-            throw new ConfigException("cannot read configuration file " + file + ": " + e.getMessage());
+            throw new ConfigException(
+                    "cannot read configuration file " + file + ": " + e.getMessage());
         } catch (YAMLException e) {
-            throw new ConfigException("configuration file " + file + " is not valid YAML: " + e.getMessage());
+            throw new ConfigException(
+                    "configuration file " + file + " is not valid YAML: " + e.getMessage());
         }
         if (root == null) {
             root = Map.of();
         }
         if (!(root instanceof Map<?, ?> rootMap)) {
             throw new ConfigException(
-                    "configuration file " + file + " must be a YAML mapping (postgres:, clickhouse:, ...)");
+                    "configuration file "
+                            + file
+                            + " must be a YAML mapping (postgres:, clickhouse:, ...)");
         }
         Map<String, Object> flat = new LinkedHashMap<>();
         flatten("", rootMap, flat);
@@ -106,7 +111,8 @@ public final class ConfigLoader {
         switch (option.type()) {
             case STRING:
                 if (raw instanceof Map || raw instanceof List) {
-                    throw new IllegalArgumentException("must be a single value, not " + describe(raw));
+                    throw new IllegalArgumentException(
+                            "must be a single value, not " + describe(raw));
                 }
                 return interpolate(String.valueOf(raw), env);
             case INT:
@@ -143,7 +149,10 @@ public final class ConfigLoader {
     }
 
     private static long parseLong(Object raw, Map<String, String> env, long min, long max) {
-        String text = raw instanceof Number ? raw.toString() : interpolate(String.valueOf(raw), env).trim();
+        String text =
+                raw instanceof Number
+                        ? raw.toString()
+                        : interpolate(String.valueOf(raw), env).trim();
         try {
             long v = Long.parseLong(text.replace("_", ""));
             if (v < min || v > max) {
@@ -214,10 +223,15 @@ public final class ConfigLoader {
         Object url = values.get(SluiceOptions.CH_URL.key());
         if (url instanceof String u && !u.matches("https?://[^/\\s]+/?")) {
             problems.add(
-                    "'clickhouse.url' must be an HTTP endpoint like http://host:8123, got '" + u + "'");
+                    "'clickhouse.url' must be an HTTP endpoint like http://host:8123, got '"
+                            + u
+                            + "'");
         }
         for (Option<String> name :
-                List.of(SluiceOptions.PG_SLOT, SluiceOptions.PG_PUBLICATION, SluiceOptions.CH_DATABASE)) {
+                List.of(
+                        SluiceOptions.PG_SLOT,
+                        SluiceOptions.PG_PUBLICATION,
+                        SluiceOptions.CH_DATABASE)) {
             Object v = values.get(name.key());
             if (v instanceof String s && !s.matches("[a-z_][a-z0-9_]*")) {
                 problems.add(
@@ -234,7 +248,8 @@ public final class ConfigLoader {
         }
     }
 
-    private static void positive(Map<String, Object> values, Option<?> option, List<String> problems) {
+    private static void positive(
+            Map<String, Object> values, Option<?> option, List<String> problems) {
         Object v = values.get(option.key());
         if (v instanceof Number n && n.longValue() <= 0) {
             problems.add("'" + option.key() + "' must be positive, got " + n);
@@ -274,6 +289,8 @@ public final class ConfigLoader {
     }
 
     private static String describe(Object o) {
-        return o == null ? "nothing" : o instanceof Map ? "a mapping" : o instanceof List ? "a list" : "'" + o + "'";
+        return o == null
+                ? "nothing"
+                : o instanceof Map ? "a mapping" : o instanceof List ? "a list" : "'" + o + "'";
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * One configuration key of {@code sluice.yaml}: its dotted path, type, default and description.
- * Declared once in {@link SluiceOptions}; the loader validates against them and the README table
- * of options is written from them.
+ * Declared once in {@link SluiceOptions}; the loader validates against them and the README table of
+ * options is written from them.
  */
 public final class Option<T> implements Serializable {
     private static final long serialVersionUID = 1L;

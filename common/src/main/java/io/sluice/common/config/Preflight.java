@@ -102,9 +102,15 @@ public final class Preflight {
         // Connect to the always-present "default" database: the configured one may be missing.
         try (ClickHouseConnection ch =
                 new ClickHouseConnection(
-                        url, config.get(SluiceOptions.CH_USER), config.get(SluiceOptions.CH_PASSWORD), "default")) {
+                        url,
+                        config.get(SluiceOptions.CH_USER),
+                        config.get(SluiceOptions.CH_PASSWORD),
+                        "default")) {
             String found =
-                    ch.queryValue("SELECT count() FROM system.databases WHERE name = '" + database.replace("'", "") + "'");
+                    ch.queryValue(
+                            "SELECT count() FROM system.databases WHERE name = '"
+                                    + database.replace("'", "")
+                                    + "'");
             if ("0".equals(found)) {
                 problems.add(
                         "ClickHouse database '"
@@ -116,9 +122,17 @@ public final class Preflight {
             }
         } catch (ClickHouseException e) {
             if (e.code() == 0) {
-                problems.add("ClickHouse at " + url + " (clickhouse.url) is unreachable: " + e.getMessage().lines().findFirst().orElse(""));
+                problems.add(
+                        "ClickHouse at "
+                                + url
+                                + " (clickhouse.url) is unreachable: "
+                                + e.getMessage().lines().findFirst().orElse(""));
             } else {
-                problems.add("ClickHouse at " + url + " refused Sluice's check: " + e.getMessage().lines().findFirst().orElse(""));
+                problems.add(
+                        "ClickHouse at "
+                                + url
+                                + " refused Sluice's check: "
+                                + e.getMessage().lines().findFirst().orElse(""));
             }
         }
     }

@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A validated Sluice configuration: every key of {@link SluiceOptions} with its value (the
- * default where the file is silent). Immutable and serializable, so jobs hand it to operators.
+ * A validated Sluice configuration: every key of {@link SluiceOptions} with its value (the default
+ * where the file is silent). Immutable and serializable, so jobs hand it to operators.
  */
 public final class SluiceConfig implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -67,7 +67,9 @@ public final class SluiceConfig implements Serializable {
         Map<String, Object> shown = new java.util.TreeMap<>();
         for (Option<?> o : SluiceOptions.ALL) {
             Object v = get(o);
-            shown.put(o.key(), o.key().endsWith("password") && v != null && !"".equals(v) ? "***" : v);
+            shown.put(
+                    o.key(),
+                    o.key().endsWith("password") && v != null && !"".equals(v) ? "***" : v);
         }
         return shown.toString();
     }

@@ -15,7 +15,8 @@ public final class SluiceOptions {
             Option.requiredString("postgres.database", "Database holding the captured tables.");
     public static final Option<String> PG_USER =
             Option.requiredString(
-                    "postgres.user", "User with the REPLICATION attribute and SELECT on the tables.");
+                    "postgres.user",
+                    "User with the REPLICATION attribute and SELECT on the tables.");
     public static final Option<String> PG_PASSWORD =
             Option.string(
                     "postgres.password",
@@ -34,7 +35,8 @@ public final class SluiceOptions {
                     "Publication Sluice creates (or extends) for exactly the captured tables.");
     public static final Option<List<String>> PG_TABLES =
             Option.requiredList(
-                    "postgres.tables", "Tables to capture, as schema.table (schema defaults to public).");
+                    "postgres.tables",
+                    "Tables to capture, as schema.table (schema defaults to public).");
     public static final Option<Integer> PG_SNAPSHOT_CHUNK_SIZE =
             Option.integer(
                     "postgres.snapshot-chunk-size",
@@ -48,9 +50,11 @@ public final class SluiceOptions {
 
     // --- clickhouse: the target --------------------------------------------------------------
     public static final Option<String> CH_URL =
-            Option.requiredString("clickhouse.url", "ClickHouse HTTP endpoint, e.g. http://host:8123.");
+            Option.requiredString(
+                    "clickhouse.url", "ClickHouse HTTP endpoint, e.g. http://host:8123.");
     public static final Option<String> CH_DATABASE =
-            Option.requiredString("clickhouse.database", "Database the mirrored tables go to (must exist).");
+            Option.requiredString(
+                    "clickhouse.database", "Database the mirrored tables go to (must exist).");
     public static final Option<String> CH_USER =
             Option.string("clickhouse.user", "default", "ClickHouse user.");
     public static final Option<String> CH_PASSWORD =
@@ -61,7 +65,9 @@ public final class SluiceOptions {
             Option.integer("sink.batch-rows", 50_000, "Flush a table's batch at this many rows.");
     public static final Option<Long> SINK_BATCH_BYTES =
             Option.longValue(
-                    "sink.batch-bytes", 16L << 20, "Flush a table's batch at this many encoded bytes.");
+                    "sink.batch-bytes",
+                    16L << 20,
+                    "Flush a table's batch at this many encoded bytes.");
     public static final Option<Long> SINK_FLUSH_INTERVAL_MS =
             Option.longValue(
                     "sink.flush-interval-ms",
@@ -70,10 +76,14 @@ public final class SluiceOptions {
                             + " checkpoint completes.");
     public static final Option<Integer> SINK_MAX_RETRIES =
             Option.integer(
-                    "sink.max-retries", 6, "Retries of a transient failure (connection, 5xx) per batch.");
+                    "sink.max-retries",
+                    6,
+                    "Retries of a transient failure (connection, 5xx) per batch.");
     public static final Option<Long> SINK_RETRY_BACKOFF_MS =
             Option.longValue(
-                    "sink.retry-backoff-ms", 200L, "First retry delay; doubles on each retry (max 30 s).");
+                    "sink.retry-backoff-ms",
+                    200L,
+                    "First retry delay; doubles on each retry (max 30 s).");
 
     // --- job: Flink settings -----------------------------------------------------------------
     public static final Option<Integer> JOB_PARALLELISM =
@@ -89,7 +99,8 @@ public final class SluiceOptions {
                     "file:///tmp/sluice-checkpoints",
                     "Checkpoint storage (file://, s3://, ...).");
     public static final Option<String> JOB_STATE_BACKEND =
-            Option.string("job.state-backend", "hashmap", "Flink state backend: hashmap or rocksdb.");
+            Option.string(
+                    "job.state-backend", "hashmap", "Flink state backend: hashmap or rocksdb.");
 
     public static final List<Option<?>> ALL =
             List.of(

@@ -58,7 +58,9 @@ public final class TableId implements Serializable, Comparable<TableId> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TableId other && schema.equals(other.schema) && table.equals(other.table);
+        return o instanceof TableId other
+                && schema.equals(other.schema)
+                && table.equals(other.table);
     }
 
     @Override

@@ -12,8 +12,10 @@ import java.util.stream.Collectors;
 public final class ClickHouseDdl {
     /** Position of the change in the source (its LSN; 0 for snapshot rows). */
     public static final String VERSION = "_version";
+
     /** 1 for a row written by a delete. */
     public static final String IS_DELETED = "_is_deleted";
+
     /** The source LSN of the change (0 for snapshot rows). */
     public static final String LSN = "_lsn";
 
@@ -21,13 +23,21 @@ public final class ClickHouseDdl {
 
     private ClickHouseDdl() {}
 
-    public static String createMirrorTable(String database, String table, PgTable source, ServerVersion server) {
+    public static String createMirrorTable(
+            String database, String table, PgTable source, ServerVersion server) {
         String columns =
                 source.columns().stream()
-                        .map(c -> "    " + quote(c.name()) + " " + TypeMapping.clickHouseType(c, server))
+                        .map(
+                                c ->
+                                        "    "
+                                                + quote(c.name())
+                                                + " "
+                                                + TypeMapping.clickHouseType(c, server))
                         .collect(Collectors.joining(",\n"));
         String orderBy =
-                source.primaryKey().stream().map(c -> quote(c.name())).collect(Collectors.joining(", "));
+                source.primaryKey().stream()
+                        .map(c -> quote(c.name()))
+                        .collect(Collectors.joining(", "));
         return "CREATE TABLE IF NOT EXISTS "
                 + quote(database)
                 + "."
@@ -47,7 +57,8 @@ public final class ClickHouseDdl {
                 + ")";
     }
 
-    public static String addColumn(String database, String table, PgColumn column, ServerVersion server) {
+    public static String addColumn(
+            String database, String table, PgColumn column, ServerVersion server) {
         // A column added to an existing Postgres table is never part of its primary key.
         return "ALTER TABLE "
                 + quote(database)

@@ -6,13 +6,14 @@ import java.io.Serializable;
  * A column of a Postgres table as the catalog describes it.
  *
  * @param name column name
- * @param type the type as {@code format_type} prints it (domains resolved to their base type),
- *     e.g. {@code numeric(12,2)}, {@code timestamp with time zone}, {@code text[]}
+ * @param type the type as {@code format_type} prints it (domains resolved to their base type), e.g.
+ *     {@code numeric(12,2)}, {@code timestamp with time zone}, {@code text[]}
  * @param isEnum the type (or the array's element type) is an enum
  * @param notNull declared NOT NULL
  * @param primaryKeyPosition 1-based position in the primary key, 0 when not part of it
  */
-public record PgColumn(String name, String type, boolean isEnum, boolean notNull, int primaryKeyPosition)
+public record PgColumn(
+        String name, String type, boolean isEnum, boolean notNull, int primaryKeyPosition)
         implements Serializable {
 
     public boolean isArray() {

@@ -132,10 +132,22 @@ public final class PostgresCatalog implements AutoCloseable {
         }
         try (Statement st = connection.createStatement()) {
             if (!exists) {
-                String with = serverVersionNum() >= 130000 ? " WITH (publish_via_partition_root = true)" : "";
-                st.execute("CREATE PUBLICATION " + quote(publication) + " FOR TABLE " + String.join(", ", missing) + with);
+                String with =
+                        serverVersionNum() >= 130000
+                                ? " WITH (publish_via_partition_root = true)"
+                                : "";
+                st.execute(
+                        "CREATE PUBLICATION "
+                                + quote(publication)
+                                + " FOR TABLE "
+                                + String.join(", ", missing)
+                                + with);
             } else {
-                st.execute("ALTER PUBLICATION " + quote(publication) + " ADD TABLE " + String.join(", ", missing));
+                st.execute(
+                        "ALTER PUBLICATION "
+                                + quote(publication)
+                                + " ADD TABLE "
+                                + String.join(", ", missing));
             }
         }
     }

@@ -7,8 +7,8 @@ import io.sluice.common.clickhouse.ServerVersion;
  * faithful equivalent for are kept as String in Postgres' own text form, so nothing is lost.
  *
  * <p>Timestamps: {@code DateTime64(6, 'UTC')} where the server has it (20.1+); on older servers
- * {@code DateTime('UTC')}, which keeps whole seconds only. {@code timestamp} (without time zone)
- * is stored as the same wall-clock time read as UTC.
+ * {@code DateTime('UTC')}, which keeps whole seconds only. {@code timestamp} (without time zone) is
+ * stored as the same wall-clock time read as UTC.
  */
 public final class TypeMapping {
     private TypeMapping() {}

@@ -23,7 +23,8 @@ class ChangeRecordSerializerTest {
     @Test
     void flinkUsesTheDedicatedSerializerNotKryo() {
         TypeInformation<ChangeRecord> info = TypeInformation.of(ChangeRecord.class);
-        assertThat(info.createSerializer(new SerializerConfigImpl())).isSameAs(ChangeRecordSerializer.INSTANCE);
+        assertThat(info.createSerializer(new SerializerConfigImpl()))
+                .isSameAs(ChangeRecordSerializer.INSTANCE);
     }
 
     @Test
@@ -44,12 +45,19 @@ class ChangeRecordSerializerTest {
         values.put("datetime", LocalDateTime.of(2024, 2, 29, 1, 2, 3, 456_000));
         values.put("instant", Instant.parse("1960-01-01T00:00:00.000001Z"));
         values.put("list", Arrays.asList("a", null, 3));
-        ChangeRecord record = new ChangeRecord(new TableId("s", "t"), ChangeRecord.Op.UPDATE, values, Set.of("body"), 123456789L);
+        ChangeRecord record =
+                new ChangeRecord(
+                        new TableId("s", "t"),
+                        ChangeRecord.Op.UPDATE,
+                        values,
+                        Set.of("body"),
+                        123456789L);
 
         TypeSerializer<ChangeRecord> serializer = ChangeRecordSerializer.INSTANCE;
         DataOutputSerializer out = new DataOutputSerializer(256);
         serializer.serialize(record, out);
-        ChangeRecord back = serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        ChangeRecord back =
+                serializer.deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
 
         assertThat(back).isEqualTo(record);
         assertThat((byte[]) back.values().get("bytes")).containsExactly(1, 2, 3);

@@ -13,8 +13,8 @@ import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /**
- * The expected texts are ClickHouse's TabSeparated format as its documentation defines it
- * (escapes, \N, array literals); the round trip through a real server is in the mirror IT.
+ * The expected texts are ClickHouse's TabSeparated format as its documentation defines it (escapes,
+ * \N, array literals); the round trip through a real server is in the mirror IT.
  */
 class ColumnEncoderTest {
     private static String encode(String type, Object value) {
@@ -26,7 +26,8 @@ class ColumnEncoderTest {
     @Test
     void escapesTextAsTabSeparated() {
         assertThat(encode("String", "a\tb\nc\\d'e")).isEqualTo("a\\tb\\nc\\\\d\\'e");
-        assertThat(encode("String", new byte[] {0, 9, (byte) 0xff})).isEqualTo("\\0\\t" + new String(new byte[] {(byte) 0xff}, StandardCharsets.UTF_8));
+        assertThat(encode("String", new byte[] {0, 9, (byte) 0xff}))
+                .isEqualTo("\\0\\t" + new String(new byte[] {(byte) 0xff}, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -55,7 +56,11 @@ class ColumnEncoderTest {
         Instant i = Instant.parse("2024-02-03T04:05:06.123456Z");
         assertThat(encode("DateTime('UTC')", i)).isEqualTo("2024-02-03 04:05:06");
         assertThat(encode("DateTime64(6, 'UTC')", i)).isEqualTo("2024-02-03 04:05:06.123456");
-        assertThat(encode("Nullable(DateTime64(3, 'UTC'))", LocalDateTime.of(2024, 1, 1, 0, 0, 0, 5_000_000))).isEqualTo("2024-01-01 00:00:00.005");
+        assertThat(
+                        encode(
+                                "Nullable(DateTime64(3, 'UTC'))",
+                                LocalDateTime.of(2024, 1, 1, 0, 0, 0, 5_000_000)))
+                .isEqualTo("2024-01-01 00:00:00.005");
         assertThat(encode("Date", LocalDate.of(2020, 2, 29))).isEqualTo("2020-02-29");
         assertThat(encode("String", LocalTime.of(1, 2, 3, 500_000_000))).isEqualTo("01:02:03.5");
         assertThat(encode("String", LocalTime.of(23, 59, 0))).isEqualTo("23:59:00");
@@ -65,8 +70,10 @@ class ColumnEncoderTest {
     void writesArraysAsQuotedLiterals() {
         assertThat(encode("Array(Nullable(String))", Arrays.asList("a", null, "b'c\t")))
                 .isEqualTo("['a',NULL,'b\\'c\\t']");
-        assertThat(encode("Array(Nullable(Int32))", Arrays.asList(1, null, 3))).isEqualTo("[1,NULL,3]");
-        assertThat(encode("Array(Nullable(Date))", Arrays.asList(LocalDate.of(2020, 1, 2)))).isEqualTo("['2020-01-02']");
+        assertThat(encode("Array(Nullable(Int32))", Arrays.asList(1, null, 3)))
+                .isEqualTo("[1,NULL,3]");
+        assertThat(encode("Array(Nullable(Date))", Arrays.asList(LocalDate.of(2020, 1, 2))))
+                .isEqualTo("['2020-01-02']");
     }
 
     @Test

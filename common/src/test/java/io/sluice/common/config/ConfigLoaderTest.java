@@ -43,12 +43,16 @@ class ConfigLoaderTest {
         assertThat(config.toString()).doesNotContain("s3cret");
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("'clickhouse.password' refers to ${CH_SECRET}, which is not set");
+                .hasMessageContaining(
+                        "'clickhouse.password' refers to ${CH_SECRET}, which is not set");
     }
 
     @Test
     void usesDefaultsOfEnvironmentReferences() throws IOException {
-        SluiceConfig config = ConfigLoader.load(write(MINIMAL.replace("database: app", "database: ${DB:-fallback}")), Map.of());
+        SluiceConfig config =
+                ConfigLoader.load(
+                        write(MINIMAL.replace("database: app", "database: ${DB:-fallback}")),
+                        Map.of());
         assertThat(config.get(SluiceOptions.PG_DATABASE)).isEqualTo("fallback");
     }
 
@@ -64,12 +68,24 @@ class ConfigLoaderTest {
                         ConfigException.class,
                         e ->
                                 assertThat(e.problems())
-                                        .anyMatch(p -> p.contains("unknown key 'postgres.tabels' (did you mean 'postgres.tables'?)"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "unknown key 'postgres.tabels' (did you mean 'postgres.tables'?)"))
                                         .anyMatch(p -> p.contains("'postgres.user' is required"))
                                         .anyMatch(p -> p.contains("'postgres.tables' is required"))
-                                        .anyMatch(p -> p.contains("'postgres.port' must be a whole number, got 'abc'"))
-                                        .anyMatch(p -> p.contains("'clickhouse.url' must be an HTTP endpoint"))
-                                        .anyMatch(p -> p.contains("'job.state-backend' must be hashmap or rocksdb")));
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "'postgres.port' must be a whole number, got 'abc'"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "'clickhouse.url' must be an HTTP endpoint"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "'job.state-backend' must be hashmap or rocksdb")));
     }
 
     @Test
@@ -90,14 +106,24 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(dir.resolve("nope.yaml"), Map.of()))
                 .hasMessageContaining("nope.yaml does not exist");
         Path f = write("postgres: [unclosed\n");
-        assertThatThrownBy(() -> ConfigLoader.load(f, Map.of())).hasMessageContaining("is not valid YAML");
+        assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
+                .hasMessageContaining("is not valid YAML");
     }
 
     @Test
     void exampleConfigurationOfTheRepositoryIsValid() {
         Path example = Path.of("..", "conf", "sluice.yaml");
         SluiceConfig config = ConfigLoader.load(example, Map.of());
-        assertThat(config.tables()).extracting(TableId::table).contains("users", "events", "orders", "subscriptions", "refunds");
-        assertThat(config.get(SluiceOptions.PG_TABLES)).isEqualTo(List.of("public.users", "public.events", "public.orders", "public.subscriptions", "public.refunds"));
+        assertThat(config.tables())
+                .extracting(TableId::table)
+                .contains("users", "events", "orders", "subscriptions", "refunds");
+        assertThat(config.get(SluiceOptions.PG_TABLES))
+                .isEqualTo(
+                        List.of(
+                                "public.users",
+                                "public.events",
+                                "public.orders",
+                                "public.subscriptions",
+                                "public.refunds"));
     }
 }

@@ -33,7 +33,8 @@ class TypeMappingTest {
         assertThat(map("bytea", true, OLD)).isEqualTo("String");
         assertThat(map("integer[]", false, OLD)).isEqualTo("Array(Nullable(Int32))");
         assertThat(map("text[]", true, OLD)).isEqualTo("Array(Nullable(String))");
-        assertThat(TypeMapping.clickHouseType(new PgColumn("m", "mood", true, false, 0), OLD)).isEqualTo("Nullable(String)");
+        assertThat(TypeMapping.clickHouseType(new PgColumn("m", "mood", true, false, 0), OLD))
+                .isEqualTo("Nullable(String)");
     }
 
     @Test
@@ -45,6 +46,7 @@ class TypeMappingTest {
 
     @Test
     void primaryKeyColumnsAreNeverNullable() {
-        assertThat(TypeMapping.clickHouseType(new PgColumn("id", "bigint", false, false, 1), OLD)).isEqualTo("Int64");
+        assertThat(TypeMapping.clickHouseType(new PgColumn("id", "bigint", false, false, 1), OLD))
+                .isEqualTo("Int64");
     }
 }

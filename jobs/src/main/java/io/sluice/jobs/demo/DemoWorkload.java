@@ -15,14 +15,21 @@ import java.util.UUID;
  * sign-ups, product events, orders with status changes, subscriptions and cancellations, refunds,
  * and deletes of a few events. Used by {@code ./sluice demo}.
  *
- * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U [--password P] --schema FILE [--seconds
- * 30] [--events-per-second 500] [--seed 42]}
+ * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U [--password P] --schema FILE [--seconds 30]
+ * [--events-per-second 500] [--seed 42]}
  */
 public final class DemoWorkload {
     private static final String[] PLANS = {"free", "pro", "team", "enterprise"};
     private static final String[] COUNTRIES = {"US", "DE", "FR", "GB", "IN", "BR", "JP"};
     private static final String[] EVENTS = {
-        "session_start", "page_view", "page_view", "page_view", "feature_used", "search", "invite_sent", "session_end"
+        "session_start",
+        "page_view",
+        "page_view",
+        "page_view",
+        "feature_used",
+        "search",
+        "invite_sent",
+        "session_end"
     };
 
     private final Connection pg;
@@ -39,9 +46,14 @@ public final class DemoWorkload {
 
     public static void main(String[] args) throws Exception {
         Args a = new Args(args);
-        try (Connection pg = DriverManager.getConnection(a.get("--jdbc-url", null), a.get("--user", "postgres"), a.get("--password", ""))) {
+        try (Connection pg =
+                DriverManager.getConnection(
+                        a.get("--jdbc-url", null),
+                        a.get("--user", "postgres"),
+                        a.get("--password", ""))) {
             try (Statement st = pg.createStatement()) {
-                st.execute(Files.readString(Path.of(a.get("--schema", "sql/postgres/01_schema.sql"))));
+                st.execute(
+                        Files.readString(Path.of(a.get("--schema", "sql/postgres/01_schema.sql"))));
             }
             DemoWorkload w = new DemoWorkload(pg, Long.parseLong(a.get("--seed", "42")));
             w.resume();
@@ -95,7 +107,13 @@ public final class DemoWorkload {
                 ps.setLong(2, 1 + (long) random.nextInt((int) users));
                 ps.setInt(3, random.nextInt(5));
                 ps.setString(4, name);
-                ps.setString(5, "{\"path\": \"/p/" + random.nextInt(50) + "\", \"latency_ms\": " + random.nextInt(900) + "}");
+                ps.setString(
+                        5,
+                        "{\"path\": \"/p/"
+                                + random.nextInt(50)
+                                + "\", \"latency_ms\": "
+                                + random.nextInt(900)
+                                + "}");
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -105,29 +123,59 @@ public final class DemoWorkload {
                 orders++;
                 st.addBatch(
                         "INSERT INTO orders (order_id, user_id, status, amount, items) VALUES ("
-                                + orders + ", " + (1 + random.nextInt((int) users)) + ", 'pending', "
-                                + (5 + random.nextInt(500)) + "." + random.nextInt(100) + ", ARRAY['sku-" + random.nextInt(99) + "'])");
+                                + orders
+                                + ", "
+                                + (1 + random.nextInt((int) users))
+                                + ", 'pending', "
+                                + (5 + random.nextInt(500))
+                                + "."
+                                + random.nextInt(100)
+                                + ", ARRAY['sku-"
+                                + random.nextInt(99)
+                                + "'])");
             }
-            st.addBatch("UPDATE orders SET status = 'paid' WHERE order_id = " + Math.max(1, orders - random.nextInt(10)) + " AND status = 'pending'");
+            st.addBatch(
+                    "UPDATE orders SET status = 'paid' WHERE order_id = "
+                            + Math.max(1, orders - random.nextInt(10))
+                            + " AND status = 'pending'");
             if (random.nextInt(3) == 0) {
                 subscriptions++;
                 String plan = PLANS[1 + random.nextInt(3)];
                 st.addBatch(
-                        "INSERT INTO subscriptions VALUES (" + subscriptions + ", " + (1 + random.nextInt((int) users)) + ", '"
-                                + plan + "', " + (plan.equals("pro") ? 29 : plan.equals("team") ? 99 : 499) + ", current_date, NULL)");
-                st.addBatch("UPDATE users SET plan = '" + plan + "' WHERE user_id = " + (1 + random.nextInt((int) users)));
+                        "INSERT INTO subscriptions VALUES ("
+                                + subscriptions
+                                + ", "
+                                + (1 + random.nextInt((int) users))
+                                + ", '"
+                                + plan
+                                + "', "
+                                + (plan.equals("pro") ? 29 : plan.equals("team") ? 99 : 499)
+                                + ", current_date, NULL)");
+                st.addBatch(
+                        "UPDATE users SET plan = '"
+                                + plan
+                                + "' WHERE user_id = "
+                                + (1 + random.nextInt((int) users)));
             }
             if (random.nextInt(5) == 0 && subscriptions > 0) {
-                st.addBatch("UPDATE subscriptions SET canceled_at = current_date WHERE subscription_id = " + (1 + random.nextInt((int) subscriptions)));
+                st.addBatch(
+                        "UPDATE subscriptions SET canceled_at = current_date WHERE subscription_id = "
+                                + (1 + random.nextInt((int) subscriptions)));
             }
             if (random.nextInt(4) == 0 && orders > 0) {
                 refunds++;
                 long order = 1 + random.nextInt((int) orders);
-                st.addBatch("INSERT INTO refunds (refund_id, order_id, amount, reason) VALUES (" + refunds + ", " + order + ", 5.00, 'customer request')");
+                st.addBatch(
+                        "INSERT INTO refunds (refund_id, order_id, amount, reason) VALUES ("
+                                + refunds
+                                + ", "
+                                + order
+                                + ", 5.00, 'customer request')");
                 st.addBatch("UPDATE orders SET status = 'refunded' WHERE order_id = " + order);
             }
             // A few events are retracted (GDPR erasure, test traffic).
-            st.addBatch("DELETE FROM events WHERE event_id IN (SELECT event_id FROM events ORDER BY occurred_at DESC LIMIT 2)");
+            st.addBatch(
+                    "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events ORDER BY occurred_at DESC LIMIT 2)");
             st.executeBatch();
         }
         return eventsPerSecond;
@@ -142,7 +190,8 @@ public final class DemoWorkload {
                 ps.setLong(1, users);
                 ps.setString(2, "user" + users + "@example.com");
                 ps.setString(3, COUNTRIES[random.nextInt(COUNTRIES.length)]);
-                ps.setString(4, "{\"referrer\": \"" + (random.nextBoolean() ? "search" : "ad") + "\"}");
+                ps.setString(
+                        4, "{\"referrer\": \"" + (random.nextBoolean() ? "search" : "ad") + "\"}");
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -26,10 +26,13 @@ public final class MirrorReport {
     public static void main(String[] args) throws Exception {
         DemoWorkload.Args a = new DemoWorkload.Args(args);
         SluiceConfig config = ConfigLoader.load(Path.of(a.get("--config", "conf/sluice.yaml")));
-        long deadline = System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
+        long deadline =
+                System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
         try (Connection pg =
                         DriverManager.getConnection(
-                                config.postgresJdbcUrl(), config.get(SluiceOptions.PG_USER), config.get(SluiceOptions.PG_PASSWORD));
+                                config.postgresJdbcUrl(),
+                                config.get(SluiceOptions.PG_USER),
+                                config.get(SluiceOptions.PG_PASSWORD));
                 ClickHouseConnection ch =
                         new ClickHouseConnection(
                                 config.get(SluiceOptions.CH_URL),
@@ -43,19 +46,45 @@ public final class MirrorReport {
             }
             counts(pg, ch, config, true);
             for (TableId t : config.tables()) {
-                System.out.println("\n" + ch.database() + "." + t.clickHouseName() + " (3 latest rows as ClickHouse holds them):");
-                for (List<String> row : ch.query("SELECT * FROM " + t.clickHouseName() + " FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3")) {
-                    System.out.println("  " + String.join(" | ", row.stream().map(TsvCodec::unescape).map(s -> s.length() > 60 ? s.substring(0, 57) + "..." : s).toList()));
+                System.out.println(
+                        "\n"
+                                + ch.database()
+                                + "."
+                                + t.clickHouseName()
+                                + " (3 latest rows as ClickHouse holds them):");
+                for (List<String> row :
+                        ch.query(
+                                "SELECT * FROM "
+                                        + t.clickHouseName()
+                                        + " FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3")) {
+                    System.out.println(
+                            "  "
+                                    + String.join(
+                                            " | ",
+                                            row.stream()
+                                                    .map(TsvCodec::unescape)
+                                                    .map(
+                                                            s ->
+                                                                    s.length() > 60
+                                                                            ? s.substring(0, 57)
+                                                                                    + "..."
+                                                                            : s)
+                                                    .toList()));
                 }
             }
-            System.out.println(match ? "\nEvery table matches Postgres." : "\nSome tables do not match Postgres yet.");
+            System.out.println(
+                    match
+                            ? "\nEvery table matches Postgres."
+                            : "\nSome tables do not match Postgres yet.");
             if (!match) {
                 System.exit(1);
             }
         }
     }
 
-    private static boolean counts(Connection pg, ClickHouseConnection ch, SluiceConfig config, boolean print) throws Exception {
+    private static boolean counts(
+            Connection pg, ClickHouseConnection ch, SluiceConfig config, boolean print)
+            throws Exception {
         boolean all = true;
         if (print) {
             System.out.printf("%-28s %12s %12s  %s%n", "table", "postgres", "clickhouse", "");
@@ -67,10 +96,17 @@ public final class MirrorReport {
                 rs.next();
                 source = rs.getLong(1);
             }
-            long mirrored = Long.parseLong(ch.queryValue("SELECT count() FROM " + t.clickHouseName() + " FINAL WHERE NOT _is_deleted"));
+            long mirrored =
+                    Long.parseLong(
+                            ch.queryValue(
+                                    "SELECT count() FROM "
+                                            + t.clickHouseName()
+                                            + " FINAL WHERE NOT _is_deleted"));
             all &= source == mirrored;
             if (print) {
-                System.out.printf("%-28s %12d %12d  %s%n", t.qualified(), source, mirrored, source == mirrored ? "ok" : "behind");
+                System.out.printf(
+                        "%-28s %12d %12d  %s%n",
+                        t.qualified(), source, mirrored, source == mirrored ? "ok" : "behind");
             }
         }
         return all;

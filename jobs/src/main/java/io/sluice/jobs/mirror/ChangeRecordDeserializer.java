@@ -29,9 +29,9 @@ import org.apache.kafka.connect.data.Struct;
 import org.apache.kafka.connect.source.SourceRecord;
 
 /**
- * Turns Debezium's Postgres change events into {@link ChangeRecord}s in Sluice's value model,
- * using each field's Connect schema (and logical type name) to pick the Java type. A TOASTed
- * column the change did not touch arrives as Debezium's placeholder; it is reported in {@link
+ * Turns Debezium's Postgres change events into {@link ChangeRecord}s in Sluice's value model, using
+ * each field's Connect schema (and logical type name) to pick the Java type. A TOASTed column the
+ * change did not touch arrives as Debezium's placeholder; it is reported in {@link
  * ChangeRecord#unchangedColumns()} instead of as a value.
  */
 public final class ChangeRecordDeserializer implements DebeziumDeserializationSchema<ChangeRecord> {
@@ -40,7 +40,8 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     /** Set as Debezium's {@code unavailable.value.placeholder} by {@link MirrorSource}. */
     static final String UNCHANGED_TOAST = "__sluice_unchanged_toast__";
 
-    private static final byte[] UNCHANGED_TOAST_BYTES = UNCHANGED_TOAST.getBytes(StandardCharsets.UTF_8);
+    private static final byte[] UNCHANGED_TOAST_BYTES =
+            UNCHANGED_TOAST.getBytes(StandardCharsets.UTF_8);
 
     @Override
     public void deserialize(SourceRecord record, Collector<ChangeRecord> out) {
@@ -50,7 +51,8 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         ChangeRecord.Op op = op(value.getString("op"));
         Struct source = value.getStruct("source");
         TableId table = new TableId(source.getString("schema"), source.getString("table"));
-        Struct row = op == ChangeRecord.Op.DELETE ? value.getStruct("before") : value.getStruct("after");
+        Struct row =
+                op == ChangeRecord.Op.DELETE ? value.getStruct("before") : value.getStruct("after");
         Map<String, Object> values = new LinkedHashMap<>();
         Set<String> unchanged = new HashSet<>();
         for (Field field : row.schema().fields()) {
@@ -95,7 +97,9 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
             return bb.remaining() == UNCHANGED_TOAST_BYTES.length
                     && bb.duplicate().equals(ByteBuffer.wrap(UNCHANGED_TOAST_BYTES));
         }
-        return raw instanceof List<?> list && list.size() == 1 && UNCHANGED_TOAST.equals(list.get(0));
+        return raw instanceof List<?> list
+                && list.size() == 1
+                && UNCHANGED_TOAST.equals(list.get(0));
     }
 
     /** The Java value of a Connect value, by its schema's logical name or type. */
@@ -115,27 +119,33 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                 case "io.debezium.time.NanoTime":
                     return LocalTime.ofNanoOfDay(((Number) raw).longValue());
                 case "io.debezium.time.Timestamp":
-                    return LocalDateTime.ofInstant(Instant.ofEpochMilli(((Number) raw).longValue()), ZoneOffset.UTC);
+                    return LocalDateTime.ofInstant(
+                            Instant.ofEpochMilli(((Number) raw).longValue()), ZoneOffset.UTC);
                 case "io.debezium.time.MicroTimestamp":
-                    return LocalDateTime.ofInstant(micros(((Number) raw).longValue()), ZoneOffset.UTC);
+                    return LocalDateTime.ofInstant(
+                            micros(((Number) raw).longValue()), ZoneOffset.UTC);
                 case "io.debezium.time.NanoTimestamp":
                     long nanos = ((Number) raw).longValue();
                     return LocalDateTime.ofInstant(
-                            Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos, 1_000_000_000L)),
+                            Instant.ofEpochSecond(
+                                    Math.floorDiv(nanos, 1_000_000_000L),
+                                    Math.floorMod(nanos, 1_000_000_000L)),
                             ZoneOffset.UTC);
                 case "io.debezium.time.ZonedTimestamp":
                     return OffsetDateTime.parse((String) raw).toInstant();
                 case "org.apache.kafka.connect.data.Date":
                     return LocalDate.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
                 case "org.apache.kafka.connect.data.Timestamp":
-                    return LocalDateTime.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
+                    return LocalDateTime.ofInstant(
+                            ((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
                 case "org.apache.kafka.connect.data.Time":
                     return LocalTime.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
                 case "org.apache.kafka.connect.data.Decimal":
                     return raw;
                 case "io.debezium.data.VariableScaleDecimal":
                     Struct s = (Struct) raw;
-                    return new BigDecimal(new BigInteger(bytes(s.get("value"))), s.getInt32("scale"));
+                    return new BigDecimal(
+                            new BigInteger(bytes(s.get("value"))), s.getInt32("scale"));
                 default:
                     break;
             }
@@ -166,7 +176,8 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     }
 
     private static Instant micros(long micros) {
-        return Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
+        return Instant.ofEpochSecond(
+                Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1_000L);
     }
 
     private static byte[] bytes(Object raw) {

@@ -33,7 +33,9 @@ public final class MirrorJob {
 
     /** Wires the topology; tests pass their own environment. */
     public static void build(
-            StreamExecutionEnvironment env, SluiceConfig config, Source<ChangeRecord, ?, ?> source) {
+            StreamExecutionEnvironment env,
+            SluiceConfig config,
+            Source<ChangeRecord, ?, ?> source) {
         DataStream<ChangeRecord> changes =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
                         .uid("postgres-cdc-source")

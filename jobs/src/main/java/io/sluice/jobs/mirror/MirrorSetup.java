@@ -33,17 +33,28 @@ public final class MirrorSetup {
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {
                 PgTable table = catalog.table(id).orElseThrow();
-                ch.execute(ClickHouseDdl.createMirrorTable(ch.database(), id.clickHouseName(), table, server));
+                ch.execute(
+                        ClickHouseDdl.createMirrorTable(
+                                ch.database(), id.clickHouseName(), table, server));
                 Set<String> existing = new HashSet<>();
                 for (List<String> row :
-                        ch.query("SELECT name FROM system.columns WHERE database = '" + ch.database()
-                                + "' AND table = '" + id.clickHouseName() + "'")) {
+                        ch.query(
+                                "SELECT name FROM system.columns WHERE database = '"
+                                        + ch.database()
+                                        + "' AND table = '"
+                                        + id.clickHouseName()
+                                        + "'")) {
                     existing.add(row.get(0));
                 }
                 for (PgColumn column : table.columns()) {
                     if (!existing.contains(column.name())) {
-                        LOG.info("Adding column {} to ClickHouse table {}", column.name(), id.clickHouseName());
-                        ch.execute(ClickHouseDdl.addColumn(ch.database(), id.clickHouseName(), column, server));
+                        LOG.info(
+                                "Adding column {} to ClickHouse table {}",
+                                column.name(),
+                                id.clickHouseName());
+                        ch.execute(
+                                ClickHouseDdl.addColumn(
+                                        ch.database(), id.clickHouseName(), column, server));
                     }
                 }
             }

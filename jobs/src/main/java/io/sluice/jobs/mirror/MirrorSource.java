@@ -7,7 +7,6 @@ import io.sluice.common.config.TableId;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
-import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
 
 /**
@@ -32,10 +31,12 @@ public final class MirrorSource {
         // Columns of types Debezium does not know are passed on (as bytes), not left out.
         debezium.setProperty("include.unknown.datatypes", "true");
         // Untouched TOASTed values arrive as this marker; the sink keeps the current value.
-        debezium.setProperty("unavailable.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
+        debezium.setProperty(
+                "unavailable.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
 
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
-        String[] schemas = config.tables().stream().map(TableId::schema).distinct().toArray(String[]::new);
+        String[] schemas =
+                config.tables().stream().map(TableId::schema).distinct().toArray(String[]::new);
         return PostgresIncrementalSource.<ChangeRecord>builder()
                 .hostname(config.get(SluiceOptions.PG_HOST))
                 .port(config.get(SluiceOptions.PG_PORT))

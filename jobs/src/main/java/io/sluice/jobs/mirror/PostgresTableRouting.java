@@ -42,11 +42,13 @@ public final class PostgresTableRouting implements TableRouting {
         if (keys == null) {
             keys = new HashMap<>();
         }
-        return keys.computeIfAbsent(table, t -> read(t).primaryKey().stream().map(PgColumn::name).toList());
+        return keys.computeIfAbsent(
+                table, t -> read(t).primaryKey().stream().map(PgColumn::name).toList());
     }
 
     @Override
-    public Set<String> addColumns(ClickHouseConnection clickHouse, TableId table, Set<String> missing) {
+    public Set<String> addColumns(
+            ClickHouseConnection clickHouse, TableId table, Set<String> missing) {
         PgTable source = read(table);
         Set<String> added = new HashSet<>();
         var server = clickHouse.serverVersion();
@@ -65,7 +67,9 @@ public final class PostgresTableRouting implements TableRouting {
                                     + name.replace("'", "\\'")
                                     + "'");
             if ("0".equals(exists)) {
-                clickHouse.execute(ClickHouseDdl.addColumn(clickHouse.database(), table.clickHouseName(), column, server));
+                clickHouse.execute(
+                        ClickHouseDdl.addColumn(
+                                clickHouse.database(), table.clickHouseName(), column, server));
             }
             added.add(name);
         }
@@ -78,10 +82,14 @@ public final class PostgresTableRouting implements TableRouting {
                 catalog = PostgresCatalog.connect(config);
             }
             return catalog.table(table)
-                    .orElseThrow(() -> new IllegalStateException("table " + table + " no longer exists in Postgres"));
+                    .orElseThrow(
+                            () ->
+                                    new IllegalStateException(
+                                            "table " + table + " no longer exists in Postgres"));
         } catch (SQLException e) {
             catalog = null;
-            throw new IllegalStateException("cannot read the Postgres catalog for " + table + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read the Postgres catalog for " + table + ": " + e.getMessage(), e);
         }
     }
 
@@ -92,7 +100,8 @@ public final class PostgresTableRouting implements TableRouting {
                 catalog.close();
             } catch (SQLException e) {
                 // Closing a catalog connection at shutdown: nothing depends on it any more.
-                org.slf4j.LoggerFactory.getLogger(PostgresTableRouting.class).debug("closing catalog", e);
+                org.slf4j.LoggerFactory.getLogger(PostgresTableRouting.class)
+                        .debug("closing catalog", e);
             }
             catalog = null;
         }

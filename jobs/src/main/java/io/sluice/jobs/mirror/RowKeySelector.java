@@ -6,8 +6,8 @@ import java.util.List;
 import org.apache.flink.api.java.functions.KeySelector;
 
 /**
- * Keys a change by table and primary key, so all versions of a row go to one sink subtask, in
- * order (which the unchanged-TOAST lookup relies on).
+ * Keys a change by table and primary key, so all versions of a row go to one sink subtask, in order
+ * (which the unchanged-TOAST lookup relies on).
  */
 final class RowKeySelector implements KeySelector<ChangeRecord, String> {
     private static final long serialVersionUID = 1L;
@@ -24,7 +24,11 @@ final class RowKeySelector implements KeySelector<ChangeRecord, String> {
         List<String> key = routing.keyColumns(r.table());
         for (String column : key) {
             Object v = r.values().get(column);
-            sb.append('\u0001').append(v instanceof byte[] b ? java.util.Arrays.toString(b) : String.valueOf(v));
+            sb.append('\u0001')
+                    .append(
+                            v instanceof byte[] b
+                                    ? java.util.Arrays.toString(b)
+                                    : String.valueOf(v));
         }
         return sb.toString();
     }

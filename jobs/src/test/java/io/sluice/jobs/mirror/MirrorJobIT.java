@@ -36,10 +36,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mirror on real servers: a 100,000-row table with every mapped type is snapshotted, then
- * inserts, updates, deletes, an added column and updates that leave a TOASTed text untouched
- * stream in while the TaskManager is killed three times at random moments. The oracle is the
- * Postgres table itself, read with SQL: ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must
- * equal it row for row.
+ * inserts, updates, deletes, an added column and updates that leave a TOASTed text untouched stream
+ * in while the TaskManager is killed three times at random moments. The oracle is the Postgres
+ * table itself, read with SQL: ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must equal it row
+ * for row.
  */
 class MirrorJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorJobIT.class);
@@ -56,8 +56,8 @@ class MirrorJobIT {
                             .build());
 
     @Test
-    void mirrorsSnapshotAndStreamExactlyThroughFailures(@InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
-            throws Exception {
+    void mirrorsSnapshotAndStreamExactlyThroughFailures(
+            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("mirror");
         String chDb = servers.clickhouse().newDatabase("mirror");
@@ -65,7 +65,11 @@ class MirrorJobIT {
         LOG.info("workload seed {}", seed);
         Random random = new Random(seed);
 
-        try (Connection pg = DriverManager.getConnection(servers.postgres().jdbcUrl(pgDb), servers.postgres().user(), servers.postgres().password())) {
+        try (Connection pg =
+                DriverManager.getConnection(
+                        servers.postgres().jdbcUrl(pgDb),
+                        servers.postgres().user(),
+                        servers.postgres().password())) {
             createSourceTable(pg);
             SluiceConfig config = config(servers, pgDb, chDb, tmp);
             MirrorSetup.prepare(config);
@@ -94,16 +98,25 @@ class MirrorJobIT {
                 }
             }
 
-            try (ClickHouseConnection ch = new ClickHouseConnection(servers.clickhouse().url(), servers.clickhouse().user(), servers.clickhouse().password(), chDb)) {
+            try (ClickHouseConnection ch =
+                    new ClickHouseConnection(
+                            servers.clickhouse().url(),
+                            servers.clickhouse().user(),
+                            servers.clickhouse().password(),
+                            chDb)) {
                 ServerVersion version = ch.serverVersion();
                 List<List<String>> expected = postgresRows(pg, version);
                 assertThat(expected).hasSizeGreaterThan(INITIAL_ROWS);
-                List<List<String>> actual = awaitEqual(expected, () -> clickHouseRows(ch, version), Duration.ofMinutes(4));
+                List<List<String>> actual =
+                        awaitEqual(
+                                expected, () -> clickHouseRows(ch, version), Duration.ofMinutes(4));
                 assertThat(differences(expected, actual)).isEmpty();
                 assertThat(actual).hasSameSizeAs(expected);
             }
             try (Statement st = pg.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
                 rs.next();
                 assertThat(rs.getInt(1)).as("replication slots held by the mirror").isEqualTo(1);
             }
@@ -127,7 +140,9 @@ class MirrorJobIT {
         values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
         values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
         values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
-        values.put(SluiceOptions.JOB_CHECKPOINT_DIR.key(), tmp.resolve("checkpoints").toUri().toString());
+        values.put(
+                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
+                tmp.resolve("checkpoints").toUri().toString());
         values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
         return SluiceConfig.of(values);
     }
@@ -160,58 +175,145 @@ class MirrorJobIT {
             // Stored out of line without compression, so a body over 2 kB is TOASTed and an
             // update that does not touch it sends no value for it.
             st.execute("ALTER TABLE items ALTER COLUMN body SET STORAGE EXTERNAL");
-            st.execute("INSERT INTO items SELECT " + rowValues("g") + " FROM generate_series(1, " + INITIAL_ROWS + ") g");
+            st.execute(
+                    "INSERT INTO items SELECT "
+                            + rowValues("g")
+                            + " FROM generate_series(1, "
+                            + INITIAL_ROWS
+                            + ") g");
         }
     }
 
     /** Column values for row {@code g} (an integer expression), varied across every type. */
     private static String rowValues(String g) {
-        return g + ","
-                + " (" + g + " % 30000)::smallint,"
-                + " CASE WHEN " + g + " % 11 = 0 THEN NULL ELSE (" + g + " * 7.31 % 100000)::numeric(12,2) END,"
-                + " (" + g + "::numeric * 123456789.123456789) ,"
-                + " (" + g + " / 7.0)::real,"
-                + " " + g + " / 3.0::double precision,"
-                + " " + g + " % 2 = 0,"
-                + " 'name ' || " + g + " || CASE WHEN " + g + " % 5 = 0 THEN E'\\t''q\\\\' ELSE '' END,"
-                + " lpad((" + g + " % 1000)::text, 3, '0'),"
-                + " md5(" + g + "::text)::uuid,"
-                + " date '2020-01-01' + (" + g + " % 2000),"
-                + " time '00:00:00' + (" + g + " * interval '1.5 second'),"
-                + " timestamp '2021-03-04 05:06:07.123456' + " + g + " * interval '1 minute 0.000001 second',"
-                + " timestamptz '2022-01-01 00:00:00+02' + " + g + " * interval '17 seconds',"
-                + " jsonb_build_object('k', " + g + ", 'tag', 'x' || (" + g + " % 7)),"
-                + " CASE WHEN " + g + " % 13 = 0 THEN NULL ELSE ARRAY['a' || " + g + ", NULL, 'b''c'] END,"
-                + " ARRAY[" + g + ", " + g + " * 2]::integer[],"
-                + " (ARRAY['happy','sad','meh'])[1 + " + g + " % 3]::mood,"
-                + " decode(md5(" + g + "::text), 'hex'),"
-                + " CASE WHEN " + g + " % 500 = 0 THEN repeat('toast' || " + g + ", 2000) ELSE 'short ' || " + g + " END";
+        return g
+                + ","
+                + " ("
+                + g
+                + " % 30000)::smallint,"
+                + " CASE WHEN "
+                + g
+                + " % 11 = 0 THEN NULL ELSE ("
+                + g
+                + " * 7.31 % 100000)::numeric(12,2) END,"
+                + " ("
+                + g
+                + "::numeric * 123456789.123456789) ,"
+                + " ("
+                + g
+                + " / 7.0)::real,"
+                + " "
+                + g
+                + " / 3.0::double precision,"
+                + " "
+                + g
+                + " % 2 = 0,"
+                + " 'name ' || "
+                + g
+                + " || CASE WHEN "
+                + g
+                + " % 5 = 0 THEN E'\\t''q\\\\' ELSE '' END,"
+                + " lpad(("
+                + g
+                + " % 1000)::text, 3, '0'),"
+                + " md5("
+                + g
+                + "::text)::uuid,"
+                + " date '2020-01-01' + ("
+                + g
+                + " % 2000),"
+                + " time '00:00:00' + ("
+                + g
+                + " * interval '1.5 second'),"
+                + " timestamp '2021-03-04 05:06:07.123456' + "
+                + g
+                + " * interval '1 minute 0.000001 second',"
+                + " timestamptz '2022-01-01 00:00:00+02' + "
+                + g
+                + " * interval '17 seconds',"
+                + " jsonb_build_object('k', "
+                + g
+                + ", 'tag', 'x' || ("
+                + g
+                + " % 7)),"
+                + " CASE WHEN "
+                + g
+                + " % 13 = 0 THEN NULL ELSE ARRAY['a' || "
+                + g
+                + ", NULL, 'b''c'] END,"
+                + " ARRAY["
+                + g
+                + ", "
+                + g
+                + " * 2]::integer[],"
+                + " (ARRAY['happy','sad','meh'])[1 + "
+                + g
+                + " % 3]::mood,"
+                + " decode(md5("
+                + g
+                + "::text), 'hex'),"
+                + " CASE WHEN "
+                + g
+                + " % 500 = 0 THEN repeat('toast' || "
+                + g
+                + ", 2000) ELSE 'short ' || "
+                + g
+                + " END";
     }
 
-    private static int streamRound(Connection pg, Random random, int round, int nextId) throws SQLException {
+    private static int streamRound(Connection pg, Random random, int round, int nextId)
+            throws SQLException {
         try (Statement st = pg.createStatement()) {
             if (round == ROUNDS / 2) {
                 st.execute("ALTER TABLE items ADD COLUMN extra text");
             }
             int inserts = 100 + random.nextInt(200);
-            st.execute("INSERT INTO items SELECT " + rowValues("g") + " FROM generate_series(" + nextId + ", " + (nextId + inserts - 1) + ") g");
+            st.execute(
+                    "INSERT INTO items SELECT "
+                            + rowValues("g")
+                            + " FROM generate_series("
+                            + nextId
+                            + ", "
+                            + (nextId + inserts - 1)
+                            + ") g");
             nextId += inserts;
             for (int i = 0; i < 50; i++) {
                 long id = 1 + random.nextInt(nextId - 1);
                 switch (random.nextInt(4)) {
-                    case 0 -> st.execute("UPDATE items SET num = num + 1, name = 'renamed ' || id, flag = NOT flag WHERE id = " + id);
-                    case 1 -> st.execute("UPDATE items SET ts = ts + interval '1 hour', tstz = now(), doc = doc || '{\"u\": 1}' WHERE id = " + id);
-                    case 2 -> st.execute("UPDATE items SET tags = array_append(tags, 'n'), nums = NULL, feeling = 'meh', body = 'rewritten ' || id WHERE id = " + id);
-                    default -> st.execute("UPDATE items SET big = big * 2, r = r + 1, d = d - 1, blob = NULL WHERE id = " + id);
+                    case 0 ->
+                            st.execute(
+                                    "UPDATE items SET num = num + 1, name = 'renamed ' || id, flag = NOT flag WHERE id = "
+                                            + id);
+                    case 1 ->
+                            st.execute(
+                                    "UPDATE items SET ts = ts + interval '1 hour', tstz = now(), doc = doc || '{\"u\": 1}' WHERE id = "
+                                            + id);
+                    case 2 ->
+                            st.execute(
+                                    "UPDATE items SET tags = array_append(tags, 'n'), nums = NULL, feeling = 'meh', body = 'rewritten ' || id WHERE id = "
+                                            + id);
+                    default ->
+                            st.execute(
+                                    "UPDATE items SET big = big * 2, r = r + 1, d = d - 1, blob = NULL WHERE id = "
+                                            + id);
                 }
             }
             // Rows whose body is TOASTed: change another column only.
             int toastId = 500 * (1 + random.nextInt(INITIAL_ROWS / 500));
-            st.execute("UPDATE items SET small = (small + 1) % 30000 WHERE id IN (" + toastId + ", " + (toastId + 500) + ")");
+            st.execute(
+                    "UPDATE items SET small = (small + 1) % 30000 WHERE id IN ("
+                            + toastId
+                            + ", "
+                            + (toastId + 500)
+                            + ")");
             if (round > ROUNDS / 2) {
-                st.execute("UPDATE items SET extra = 'extra ' || id WHERE id % 97 = " + (round % 97));
+                st.execute(
+                        "UPDATE items SET extra = 'extra ' || id WHERE id % 97 = " + (round % 97));
             }
-            st.execute("DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY random() LIMIT " + (5 + random.nextInt(20)) + ")");
+            st.execute(
+                    "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY random() LIMIT "
+                            + (5 + random.nextInt(20))
+                            + ")");
         }
         return nextId;
     }
@@ -233,10 +335,21 @@ class MirrorJobIT {
         c.add(new String[] {"day::text", "toString(day)"});
         c.add(new String[] {"t::text", "t"});
         c.add(new String[] {"to_char(ts, '" + tsFormat + "')", "toString(ts)"});
-        c.add(new String[] {"to_char(tstz AT TIME ZONE 'UTC', '" + tsFormat + "')", "toString(tstz)"});
+        c.add(
+                new String[] {
+                    "to_char(tstz AT TIME ZONE 'UTC', '" + tsFormat + "')", "toString(tstz)"
+                });
         c.add(new String[] {"doc::text", "doc"});
-        c.add(new String[] {"COALESCE(array_to_string(tags, '|', 'NULL'), '')", "arrayStringConcat(arrayMap(x -> ifNull(x, 'NULL'), tags), '|')"});
-        c.add(new String[] {"COALESCE(array_to_string(nums, '|', 'NULL'), '')", "arrayStringConcat(arrayMap(x -> ifNull(toString(x), 'NULL'), nums), '|')"});
+        c.add(
+                new String[] {
+                    "COALESCE(array_to_string(tags, '|', 'NULL'), '')",
+                    "arrayStringConcat(arrayMap(x -> ifNull(x, 'NULL'), tags), '|')"
+                });
+        c.add(
+                new String[] {
+                    "COALESCE(array_to_string(nums, '|', 'NULL'), '')",
+                    "arrayStringConcat(arrayMap(x -> ifNull(toString(x), 'NULL'), nums), '|')"
+                });
         c.add(new String[] {"feeling::text", "feeling"});
         c.add(new String[] {"encode(blob, 'hex')", "lower(hex(blob))"});
         c.add(new String[] {"md5(body)", "lower(hex(MD5(body)))"});
@@ -244,7 +357,8 @@ class MirrorJobIT {
         return c;
     }
 
-    private static List<List<String>> postgresRows(Connection pg, ServerVersion ch) throws SQLException {
+    private static List<List<String>> postgresRows(Connection pg, ServerVersion ch)
+            throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT ");
         List<String[]> cols = columns(ch);
         for (int i = 0; i < cols.size(); i++) {
@@ -265,7 +379,8 @@ class MirrorJobIT {
         return rows;
     }
 
-    private static List<List<String>> clickHouseRows(ClickHouseConnection ch, ServerVersion version) {
+    private static List<List<String>> clickHouseRows(
+            ClickHouseConnection ch, ServerVersion version) {
         StringBuilder sql = new StringBuilder("SELECT ");
         List<String[]> cols = columns(version);
         for (int i = 0; i < cols.size(); i++) {
@@ -284,7 +399,9 @@ class MirrorJobIT {
     }
 
     private static List<List<String>> awaitEqual(
-            List<List<String>> expected, java.util.function.Supplier<List<List<String>>> actual, Duration timeout)
+            List<List<String>> expected,
+            java.util.function.Supplier<List<List<String>>> actual,
+            Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<List<String>> last = actual.get();

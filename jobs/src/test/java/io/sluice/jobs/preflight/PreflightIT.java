@@ -1,0 +1,157 @@
+package io.sluice.jobs.preflight;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.Preflight;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.testkit.PostgresServer;
+import io.sluice.testkit.TestServers;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each bad configuration fails before the job starts, with one message that says what to fix. */
+class PreflightIT {
+    private static TestServers servers;
+    private static String pgDb;
+    private static String chDb;
+
+    @BeforeAll
+    static void createSchema() throws Exception {
+        servers = TestServers.get();
+        pgDb = servers.postgres().newDatabase("preflight");
+        chDb = servers.clickhouse().newDatabase("preflight");
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
+                Statement st = pg.createStatement()) {
+            st.execute("CREATE TABLE users (user_id bigint PRIMARY KEY, email text)");
+            st.execute("CREATE TABLE audit_log (at timestamptz, line text)");
+            st.execute("DROP ROLE IF EXISTS reader");
+            st.execute("CREATE ROLE reader LOGIN PASSWORD 'reader-pw'");
+            st.execute("GRANT SELECT ON users TO reader");
+        }
+    }
+
+    private static Map<String, Object> valid() {
+        Map<String, Object> v = new HashMap<>();
+        v.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
+        v.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
+        v.put(SluiceOptions.PG_DATABASE.key(), pgDb);
+        v.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
+        v.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
+        v.put(SluiceOptions.PG_TABLES.key(), List.of("users"));
+        v.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
+        v.put(SluiceOptions.CH_DATABASE.key(), chDb);
+        v.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
+        v.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        return v;
+    }
+
+    private static SluiceConfig with(String key, Object value) {
+        Map<String, Object> v = valid();
+        v.put(key, value);
+        return SluiceConfig.of(v);
+    }
+
+    private static void assertSingleProblem(SluiceConfig config, String... fragments) {
+        assertThatThrownBy(() -> Preflight.check(config))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e -> {
+                            assertThat(e.problems()).hasSize(1);
+                            assertThat(e.problems().get(0)).contains(fragments);
+                        });
+    }
+
+    @Test
+    void aValidConfigurationPasses() {
+        assertThatCode(() -> Preflight.check(SluiceConfig.of(valid()))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void unknownTable() {
+        assertSingleProblem(
+                with(SluiceOptions.PG_TABLES.key(), List.of("users", "public.nope")),
+                "table public.nope (in postgres.tables) does not exist in database " + pgDb);
+    }
+
+    @Test
+    void tableWithoutPrimaryKey() {
+        assertSingleProblem(
+                with(SluiceOptions.PG_TABLES.key(), List.of("users", "audit_log")),
+                "table public.audit_log has no primary key",
+                "ADD PRIMARY KEY");
+    }
+
+    @Test
+    void userWithoutReplication() {
+        Map<String, Object> v = valid();
+        v.put(SluiceOptions.PG_USER.key(), "reader");
+        v.put(SluiceOptions.PG_PASSWORD.key(), "reader-pw");
+        assertSingleProblem(
+                SluiceConfig.of(v),
+                "Postgres user 'reader' lacks the REPLICATION attribute",
+                "ALTER ROLE reader WITH REPLICATION");
+    }
+
+    @Test
+    void clickHouseUnreachable() throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        assertSingleProblem(
+                with(SluiceOptions.CH_URL.key(), "http://127.0.0.1:" + closedPort),
+                "ClickHouse at http://127.0.0.1:"
+                        + closedPort
+                        + " (clickhouse.url) is unreachable");
+    }
+
+    @Test
+    void clickHouseDatabaseMissing() {
+        assertSingleProblem(
+                with(SluiceOptions.CH_DATABASE.key(), "no_such_db"),
+                "ClickHouse database 'no_such_db' (clickhouse.database) does not exist",
+                "CREATE DATABASE no_such_db");
+    }
+
+    @Test
+    void walLevelNotLogical(@TempDir Path home) throws Exception {
+        try (PostgresServer replicaOnly =
+                PostgresServer.start(home, 0, Map.of("wal_level", "replica"))) {
+            Map<String, Object> v = valid();
+            v.put(SluiceOptions.PG_PORT.key(), replicaOnly.port());
+            v.put(SluiceOptions.PG_DATABASE.key(), "postgres");
+            v.put(SluiceOptions.PG_USER.key(), replicaOnly.user());
+            v.put(SluiceOptions.PG_PASSWORD.key(), replicaOnly.password());
+            try (Connection pg =
+                            DriverManager.getConnection(
+                                    replicaOnly.jdbcUrl("postgres"),
+                                    replicaOnly.user(),
+                                    replicaOnly.password());
+                    Statement st = pg.createStatement()) {
+                st.execute("CREATE TABLE users (user_id bigint PRIMARY KEY)");
+            }
+            assertSingleProblem(
+                    SluiceConfig.of(v),
+                    "has wal_level=replica",
+                    "wal_level=logical",
+                    "restart Postgres");
+        }
+    }
+}
