@@ -1,6 +1,8 @@
 package io.sluice.testkit;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -9,19 +11,32 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * A real ClickHouse server: the machine's {@code clickhouse-server} (Debian package) started as
- * a private process with a generated configuration, on loopback ports, with all its data under
- * the home directory. It outlives this JVM until {@link #stop()}.
+ * A real ClickHouse server: the machine's {@code clickhouse-server} (Debian package, 18.16)
+ * started as a private process with a generated configuration, on loopback ports, with all its
+ * state under the home directory. It runs in its own session, so it outlives this JVM (and a
+ * Ctrl-C in the terminal that started it) until {@link #stop()}.
+ *
+ * <p>ClickHouse 18.16 runs as root without complaint, so unlike Postgres it is not given to the
+ * {@code sluice} user.
  */
 public final class ClickHouseServer implements AutoCloseable {
-    static final Path BINARY = Path.of("/usr/bin/clickhouse");
     static final Path SERVER_BINARY = Path.of("/usr/sbin/clickhouse-server");
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder()
+                    // ClickHouse 18.16 speaks HTTP/1.1 only; do not offer it an h2c upgrade.
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
 
     private final Path home;
     private final int httpPort;
@@ -35,108 +50,138 @@ public final class ClickHouseServer implements AutoCloseable {
         this.pid = pid;
     }
 
-    /** Starts a server with its state in {@code home}; port 0 picks a free one. */
+    /** Starts a server with its state in {@code home}; a port of 0 picks a free one. */
     public static ClickHouseServer start(Path home, int httpPort, int tcpPort) {
-        Path server = Files.isExecutable(SERVER_BINARY) ? SERVER_BINARY : null;
-        if (server == null) {
+        if (!Files.isExecutable(SERVER_BINARY)) {
             throw new IllegalStateException(
-                    "clickhouse-server is not installed (apt-get install clickhouse-server); ./sluice test and ./sluice up install it");
+                    "clickhouse-server is not installed (apt-get install clickhouse-server)");
+        }
+        Path abs = home.toAbsolutePath();
+        Optional<ClickHouseServer> already = running(abs);
+        if (already.isPresent()) {
+            throw new IllegalStateException(
+                    "ClickHouse cannot start in "
+                            + abs
+                            + ": a server is already running there (pid "
+                            + already.get().pid
+                            + ", HTTP port "
+                            + already.get().httpPort
+                            + "); stop it first");
         }
         int http = httpPort == 0 ? Processes.freePort() : httpPort;
         int tcp = tcpPort == 0 ? Processes.freePort() : tcpPort;
         for (int port : List.of(http, tcp)) {
             if (Processes.portInUse(port)) {
-                throw new IllegalStateException(
-                        "ClickHouse cannot start: port " + port + " on 127.0.0.1 is already in use"
-                                + " (set SLUICE_CH_HTTP_PORT / SLUICE_CH_TCP_PORT to other ports)");
+                throw new PortInUseException("ClickHouse", port);
             }
         }
-        Path abs = home.toAbsolutePath();
-        Path log = abs.resolve("log");
+        Path errorLog = abs.resolve("log/error.log");
+        Path stdout = abs.resolve("log/stdout.log");
+        long errorLogStart = Processes.sizeOf(errorLog);
+        Process process;
         try {
             for (String dir : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
                 Files.createDirectories(abs.resolve(dir));
             }
-            Files.writeString(abs.resolve("config.xml"), config(abs, http, tcp));
-            Files.writeString(abs.resolve("users.xml"), USERS);
-            Process p =
-                    new ProcessBuilder(server.toString(), "--config-file=" + abs.resolve("config.xml"))
+            Files.writeString(abs.resolve("config.xml"), ClickHouseConfig.server(abs, http, tcp));
+            Files.writeString(abs.resolve("users.xml"), ClickHouseConfig.users());
+            // setsid: its own session, so that signals for the launcher's terminal (Ctrl-C,
+            // hang-up) do not reach the server. It execs in place (we are not a process group
+            // leader), so the pid we get is the server's.
+            process =
+                    new ProcessBuilder(
+                                    "setsid",
+                                    SERVER_BINARY.toString(),
+                                    "--config-file=" + abs.resolve("config.xml"))
+                            .directory(abs.toFile())
+                            .redirectInput(new File("/dev/null"))
                             .redirectErrorStream(true)
-                            .redirectOutput(log.resolve("stdout.log").toFile())
+                            .redirectOutput(ProcessBuilder.Redirect.appendTo(stdout.toFile()))
                             .start();
-            ClickHouseServer ch = new ClickHouseServer(abs, http, tcp, p.pid());
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (!ch.ping()) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException(
-                            "ClickHouse exited while starting (HTTP port " + http + ", TCP port " + tcp + "):\n"
-                                    + Processes.tail(log.resolve("stderr.log"), 15) + "\n" + Processes.tail(log.resolve("stdout.log"), 15));
-                }
-                if (System.nanoTime() > deadline) {
-                    p.destroyForcibly();
-                    throw new IllegalStateException(
-                            "ClickHouse did not answer on HTTP port " + http + " within 60 s:\n" + Processes.tail(log.resolve("stderr.log"), 15));
-                }
-                Thread.sleep(200); // polling the server's /ping until it is up, with a deadline
-            }
-            Files.writeString(abs.resolve("server.pid"), Long.toString(p.pid()));
-            Files.writeString(abs.resolve("ports"), http + " " + tcp);
-            return ch;
         } catch (IOException e) {
-            throw new IllegalStateException("ClickHouse cannot start in " + home + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while ClickHouse was starting", e);
+            throw new IllegalStateException(
+                    "ClickHouse could not be set up in " + abs + " (HTTP port " + http + "): " + e.getMessage(), e);
+        }
+        ClickHouseServer server = new ClickHouseServer(abs, http, tcp, process.pid());
+        awaitPing(server, process, errorLog, errorLogStart);
+        server.writeState();
+        return server;
+    }
+
+    /** Polls {@code /ping} until it answers, the process dies, or the start timeout passes. */
+    private static void awaitPing(ClickHouseServer server, Process process, Path errorLog, long errorLogStart) {
+        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+        while (!server.ping()) {
+            String ports = " (HTTP port " + server.httpPort + ", TCP port " + server.tcpPort + ")";
+            if (!process.isAlive()) {
+                throw new IllegalStateException(
+                        "ClickHouse exited with code "
+                                + process.exitValue()
+                                + " while starting"
+                                + ports
+                                + "; last lines of "
+                                + errorLog
+                                + ":\n"
+                                + Processes.tail(errorLog, errorLogStart, 10));
+            }
+            if (System.nanoTime() > deadline) {
+                process.destroyForcibly();
+                throw new IllegalStateException(
+                        "ClickHouse did not answer /ping within "
+                                + START_TIMEOUT.toSeconds()
+                                + " s"
+                                + ports
+                                + "; last lines of "
+                                + errorLog
+                                + ":\n"
+                                + Processes.tail(errorLog, errorLogStart, 10));
+            }
+            try {
+                process.waitFor(100, TimeUnit.MILLISECONDS); // returns early if it dies
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+                throw new IllegalStateException("interrupted while ClickHouse was starting", e);
+            }
         }
     }
 
     /** The server whose state is in {@code home}, if one is running there. */
-    public static ClickHouseServer running(Path home) {
+    public static Optional<ClickHouseServer> running(Path home) {
         Path abs = home.toAbsolutePath();
-        try {
-            if (!Files.exists(abs.resolve("server.pid")) || !Files.exists(abs.resolve("ports"))) {
-                return null;
-            }
-            long pid = Long.parseLong(Files.readString(abs.resolve("server.pid")).trim());
-            String[] ports = Files.readString(abs.resolve("ports")).trim().split(" ");
-            Optional<ProcessHandle> h = ProcessHandle.of(pid);
-            if (h.isEmpty() || !h.get().isAlive()) {
-                return null;
-            }
-            return new ClickHouseServer(abs, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]), pid);
-        } catch (IOException | NumberFormatException e) {
-            return null;
+        Path state = abs.resolve("server.properties");
+        if (!Files.exists(state)) {
+            return Optional.empty();
+        }
+        Properties p = new Properties();
+        try (var in = Files.newBufferedReader(state)) {
+            p.load(in);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + state + ": " + e.getMessage(), e);
+        }
+        long pid = Long.parseLong(p.getProperty("pid"));
+        return Processes.liveCommandLine(pid, "--config-file=" + abs.resolve("config.xml"))
+                .map(
+                        args ->
+                                new ClickHouseServer(
+                                        abs,
+                                        Integer.parseInt(p.getProperty("http_port")),
+                                        Integer.parseInt(p.getProperty("tcp_port")),
+                                        pid));
+    }
+
+    /** Records pid and ports so that {@link #running} finds the server from another process. */
+    private void writeState() {
+        Properties p = new Properties();
+        p.setProperty("pid", Long.toString(pid));
+        p.setProperty("http_port", Integer.toString(httpPort));
+        p.setProperty("tcp_port", Integer.toString(tcpPort));
+        try (var out = Files.newBufferedWriter(home.resolve("server.properties"))) {
+            p.store(out, "ClickHouse started by io.sluice.testkit.ClickHouseServer");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the ClickHouse pid in " + home, e);
         }
     }
-
-    private static String config(Path home, int http, int tcp) {
-        return "<?xml version=\"1.0\"?>\n<yandex>\n"
-                + "  <logger><level>warning</level><log>" + home.resolve("log/server.log") + "</log>"
-                + "<errorlog>" + home.resolve("log/stderr.log") + "</errorlog><size>100M</size><count>2</count></logger>\n"
-                + "  <http_port>" + http + "</http_port>\n"
-                + "  <tcp_port>" + tcp + "</tcp_port>\n"
-                + "  <listen_host>127.0.0.1</listen_host>\n"
-                + "  <path>" + home.resolve("data") + "/</path>\n"
-                + "  <tmp_path>" + home.resolve("tmp") + "/</tmp_path>\n"
-                + "  <user_files_path>" + home.resolve("user_files") + "/</user_files_path>\n"
-                + "  <format_schema_path>" + home.resolve("format_schemas") + "/</format_schema_path>\n"
-                + "  <users_config>" + home.resolve("users.xml") + "</users_config>\n"
-                + "  <default_profile>default</default_profile>\n"
-                + "  <default_database>default</default_database>\n"
-                + "  <timezone>UTC</timezone>\n"
-                + "  <mark_cache_size>268435456</mark_cache_size>\n"
-                + "  <max_concurrent_queries>100</max_concurrent_queries>\n"
-                + "</yandex>\n";
-    }
-
-    private static final String USERS =
-            "<?xml version=\"1.0\"?>\n<yandex>\n"
-                    + "  <profiles><default><max_memory_usage>4000000000</max_memory_usage>"
-                    + "<allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type></default></profiles>\n"
-                    + "  <users><default><password></password><networks><ip>127.0.0.1</ip><ip>::1</ip></networks>"
-                    + "<profile>default</profile><quota>default</quota></default></users>\n"
-                    + "  <quotas><default></default></quotas>\n"
-                    + "</yandex>\n";
 
     public String httpUrl() {
         return "http://127.0.0.1:" + httpPort;
@@ -158,67 +203,99 @@ public final class ClickHouseServer implements AutoCloseable {
         return home;
     }
 
+    /** Whether the server answers {@code GET /ping} with {@code Ok.}. */
     public boolean ping() {
         try {
             HttpResponse<String> r =
-                    HTTP.send(HttpRequest.newBuilder(URI.create(httpUrl() + "/ping")).timeout(Duration.ofSeconds(5)).build(),
+                    HTTP.send(
+                            HttpRequest.newBuilder(URI.create(httpUrl() + "/ping"))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
                             HttpResponse.BodyHandlers.ofString());
-            return r.statusCode() == 200 && r.body().startsWith("Ok");
-        } catch (IOException e) {
+            return r.statusCode() == 200 && r.body().startsWith("Ok.");
+        } catch (IOException notAnswering) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            throw new IllegalStateException("interrupted while pinging ClickHouse", e);
         }
     }
 
+    /** The server's version, e.g. {@code 18.16.1}. */
     public String version() {
         return query("SELECT version()").strip();
     }
 
-    /** Runs a statement over plain HTTP; returns the body, or throws with the server's message. */
+    /** Runs a statement over HTTP as user {@code default}; returns the body (TabSeparated). */
     public String query(String sql) {
         return query(httpUrl(), "default", "", sql);
     }
 
+    /**
+     * Runs a statement against the ClickHouse at {@code url} with a plain HTTP POST; returns the
+     * body, or throws with the server's message when it answers other than 200.
+     */
     static String query(String url, String user, String password, String sql) {
+        String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        HttpRequest request =
+                HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/"))
+                        .header("Authorization", "Basic " + auth)
+                        .timeout(Duration.ofSeconds(120))
+                        .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
+                        .build();
         try {
-            HttpResponse<String> r =
-                    HTTP.send(
-                            HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/"))
-                                    .header("X-ClickHouse-User", user)
-                                    .header("X-ClickHouse-Key", password)
-                                    .timeout(Duration.ofSeconds(120))
-                                    .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             if (r.statusCode() != 200) {
-                throw new IllegalStateException("ClickHouse at " + url + " rejected `" + sql + "`: " + r.body().strip());
+                throw new IllegalStateException(
+                        "ClickHouse at " + url + " answered " + r.statusCode() + " to `" + sql + "`: " + r.body().strip());
             }
             return r.body();
         } catch (IOException e) {
-            throw new IllegalStateException("ClickHouse at " + url + " is unreachable: " + e.getMessage(), e);
+            throw new IllegalStateException("ClickHouse at " + url + " is unreachable: " + e, e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
+            throw new IllegalStateException("interrupted during a ClickHouse query", e);
         }
     }
 
+    /** Stops the server (SIGTERM, then SIGKILL after 30 s); does nothing when it is not running. */
     public void stop() {
-        Optional<ProcessHandle> h = ProcessHandle.of(pid);
-        if (h.isEmpty()) {
+        Optional<ProcessHandle> handle =
+                running(home).flatMap(s -> ProcessHandle.of(s.pid)).filter(ProcessHandle::isAlive);
+        if (handle.isEmpty()) {
             return;
         }
-        h.get().destroy();
+        ProcessHandle h = handle.get();
+        h.destroy();
+        if (!awaitExit(h, 30)) {
+            h.destroyForcibly();
+            if (!awaitExit(h, 10)) {
+                throw new IllegalStateException("ClickHouse (pid " + pid + ") did not stop even after SIGKILL");
+            }
+        }
+    }
+
+    private boolean awaitExit(ProcessHandle h, int seconds) {
         try {
-            h.get().onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception e) {
-            h.get().destroyForcibly();
+            h.onExit().get(seconds, TimeUnit.SECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while ClickHouse (pid " + pid + ") was stopping", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("cannot wait for ClickHouse (pid " + pid + ") to stop", e);
         }
     }
 
     @Override
     public void close() {
         stop();
+    }
+
+    @Override
+    public String toString() {
+        return "ClickHouse on " + httpUrl() + " (pid " + pid + ", " + home + ")";
     }
 }

