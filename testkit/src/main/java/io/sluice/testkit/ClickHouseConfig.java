@@ -4,9 +4,9 @@ import java.nio.file.Path;
 
 /**
  * The configuration files of a private ClickHouse 18.16 server. Only what differs from the
- * defaults, plus what 18.16 insists on: it refuses to start without {@code mark_cache_size}, and
- * it rejects unknown settings in a profile (the server exits), so only settings 18.16 knows go
- * into users.xml.
+ * defaults, plus what 18.16 insists on: it refuses to start without {@code mark_cache_size}, and it
+ * rejects unknown settings in a profile (the server exits), so only settings 18.16 knows go into
+ * users.xml.
  */
 final class ClickHouseConfig {
     private ClickHouseConfig() {}

@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -20,10 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * A real ClickHouse server: the machine's {@code clickhouse-server} (Debian package, 18.16)
- * started as a private process with a generated configuration, on loopback ports, with all its
- * state under the home directory. It runs in its own session, so it outlives this JVM (and a
- * Ctrl-C in the terminal that started it) until {@link #stop()}.
+ * A real ClickHouse server: the machine's {@code clickhouse-server} (Debian package, 18.16) started
+ * as a private process with a generated configuration, on loopback ports, with all its state under
+ * the home directory. It runs in its own session, so it outlives this JVM (and a Ctrl-C in the
+ * terminal that started it) until {@link #stop()}.
  *
  * <p>ClickHouse 18.16 runs as root without complaint, so unlike Postgres it is not given to the
  * {@code sluice} user.
@@ -100,7 +101,13 @@ public final class ClickHouseServer implements AutoCloseable {
                             .start();
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "ClickHouse could not be set up in " + abs + " (HTTP port " + http + "): " + e.getMessage(), e);
+                    "ClickHouse could not be set up in "
+                            + abs
+                            + " (HTTP port "
+                            + http
+                            + "): "
+                            + e.getMessage(),
+                    e);
         }
         ClickHouseServer server = new ClickHouseServer(abs, http, tcp, process.pid());
         awaitPing(server, process, errorLog, errorLogStart);
@@ -109,7 +116,8 @@ public final class ClickHouseServer implements AutoCloseable {
     }
 
     /** Polls {@code /ping} until it answers, the process dies, or the start timeout passes. */
-    private static void awaitPing(ClickHouseServer server, Process process, Path errorLog, long errorLogStart) {
+    private static void awaitPing(
+            ClickHouseServer server, Process process, Path errorLog, long errorLogStart) {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!server.ping()) {
             String ports = " (HTTP port " + server.httpPort + ", TCP port " + server.tcpPort + ")";
@@ -159,15 +167,27 @@ public final class ClickHouseServer implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + state + ": " + e.getMessage(), e);
         }
-        long pid = Long.parseLong(p.getProperty("pid"));
+        long pid = number(p, "pid", state);
+        int http = (int) number(p, "http_port", state);
+        int tcp = (int) number(p, "tcp_port", state);
         return Processes.liveCommandLine(pid, "--config-file=" + abs.resolve("config.xml"))
-                .map(
-                        args ->
-                                new ClickHouseServer(
-                                        abs,
-                                        Integer.parseInt(p.getProperty("http_port")),
-                                        Integer.parseInt(p.getProperty("tcp_port")),
-                                        pid));
+                .map(args -> new ClickHouseServer(abs, http, tcp, pid));
+    }
+
+    private static long number(Properties p, String key, Path state) {
+        String value = p.getProperty(key, "");
+        try {
+            return Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException(
+                    state
+                            + " is damaged ("
+                            + key
+                            + "='"
+                            + value
+                            + "'): stop the server by hand if one"
+                            + " runs, then delete the file");
+        }
     }
 
     /** Records pid and ports so that {@link #running} finds the server from another process. */
@@ -176,10 +196,20 @@ public final class ClickHouseServer implements AutoCloseable {
         p.setProperty("pid", Long.toString(pid));
         p.setProperty("http_port", Integer.toString(httpPort));
         p.setProperty("tcp_port", Integer.toString(tcpPort));
-        try (var out = Files.newBufferedWriter(home.resolve("server.properties"))) {
-            p.store(out, "ClickHouse started by io.sluice.testkit.ClickHouseServer");
+        // Written aside and renamed, so that a concurrent `status` never reads half a file.
+        Path state = home.resolve("server.properties");
+        Path partial = home.resolve("server.properties.tmp");
+        try {
+            try (var out = Files.newBufferedWriter(partial)) {
+                p.store(out, "ClickHouse started by io.sluice.testkit.ClickHouseServer");
+            }
+            Files.move(
+                    partial,
+                    state,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot record the ClickHouse pid in " + home, e);
+            throw new UncheckedIOException("cannot record the ClickHouse pid in " + state, e);
         }
     }
 
@@ -236,7 +266,9 @@ public final class ClickHouseServer implements AutoCloseable {
      * body, or throws with the server's message when it answers other than 200.
      */
     static String query(String url, String user, String password, String sql) {
-        String auth = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+        String auth =
+                Base64.getEncoder()
+                        .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         HttpRequest request =
                 HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/"))
                         .header("Authorization", "Basic " + auth)
@@ -244,10 +276,18 @@ public final class ClickHouseServer implements AutoCloseable {
                         .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
                         .build();
         try {
-            HttpResponse<String> r = HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r =
+                    HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(
-                        "ClickHouse at " + url + " answered " + r.statusCode() + " to `" + sql + "`: " + r.body().strip());
+                        "ClickHouse at "
+                                + url
+                                + " answered "
+                                + r.statusCode()
+                                + " to `"
+                                + sql
+                                + "`: "
+                                + r.body().strip());
             }
             return r.body();
         } catch (IOException e) {
@@ -270,7 +310,8 @@ public final class ClickHouseServer implements AutoCloseable {
         if (!awaitExit(h, 30)) {
             h.destroyForcibly();
             if (!awaitExit(h, 10)) {
-                throw new IllegalStateException("ClickHouse (pid " + pid + ") did not stop even after SIGKILL");
+                throw new IllegalStateException(
+                        "ClickHouse (pid " + pid + ") did not stop even after SIGKILL");
             }
         }
     }
@@ -283,9 +324,11 @@ public final class ClickHouseServer implements AutoCloseable {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while ClickHouse (pid " + pid + ") was stopping", e);
+            throw new IllegalStateException(
+                    "interrupted while ClickHouse (pid " + pid + ") was stopping", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("cannot wait for ClickHouse (pid " + pid + ") to stop", e);
+            throw new IllegalStateException(
+                    "cannot wait for ClickHouse (pid " + pid + ") to stop", e);
         }
     }
 

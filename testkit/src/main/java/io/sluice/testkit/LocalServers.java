@@ -46,7 +46,10 @@ public final class LocalServers {
                         case "status" -> servers.status();
                         case "env" -> servers.env();
                         default -> {
-                            System.err.println("unknown command '" + args[0] + "'; usage: LocalServers up|down|status|env --home DIR");
+                            System.err.println(
+                                    "unknown command '"
+                                            + args[0]
+                                            + "'; usage: LocalServers up|down|status|env --home DIR");
                             yield 64;
                         }
                     };
@@ -64,11 +67,19 @@ public final class LocalServers {
         int pgPort = port("SLUICE_PG_PORT", 15432);
         if (runningPg.isPresent()) {
             pg = runningPg.get();
-            System.out.println("Postgres is already running on port " + pg.port() + " (pid " + pg.pid() + ")" + moved(pg.port(), pgPort, "SLUICE_PG_PORT"));
+            System.out.println(
+                    "Postgres is already running on port "
+                            + pg.port()
+                            + " (pid "
+                            + pg.pid()
+                            + ")"
+                            + moved(pg.port(), pgPort, "SLUICE_PG_PORT"));
         } else {
             long t0 = System.nanoTime();
             pg = startPostgres(pgPort);
-            System.out.printf("Postgres %s started on port %d in %d ms (wal_level=logical)%n", pg.version(), pg.port(), millisSince(t0));
+            System.out.printf(
+                    "Postgres %s started on port %d in %d ms (wal_level=logical)%n",
+                    pg.version(), pg.port(), millisSince(t0));
         }
         pg.createDatabase(PG_DATABASE);
 
@@ -79,14 +90,26 @@ public final class LocalServers {
         if (runningCh.isPresent()) {
             ch = runningCh.get();
             System.out.println(
-                    "ClickHouse is already running on HTTP port " + ch.httpPort() + " (pid " + ch.pid() + ")" + moved(ch.httpPort(), httpPort, "SLUICE_CH_HTTP_PORT"));
+                    "ClickHouse is already running on HTTP port "
+                            + ch.httpPort()
+                            + " (pid "
+                            + ch.pid()
+                            + ")"
+                            + moved(ch.httpPort(), httpPort, "SLUICE_CH_HTTP_PORT"));
         } else {
             long t0 = System.nanoTime();
             ch = startClickHouse(httpPort, tcpPort);
-            System.out.printf("ClickHouse %s started on HTTP port %d, TCP port %d in %d ms%n", ch.version(), ch.httpPort(), ch.tcpPort(), millisSince(t0));
+            System.out.printf(
+                    "ClickHouse %s started on HTTP port %d, TCP port %d in %d ms%n",
+                    ch.version(), ch.httpPort(), ch.tcpPort(), millisSince(t0));
         }
         ch.query("CREATE DATABASE IF NOT EXISTS " + CH_DATABASE);
-        System.out.println("Databases: Postgres '" + PG_DATABASE + "', ClickHouse '" + CH_DATABASE + "'. Connection settings: ./sluice env");
+        System.out.println(
+                "Databases: Postgres '"
+                        + PG_DATABASE
+                        + "', ClickHouse '"
+                        + CH_DATABASE
+                        + "'. Connection settings: ./sluice env");
         return 0;
     }
 
@@ -94,7 +117,8 @@ public final class LocalServers {
         try {
             return PostgresServer.start(pgHome, port, Map.of(), pgBinaryCache);
         } catch (PortInUseException e) {
-            throw new IllegalStateException(e.getMessage() + "; set SLUICE_PG_PORT to a free port, e.g. SLUICE_PG_PORT=25432 ./sluice up", e);
+            throw new IllegalStateException(
+                    e.getMessage() + "; " + portAdvice("SLUICE_PG_PORT"), e);
         }
     }
 
@@ -103,14 +127,26 @@ public final class LocalServers {
             return ClickHouseServer.start(chHome, httpPort, tcpPort);
         } catch (PortInUseException e) {
             String variable = e.port() == httpPort ? "SLUICE_CH_HTTP_PORT" : "SLUICE_CH_TCP_PORT";
-            throw new IllegalStateException(
-                    e.getMessage() + "; set " + variable + " to a free port, e.g. " + variable + "=" + (e.port() + 10000 > 65535 ? e.port() - 10000 : e.port() + 10000) + " ./sluice up", e);
+            throw new IllegalStateException(e.getMessage() + "; " + portAdvice(variable), e);
         }
+    }
+
+    /** What to do about a busy port, with a port that is free right now as the example. */
+    private static String portAdvice(String variable) {
+        return "set "
+                + variable
+                + " to a free port, e.g. "
+                + variable
+                + "="
+                + Processes.freePort()
+                + " ./sluice up";
     }
 
     /** A note when the requested port differs from the one a running server already has. */
     private static String moved(int actual, int requested, String variable) {
-        return actual == requested ? "" : "; " + variable + "=" + requested + " takes effect after ./sluice down";
+        return actual == requested
+                ? ""
+                : "; " + variable + "=" + requested + " takes effect after ./sluice down";
     }
 
     /** Stops whichever server is running. */
@@ -147,7 +183,9 @@ public final class LocalServers {
                 version = "NOT ANSWERING: " + e.getMessage();
                 up = false;
             }
-            System.out.printf("postgres    running  port %d  pid %d  %s%n", pg.get().port(), pg.get().pid(), version);
+            System.out.printf(
+                    "postgres    running  port %d  pid %d  %s%n",
+                    pg.get().port(), pg.get().pid(), version);
         }
         Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
         if (ch.isEmpty()) {
@@ -168,7 +206,10 @@ public final class LocalServers {
         return up ? 0 : 1;
     }
 
-    /** {@code KEY=value} lines for a shell to source; 1 (and nothing on stdout) when a server is down. */
+    /**
+     * {@code KEY=value} lines for a shell to source; 1 (and nothing on stdout) when a server is
+     * down.
+     */
     int env() {
         Optional<PostgresServer> pg = PostgresServer.running(pgHome);
         Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
@@ -196,7 +237,9 @@ public final class LocalServers {
 
     /** The value as is when a shell reads it literally, else single-quoted. */
     static String shellQuoted(String value) {
-        return SHELL_SAFE.matcher(value).matches() ? value : "'" + value.replace("'", "'\\''") + "'";
+        return SHELL_SAFE.matcher(value).matches()
+                ? value
+                : "'" + value.replace("'", "'\\''") + "'";
     }
 
     private static int port(String variable, int defaultPort) {
@@ -211,7 +254,8 @@ public final class LocalServers {
             }
             return port;
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(variable + " must be a port number (1-65535), got '" + v + "'");
+            throw new IllegalArgumentException(
+                    variable + " must be a port number (1-65535), got '" + v + "'");
         }
     }
 

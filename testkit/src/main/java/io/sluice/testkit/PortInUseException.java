@@ -5,7 +5,11 @@ public final class PortInUseException extends IllegalStateException {
     private final int port;
 
     PortInUseException(String server, int port) {
-        super(server + " cannot start: port " + port + " on 127.0.0.1 is already in use by another program");
+        super(
+                server
+                        + " cannot start: port "
+                        + port
+                        + " on 127.0.0.1 is already in use by another program");
         this.port = port;
     }
 

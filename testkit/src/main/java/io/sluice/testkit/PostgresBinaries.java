@@ -26,9 +26,9 @@ final class PostgresBinaries {
     private PostgresBinaries() {}
 
     /**
-     * The directory holding {@code bin/}, {@code lib/} and {@code share/}: {@code
-     * cache/<version>}, extracted there first if needed. Extraction goes to a temporary sibling
-     * that is renamed into place, so a crash or a concurrent JVM never leaves half a tree.
+     * The directory holding {@code bin/}, {@code lib/} and {@code share/}: {@code cache/<version>},
+     * extracted there first if needed. Extraction goes to a temporary sibling that is renamed into
+     * place, so a crash or a concurrent JVM never leaves half a tree.
      */
     static synchronized Path install(Path cache) throws IOException {
         URL archive = PostgresBinaries.class.getClassLoader().getResource(ARCHIVE);
@@ -76,7 +76,8 @@ final class PostgresBinaries {
         while ((entry = tar.getNextEntry()) != null) {
             Path target = into.resolve(entry.getName()).normalize();
             if (!target.startsWith(into)) {
-                throw new IOException("archive entry outside the target directory: " + entry.getName());
+                throw new IOException(
+                        "archive entry outside the target directory: " + entry.getName());
             }
             if (entry.isDirectory()) {
                 Files.createDirectories(target);
@@ -90,7 +91,8 @@ final class PostgresBinaries {
                 // Keep executables executable; everything readable by the service user.
                 boolean executable = (entry.getMode() & 0111) != 0;
                 Files.setPosixFilePermissions(
-                        target, PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
+                        target,
+                        PosixFilePermissions.fromString(executable ? "rwxr-xr-x" : "rw-r--r--"));
             }
         }
     }

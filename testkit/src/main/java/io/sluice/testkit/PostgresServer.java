@@ -25,8 +25,8 @@ import java.util.regex.Pattern;
  * <p>Layout of the home directory: {@code data/} (the cluster), {@code run/} (Unix socket), {@code
  * log/postgres.log}, and by default {@code pg-bin/<version>/} (the extracted binaries).
  *
- * <p>Postgres refuses to run as root; when this JVM is root, initdb, pg_ctl and the server run
- * as the system user {@code sluice} (created when missing), which owns {@code data/}.
+ * <p>Postgres refuses to run as root; when this JVM is root, initdb, pg_ctl and the server run as
+ * the system user {@code sluice} (created when missing), which owns {@code data/}.
  */
 public final class PostgresServer implements AutoCloseable {
     private static final String HOST = "127.0.0.1";
@@ -109,7 +109,13 @@ public final class PostgresServer implements AutoCloseable {
             writeSettings(abs.resolve("data"), all);
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "Postgres could not be set up in " + abs + " (port " + p + "): " + e.getMessage(), e);
+                    "Postgres could not be set up in "
+                            + abs
+                            + " (port "
+                            + p
+                            + "): "
+                            + e.getMessage(),
+                    e);
         }
         Path log = abs.resolve("log/postgres.log");
         long logStart = Processes.sizeOf(log);
@@ -169,7 +175,8 @@ public final class PostgresServer implements AutoCloseable {
     }
 
     private static void initdb(Path bin, Path data) throws IOException {
-        // A data directory without PG_VERSION is what a failed initdb leaves: initdb needs it empty.
+        // A data directory without PG_VERSION is what a failed initdb leaves: initdb needs it
+        // empty.
         Processes.deleteTree(data);
         Files.createDirectories(data);
         Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
@@ -199,7 +206,8 @@ public final class PostgresServer implements AutoCloseable {
      * restart}, and no value goes through a shell.
      */
     private static void writeSettings(Path data, Map<String, String> settings) throws IOException {
-        StringBuilder conf = new StringBuilder("# Written by io.sluice.testkit.PostgresServer at each start.\n");
+        StringBuilder conf =
+                new StringBuilder("# Written by io.sluice.testkit.PostgresServer at each start.\n");
         settings.forEach(
                 (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
         Path file = data.resolve("sluice.conf");
@@ -249,7 +257,8 @@ public final class PostgresServer implements AutoCloseable {
                     ? Long.parseLong(Files.readAllLines(pidFile).get(0).trim())
                     : -1;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot read the pid of Postgres in " + home + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot read the pid of Postgres in " + home + ": " + e.getMessage(), e);
         }
     }
 
@@ -261,7 +270,8 @@ public final class PostgresServer implements AutoCloseable {
             rs.next();
             return rs.getString(1);
         } catch (SQLException e) {
-            throw new IllegalStateException("Postgres on port " + port + " does not answer: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Postgres on port " + port + " does not answer: " + e.getMessage(), e);
         }
     }
 
@@ -276,7 +286,13 @@ public final class PostgresServer implements AutoCloseable {
         } catch (SQLException e) {
             if (!"42P04".equals(e.getSQLState())) { // 42P04: duplicate_database, i.e. it exists
                 throw new IllegalStateException(
-                        "cannot create database " + name + " in Postgres on port " + port + ": " + e.getMessage(), e);
+                        "cannot create database "
+                                + name
+                                + " in Postgres on port "
+                                + port
+                                + ": "
+                                + e.getMessage(),
+                        e);
             }
         }
     }
@@ -305,7 +321,8 @@ public final class PostgresServer implements AutoCloseable {
                                         "stop")),
                         90);
         if (!r.ok() && running(home).isPresent()) {
-            throw new IllegalStateException("Postgres on port " + port + " did not stop: " + r.output());
+            throw new IllegalStateException(
+                    "Postgres on port " + port + " did not stop: " + r.output());
         }
     }
 

@@ -36,8 +36,8 @@ final class Processes {
 
     /**
      * Runs a command to completion within {@code timeoutSeconds}. Output goes to a temporary file
-     * rather than a pipe: a daemon the command leaves behind (pg_ctl's postmaster) may inherit
-     * the descriptor, and reading a pipe would then wait for the daemon, not the command.
+     * rather than a pipe: a daemon the command leaves behind (pg_ctl's postmaster) may inherit the
+     * descriptor, and reading a pipe would then wait for the daemon, not the command.
      */
     static Result run(List<String> command, long timeoutSeconds) {
         Path out = null;
@@ -59,9 +59,11 @@ final class Processes {
                                 + "\n"
                                 + Files.readString(out, StandardCharsets.ISO_8859_1).strip());
             }
-            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1).strip());
+            return new Result(
+                    p.exitValue(), Files.readString(out, StandardCharsets.ISO_8859_1).strip());
         } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot run " + String.join(" ", command) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while running " + command.get(0), e);
@@ -87,7 +89,8 @@ final class Processes {
         try {
             return ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
         } catch (IOException e) {
-            throw new IllegalStateException("cannot tell whether we run as root (/proc/self): " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot tell whether we run as root (/proc/self): " + e.getMessage(), e);
         }
     }
 
@@ -132,9 +135,11 @@ final class Processes {
             return;
         }
         ensureServiceUser();
-        Result r = run(List.of("chown", "-R", SERVICE_USER + ":" + SERVICE_USER, dir.toString()), 120);
+        Result r =
+                run(List.of("chown", "-R", SERVICE_USER + ":" + SERVICE_USER, dir.toString()), 120);
         if (!r.ok()) {
-            throw new IllegalStateException("cannot chown " + dir + " to " + SERVICE_USER + ": " + r.output());
+            throw new IllegalStateException(
+                    "cannot chown " + dir + " to " + SERVICE_USER + ": " + r.output());
         }
     }
 
@@ -162,7 +167,8 @@ final class Processes {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         } catch (IOException e) {
-            throw new IllegalStateException("cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
         }
     }
 

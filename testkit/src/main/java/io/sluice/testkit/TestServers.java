@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
  * SLUICE_TEST_CLICKHOUSE_USER}, {@code SLUICE_TEST_CLICKHOUSE_PASSWORD}) point the tests at
  * external servers instead, each independently.
  *
- * <p>A server that cannot start fails every test that asks for it, with the reason: tests are
- * never skipped for want of a server.
+ * <p>A server that cannot start fails every test that asks for it, with the reason: tests are never
+ * skipped for want of a server.
  */
 public final class TestServers {
     private static final Logger LOG = LoggerFactory.getLogger(TestServers.class);
@@ -47,8 +47,8 @@ public final class TestServers {
     }
 
     /**
-     * The servers of this JVM, started on first use. A failed start is remembered: later calls
-     * fail at once with the same reason rather than waiting for the servers again.
+     * The servers of this JVM, started on first use. A failed start is remembered: later calls fail
+     * at once with the same reason rather than waiting for the servers again.
      */
     public static synchronized TestServers get() {
         if (failure != null) {
@@ -79,7 +79,10 @@ public final class TestServers {
         String url = System.getenv("SLUICE_TEST_PG_JDBC_URL");
         if (url != null && !url.isBlank()) {
             LOG.info("Using the external Postgres at {}", url);
-            return Postgres.fromJdbcUrl(url, env("SLUICE_TEST_PG_USER", "postgres"), env("SLUICE_TEST_PG_PASSWORD", ""));
+            return Postgres.fromJdbcUrl(
+                    url,
+                    env("SLUICE_TEST_PG_USER", "postgres"),
+                    env("SLUICE_TEST_PG_PASSWORD", ""));
         }
         PostgresServer server =
                 timed(
@@ -96,12 +99,19 @@ public final class TestServers {
         String url = System.getenv("SLUICE_TEST_CLICKHOUSE_URL");
         if (url != null && !url.isBlank()) {
             LOG.info("Using the external ClickHouse at {}", url);
-            return new ClickHouse(url, env("SLUICE_TEST_CLICKHOUSE_USER", "default"), env("SLUICE_TEST_CLICKHOUSE_PASSWORD", ""));
+            return new ClickHouse(
+                    url,
+                    env("SLUICE_TEST_CLICKHOUSE_USER", "default"),
+                    env("SLUICE_TEST_CLICKHOUSE_PASSWORD", ""));
         }
         ClickHouseServer server =
                 timed(
                         "ClickHouse",
-                        () -> ClickHouseServer.start(root.resolve("clickhouse-" + ProcessHandle.current().pid()), 0, 0));
+                        () ->
+                                ClickHouseServer.start(
+                                        root.resolve("clickhouse-" + ProcessHandle.current().pid()),
+                                        0,
+                                        0));
         stopAtExit(server, "clickhouse");
         return new ClickHouse(server.httpUrl(), "default", "");
     }
@@ -128,7 +138,8 @@ public final class TestServers {
                                         server.close();
                                     } catch (Exception e) {
                                         // Too late to fail a test; the next run reaps the server.
-                                        System.err.println("cannot stop the test " + name + ": " + e);
+                                        System.err.println(
+                                                "cannot stop the test " + name + ": " + e);
                                     }
                                 },
                                 "stop-test-" + name));
@@ -158,7 +169,8 @@ public final class TestServers {
                 LOG.info("Removed the test servers' state of an earlier run: {}", dir);
             }
         } catch (IOException e) {
-            throw new IllegalStateException("cannot clean up earlier test servers in " + root + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot clean up earlier test servers in " + root + ": " + e.getMessage(), e);
         }
     }
 
@@ -170,7 +182,8 @@ public final class TestServers {
     /** A database name unique to this JVM and call: {@code <prefix>_<pid>_<n>}. */
     private static String uniqueName(String prefix) {
         if (!prefix.matches("[a-z_][a-z0-9_]*")) {
-            throw new IllegalArgumentException("database prefix must be lower-case letters, digits and _: '" + prefix + "'");
+            throw new IllegalArgumentException(
+                    "database prefix must be lower-case letters, digits and _: '" + prefix + "'");
         }
         return prefix + "_" + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet();
     }
@@ -195,7 +208,8 @@ public final class TestServers {
         static Postgres fromJdbcUrl(String jdbcUrl, String user, String password) {
             if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
                 throw new IllegalStateException(
-                        "SLUICE_TEST_PG_JDBC_URL must look like jdbc:postgresql://host:port/db, got " + jdbcUrl);
+                        "SLUICE_TEST_PG_JDBC_URL must look like jdbc:postgresql://host:port/db, got "
+                                + jdbcUrl);
             }
             URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
             if (uri.getHost() == null) {
@@ -235,7 +249,15 @@ public final class TestServers {
                 st.execute("CREATE DATABASE " + name);
             } catch (SQLException e) {
                 throw new IllegalStateException(
-                        "cannot create the test database " + name + " in Postgres at " + host + ":" + port + ": " + e.getMessage(), e);
+                        "cannot create the test database "
+                                + name
+                                + " in Postgres at "
+                                + host
+                                + ":"
+                                + port
+                                + ": "
+                                + e.getMessage(),
+                        e);
             }
             return name;
         }
@@ -276,7 +298,10 @@ public final class TestServers {
             return query("SELECT version()").strip();
         }
 
-        /** Runs a statement over HTTP; returns the body (TabSeparated) or throws with the server's message. */
+        /**
+         * Runs a statement over HTTP; returns the body (TabSeparated) or throws with the server's
+         * message.
+         */
         public String query(String sql) {
             return ClickHouseServer.query(url, user, password, sql);
         }

@@ -19,13 +19,17 @@ class ClickHouseServerIT {
         try (ch) {
             assertThat(ch.version()).matches("\\d.*");
             ch.query("CREATE DATABASE kit");
-            ch.query("CREATE TABLE kit.t (k UInt32, s String, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY k");
+            ch.query(
+                    "CREATE TABLE kit.t (k UInt32, s String, v UInt64) ENGINE = ReplacingMergeTree(v) ORDER BY k");
             ch.query("INSERT INTO kit.t VALUES (1, 'old', 1), (2, 'x', 1)");
             ch.query("INSERT INTO kit.t VALUES (1, 'new', 2)");
-            assertThat(ch.query("SELECT k, s, v FROM kit.t FINAL ORDER BY k")).isEqualTo("1\tnew\t2\n2\tx\t1\n");
+            assertThat(ch.query("SELECT k, s, v FROM kit.t FINAL ORDER BY k"))
+                    .isEqualTo("1\tnew\t2\n2\tx\t1\n");
             // users.xml's profile enables LowCardinality, experimental in 18.16.
-            assertThat(ch.query("SELECT toTypeName(toLowCardinality('a'))")).isEqualTo("LowCardinality(String)\n");
-            assertThat(ClickHouseServer.running(home)).hasValueSatisfying(found -> assertThat(found.pid()).isEqualTo(ch.pid()));
+            assertThat(ch.query("SELECT toTypeName(toLowCardinality('a'))"))
+                    .isEqualTo("LowCardinality(String)\n");
+            assertThat(ClickHouseServer.running(home))
+                    .hasValueSatisfying(found -> assertThat(found.pid()).isEqualTo(ch.pid()));
         }
         assertThat(ch.ping()).isFalse();
         assertThat(ClickHouseServer.running(home)).isEmpty();
@@ -46,7 +50,10 @@ class ClickHouseServerIT {
             int port = busy.getLocalPort();
             assertThatThrownBy(() -> ClickHouseServer.start(home, 0, port))
                     .isInstanceOf(PortInUseException.class)
-                    .hasMessage("ClickHouse cannot start: port " + port + " on 127.0.0.1 is already in use by another program");
+                    .hasMessage(
+                            "ClickHouse cannot start: port "
+                                    + port
+                                    + " on 127.0.0.1 is already in use by another program");
         }
     }
 }

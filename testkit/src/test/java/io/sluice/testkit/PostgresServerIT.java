@@ -24,23 +24,29 @@ class PostgresServerIT {
         try (pg) {
             assertThat(pg.version()).startsWith("17.");
             assertThat(Files.isExecutable(pg.binDir().resolve("pg_ctl"))).isTrue();
-            try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), pg.user(), pg.password());
+            try (Connection c =
+                            DriverManager.getConnection(
+                                    pg.jdbcUrl("postgres"), pg.user(), pg.password());
                     Statement st = c.createStatement()) {
                 try (ResultSet rs = st.executeQuery("SHOW wal_level")) {
                     rs.next();
                     assertThat(rs.getString(1)).isEqualTo("logical");
                 }
-                try (ResultSet rs = st.executeQuery("SELECT slot_name FROM pg_create_logical_replication_slot('kit_slot', 'pgoutput')")) {
+                try (ResultSet rs =
+                        st.executeQuery(
+                                "SELECT slot_name FROM pg_create_logical_replication_slot('kit_slot', 'pgoutput')")) {
                     rs.next();
                     assertThat(rs.getString(1)).isEqualTo("kit_slot");
                 }
                 st.execute("SELECT pg_drop_replication_slot('kit_slot')");
             }
             // Another process finds the running server through its postmaster.pid.
-            assertThat(PostgresServer.running(home)).hasValueSatisfying(found -> {
-                assertThat(found.port()).isEqualTo(pg.port());
-                assertThat(found.binDir()).isEqualTo(pg.binDir());
-            });
+            assertThat(PostgresServer.running(home))
+                    .hasValueSatisfying(
+                            found -> {
+                                assertThat(found.port()).isEqualTo(pg.port());
+                                assertThat(found.binDir()).isEqualTo(pg.binDir());
+                            });
         }
         assertThat(PostgresServer.running(home)).isEmpty();
         assertThat(Processes.portInUse(pg.port())).isFalse();
@@ -66,7 +72,10 @@ class PostgresServerIT {
             int port = busy.getLocalPort();
             assertThatThrownBy(() -> PostgresServer.start(home, port))
                     .isInstanceOf(PortInUseException.class)
-                    .hasMessage("Postgres cannot start: port " + port + " on 127.0.0.1 is already in use by another program");
+                    .hasMessage(
+                            "Postgres cannot start: port "
+                                    + port
+                                    + " on 127.0.0.1 is already in use by another program");
         }
     }
 }

@@ -17,7 +17,11 @@ class TestServersIT {
 
         String pgDb = servers.postgres().newDatabase("kit");
         assertThat(servers.postgres().newDatabase("kit")).isNotEqualTo(pgDb);
-        try (Connection c = DriverManager.getConnection(servers.postgres().jdbcUrl(pgDb), servers.postgres().user(), servers.postgres().password());
+        try (Connection c =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT current_database()")) {
             rs.next();
@@ -25,7 +29,12 @@ class TestServersIT {
         }
 
         String chDb = servers.clickhouse().newDatabase("kit");
-        assertThat(servers.clickhouse().query("SELECT count() FROM system.databases WHERE name = '" + chDb + "'"))
+        assertThat(
+                        servers.clickhouse()
+                                .query(
+                                        "SELECT count() FROM system.databases WHERE name = '"
+                                                + chDb
+                                                + "'"))
                 .isEqualTo("1\n");
         assertThat(servers.clickhouse().version()).matches("\\d.*");
     }

@@ -62,7 +62,11 @@ public final class MirrorReport {
                                     + String.join(
                                             " | ",
                                             row.stream()
-                                                    .map(TsvCodec::unescape)
+                                                    .map(
+                                                            f ->
+                                                                    TsvCodec.isNull(f)
+                                                                            ? "NULL"
+                                                                            : TsvCodec.unescape(f))
                                                     .map(
                                                             s ->
                                                                     s.length() > 60

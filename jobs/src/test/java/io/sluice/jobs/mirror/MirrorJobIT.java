@@ -71,6 +71,7 @@ class MirrorJobIT {
                         servers.postgres().user(),
                         servers.postgres().password())) {
             createSourceTable(pg);
+            createEventsTable(pg);
             SluiceConfig config = config(servers, pgDb, chDb, tmp);
             MirrorSetup.prepare(config);
 
@@ -133,6 +134,12 @@ class MirrorJobIT {
                                 expected, () -> clickHouseRows(ch, version), Duration.ofMinutes(4));
                 assertThat(differences(expected, actual)).isEmpty();
                 assertThat(actual).hasSameSizeAs(expected);
+                // A second table with a uuid key (chunked by uuid in the snapshot).
+                List<List<String>> expectedEvents = postgresEvents(pg);
+                List<List<String>> actualEvents =
+                        awaitEqual(
+                                expectedEvents, () -> clickHouseEvents(ch), Duration.ofMinutes(1));
+                assertThat(differences(expectedEvents, actualEvents)).isEmpty();
             }
             try (Statement st = pg.createStatement();
                     ResultSet rs =
@@ -203,7 +210,7 @@ class MirrorJobIT {
         values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
         values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
         values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.items"));
+        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.items", "public.events"));
         values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
         values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
         values.put(SluiceOptions.CH_DATABASE.key(), chDb);
@@ -331,6 +338,54 @@ class MirrorJobIT {
                 + " END";
     }
 
+    private static void createEventsTable(Connection pg) throws SQLException {
+        try (Statement st = pg.createStatement()) {
+            st.execute(
+                    "CREATE TABLE events (event_id uuid PRIMARY KEY, user_id bigint,"
+                            + " occurred_at timestamptz, event_name text, properties jsonb)");
+            st.execute(
+                    "INSERT INTO events SELECT md5('e' || g)::uuid, g % 500,"
+                            + " timestamptz '2024-01-01' + g * interval '1 second',"
+                            + " (ARRAY['view','click','buy'])[1 + g % 3], jsonb_build_object('n', g)"
+                            + " FROM generate_series(1, 20000) g");
+        }
+    }
+
+    private static List<List<String>> postgresEvents(Connection pg) throws SQLException {
+        List<List<String>> rows = new ArrayList<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT event_id::text, user_id::text, to_char(occurred_at AT TIME ZONE 'UTC',"
+                                        + " 'YYYY-MM-DD HH24:MI:SS'), event_name, properties::text"
+                                        + " FROM events ORDER BY event_id")) {
+            while (rs.next()) {
+                List<String> row = new ArrayList<>();
+                for (int i = 1; i <= 5; i++) {
+                    row.add(rs.getString(i));
+                }
+                rows.add(row);
+            }
+        }
+        return rows;
+    }
+
+    private static List<List<String>> clickHouseEvents(ClickHouseConnection ch) {
+        List<List<String>> rows = new ArrayList<>();
+        for (List<String> raw :
+                ch.query(
+                        "SELECT toString(event_id), toString(user_id),"
+                                + " substring(toString(occurred_at), 1, 19), event_name, properties"
+                                + " FROM events FINAL WHERE NOT _is_deleted ORDER BY event_id")) {
+            List<String> row = new ArrayList<>();
+            for (String field : raw) {
+                row.add(TsvCodec.isNull(field) ? null : TsvCodec.unescape(field));
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
     private static int streamRound(Connection pg, Random random, int round, int nextId)
             throws SQLException {
         try (Statement st = pg.createStatement()) {
@@ -380,6 +435,14 @@ class MirrorJobIT {
                 st.execute(
                         "UPDATE items SET extra = 'extra ' || id WHERE id % 97 = " + (round % 97));
             }
+            st.execute(
+                    "INSERT INTO events SELECT gen_random_uuid(), g % 500, now(), 'stream', NULL"
+                            + " FROM generate_series(1, 50) g");
+            st.execute(
+                    "UPDATE events SET event_name = 'corrected', properties = '{\"fixed\": true}'"
+                            + " WHERE event_id IN (SELECT event_id FROM events ORDER BY random() LIMIT 10)");
+            st.execute(
+                    "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events ORDER BY random() LIMIT 5)");
             st.execute(
                     "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY random() LIMIT "
                             + (5 + random.nextInt(20))
