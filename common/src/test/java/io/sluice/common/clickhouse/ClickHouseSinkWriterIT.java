@@ -1,0 +1,240 @@
+package io.sluice.common.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import io.sluice.testkit.TestServers;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The sink against a real ClickHouse: rows land as written, an untouched TOAST column keeps the
+ * value ClickHouse holds, a rejected statement fails with the statement and the server's own
+ * message, and a connection that drops is retried.
+ */
+class ClickHouseSinkWriterIT {
+    private static final TableId ACCOUNTS = new TableId("public", "accounts");
+    private static TestServers.ClickHouse clickHouse;
+    private static String db;
+
+    @BeforeAll
+    static void createTable() {
+        clickHouse = TestServers.get().clickhouse();
+        db = clickHouse.newDatabase("sink");
+        clickHouse.query(
+                "CREATE TABLE "
+                        + db
+                        + ".accounts (id Int64, name String, balance Nullable(Decimal(10, 2)),"
+                        + " bio Nullable(String), _version UInt64, _is_deleted UInt8, _lsn UInt64)"
+                        + " ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+    }
+
+    private static SluiceConfig config(String url) {
+        Map<String, Object> v = new HashMap<>();
+        v.put(SluiceOptions.PG_DATABASE.key(), "unused");
+        v.put(SluiceOptions.PG_USER.key(), "unused");
+        v.put(SluiceOptions.PG_TABLES.key(), List.of("accounts"));
+        v.put(SluiceOptions.CH_URL.key(), url);
+        v.put(SluiceOptions.CH_DATABASE.key(), db);
+        v.put(SluiceOptions.CH_USER.key(), clickHouse.user());
+        v.put(SluiceOptions.CH_PASSWORD.key(), clickHouse.password());
+        v.put(SluiceOptions.SINK_RETRY_BACKOFF_MS.key(), 10L);
+        return SluiceConfig.of(v);
+    }
+
+    /** Routes every table to the ClickHouse table of the given name, keyed by id. */
+    private static TableRouting routingTo(String table) {
+        return new TableRouting() {
+            @Override
+            public String clickHouseTable(TableId t) {
+                return table;
+            }
+
+            @Override
+            public List<String> keyColumns(TableId t) {
+                return List.of("id");
+            }
+
+            @Override
+            public Set<String> addColumns(ClickHouseConnection ch, TableId t, Set<String> missing) {
+                return Set.of();
+            }
+        };
+    }
+
+    private static ClickHouseSinkWriter writer(String url, String table) {
+        return new ClickHouseSinkWriter(
+                config(url),
+                routingTo(table),
+                new TestProcessingTimeService(),
+                UnregisteredMetricsGroup.createSinkWriterMetricGroup());
+    }
+
+    private static ChangeRecord row(
+            ChangeRecord.Op op, long id, String name, String balance, String bio, long lsn) {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", id);
+        values.put("name", name);
+        values.put("balance", balance == null ? null : new java.math.BigDecimal(balance));
+        Set<String> unchanged = Set.of();
+        if ("<unchanged>".equals(bio)) {
+            unchanged = Set.of("bio");
+        } else {
+            values.put("bio", bio);
+        }
+        return new ChangeRecord(ACCOUNTS, op, values, unchanged, lsn);
+    }
+
+    @Test
+    void writesVersionsAndKeepsUntouchedToastValues() throws Exception {
+        try (ClickHouseSinkWriter w = writer(clickHouse.url(), "accounts")) {
+            w.write(row(ChangeRecord.Op.SNAPSHOT, 1, "ann", "10.50", "long bio of ann", 0), null);
+            w.write(row(ChangeRecord.Op.SNAPSHOT, 2, "bob", null, "bob's\ttab", 0), null);
+            w.write(row(ChangeRecord.Op.SNAPSHOT, 3, "cy", "1.00", "gone soon", 0), null);
+            w.flush(false);
+            // Next batch: the untouched bio of 1 comes from ClickHouse, that of 2 from this batch.
+            w.write(row(ChangeRecord.Op.UPDATE, 1, "ann", "11.50", "<unchanged>", 100), null);
+            w.write(row(ChangeRecord.Op.UPDATE, 2, "bob", "2.00", "new bio", 110), null);
+            w.write(row(ChangeRecord.Op.UPDATE, 2, "bobby", "2.00", "<unchanged>", 120), null);
+            w.write(row(ChangeRecord.Op.DELETE, 3, null, null, null, 130), null);
+            // A replay of an older change (same LSN as before) cannot win over a newer one.
+            w.write(row(ChangeRecord.Op.UPDATE, 1, "ann", "10.50", "long bio of ann", 0), null);
+            w.flush(false);
+        }
+        assertThat(
+                        clickHouse.query(
+                                "SELECT id, name, balance, bio FROM "
+                                        + db
+                                        + ".accounts FINAL WHERE NOT _is_deleted AND id <= 3 ORDER BY id"))
+                .isEqualTo("1\tann\t11.50\tlong bio of ann\n2\tbobby\t2.00\tnew bio\n");
+        assertThat(
+                        clickHouse.query(
+                                "SELECT id, _is_deleted, _version FROM "
+                                        + db
+                                        + ".accounts FINAL WHERE id = 3"))
+                .isEqualTo("3\t1\t130\n");
+    }
+
+    @Test
+    void aValueTheColumnCannotHoldFailsWithTheStatementAndTheServersMessage() throws Exception {
+        try (ClickHouseSinkWriter w = writer(clickHouse.url(), "accounts")) {
+            Map<String, Object> values = new LinkedHashMap<>();
+            values.put("id", "not-a-number");
+            values.put("name", "x");
+            w.write(new ChangeRecord(ACCOUNTS, ChangeRecord.Op.INSERT, values, Set.of(), 1), null);
+            assertThatThrownBy(() -> w.flush(false))
+                    .isInstanceOfSatisfying(
+                            ClickHouseException.class, e -> assertThat(e.retryable()).isFalse())
+                    .hasMessageContaining("statement: INSERT INTO `" + db + "`.`accounts`")
+                    .hasMessageContaining("Cannot parse")
+                    .hasMessageContaining("not-a-number");
+        }
+    }
+
+    @Test
+    void aMissingTableFailsWithTheServersMessage() throws Exception {
+        try (ClickHouseSinkWriter w = writer(clickHouse.url(), "no_such_table")) {
+            assertThatThrownBy(
+                            () -> w.write(row(ChangeRecord.Op.INSERT, 9, "z", null, null, 1), null))
+                    .isInstanceOfSatisfying(
+                            ClickHouseException.class, e -> assertThat(e.retryable()).isFalse())
+                    .hasMessageContaining(db + ".no_such_table does not exist");
+        }
+    }
+
+    @Test
+    void droppedConnectionsAreRetried() throws Exception {
+        URI target = URI.create(clickHouse.url());
+        try (FlakyProxy proxy = new FlakyProxy(target.getHost(), target.getPort(), 3);
+                ClickHouseSinkWriter w = writer("http://127.0.0.1:" + proxy.port(), "accounts")) {
+            w.write(row(ChangeRecord.Op.INSERT, 42, "retried", "4.20", "b", 500), null);
+            w.flush(false);
+            assertThat(proxy.dropped.get()).isEqualTo(3);
+        }
+        assertThat(clickHouse.query("SELECT name FROM " + db + ".accounts FINAL WHERE id = 42"))
+                .isEqualTo("retried\n");
+    }
+
+    /** A TCP proxy that drops its first {@code failures} connections, then forwards. */
+    static final class FlakyProxy implements AutoCloseable {
+        final AtomicInteger dropped = new AtomicInteger();
+        private final ServerSocket server;
+        private final Thread acceptor;
+
+        FlakyProxy(String host, int port, int failures) throws IOException {
+            server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+            acceptor =
+                    new Thread(
+                            () -> {
+                                while (!server.isClosed()) {
+                                    try {
+                                        Socket client = server.accept();
+                                        if (dropped.get() < failures) {
+                                            dropped.incrementAndGet();
+                                            client.setSoLinger(true, 0);
+                                            client.close();
+                                            continue;
+                                        }
+                                        Socket upstream = new Socket(host, port);
+                                        pipe(
+                                                client.getInputStream(),
+                                                upstream.getOutputStream(),
+                                                upstream);
+                                        pipe(
+                                                upstream.getInputStream(),
+                                                client.getOutputStream(),
+                                                client);
+                                    } catch (IOException e) {
+                                        return; // closed
+                                    }
+                                }
+                            },
+                            "flaky-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private static void pipe(InputStream in, OutputStream out, Socket closeAfter) {
+            Thread t =
+                    new Thread(
+                            () -> {
+                                try (closeAfter) {
+                                    in.transferTo(out);
+                                } catch (IOException e) {
+                                    // the other side closed: the connection is over
+                                }
+                            },
+                            "flaky-proxy-pipe");
+            t.setDaemon(true);
+            t.start();
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+}
