@@ -92,12 +92,7 @@ class MirrorJobIT {
             // The snapshot completes first; the failures then hit the streaming phase. (Killing a
             // TaskManager inside this JVM leaves the snapshot readers' JDBC transactions open,
             // which would block the ALTER TABLE below; a real process kill closes them.)
-            try (ClickHouseConnection ch =
-                    new ClickHouseConnection(
-                            servers.clickhouse().url(),
-                            servers.clickhouse().user(),
-                            servers.clickhouse().password(),
-                            chDb)) {
+            try (ClickHouseConnection ch = clickHouse(servers, chDb)) {
                 awaitSnapshot(ch, Duration.ofMinutes(3));
             }
             int nextId = INITIAL_ROWS + 1;
@@ -120,12 +115,7 @@ class MirrorJobIT {
                 }
             }
 
-            try (ClickHouseConnection ch =
-                    new ClickHouseConnection(
-                            servers.clickhouse().url(),
-                            servers.clickhouse().user(),
-                            servers.clickhouse().password(),
-                            chDb)) {
+            try (ClickHouseConnection ch = clickHouse(servers, chDb)) {
                 ServerVersion version = ch.serverVersion();
                 List<List<String>> expected = postgresRows(pg, version);
                 assertThat(expected).hasSizeGreaterThan(INITIAL_ROWS);
@@ -199,6 +189,14 @@ class MirrorJobIT {
             }
             Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
         }
+    }
+
+    private static ClickHouseConnection clickHouse(TestServers servers, String database) {
+        return new ClickHouseConnection(
+                servers.clickhouse().url(),
+                servers.clickhouse().user(),
+                servers.clickhouse().password(),
+                database);
     }
 
     private static SluiceConfig config(TestServers servers, String pgDb, String chDb, Path tmp) {
