@@ -135,6 +135,36 @@ class ClickHouseSinkWriterIT {
     }
 
     @Test
+    void flushesWhenTheBatchIsFullAndWhenTheIntervalPasses() throws Exception {
+        SluiceConfig base = config(clickHouse.url());
+        TestProcessingTimeService time = new TestProcessingTimeService();
+        time.setCurrentTime(0); // its clock starts at Long.MIN_VALUE
+        try (ClickHouseSinkWriter w =
+                new ClickHouseSinkWriter(
+                        base.with(SluiceOptions.SINK_BATCH_ROWS, 2)
+                                .with(SluiceOptions.SINK_FLUSH_INTERVAL_MS, 1_000L),
+                        routingTo("accounts"),
+                        time,
+                        UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {
+            w.write(row(ChangeRecord.Op.INSERT, 201, "a", null, null, 1), null);
+            assertThat(count("id BETWEEN 201 AND 203")).isEqualTo("0");
+            w.write(row(ChangeRecord.Op.INSERT, 202, "b", null, null, 2), null);
+            assertThat(count("id BETWEEN 201 AND 203"))
+                    .as("batch of 2 rows is full")
+                    .isEqualTo("2");
+            w.write(row(ChangeRecord.Op.INSERT, 203, "c", null, null, 3), null);
+            time.setCurrentTime(999);
+            assertThat(count("id BETWEEN 201 AND 203")).isEqualTo("2");
+            time.setCurrentTime(1_000);
+            assertThat(count("id BETWEEN 201 AND 203")).as("flush interval passed").isEqualTo("3");
+        }
+    }
+
+    private static String count(String where) {
+        return clickHouse.query("SELECT count() FROM " + db + ".accounts WHERE " + where).strip();
+    }
+
+    @Test
     void aValueTheColumnCannotHoldFailsWithTheStatementAndTheServersMessage() throws Exception {
         try (ClickHouseSinkWriter w = writer(clickHouse.url(), "accounts")) {
             Map<String, Object> values = new LinkedHashMap<>();
