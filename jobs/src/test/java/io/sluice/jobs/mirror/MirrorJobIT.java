@@ -8,6 +8,7 @@ import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.ops.Health;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -130,6 +131,14 @@ class MirrorJobIT {
                         awaitEqual(
                                 expectedEvents, () -> clickHouseEvents(ch), Duration.ofMinutes(1));
                 assertThat(differences(expectedEvents, actualEvents)).isEmpty();
+
+                // ./sluice health sees the running job's slot and the mirrored row counts.
+                Health.Report health = Health.report(config);
+                assertThat(health.slot().exists()).isTrue();
+                assertThat(health.slot().active()).isTrue();
+                assertThat(health.tables())
+                        .extracting(Health.Table::rows)
+                        .containsExactly((long) expected.size(), (long) expectedEvents.size());
             }
             try (Statement st = pg.createStatement();
                     ResultSet rs =
