@@ -182,8 +182,10 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         }
         long start = System.currentTimeMillis();
         if (buffer.hasPending()) {
-            String lookup = buffer.pendingLookupQuery(clickHouse.database());
-            List<List<String>> current = withRetries(() -> clickHouse.query(lookup));
+            List<List<String>> current = new ArrayList<>();
+            for (String lookup : buffer.pendingLookupQueries(clickHouse.database())) {
+                current.addAll(withRetries(() -> clickHouse.query(lookup)));
+            }
             int missing = buffer.resolvePending(current);
             toastFilledFromClickHouse.inc(current.size());
             if (missing > 0) {

@@ -134,13 +134,17 @@ final class TableBuffer {
         return !pending.isEmpty();
     }
 
+    /** Keys per lookup query: keeps each query far below ClickHouse's max_query_size (256 KiB). */
+    static final int KEYS_PER_LOOKUP = 500;
+
     /**
-     * The query that reads the current values of the pending rows' missing fields, or null when
-     * none are pending. Its result goes to {@link #resolvePending}.
+     * The queries that read the current values of the pending rows' missing fields, at most {@link
+     * #KEYS_PER_LOOKUP} keys each; empty when none are pending. Their results, together, go to
+     * {@link #resolvePending}.
      */
-    String pendingLookupQuery(String database) {
+    List<String> pendingLookupQueries(String database) {
         if (pending.isEmpty()) {
-            return null;
+            return List.of();
         }
         Set<Integer> wanted = new java.util.TreeSet<>();
         Set<String> keys = new java.util.LinkedHashSet<>();
@@ -175,9 +179,14 @@ final class TableBuffer {
             }
             sql.append(')');
         }
-        sql.append(" IN (").append(String.join(", ", keys)).append(")");
         lookupColumns = wanted.stream().mapToInt(Integer::intValue).toArray();
-        return sql.toString();
+        List<String> all = new ArrayList<>(keys);
+        List<String> queries = new ArrayList<>();
+        for (int from = 0; from < all.size(); from += KEYS_PER_LOOKUP) {
+            List<String> chunk = all.subList(from, Math.min(all.size(), from + KEYS_PER_LOOKUP));
+            queries.add(sql + " IN (" + String.join(", ", chunk) + ")");
+        }
+        return queries;
     }
 
     private int[] lookupColumns;

@@ -135,6 +135,46 @@ class ClickHouseSinkWriterIT {
     }
 
     @Test
+    void fillsUntouchedToastValuesOfManyRowsInOneBatch() throws Exception {
+        int n = 3 * TableBuffer.KEYS_PER_LOOKUP + 7; // several lookup queries
+        try (ClickHouseSinkWriter w = writer(clickHouse.url(), "accounts")) {
+            for (int i = 0; i < n; i++) {
+                w.write(
+                        row(
+                                ChangeRecord.Op.SNAPSHOT,
+                                10_000 + i,
+                                "n" + i,
+                                null,
+                                "bio " + i + " " + "x".repeat(300),
+                                0),
+                        null);
+            }
+            w.flush(false);
+            for (int i = 0; i < n; i++) {
+                w.write(
+                        row(
+                                ChangeRecord.Op.UPDATE,
+                                10_000 + i,
+                                "renamed" + i,
+                                "1.00",
+                                "<unchanged>",
+                                1000 + i),
+                        null);
+            }
+            w.flush(false);
+        }
+        // Every row kept its own bio: the bio's number matches the row's.
+        assertThat(
+                        clickHouse.query(
+                                "SELECT count() FROM "
+                                        + db
+                                        + ".accounts FINAL WHERE id >= 10000 AND id < 20000"
+                                        + " AND name = concat('renamed', toString(id - 10000))"
+                                        + " AND startsWith(bio, concat('bio ', toString(id - 10000), ' '))"))
+                .isEqualTo(n + "\n");
+    }
+
+    @Test
     void flushesWhenTheBatchIsFullAndWhenTheIntervalPasses() throws Exception {
         SluiceConfig base = config(clickHouse.url());
         TestProcessingTimeService time = new TestProcessingTimeService();
