@@ -75,7 +75,12 @@ final class TableBuffer {
                         ColumnEncoder.ascii(Long.toUnsignedString(r.lsn()), out);
                 case ClickHouseDdl.IS_DELETED -> out.write(r.isDelete() ? '1' : '0');
                 default -> {
-                    if (r.unchangedColumns().contains(column)) {
+                    // A column the record does not carry at all keeps its current value too:
+                    // after a restore from a checkpoint taken before an ADD COLUMN, Flink CDC
+                    // decodes replayed changes with the old schema, and writing the column's
+                    // default would overwrite the value an earlier run wrote at the same version.
+                    if (r.unchangedColumns().contains(column)
+                            || (!r.isDelete() && !r.values().containsKey(column))) {
                         if (unresolved == null) {
                             unresolved = new ArrayList<>();
                         }

@@ -67,7 +67,13 @@ public final class ClickHouseDdl {
                 + " ADD COLUMN "
                 + quote(column.name())
                 + " "
-                + TypeMapping.clickHouseType(column, server);
+                + TypeMapping.clickHouseType(column, server)
+                + defaultClause(column, server);
+    }
+
+    private static String defaultClause(PgColumn column, ServerVersion server) {
+        String value = TypeMapping.clickHouseDefault(column, server);
+        return value == null ? "" : " DEFAULT " + value;
     }
 
     public static String quote(String identifier) {

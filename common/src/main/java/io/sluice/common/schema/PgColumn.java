@@ -11,10 +11,21 @@ import java.io.Serializable;
  * @param isEnum the type (or the array's element type) is an enum
  * @param notNull declared NOT NULL
  * @param primaryKeyPosition 1-based position in the primary key, 0 when not part of it
+ * @param defaultExpression the column default as {@code pg_get_expr} prints it, or null
  */
 public record PgColumn(
-        String name, String type, boolean isEnum, boolean notNull, int primaryKeyPosition)
+        String name,
+        String type,
+        boolean isEnum,
+        boolean notNull,
+        int primaryKeyPosition,
+        String defaultExpression)
         implements Serializable {
+
+    public PgColumn(
+            String name, String type, boolean isEnum, boolean notNull, int primaryKeyPosition) {
+        this(name, type, isEnum, notNull, primaryKeyPosition, null);
+    }
 
     public boolean isArray() {
         return type.endsWith("[]");

@@ -25,13 +25,15 @@ public final class PostgresCatalog implements AutoCloseable {
                     + " a.attnotnull,"
                     // indkey is an int2vector (0-based when cast): take the 1-based ordinality.
                     + " COALESCE((SELECT k.ord FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
-                    + "   WHERE k.attnum = a.attnum), 0) AS pk_pos"
+                    + "   WHERE k.attnum = a.attnum), 0) AS pk_pos,"
+                    + " pg_get_expr(d.adbin, d.adrelid) AS default_expr"
                     + " FROM pg_attribute a"
                     + " JOIN pg_class c ON c.oid = a.attrelid"
                     + " JOIN pg_namespace n ON n.oid = c.relnamespace"
                     + " JOIN pg_type t ON t.oid = a.atttypid"
                     + " LEFT JOIN pg_type et ON et.oid = t.typelem AND t.typcategory = 'A'"
                     + " LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary"
+                    + " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
                     + " WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p')"
                     + " AND a.attnum > 0 AND NOT a.attisdropped"
                     + " ORDER BY a.attnum";
@@ -68,7 +70,8 @@ public final class PostgresCatalog implements AutoCloseable {
                                     rs.getString(2),
                                     rs.getBoolean(3),
                                     rs.getBoolean(4),
-                                    rs.getInt(5)));
+                                    rs.getInt(5),
+                                    rs.getString(6)));
                 }
             }
         }

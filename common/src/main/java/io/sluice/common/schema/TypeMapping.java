@@ -24,6 +24,52 @@ public final class TypeMapping {
         return column.notNull() || column.isPrimaryKey() ? type : "Nullable(" + type + ")";
     }
 
+    private static final java.util.regex.Pattern NUMBER =
+            java.util.regex.Pattern.compile("-?\\d+(\\.\\d+)?");
+    private static final java.util.regex.Pattern CAST_LITERAL =
+            java.util.regex.Pattern.compile(
+                    "'((?:[^']|'')*)'(::[a-z][a-z0-9_ ]*(\\([0-9, ]+\\))?)*");
+
+    /**
+     * The ClickHouse {@code DEFAULT} for a column Postgres added with a constant default, or null.
+     * Postgres fills existing rows with such a default without writing WAL, so no change record
+     * ever carries it for them; declaring the same default in ClickHouse makes those rows read it.
+     * Only constants (numbers, strings, booleans) are carried over: {@code now()} or a sequence has
+     * no single value for old rows.
+     */
+    public static String clickHouseDefault(PgColumn column, ServerVersion server) {
+        String expr = column.defaultExpression();
+        if (expr == null || column.isArray() || column.isEnum()) {
+            return null;
+        }
+        expr = expr.trim();
+        String target = scalar(column.type(), false, server);
+        String literal = null;
+        java.util.regex.Matcher cast = CAST_LITERAL.matcher(expr);
+        if (cast.matches()) {
+            literal = cast.group(1).replace("''", "'");
+        } else if (NUMBER.matcher(expr).matches() || expr.equals("true") || expr.equals("false")) {
+            literal = expr;
+        }
+        if (literal == null) {
+            return null;
+        }
+        switch (target) {
+            case "String":
+                return "'" + literal.replace("\\", "\\\\").replace("'", "\\'") + "'";
+            case "UInt8":
+                return literal.equals("true") ? "1" : literal.equals("false") ? "0" : null;
+            default:
+                if (NUMBER.matcher(literal).matches()
+                        && (target.startsWith("Int")
+                                || target.startsWith("Float")
+                                || target.startsWith("Decimal"))) {
+                    return literal;
+                }
+                return null;
+        }
+    }
+
     static String scalar(String pgType, boolean isEnum, ServerVersion server) {
         if (isEnum) {
             return "String";

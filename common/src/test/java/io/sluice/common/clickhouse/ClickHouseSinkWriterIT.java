@@ -210,6 +210,8 @@ class ClickHouseSinkWriterIT {
             Map<String, Object> values = new LinkedHashMap<>();
             values.put("id", "not-a-number");
             values.put("name", "x");
+            values.put("balance", null);
+            values.put("bio", null);
             w.write(new ChangeRecord(ACCOUNTS, ChangeRecord.Op.INSERT, values, Set.of(), 1), null);
             assertThatThrownBy(() -> w.flush(false))
                     .isInstanceOfSatisfying(

@@ -49,4 +49,23 @@ class TypeMappingTest {
         assertThat(TypeMapping.clickHouseType(new PgColumn("id", "bigint", false, false, 1), OLD))
                 .isEqualTo("Int64");
     }
+
+    private static String defaultOf(String pgType, String expr) {
+        return TypeMapping.clickHouseDefault(new PgColumn("c", pgType, false, false, 0, expr), OLD);
+    }
+
+    @Test
+    void constantDefaultsCarryOverAndOthersDoNot() {
+        assertThat(defaultOf("text", "'free'::text")).isEqualTo("'free'");
+        assertThat(defaultOf("character varying(10)", "'it''s'::character varying"))
+                .isEqualTo("'it\\'s'");
+        assertThat(defaultOf("integer", "10")).isEqualTo("10");
+        assertThat(defaultOf("numeric(10,2)", "'1.50'::numeric")).isEqualTo("1.50");
+        assertThat(defaultOf("bigint", "'-3'::integer")).isEqualTo("-3");
+        assertThat(defaultOf("boolean", "true")).isEqualTo("1");
+        assertThat(defaultOf("timestamp with time zone", "now()")).isNull();
+        assertThat(defaultOf("bigint", "nextval('s'::regclass)")).isNull();
+        assertThat(defaultOf("date", "'2020-01-01'::date")).isNull();
+        assertThat(defaultOf("text", null)).isNull();
+    }
 }

@@ -56,7 +56,9 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         Map<String, Object> values = new LinkedHashMap<>();
         Set<String> unchanged = new HashSet<>();
         for (Field field : row.schema().fields()) {
-            Object raw = row.get(field);
+            // Struct.get() would return the column default for a NULL: an explicit NULL must stay
+            // NULL.
+            Object raw = row.getWithoutDefault(field.name());
             if (isUnchangedToast(raw)) {
                 unchanged.add(field.name());
             } else {

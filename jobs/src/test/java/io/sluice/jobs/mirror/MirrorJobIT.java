@@ -82,7 +82,9 @@ class MirrorJobIT {
             MirrorJob.build(env, config, MirrorSource.create(config));
             JobClient job = env.executeAsync("mirror-it");
 
-            List<Integer> failAt = new ArrayList<>();
+            // One failure right after the ADD COLUMN round, so a restore replays changes made
+            // after the schema change from a checkpoint taken before it; the others at random.
+            List<Integer> failAt = new ArrayList<>(List.of(ROUNDS / 2));
             while (failAt.size() < FAILURES) {
                 int round = 3 + random.nextInt(ROUNDS - 6);
                 if (!failAt.contains(round)) {
@@ -99,14 +101,24 @@ class MirrorJobIT {
             int nextId = INITIAL_ROWS + 1;
             long checkpointsAtLastKill = 0;
             for (int round = 0; round < ROUNDS; round++) {
-                nextId = streamRound(pg, random, round, nextId);
-                Thread.sleep(250); // paces the workload so changes stream while the job runs
-                if (failAt.contains(round)) {
-                    // Fail only after a checkpoint completed since the last failure, so each
-                    // restore starts from a checkpoint taken while changes were streaming.
+                boolean schemaChange = round == ROUNDS / 2;
+                if (schemaChange) {
+                    // A checkpoint from before the ADD COLUMN; the failure right after the round
+                    // then restores from it and replays the changes made after the schema change.
                     checkpointsAtLastKill =
                             awaitCheckpointAfter(
                                     cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
+                }
+                nextId = streamRound(pg, random, round, nextId);
+                if (failAt.contains(round)) {
+                    if (!schemaChange) {
+                        // Fail only after a checkpoint completed since the last failure, so each
+                        // restore starts from a checkpoint taken while changes were streaming.
+                        Thread.sleep(250); // lets the job read some of the round first
+                        checkpointsAtLastKill =
+                                awaitCheckpointAfter(
+                                        cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
+                    }
                     cluster.terminateTaskManager(0).get();
                     cluster.startTaskManager();
                     LOG.info(
@@ -114,6 +126,7 @@ class MirrorJobIT {
                             round,
                             checkpointsAtLastKill);
                 }
+                Thread.sleep(250); // paces the workload so changes stream while the job runs
             }
 
             try (ClickHouseConnection ch = clickHouse(servers, chDb)) {
@@ -397,7 +410,11 @@ class MirrorJobIT {
             throws SQLException {
         try (Statement st = pg.createStatement()) {
             if (round == ROUNDS / 2) {
-                st.execute("ALTER TABLE items ADD COLUMN extra text");
+                // Postgres fills old rows with a constant default without writing WAL.
+                st.execute(
+                        "ALTER TABLE items ADD COLUMN extra text,"
+                                + " ADD COLUMN plan text NOT NULL DEFAULT 'basic',"
+                                + " ADD COLUMN quota integer DEFAULT 10");
             }
             int inserts = 100 + random.nextInt(200);
             st.execute(
@@ -440,7 +457,8 @@ class MirrorJobIT {
                             + ")");
             if (round > ROUNDS / 2) {
                 st.execute(
-                        "UPDATE items SET extra = 'extra ' || id WHERE id % 97 = " + (round % 97));
+                        "UPDATE items SET extra = 'extra ' || id, plan = 'pro', quota = NULL WHERE id % 97 = "
+                                + (round % 97));
             }
             st.execute(
                     "INSERT INTO events SELECT gen_random_uuid(), g % 500, now(), 'stream', NULL"
@@ -496,6 +514,8 @@ class MirrorJobIT {
         c.add(new String[] {"encode(blob, 'hex')", "lower(hex(blob))"});
         c.add(new String[] {"md5(body)", "lower(hex(MD5(body)))"});
         c.add(new String[] {"extra", "extra"});
+        c.add(new String[] {"plan", "plan"});
+        c.add(new String[] {"quota::text", "toString(quota)"});
         return c;
     }
 
