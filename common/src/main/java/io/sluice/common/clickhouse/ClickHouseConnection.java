@@ -62,6 +62,15 @@ public final class ClickHouseConnection implements AutoCloseable {
                         .build();
     }
 
+    /** The connection to the ClickHouse database a configuration names. */
+    public static ClickHouseConnection connect(io.sluice.common.config.SluiceConfig config) {
+        return new ClickHouseConnection(
+                config.get(io.sluice.common.config.SluiceOptions.CH_URL),
+                config.get(io.sluice.common.config.SluiceOptions.CH_USER),
+                config.get(io.sluice.common.config.SluiceOptions.CH_PASSWORD),
+                config.get(io.sluice.common.config.SluiceOptions.CH_DATABASE));
+    }
+
     public String url() {
         return url;
     }

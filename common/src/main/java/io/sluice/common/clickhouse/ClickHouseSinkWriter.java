@@ -52,12 +52,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
             TableRouting routing,
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics) {
-        this.clickHouse =
-                new ClickHouseConnection(
-                        config.get(SluiceOptions.CH_URL),
-                        config.get(SluiceOptions.CH_USER),
-                        config.get(SluiceOptions.CH_PASSWORD),
-                        config.get(SluiceOptions.CH_DATABASE));
+        this.clickHouse = ClickHouseConnection.connect(config);
         this.routing = routing;
         this.timeService = timeService;
         this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
@@ -108,10 +103,8 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         Set<String> added = routing.addColumns(clickHouse, table, missing);
         TableBuffer reopened = open(table);
         buffers.put(table, reopened);
-        Set<String> stillMissing =
-                reopened.missingColumns(
-                        new ChangeRecord(
-                                table, ChangeRecord.Op.INSERT, toMap(missing), Set.of(), 0));
+        Set<String> stillMissing = new java.util.TreeSet<>(missing);
+        stillMissing.removeAll(reopened.columns);
         if (!stillMissing.isEmpty()) {
             columnsDropped.inc(stillMissing.size());
             LOG.warn(
@@ -125,14 +118,6 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
             LOG.info("Added columns {} to ClickHouse table {}", added, reopened.table);
         }
         return reopened;
-    }
-
-    private static Map<String, Object> toMap(Set<String> columns) {
-        Map<String, Object> m = new HashMap<>();
-        for (String c : columns) {
-            m.put(c, null);
-        }
-        return m;
     }
 
     private TableBuffer open(TableId table) {

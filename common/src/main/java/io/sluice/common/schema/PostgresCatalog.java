@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -45,11 +46,27 @@ public final class PostgresCatalog implements AutoCloseable {
     }
 
     public static PostgresCatalog connect(SluiceConfig config) throws SQLException {
-        return new PostgresCatalog(
-                DriverManager.getConnection(
-                        config.postgresJdbcUrl(),
-                        config.get(SluiceOptions.PG_USER),
-                        config.get(SluiceOptions.PG_PASSWORD)));
+        return new PostgresCatalog(openConnection(config));
+    }
+
+    /** A JDBC connection to the Postgres database a configuration names. */
+    public static Connection openConnection(SluiceConfig config) throws SQLException {
+        return DriverManager.getConnection(
+                config.postgresJdbcUrl(),
+                config.get(SluiceOptions.PG_USER),
+                config.get(SluiceOptions.PG_PASSWORD));
+    }
+
+    /** The primary-key columns of each table, in key order (tables without one are left out). */
+    public Map<TableId, List<String>> primaryKeys(List<TableId> tables) throws SQLException {
+        Map<TableId, List<String>> keys = new java.util.LinkedHashMap<>();
+        for (TableId id : tables) {
+            Optional<PgTable> table = table(id);
+            if (table.isPresent() && !table.get().primaryKey().isEmpty()) {
+                keys.put(id, table.get().primaryKey().stream().map(PgColumn::name).toList());
+            }
+        }
+        return keys;
     }
 
     public Connection connection() {

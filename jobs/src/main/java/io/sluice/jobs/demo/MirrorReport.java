@@ -4,11 +4,10 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
@@ -28,17 +27,8 @@ public final class MirrorReport {
         SluiceConfig config = ConfigLoader.load(Path.of(a.get("--config", "conf/sluice.yaml")));
         long deadline =
                 System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
-        try (Connection pg =
-                        DriverManager.getConnection(
-                                config.postgresJdbcUrl(),
-                                config.get(SluiceOptions.PG_USER),
-                                config.get(SluiceOptions.PG_PASSWORD));
-                ClickHouseConnection ch =
-                        new ClickHouseConnection(
-                                config.get(SluiceOptions.CH_URL),
-                                config.get(SluiceOptions.CH_USER),
-                                config.get(SluiceOptions.CH_PASSWORD),
-                                config.get(SluiceOptions.CH_DATABASE))) {
+        try (Connection pg = PostgresCatalog.openConnection(config);
+                ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             boolean match = counts(pg, ch, config, false);
             while (!match && System.currentTimeMillis() < deadline) {
                 Thread.sleep(1000); // waiting for the mirror to catch up, with a deadline

@@ -6,8 +6,13 @@ import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
 import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -33,15 +38,20 @@ public final class MirrorJob {
 
     /** Wires the topology; tests pass their own environment. */
     public static void build(
-            StreamExecutionEnvironment env,
-            SluiceConfig config,
-            Source<ChangeRecord, ?, ?> source) {
+            StreamExecutionEnvironment env, SluiceConfig config, Source<ChangeRecord, ?, ?> source)
+            throws SQLException {
+        // Primary keys are read once here: the key selector and the sink then need no catalog.
+        Map<TableId, List<String>> keys;
+        try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
+            keys = catalog.primaryKeys(config.tables());
+        }
+        PostgresTableRouting routing = new PostgresTableRouting(config, keys);
         DataStream<ChangeRecord> changes =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
                         .uid("postgres-cdc-source")
                         .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
-        changes.keyBy(new RowKeySelector(new PostgresTableRouting(config)))
-                .sinkTo(new ClickHouseSink(config, new PostgresTableRouting(config)))
+        changes.keyBy(new RowKeySelector(routing))
+                .sinkTo(new ClickHouseSink(config, routing))
                 .name("clickhouse-mirror-sink")
                 .uid("clickhouse-mirror-sink");
     }

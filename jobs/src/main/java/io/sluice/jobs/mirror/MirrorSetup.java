@@ -28,7 +28,7 @@ public final class MirrorSetup {
 
     public static void prepare(SluiceConfig config) throws SQLException {
         try (PostgresCatalog catalog = PostgresCatalog.connect(config);
-                ClickHouseConnection ch = connect(config)) {
+                ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             catalog.ensurePublication(config.get(SluiceOptions.PG_PUBLICATION), config.tables());
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {
@@ -59,13 +59,5 @@ public final class MirrorSetup {
                 }
             }
         }
-    }
-
-    static ClickHouseConnection connect(SluiceConfig config) {
-        return new ClickHouseConnection(
-                config.get(SluiceOptions.CH_URL),
-                config.get(SluiceOptions.CH_USER),
-                config.get(SluiceOptions.CH_PASSWORD),
-                config.get(SluiceOptions.CH_DATABASE));
     }
 }

@@ -9,7 +9,6 @@ import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.SQLException;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,13 @@ public final class PostgresTableRouting implements TableRouting {
     private static final long serialVersionUID = 1L;
 
     private final SluiceConfig config;
+    private final Map<TableId, List<String>> keys;
     private transient PostgresCatalog catalog;
-    private transient Map<TableId, List<String>> keys;
 
-    public PostgresTableRouting(SluiceConfig config) {
+    /** {@code keys}: the primary key of every captured table, read once when the job is built. */
+    public PostgresTableRouting(SluiceConfig config, Map<TableId, List<String>> keys) {
         this.config = config;
+        this.keys = Map.copyOf(keys);
     }
 
     @Override
@@ -39,11 +40,12 @@ public final class PostgresTableRouting implements TableRouting {
 
     @Override
     public List<String> keyColumns(TableId table) {
-        if (keys == null) {
-            keys = new HashMap<>();
+        List<String> key = keys.get(table);
+        if (key == null) {
+            throw new IllegalStateException(
+                    "change for " + table + ", which is not in postgres.tables " + keys.keySet());
         }
-        return keys.computeIfAbsent(
-                table, t -> read(t).primaryKey().stream().map(PgColumn::name).toList());
+        return key;
     }
 
     @Override

@@ -14,6 +14,7 @@ final class RowKeySelector implements KeySelector<ChangeRecord, String> {
 
     private final TableRouting routing;
 
+    /** {@code routing} must know the keys without I/O: this runs for every record. */
     RowKeySelector(TableRouting routing) {
         this.routing = routing;
     }

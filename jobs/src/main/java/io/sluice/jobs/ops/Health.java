@@ -5,9 +5,9 @@ import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -78,17 +78,8 @@ public final class Health {
 
     public static Report report(SluiceConfig config) throws SQLException {
         String slotName = config.get(SluiceOptions.PG_SLOT);
-        try (Connection pg =
-                        DriverManager.getConnection(
-                                config.postgresJdbcUrl(),
-                                config.get(SluiceOptions.PG_USER),
-                                config.get(SluiceOptions.PG_PASSWORD));
-                ClickHouseConnection ch =
-                        new ClickHouseConnection(
-                                config.get(SluiceOptions.CH_URL),
-                                config.get(SluiceOptions.CH_USER),
-                                config.get(SluiceOptions.CH_PASSWORD),
-                                config.get(SluiceOptions.CH_DATABASE))) {
+        try (Connection pg = PostgresCatalog.openConnection(config);
+                ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             Slot slot = new Slot(slotName, false, false, 0, 0);
             try (PreparedStatement ps =
                     pg.prepareStatement(
