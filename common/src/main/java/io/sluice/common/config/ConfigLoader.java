@@ -242,6 +242,49 @@ public final class ConfigLoader {
                                 + "'");
             }
         }
+        for (Option<Long> o :
+                List.of(
+                        SluiceOptions.AN_DEDUPE_TTL_MS,
+                        SluiceOptions.AN_MAX_FUTURE_SKEW_MS,
+                        SluiceOptions.AN_ALLOWED_LATENESS_MS,
+                        SluiceOptions.AN_SESSION_GAP_MS,
+                        SluiceOptions.AN_SESSION_MAX_MS)) {
+            positive(values, o, problems);
+        }
+        Object ooo = values.get(SluiceOptions.AN_OUT_OF_ORDERNESS_MS.key());
+        if (ooo instanceof Long l && l < 0) {
+            problems.add("'analytics.out-of-orderness-ms' must be 0 or more, got " + l);
+        }
+        Object analyticsDb = values.get(SluiceOptions.AN_DATABASE.key());
+        if (analyticsDb instanceof String s && !s.matches("[a-z_][a-z0-9_]*")) {
+            problems.add(
+                    "'analytics.database' must be a lower-case identifier (letters, digits, _),"
+                            + " got '"
+                            + s
+                            + "'");
+        }
+        if (values.get(SluiceOptions.AN_PROMOTED.key()) instanceof List<?> promoted) {
+            for (Object p : promoted) {
+                if (!String.valueOf(p)
+                        .matches("[A-Za-z_][A-Za-z0-9_]*:(String|Int64|Float64|Bool)")) {
+                    problems.add(
+                            "'analytics.promoted-properties' entry '"
+                                    + p
+                                    + "' must be key:Type with Type one of String, Int64,"
+                                    + " Float64, Bool (e.g. plan:String)");
+                }
+            }
+        }
+        if (values.get(SluiceOptions.PII_COLUMNS.key()) instanceof List<?> pii) {
+            for (Object c : pii) {
+                if (!String.valueOf(c).matches("[^.\\s]+\\.[^.\\s]+\\.[^.\\s]+")) {
+                    problems.add(
+                            "'pii.columns' entry '"
+                                    + c
+                                    + "' must be schema.table.column (e.g. public.users.email)");
+                }
+            }
+        }
         Object backend = values.get(SluiceOptions.JOB_STATE_BACKEND.key());
         if (backend instanceof String s && !s.equals("hashmap") && !s.equals("rocksdb")) {
             problems.add("'job.state-backend' must be hashmap or rocksdb, got '" + s + "'");

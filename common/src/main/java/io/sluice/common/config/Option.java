@@ -58,6 +58,11 @@ public final class Option<T> implements Serializable {
         return new Option<>(key, Type.STRING_LIST, null, true, description);
     }
 
+    public static Option<List<String>> list(
+            String key, List<String> defaultValue, String description) {
+        return new Option<>(key, Type.STRING_LIST, List.copyOf(defaultValue), false, description);
+    }
+
     public String key() {
         return key;
     }

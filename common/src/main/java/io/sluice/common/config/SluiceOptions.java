@@ -102,6 +102,100 @@ public final class SluiceOptions {
             Option.string(
                     "job.state-backend", "hashmap", "Flink state backend: hashmap or rocksdb.");
 
+    // --- analytics: the events source contract and the analytics job --------------------------
+    public static final Option<String> AN_DATABASE =
+            Option.string(
+                    "analytics.database",
+                    "analytics",
+                    "ClickHouse database of the analytics tables (events, rollups, sessions,"
+                            + " dead_letters, late_events); created when the job starts.");
+    public static final Option<String> AN_EVENTS_TABLE =
+            Option.string(
+                    "analytics.events-table",
+                    "public.events",
+                    "The captured Postgres table holding product events (must be in"
+                            + " postgres.tables).");
+    public static final Option<String> AN_COL_EVENT_ID =
+            Option.string(
+                    "analytics.columns.event-id", "event_id", "Events column: unique event id.");
+    public static final Option<String> AN_COL_USER_ID =
+            Option.string(
+                    "analytics.columns.user-id",
+                    "user_id",
+                    "Events column: user id (text or" + " integer).");
+    public static final Option<String> AN_COL_OCCURRED_AT =
+            Option.string(
+                    "analytics.columns.occurred-at",
+                    "occurred_at",
+                    "Events column: event time (timestamptz or timestamp in UTC).");
+    public static final Option<String> AN_COL_EVENT_NAME =
+            Option.string(
+                    "analytics.columns.event-name", "event_name", "Events column: event name.");
+    public static final Option<String> AN_COL_PROPERTIES =
+            Option.string(
+                    "analytics.columns.properties",
+                    "properties",
+                    "Events column: properties (jsonb, json or text holding a JSON object).");
+    public static final Option<List<String>> AN_PROMOTED =
+            Option.list(
+                    "analytics.promoted-properties",
+                    List.of(),
+                    "Property keys that become typed columns prop_<key> of analytics.events, as"
+                            + " key:Type with Type one of String, Int64, Float64, Bool.");
+    public static final Option<Long> AN_DEDUPE_TTL_MS =
+            Option.longValue(
+                    "analytics.dedupe-ttl-ms",
+                    7L * 24 * 3600 * 1000,
+                    "How long an event id is remembered (processing time); a re-delivery after"
+                            + " that is counted again.");
+    public static final Option<Long> AN_MAX_FUTURE_SKEW_MS =
+            Option.longValue(
+                    "analytics.max-future-skew-ms",
+                    10L * 60 * 1000,
+                    "An event whose occurred_at is further than this in the future (wall clock)"
+                            + " is a dead letter.");
+    public static final Option<Long> AN_OUT_OF_ORDERNESS_MS =
+            Option.longValue(
+                    "analytics.out-of-orderness-ms",
+                    5L * 60 * 1000,
+                    "Watermark = newest streamed occurred_at minus this bound.");
+    public static final Option<Long> AN_ALLOWED_LATENESS_MS =
+            Option.longValue(
+                    "analytics.allowed-lateness-ms",
+                    3600L * 1000,
+                    "Events up to this far behind the watermark still correct rollups; older ones"
+                            + " go to analytics.late_events.");
+    public static final Option<Long> AN_SESSION_GAP_MS =
+            Option.longValue(
+                    "analytics.session-gap-ms",
+                    30L * 60 * 1000,
+                    "A session ends after this long without events.");
+    public static final Option<Long> AN_SESSION_MAX_MS =
+            Option.longValue(
+                    "analytics.session-max-ms",
+                    24L * 3600 * 1000,
+                    "A session ends when it reaches this length.");
+
+    // --- pii: hashed at ingestion ---------------------------------------------------------------
+    public static final Option<List<String>> PII_COLUMNS =
+            Option.list(
+                    "pii.columns",
+                    List.of(),
+                    "Columns replaced by a keyed hash (HMAC-SHA256, hex) before anything is"
+                            + " written, as schema.table.column.");
+    public static final Option<List<String>> PII_PROPERTY_KEYS =
+            Option.list(
+                    "pii.property-keys",
+                    List.of(),
+                    "Top-level keys of the events properties whose values are replaced by the"
+                            + " keyed hash.");
+    public static final Option<String> PII_KEY_ENV =
+            Option.string(
+                    "pii.key-env",
+                    "SLUICE_PII_KEY",
+                    "Environment variable holding the HMAC key; the job refuses to start without"
+                            + " it when PII fields are configured.");
+
     public static final List<Option<?>> ALL =
             List.of(
                     PG_HOST,
@@ -126,5 +220,22 @@ public final class SluiceOptions {
                     JOB_PARALLELISM,
                     JOB_CHECKPOINT_INTERVAL_MS,
                     JOB_CHECKPOINT_DIR,
-                    JOB_STATE_BACKEND);
+                    JOB_STATE_BACKEND,
+                    AN_DATABASE,
+                    AN_EVENTS_TABLE,
+                    AN_COL_EVENT_ID,
+                    AN_COL_USER_ID,
+                    AN_COL_OCCURRED_AT,
+                    AN_COL_EVENT_NAME,
+                    AN_COL_PROPERTIES,
+                    AN_PROMOTED,
+                    AN_DEDUPE_TTL_MS,
+                    AN_MAX_FUTURE_SKEW_MS,
+                    AN_OUT_OF_ORDERNESS_MS,
+                    AN_ALLOWED_LATENESS_MS,
+                    AN_SESSION_GAP_MS,
+                    AN_SESSION_MAX_MS,
+                    PII_COLUMNS,
+                    PII_PROPERTY_KEYS,
+                    PII_KEY_ENV);
 }

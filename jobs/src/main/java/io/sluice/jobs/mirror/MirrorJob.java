@@ -40,16 +40,28 @@ public final class MirrorJob {
     public static void build(
             StreamExecutionEnvironment env, SluiceConfig config, Source<ChangeRecord, ?, ?> source)
             throws SQLException {
+        mirror(changes(env, config, source), config);
+    }
+
+    /** The one CDC source of a job (one replication slot), at the job's parallelism. */
+    public static DataStream<ChangeRecord> changes(
+            StreamExecutionEnvironment env,
+            SluiceConfig config,
+            Source<ChangeRecord, ?, ?> source) {
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
+                .uid("postgres-cdc-source")
+                .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+    }
+
+    /** Keys the changes by table and primary key into the ClickHouse mirror tables. */
+    public static void mirror(DataStream<ChangeRecord> changes, SluiceConfig config)
+            throws SQLException {
         // Primary keys are read once here: the key selector and the sink then need no catalog.
         Map<TableId, List<String>> keys;
         try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
             keys = catalog.primaryKeys(config.tables());
         }
         PostgresTableRouting routing = new PostgresTableRouting(config, keys);
-        DataStream<ChangeRecord> changes =
-                env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
-                        .uid("postgres-cdc-source")
-                        .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
         changes.keyBy(new RowKeySelector(routing))
                 .sinkTo(new ClickHouseSink(config, routing))
                 .name("clickhouse-mirror-sink")

@@ -1,0 +1,76 @@
+package io.sluice.jobs.analytics;
+
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by UTC day (epoch day): sums the users' {@link ActiveUsersDelta}s into the day's DAU, WAU
+ * and MAU and emits the row with the next version after each change. State is dropped once the
+ * watermark passes the day's end plus the allowed lateness.
+ */
+public final class ActiveUsersDailyFunction
+        extends KeyedProcessFunction<Long, ActiveUsersDelta, AnalyticsRow> {
+    private static final long serialVersionUID = 1L;
+
+    private final long allowedLatenessMs;
+    private transient ValueState<long[]> counts;
+    private transient ValueState<Long> version;
+
+    public ActiveUsersDailyFunction(long allowedLatenessMs) {
+        this.allowedLatenessMs = allowedLatenessMs;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        counts =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "dau-wau-mau",
+                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+    }
+
+    @Override
+    public void processElement(ActiveUsersDelta d, Context ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        long[] c = counts.value();
+        if (c == null) {
+            c = new long[3];
+        }
+        c[0] += d.dau;
+        c[1] += d.wau;
+        c[2] += d.mau;
+        Long v = version.value();
+        long next = v == null ? 1 : v + 1;
+        counts.update(c);
+        version.update(next);
+        out.collect(
+                new AnalyticsRow(
+                        AnalyticsTables.ACTIVE_USERS_DAILY,
+                        Long.toString(d.day),
+                        next,
+                        new String[] {
+                            AnalyticsTables.date(d.day),
+                            Long.toString(c[0]),
+                            Long.toString(c[1]),
+                            Long.toString(c[2]),
+                            Long.toString(next)
+                        }));
+        ctx.timerService()
+                .registerEventTimeTimer(
+                        CountRollupFunction.saturatedAdd(
+                                (d.day + 1) * UserActivityFunction.DAY_MS, allowedLatenessMs));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out) {
+        counts.clear();
+        version.clear();
+    }
+}

@@ -1,0 +1,146 @@
+package io.sluice.jobs.analytics;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.Preflight;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.mirror.MirrorJob;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The analytics job: the mirror of every captured table plus, from the same CDC source (one slot),
+ * clean deduplicated events, sessions and rollups in the analytics database.
+ *
+ * <pre>
+ * postgres-cdc ─ hash-pii ─┬─ mirror sink
+ *                          └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
+ *                               ├─ keyBy(minute, name) events-per-minute / events-per-5m
+ *                               ├─ keyBy(user, day) sessions-daily
+ *                               ├─ keyBy(user) user-activity ─ keyBy(day) active-users-daily
+ *                               ├─ keyBy(user) sessionize
+ *                               └─ (side output) events, dead_letters, late_events
+ *                                                           ─ analytics sink (commit on checkpoint)
+ * </pre>
+ *
+ * <p>Usage: {@code AnalyticsJob --config conf/sluice.yaml}; with PII fields configured, the hash
+ * key must be in the environment variable named by {@code pii.key-env}.
+ */
+public final class AnalyticsJob {
+    private AnalyticsJob() {}
+
+    public static void main(String[] args) throws Exception {
+        SluiceConfig config = ConfigLoader.load(Path.of(JobEnvironment.configPath(args)));
+        PiiHasher hasher = PiiHasher.fromConfig(config, System.getenv());
+        Preflight.check(config);
+        MirrorSetup.prepare(config);
+        AnalyticsSetup.prepare(config);
+        StreamExecutionEnvironment env = JobEnvironment.create(config);
+        build(env, config, MirrorSource.create(config), hasher);
+        env.execute("sluice-analytics");
+    }
+
+    /** Wires the topology; tests pass their own environment and source. */
+    public static void build(
+            StreamExecutionEnvironment env,
+            SluiceConfig config,
+            Source<ChangeRecord, ?, ?> source,
+            PiiHasher hasher)
+            throws SQLException {
+        DataStream<ChangeRecord> changes = MirrorJob.changes(env, config, source);
+        if (hasher != null) {
+            changes =
+                    changes.map(new PiiMasker(config, hasher))
+                            .name("hash-pii")
+                            .uid("hash-pii")
+                            .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+        }
+        MirrorJob.mirror(changes, config);
+        analytics(changes, config);
+    }
+
+    static void analytics(DataStream<ChangeRecord> changes, SluiceConfig config) {
+        EventSchema schema = EventSchema.fromConfig(config);
+        long lateness = config.get(SluiceOptions.AN_ALLOWED_LATENESS_MS);
+        long skew = config.get(SluiceOptions.AN_MAX_FUTURE_SKEW_MS);
+
+        DataStream<StampedChange> stamped =
+                changes.filter(c -> schema.isEvent(c))
+                        .name("events-only")
+                        .transform(
+                                "event-clock",
+                                TypeInformation.of(StampedChange.class),
+                                new EventClock(
+                                        schema,
+                                        config.get(SluiceOptions.AN_OUT_OF_ORDERNESS_MS),
+                                        skew))
+                        .uid("event-clock")
+                        .setParallelism(1)
+                        .setMaxParallelism(1);
+        SingleOutputStreamOperator<EventDelta> deltas =
+                stamped.keyBy(s -> schema.eventId(s.change), Types.STRING)
+                        .process(
+                                new CleanAndDedupeFunction(
+                                        schema,
+                                        skew,
+                                        lateness,
+                                        config.get(SluiceOptions.AN_DEDUPE_TTL_MS)))
+                        .name("clean-and-dedupe")
+                        .uid("clean-and-dedupe");
+
+        List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
+        rows.add(deltas.getSideOutput(CleanAndDedupeFunction.ROWS));
+        for (RollupSpec spec :
+                List.of(
+                        RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_MINUTE, 60_000L),
+                        RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_5M, 300_000L),
+                        RollupSpec.sessionsDaily())) {
+            rows.add(
+                    deltas.filter(d -> spec.accepts(d.event))
+                            .name(spec.name() + "-input")
+                            .keyBy(d -> spec.key(d.event), Types.STRING)
+                            .process(new CountRollupFunction(spec, lateness))
+                            .name(spec.name())
+                            .uid(spec.name()));
+        }
+        rows.add(
+                deltas.keyBy(d -> d.event.userId, Types.STRING)
+                        .process(new UserActivityFunction(lateness))
+                        .name("user-activity")
+                        .uid("user-activity")
+                        .keyBy(a -> a.day, Types.LONG)
+                        .process(new ActiveUsersDailyFunction(lateness))
+                        .name("active-users-daily")
+                        .uid("active-users-daily"));
+        rows.add(
+                deltas.keyBy(d -> d.event.userId, Types.STRING)
+                        .process(
+                                new SessionizeFunction(
+                                        config.get(SluiceOptions.AN_SESSION_GAP_MS),
+                                        config.get(SluiceOptions.AN_SESSION_MAX_MS),
+                                        lateness))
+                        .name("sessionize")
+                        .uid("sessionize"));
+
+        DataStream<AnalyticsRow> all = rows.get(0);
+        for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {
+            all = all.union(more);
+        }
+        all.sinkTo(new AnalyticsSink(config, AnalyticsTables.all(schema.promoted())))
+                .name("clickhouse-analytics-sink")
+                .uid("clickhouse-analytics-sink");
+    }
+}

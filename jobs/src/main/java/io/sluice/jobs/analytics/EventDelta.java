@@ -1,0 +1,33 @@
+package io.sluice.jobs.analytics;
+
+/**
+ * A change to the set of counted events: {@code +1} adds the event to every rollup it falls in,
+ * {@code -1} takes it out again (a delete, or the old side of a correction). Rollups are sums of
+ * deltas, so they stay exact whatever order corrections arrive in.
+ */
+public class EventDelta {
+    public int sign;
+    public CleanEvent event;
+
+    public EventDelta() {}
+
+    public EventDelta(int sign, CleanEvent event) {
+        this.sign = sign;
+        this.event = event;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof EventDelta d && d.sign == sign && d.event.equals(event);
+    }
+
+    @Override
+    public int hashCode() {
+        return sign * 31 + event.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return (sign > 0 ? "+" : "-") + event;
+    }
+}

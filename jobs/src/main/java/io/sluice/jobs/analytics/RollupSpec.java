@@ -1,0 +1,134 @@
+package io.sluice.jobs.analytics;
+
+import java.io.Serializable;
+
+/**
+ * What a counting rollup counts: which events it takes, the row key and window an event falls in,
+ * what each event adds, and how a key's counts become a row.
+ */
+public interface RollupSpec extends Serializable {
+    /** Operator name and uid suffix, e.g. {@code events-per-minute}. */
+    String name();
+
+    boolean accepts(CleanEvent event);
+
+    String key(CleanEvent event);
+
+    /**
+     * End of the event's window (ms): its state is dropped once the watermark passes it plus the
+     * lateness.
+     */
+    long windowEndMs(CleanEvent event);
+
+    /** What one event adds to each count of its row. */
+    long[] increments(CleanEvent event);
+
+    /** The row for a key, given any event of that key. */
+    AnalyticsRow row(CleanEvent event, long[] counts, long version);
+
+    /** Events per tumbling window (epoch-aligned) and event name. */
+    static RollupSpec eventsPerWindow(String table, long sizeMs) {
+        return new RollupSpec() {
+            private static final long serialVersionUID = 1L;
+
+            @Override
+            public String name() {
+                return table.replace('_', '-');
+            }
+
+            @Override
+            public boolean accepts(CleanEvent event) {
+                return true;
+            }
+
+            private long start(CleanEvent e) {
+                return Math.floorDiv(e.occurredAtMs(), sizeMs) * sizeMs;
+            }
+
+            @Override
+            public String key(CleanEvent e) {
+                return start(e) + "\u0000" + e.eventName;
+            }
+
+            @Override
+            public long windowEndMs(CleanEvent e) {
+                return start(e) + sizeMs;
+            }
+
+            @Override
+            public long[] increments(CleanEvent e) {
+                return new long[] {1};
+            }
+
+            @Override
+            public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
+                return new AnalyticsRow(
+                        table,
+                        key(e),
+                        version,
+                        new String[] {
+                            AnalyticsTables.dateTimeMillis(start(e)),
+                            e.eventName,
+                            Long.toString(counts[0]),
+                            Long.toString(version)
+                        });
+            }
+        };
+    }
+
+    /**
+     * Per user and UTC day, the number of {@code session_start} and {@code session_end} events (the
+     * sessions_daily model of dbt-based stacks).
+     */
+    static RollupSpec sessionsDaily() {
+        return new RollupSpec() {
+            private static final long serialVersionUID = 1L;
+            private static final long DAY = 86_400_000L;
+
+            @Override
+            public String name() {
+                return "sessions-daily";
+            }
+
+            @Override
+            public boolean accepts(CleanEvent e) {
+                return e.eventName.equals("session_start") || e.eventName.equals("session_end");
+            }
+
+            private long day(CleanEvent e) {
+                return Math.floorDiv(e.occurredAtMs(), DAY);
+            }
+
+            @Override
+            public String key(CleanEvent e) {
+                return AnalyticsTables.date(day(e)) + "|" + e.userId;
+            }
+
+            @Override
+            public long windowEndMs(CleanEvent e) {
+                return (day(e) + 1) * DAY;
+            }
+
+            @Override
+            public long[] increments(CleanEvent e) {
+                return e.eventName.equals("session_start") ? new long[] {1, 0} : new long[] {0, 1};
+            }
+
+            @Override
+            public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
+                return new AnalyticsRow(
+                        AnalyticsTables.SESSIONS_DAILY,
+                        key(e),
+                        version,
+                        new String[] {
+                            key(e),
+                            e.userId,
+                            AnalyticsTables.date(day(e)),
+                            Long.toString(counts[0]),
+                            Long.toString(counts[1]),
+                            Long.toString(version)
+                        });
+            }
+        };
+    }
+}

@@ -1,0 +1,203 @@
+package io.sluice.jobs.analytics;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by user: splits the user's counted events, in (occurred_at, event_id) order, into sessions.
+ * A session starts at the user's first event, and at any event more than {@code gap} after the one
+ * before it or at least {@code maxLength} after the session's start.
+ *
+ * <p>Every change re-derives the user's open sessions from their events, and only rows that changed
+ * are written: an out-of-order event that bridges two sessions yields the merged session (its id is
+ * the earlier session's, since the id is a hash of user and start) and a delete of the later one; a
+ * deleted event can split a session again. All rows of one change share the next version.
+ *
+ * <p>State: the events of sessions that may still change, and the rows last written for them. A
+ * session is final, and dropped from state, once it ended more than {@code gap} before the
+ * watermark minus the allowed lateness: any event that could still arrive starts a new session.
+ */
+public final class SessionizeFunction
+        extends KeyedProcessFunction<String, EventDelta, AnalyticsRow> {
+    private static final long serialVersionUID = 1L;
+
+    private final long gapUs;
+    private final long maxLengthUs;
+    private final long allowedLatenessMs;
+
+    /** Key: zero-padded occurred_at micros + event id, so the map's order is the session order. */
+    private transient MapState<String, SessionEvent> events;
+
+    private transient MapState<Long, Session> written;
+    private transient ValueState<Long> version;
+
+    public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
+        this.gapUs = gapMs * 1000;
+        this.maxLengthUs = maxLengthMs * 1000;
+        this.allowedLatenessMs = allowedLatenessMs;
+    }
+
+    @Override
+    public void open(Configuration parameters) {
+        events =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "events",
+                                        Types.STRING,
+                                        TypeInformation.of(SessionEvent.class)));
+        written =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "written-sessions",
+                                        Types.LONG,
+                                        TypeInformation.of(Session.class)));
+        version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+    }
+
+    @Override
+    public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        CleanEvent e = delta.event;
+        String key = sortable(e.occurredAtUs) + "|" + e.eventId;
+        if (delta.sign > 0) {
+            events.put(key, new SessionEvent(e.occurredAtUs, e.eventName));
+        } else {
+            events.remove(key);
+        }
+        Long v = version.value();
+        long next = v == null ? 1 : v + 1;
+        version.update(next);
+
+        List<Session> sessions = sessionize();
+        Set<Long> starts = new HashSet<>();
+        String user = ctx.getCurrentKey();
+        for (Session s : sessions) {
+            starts.add(s.startedAtUs);
+            if (!s.equals(written.get(s.startedAtUs))) {
+                written.put(s.startedAtUs, s);
+                out.collect(row(user, s, next, false));
+            }
+        }
+        List<Long> gone = new ArrayList<>();
+        for (Map.Entry<Long, Session> w : written.entries()) {
+            if (!starts.contains(w.getKey())) {
+                gone.add(w.getKey());
+                out.collect(row(user, w.getValue(), next, true));
+            }
+        }
+        for (Long start : gone) {
+            written.remove(start);
+        }
+        long cleanupMs = Math.floorDiv(e.occurredAtUs + gapUs, 1000L) + 1;
+        ctx.timerService()
+                .registerEventTimeTimer(
+                        CountRollupFunction.saturatedAdd(
+                                roundUpToMinute(cleanupMs), allowedLatenessMs));
+    }
+
+    private static long roundUpToMinute(long ms) {
+        return Math.floorDiv(ms + 59_999, 60_000L) * 60_000L;
+    }
+
+    /** Micros as a fixed-width string whose lexical order is numeric order. */
+    static String sortable(long micros) {
+        String unsigned = Long.toUnsignedString(micros ^ Long.MIN_VALUE);
+        return "0".repeat(20 - unsigned.length()) + unsigned;
+    }
+
+    private List<Session> sessionize() throws Exception {
+        List<Map.Entry<String, SessionEvent>> sorted = new ArrayList<>();
+        for (Map.Entry<String, SessionEvent> e : events.entries()) {
+            sorted.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        sorted.sort(Map.Entry.comparingByKey());
+        List<Session> sessions = new ArrayList<>();
+        Session open = null;
+        for (Map.Entry<String, SessionEvent> entry : sorted) {
+            SessionEvent ev = entry.getValue();
+            if (open == null
+                    || ev.occurredAtUs - open.endedAtUs > gapUs
+                    || ev.occurredAtUs - open.startedAtUs >= maxLengthUs) {
+                open = new Session();
+                open.startedAtUs = ev.occurredAtUs;
+                open.entryEvent = ev.eventName;
+                sessions.add(open);
+            }
+            open.endedAtUs = ev.occurredAtUs;
+            open.exitEvent = ev.eventName;
+            open.events++;
+        }
+        return sessions;
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        long horizonUs = (ctx.timerService().currentWatermark() - allowedLatenessMs) * 1000 - gapUs;
+        List<Session> sessions = sessionize();
+        // Only a prefix can be final: a later session's start depends on the ones before it.
+        long finalUntil = Long.MIN_VALUE;
+        for (Session s : sessions) {
+            if (s.endedAtUs >= horizonUs) {
+                break;
+            }
+            finalUntil = s.endedAtUs;
+            written.remove(s.startedAtUs);
+        }
+        if (finalUntil == Long.MIN_VALUE) {
+            return;
+        }
+        List<String> drop = new ArrayList<>();
+        for (Map.Entry<String, SessionEvent> e : events.entries()) {
+            if (e.getValue().occurredAtUs <= finalUntil) {
+                drop.add(e.getKey());
+            }
+        }
+        for (String k : drop) {
+            events.remove(k);
+        }
+    }
+
+    static String sessionId(String user, long startedAtUs) {
+        return UUID.nameUUIDFromBytes((user + "|" + startedAtUs).getBytes(StandardCharsets.UTF_8))
+                .toString();
+    }
+
+    private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {
+        String id = sessionId(user, s.startedAtUs);
+        return new AnalyticsRow(
+                AnalyticsTables.SESSIONS,
+                user + "|" + id,
+                version,
+                new String[] {
+                    id,
+                    user,
+                    AnalyticsTables.dateTime(s.startedAtUs),
+                    AnalyticsTables.dateTime(s.endedAtUs),
+                    Long.toString(s.startedAtUs),
+                    Long.toString(s.endedAtUs),
+                    Long.toString(Math.floorDiv(s.endedAtUs - s.startedAtUs, 1_000_000L)),
+                    Long.toString(s.events),
+                    s.entryEvent,
+                    s.exitEvent,
+                    Long.toString(version),
+                    deleted ? "1" : "0"
+                });
+    }
+}
