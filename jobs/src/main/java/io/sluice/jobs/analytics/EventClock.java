@@ -24,10 +24,18 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * deterministic. Snapshot rows neither advance it nor are late (they are history, read in chunk
  * order); rows further in the future than the allowed skew do not advance it either (they are dead
  * letters).
+ *
+ * <p>The Flink watermark only drops state that no on-time change can reach any more. Snapshot rows
+ * are never late, so they must not arrive after the watermark has passed their windows; with a
+ * parallel source the last snapshot rows of one subtask can still be in flight when another has
+ * begun streaming. So the Flink watermark is held back until no snapshot row has been seen for
+ * {@link #SNAPSHOT_QUIET_MS} of processing time. This delays state cleanup only, not any result.
  */
 public final class EventClock extends AbstractStreamOperator<StampedChange>
         implements OneInputStreamOperator<ChangeRecord, StampedChange> {
     private static final long serialVersionUID = 1L;
+
+    static final long SNAPSHOT_QUIET_MS = 10_000L;
 
     private static final ListStateDescriptor<Long> MAX_EVENT_TIME =
             new ListStateDescriptor<>("max-streamed-occurred-at-ms", Types.LONG);
@@ -39,6 +47,8 @@ public final class EventClock extends AbstractStreamOperator<StampedChange>
     private transient ListState<Long> checkpointedMax;
     private transient long maxEventTimeMs;
     private transient long emittedWatermark;
+    private transient long lastSnapshotRowMs;
+    private transient boolean timerPending;
 
     public EventClock(EventSchema schema, long outOfOrdernessMs, long maxFutureSkewMs) {
         this.schema = schema;
@@ -55,6 +65,7 @@ public final class EventClock extends AbstractStreamOperator<StampedChange>
             maxEventTimeMs = Math.max(maxEventTimeMs, max);
         }
         emittedWatermark = Long.MIN_VALUE;
+        lastSnapshotRowMs = Long.MIN_VALUE;
     }
 
     @Override
@@ -73,27 +84,41 @@ public final class EventClock extends AbstractStreamOperator<StampedChange>
     public void processElement(StreamRecord<ChangeRecord> element) throws Exception {
         ChangeRecord change = element.getValue();
         long before = watermark();
-        if (before > emittedWatermark) {
-            // After a restore: the restored clock goes downstream before any change.
-            emitWatermark(before);
-        }
         output.collect(new StreamRecord<>(new StampedChange(change, before)));
-        if (change.op() == ChangeRecord.Op.INSERT || change.op() == ChangeRecord.Op.UPDATE) {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (change.op() == ChangeRecord.Op.SNAPSHOT) {
+            lastSnapshotRowMs = now;
+        } else if (change.op() != ChangeRecord.Op.DELETE) {
             Long at = schema.occurredAtMicros(change);
             if (at != null) {
                 long ms = Math.floorDiv(at, 1000L);
-                if (ms <= getProcessingTimeService().getCurrentProcessingTime() + maxFutureSkewMs
-                        && ms > maxEventTimeMs) {
+                if (ms <= now + maxFutureSkewMs && ms > maxEventTimeMs) {
                     maxEventTimeMs = ms;
-                    emitWatermark(watermark());
                 }
             }
         }
+        advance(now);
     }
 
-    private void emitWatermark(long watermark) {
-        emittedWatermark = watermark;
-        output.emitWatermark(new Watermark(watermark));
+    /** Emits the watermark if it moved and no snapshot row came recently; else tries later. */
+    private void advance(long now) {
+        long wm = watermark();
+        if (wm <= emittedWatermark) {
+            return;
+        }
+        if (lastSnapshotRowMs == Long.MIN_VALUE || now - lastSnapshotRowMs >= SNAPSHOT_QUIET_MS) {
+            emittedWatermark = wm;
+            output.emitWatermark(new Watermark(wm));
+        } else if (!timerPending) {
+            timerPending = true;
+            getProcessingTimeService()
+                    .registerTimer(
+                            lastSnapshotRowMs + SNAPSHOT_QUIET_MS,
+                            time -> {
+                                timerPending = false;
+                                advance(getProcessingTimeService().getCurrentProcessingTime());
+                            });
+        }
     }
 
     @Override
