@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.ServerVersion;
+import java.io.Serializable;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -28,11 +29,12 @@ public final class AnalyticsTables {
             DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     /** One column: name and ClickHouse type ({@code LC} marks LowCardinality where supported). */
-    public record Column(String name, String type) {}
+    public record Column(String name, String type) implements Serializable {}
 
     /** One table's definition. */
     public record Table(
-            String name, List<Column> columns, String partitionBy, String orderBy, String comment) {
+            String name, List<Column> columns, String partitionBy, String orderBy, String comment)
+            implements Serializable {
 
         public List<String> columnNames() {
             List<String> names = new ArrayList<>();

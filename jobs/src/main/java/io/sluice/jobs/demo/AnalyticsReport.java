@@ -1,0 +1,142 @@
+package io.sluice.jobs.demo;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.analytics.AnalyticsSetup;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Prints what the analytics job produced, next to the same numbers computed by SQL over the
+ * Postgres source: event counts, and DAU/WAU/MAU of the last three UTC days. Exits 1 when they
+ * differ after waiting. For {@code ./sluice demo}; assumes the source contract's default column
+ * names.
+ *
+ * <p>Usage: {@code AnalyticsReport --config conf/sluice.yaml [--wait-seconds 60]}
+ */
+public final class AnalyticsReport {
+    private static final String VALID =
+            "user_id IS NOT NULL AND occurred_at IS NOT NULL"
+                    + " AND occurred_at <= now() + interval '10 minutes'"
+                    + " AND (properties IS NULL OR jsonb_typeof(properties) = 'object')";
+
+    private AnalyticsReport() {}
+
+    public static void main(String[] args) throws Exception {
+        DemoWorkload.Args a = new DemoWorkload.Args(args);
+        SluiceConfig config = ConfigLoader.load(Path.of(a.get("--config", "conf/sluice.yaml")));
+        long deadline =
+                System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
+        String events = config.get(SluiceOptions.AN_EVENTS_TABLE);
+        try (Connection pg = PostgresCatalog.openConnection(config);
+                ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
+            List<String> source = activeUsers(pg, events);
+            List<String> derived = activeUsersFromClickHouse(ch);
+            long pgEvents = count(pg, "SELECT count(*) FROM " + events + " WHERE " + VALID);
+            long chEvents =
+                    Long.parseLong(
+                            ch.queryValue("SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
+            while ((!source.equals(derived) || pgEvents != chEvents)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(1000); // waiting for the next checkpoint's commit, with a deadline
+                source = activeUsers(pg, events);
+                derived = activeUsersFromClickHouse(ch);
+                pgEvents = count(pg, "SELECT count(*) FROM " + events + " WHERE " + VALID);
+                chEvents =
+                        Long.parseLong(
+                                ch.queryValue(
+                                        "SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
+            }
+            System.out.println("\nAnalytics (ClickHouse database " + ch.database() + "):");
+            System.out.printf(
+                    "  usable events: postgres %d, analytics.events %d  %s%n",
+                    pgEvents, chEvents, pgEvents == chEvents ? "ok" : "behind");
+            System.out.println("  day         dau/wau/mau (SQL over Postgres)   (analytics.active_users_daily)");
+            for (int i = 0; i < source.size(); i++) {
+                System.out.printf(
+                        "  %s   %-30s %s%n",
+                        source.get(i).substring(0, 10),
+                        source.get(i).substring(11),
+                        i < derived.size() && derived.get(i).length() > 11
+                                ? derived.get(i).substring(11)
+                                : "-");
+            }
+            System.out.println("  events per minute, last 5 minutes with data:");
+            for (List<String> r :
+                    ch.query(
+                            "SELECT toString(minute), sum(events) FROM events_per_minute FINAL"
+                                    + " GROUP BY minute HAVING sum(events) > 0"
+                                    + " ORDER BY minute DESC LIMIT 5")) {
+                System.out.println("    " + r.get(0) + "  " + r.get(1));
+            }
+            System.out.println(
+                    "  sessions: "
+                            + ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
+                            + ", dead letters: "
+                            + ch.queryValue(
+                                    "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0")
+                            + ", late events: "
+                            + ch.queryValue("SELECT count() FROM late_events FINAL"));
+            boolean match = source.equals(derived) && pgEvents == chEvents;
+            System.out.println(
+                    match
+                            ? "Analytics match SQL over Postgres."
+                            : "Analytics do not match SQL over Postgres yet.");
+            if (!match) {
+                System.exit(1);
+            }
+        }
+    }
+
+    private static long count(Connection pg, String sql) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** "YYYY-MM-DD dau/wau/mau" for the last three UTC days, by SQL over the source. */
+    private static List<String> activeUsers(Connection pg, String events) throws Exception {
+        String sql =
+                "WITH ev AS (SELECT user_id, (occurred_at AT TIME ZONE 'UTC')::date AS day FROM "
+                        + events
+                        + " WHERE "
+                        + VALID
+                        + "), days AS (SELECT ((now() AT TIME ZONE 'UTC')::date - g) AS d"
+                        + " FROM generate_series(0, 2) g)"
+                        + " SELECT d::text,"
+                        + " (SELECT count(DISTINCT user_id) FROM ev WHERE day = d),"
+                        + " (SELECT count(DISTINCT user_id) FROM ev WHERE day BETWEEN d - 6 AND d),"
+                        + " (SELECT count(DISTINCT user_id) FROM ev WHERE day BETWEEN d - 29 AND d)"
+                        + " FROM days ORDER BY d";
+        List<String> out = new ArrayList<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1) + " " + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4));
+            }
+        }
+        return out;
+    }
+
+    private static List<String> activeUsersFromClickHouse(ClickHouseConnection ch) {
+        List<String> out = new ArrayList<>();
+        for (List<String> r :
+                ch.query(
+                        "SELECT toString(d), dau, wau, mau FROM (SELECT toDate(now()) - number AS d"
+                                + " FROM system.numbers LIMIT 3) ANY LEFT JOIN"
+                                + " (SELECT day AS d, dau, wau, mau FROM active_users_daily FINAL)"
+                                + " USING d ORDER BY d")) {
+            out.add(r.get(0) + " " + r.get(1) + "/" + r.get(2) + "/" + r.get(3));
+        }
+        return out;
+    }
+}
