@@ -20,7 +20,10 @@ public final class AnalyticsDdl {
                         PromotedProperty.parse(
                                 args.length > 2
                                         ? List.of(args).subList(2, args.length)
-                                        : List.of("plan:String", "path:String", "duration_ms:Int64"))));
+                                        : List.of(
+                                                "plan:String",
+                                                "path:String",
+                                                "duration_ms:Int64"))));
     }
 
     static String render(String database, ServerVersion server, List<PromotedProperty> promoted) {
@@ -32,9 +35,11 @@ public final class AnalyticsDdl {
                 .append(" (and WHERE _is_deleted = 0 where present).\n");
         for (AnalyticsTables.Table t : AnalyticsTables.all(promoted)) {
             out.append("\n-- ").append(t.comment()).append('\n');
-            out.append(t.createSql(database, server).replace(" (`", " (\n    `")
-                            .replace(", `", ",\n    `")
-                            .replace(") ENGINE", "\n) ENGINE"))
+            out.append(
+                            t.createSql(database, server)
+                                    .replace(" (`", " (\n    `")
+                                    .replace(", `", ",\n    `")
+                                    .replace(") ENGINE", "\n) ENGINE"))
                     .append(";\n");
         }
         return out.toString();

@@ -42,7 +42,8 @@ public final class AnalyticsReport {
             long pgEvents = count(pg, "SELECT count(*) FROM " + events + " WHERE " + VALID);
             long chEvents =
                     Long.parseLong(
-                            ch.queryValue("SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
+                            ch.queryValue(
+                                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
             while ((!source.equals(derived) || pgEvents != chEvents)
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(1000); // waiting for the next checkpoint's commit, with a deadline
@@ -58,7 +59,8 @@ public final class AnalyticsReport {
             System.out.printf(
                     "  usable events: postgres %d, analytics.events %d  %s%n",
                     pgEvents, chEvents, pgEvents == chEvents ? "ok" : "behind");
-            System.out.println("  day         dau/wau/mau (SQL over Postgres)   (analytics.active_users_daily)");
+            System.out.println(
+                    "  day         dau/wau/mau (SQL over Postgres)   (analytics.active_users_daily)");
             for (int i = 0; i < source.size(); i++) {
                 System.out.printf(
                         "  %s   %-30s %s%n",
@@ -78,7 +80,8 @@ public final class AnalyticsReport {
             }
             System.out.println(
                     "  sessions: "
-                            + ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
+                            + ch.queryValue(
+                                    "SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
                             + ", dead letters: "
                             + ch.queryValue(
                                     "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0")
@@ -121,7 +124,14 @@ public final class AnalyticsReport {
         try (Statement st = pg.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             while (rs.next()) {
-                out.add(rs.getString(1) + " " + rs.getLong(2) + "/" + rs.getLong(3) + "/" + rs.getLong(4));
+                out.add(
+                        rs.getString(1)
+                                + " "
+                                + rs.getLong(2)
+                                + "/"
+                                + rs.getLong(3)
+                                + "/"
+                                + rs.getLong(4));
             }
         }
         return out;

@@ -20,14 +20,17 @@ class AnalyticsDdlTest {
                                 List.of("plan:String", "path:String", "duration_ms:Int64")));
         Path file = Path.of("..", "sql", "clickhouse", "analytics.sql");
         assertThat(Files.readString(file))
-                .as("regenerate with: java -cp ... io.sluice.jobs.analytics.AnalyticsDdl > %s", file)
+                .as(
+                        "regenerate with: java -cp ... io.sluice.jobs.analytics.AnalyticsDdl > %s",
+                        file)
                 .isEqualTo(generated);
     }
 
     @Test
     void lowCardinalityOnlyWhereTheServerHasIt() {
         String old =
-                AnalyticsTables.EVENTS_PER_MINUTE_TABLE.createSql("a", ServerVersion.parse("18.16"));
+                AnalyticsTables.EVENTS_PER_MINUTE_TABLE.createSql(
+                        "a", ServerVersion.parse("18.16"));
         String modern =
                 AnalyticsTables.EVENTS_PER_MINUTE_TABLE.createSql("a", ServerVersion.parse("23.8"));
         assertThat(old).contains("`event_name` String").doesNotContain("LowCardinality");

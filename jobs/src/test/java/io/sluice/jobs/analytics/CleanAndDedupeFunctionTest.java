@@ -127,8 +127,7 @@ class CleanAndDedupeFunctionTest {
                         "e1",
                         "7",
                         "2026-11-20 10:00:00",
-                        Long.toString(
-                                Instant.parse("2026-11-20T10:00:00Z").toEpochMilli() * 1000),
+                        Long.toString(Instant.parse("2026-11-20T10:00:00Z").toEpochMilli() * 1000),
                         "click",
                         "{\"a\":1}",
                         null,
@@ -161,7 +160,8 @@ class CleanAndDedupeFunctionTest {
         assertThat(deltas()).containsExactly("+e1:click", "-e1:click", "+e1:purchase");
         List<AnalyticsRow> events = rows(AnalyticsTables.EVENTS);
         // The sort key changed (event_name): the old row is deleted at the correction's version.
-        assertThat(events).extracting(r -> r.fields[4] + "/" + r.version + "/" + r.fields[9])
+        assertThat(events)
+                .extracting(r -> r.fields[4] + "/" + r.version + "/" + r.fields[9])
                 .containsExactly("click/100/0", "click/200/1", "purchase/200/0");
     }
 
@@ -185,13 +185,21 @@ class CleanAndDedupeFunctionTest {
         push(change(Op.INSERT, 2, "no-user", null, "2026-11-20T10:00:00Z", "x", null));
         push(change(Op.INSERT, 3, "no-time", 7L, null, "x", null));
         push(change(Op.INSERT, 4, "future", 7L, "2026-11-21T12:00:00Z", "x", null));
-        push(change(Op.INSERT, 5, "bad-type", 7L, "2026-11-20T10:00:00Z", "x",
-                "{\"duration_ms\": \"abc\"}"));
+        push(
+                change(
+                        Op.INSERT,
+                        5,
+                        "bad-type",
+                        7L,
+                        "2026-11-20T10:00:00Z",
+                        "x",
+                        "{\"duration_ms\": \"abc\"}"));
         push(change(Op.INSERT, 6, "text", 7L, "2026-11-20T10:00:00Z", "x", "{not json"));
         assertThat(deltas()).isEmpty();
         assertThat(rows(AnalyticsTables.EVENTS)).isEmpty();
         List<AnalyticsRow> dead = rows(AnalyticsTables.DEAD_LETTERS);
-        assertThat(dead).extracting(r -> r.fields[1] + ": " + r.fields[2])
+        assertThat(dead)
+                .extracting(r -> r.fields[1] + ": " + r.fields[2])
                 .containsExactly(
                         "bad-json: properties is a JSON array, not an object",
                         "no-user: user_id is NULL or empty",
@@ -217,7 +225,8 @@ class CleanAndDedupeFunctionTest {
         push(change(Op.INSERT, 1, "e1", 7L, "2026-11-20T10:00:00Z", "x", null));
         push(change(Op.UPDATE, 2, "e1", null, "2026-11-20T10:00:00Z", "x", null));
         assertThat(deltas()).containsExactly("+e1:x", "-e1:x");
-        assertThat(rows(AnalyticsTables.EVENTS)).extracting(r -> r.fields[9])
+        assertThat(rows(AnalyticsTables.EVENTS))
+                .extracting(r -> r.fields[9])
                 .containsExactly("0", "1");
         assertThat(rows(AnalyticsTables.DEAD_LETTERS)).hasSize(1);
     }
@@ -235,7 +244,8 @@ class CleanAndDedupeFunctionTest {
                 .extracting(r -> r.fields[0] + "/" + r.fields[6] + "/" + r.fields[5])
                 .containsExactly("late/event/2026-11-20 11:00:00");
         // A late event is still a true event.
-        assertThat(rows(AnalyticsTables.EVENTS)).extracting(r -> r.fields[0])
+        assertThat(rows(AnalyticsTables.EVENTS))
+                .extracting(r -> r.fields[0])
                 .containsExactly("on-time", "late", "old");
 
         // Correcting the late event does not retract what it never added.

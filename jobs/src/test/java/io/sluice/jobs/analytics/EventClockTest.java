@@ -96,8 +96,7 @@ class EventClockTest {
                     new StreamRecord<>(
                             change(Op.INSERT, 2, "b", 1L, "2026-11-20T09:59:00Z", "x", null)));
             long a = ms("2026-11-20T10:00:00Z") - OUT_OF_ORDERNESS;
-            assertThat(output(h))
-                    .containsExactly(Long.MIN_VALUE + ":a", "wm:" + a, a + ":b");
+            assertThat(output(h)).containsExactly(Long.MIN_VALUE + ":a", "wm:" + a, a + ":b");
         }
     }
 
