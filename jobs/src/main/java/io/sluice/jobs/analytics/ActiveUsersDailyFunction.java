@@ -1,9 +1,5 @@
 package io.sluice.jobs.analytics;
 
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -18,8 +14,7 @@ public final class ActiveUsersDailyFunction
     private static final long serialVersionUID = 1L;
 
     private final long allowedLatenessMs;
-    private transient ValueState<long[]> counts;
-    private transient ValueState<Long> version;
+    private transient VersionedCounts state;
 
     public ActiveUsersDailyFunction(long allowedLatenessMs) {
         this.allowedLatenessMs = allowedLatenessMs;
@@ -27,29 +22,14 @@ public final class ActiveUsersDailyFunction
 
     @Override
     public void open(Configuration parameters) {
-        counts =
-                getRuntimeContext()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "dau-wau-mau",
-                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+        state = new VersionedCounts(getRuntimeContext(), "dau-wau-mau");
     }
 
     @Override
     public void processElement(ActiveUsersDelta d, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
-        long[] c = counts.value();
-        if (c == null) {
-            c = new long[3];
-        }
-        c[0] += d.dau;
-        c[1] += d.wau;
-        c[2] += d.mau;
-        Long v = version.value();
-        long next = v == null ? 1 : v + 1;
-        counts.update(c);
-        version.update(next);
+        long[] c = state.add(new long[] {d.dau, d.wau, d.mau}, 1);
+        long next = state.nextVersion();
         out.collect(
                 new AnalyticsRow(
                         AnalyticsTables.ACTIVE_USERS_DAILY,
@@ -70,7 +50,6 @@ public final class ActiveUsersDailyFunction
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out) {
-        counts.clear();
-        version.clear();
+        state.clear();
     }
 }

@@ -20,12 +20,10 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch> {
     private final Map<String, List<String>> columns;
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> pending = new HashMap<>();
-    private final Counter rowsIn;
     private final Counter rowsCollapsed;
 
     AnalyticsSinkWriter(Map<String, List<String>> columns, SinkWriterMetricGroup metrics) {
         this.columns = columns;
-        this.rowsIn = metrics.getIOMetricGroup().getNumRecordsInCounter();
         this.rowsCollapsed = metrics.counter("sluiceRowsReplacedBeforeCommit");
     }
 
@@ -34,7 +32,6 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
-        rowsIn.inc();
         LinkedHashMap<String, AnalyticsRow> rows =
                 pending.computeIfAbsent(row.table, t -> new LinkedHashMap<>());
         AnalyticsRow before = rows.get(row.key);

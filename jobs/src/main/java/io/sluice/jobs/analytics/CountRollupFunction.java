@@ -1,9 +1,5 @@
 package io.sluice.jobs.analytics;
 
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -23,8 +19,7 @@ public final class CountRollupFunction
     private final RollupSpec spec;
     private final long allowedLatenessMs;
 
-    private transient ValueState<long[]> counts;
-    private transient ValueState<Long> version;
+    private transient VersionedCounts state;
 
     public CountRollupFunction(RollupSpec spec, long allowedLatenessMs) {
         this.spec = spec;
@@ -33,31 +28,14 @@ public final class CountRollupFunction
 
     @Override
     public void open(Configuration parameters) {
-        counts =
-                getRuntimeContext()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "counts",
-                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+        state = new VersionedCounts(getRuntimeContext(), "counts");
     }
 
     @Override
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
-        long[] increments = spec.increments(delta.event);
-        long[] c = counts.value();
-        if (c == null) {
-            c = new long[increments.length];
-        }
-        for (int i = 0; i < c.length; i++) {
-            c[i] += delta.sign * increments[i];
-        }
-        Long v = version.value();
-        long next = v == null ? 1 : v + 1;
-        counts.update(c);
-        version.update(next);
-        out.collect(spec.row(delta.event, c, next));
+        long[] counts = state.add(spec.increments(delta.event), delta.sign);
+        out.collect(spec.row(delta.event, counts, state.nextVersion()));
         ctx.timerService()
                 .registerEventTimeTimer(
                         saturatedAdd(spec.windowEndMs(delta.event), allowedLatenessMs));
@@ -65,8 +43,7 @@ public final class CountRollupFunction
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out) {
-        counts.clear();
-        version.clear();
+        state.clear();
     }
 
     static long saturatedAdd(long a, long b) {
