@@ -1,0 +1,51 @@
+package io.sluice.jobs.analytics;
+
+import java.io.IOException;
+import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * The keyed state of a counting rollup: the counts of the current key and the version of its last
+ * emitted row (1, 2, 3, ... per key, so each re-emitted row replaces the one before).
+ */
+final class VersionedCounts {
+    private final ValueState<long[]> counts;
+    private final ValueState<Long> version;
+
+    VersionedCounts(RuntimeContext context, String countsName) {
+        this.counts =
+                context.getState(
+                        new ValueStateDescriptor<>(
+                                countsName, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        this.version = context.getState(new ValueStateDescriptor<>("version", Types.LONG));
+    }
+
+    /** Adds {@code sign × increments} to the key's counts; returns the counts. */
+    long[] add(long[] increments, int sign) throws IOException {
+        long[] c = counts.value();
+        if (c == null) {
+            c = new long[increments.length];
+        }
+        for (int i = 0; i < c.length; i++) {
+            c[i] += sign * increments[i];
+        }
+        counts.update(c);
+        return c;
+    }
+
+    /** The version for the row about to be emitted. */
+    long nextVersion() throws IOException {
+        Long v = version.value();
+        long next = v == null ? 1 : v + 1;
+        version.update(next);
+        return next;
+    }
+
+    void clear() {
+        counts.clear();
+        version.clear();
+    }
+}
