@@ -1,0 +1,248 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The analytics job end to end on real Postgres and ClickHouse: three simulated days of events
+ * (history read by the snapshot, the last day streamed) with re-deliveries, out-of-order and late
+ * events, corrections, deletes, malformed rows and e-mail addresses, while the TaskManager is
+ * killed at random moments. Every analytics table, read with FINAL, must equal the oracle: SQL over
+ * the Postgres source tables ({@link EventOracle}).
+ */
+class AnalyticsJobIT {
+    private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
+    private static final int HISTORY_EVENTS = 150_000;
+    private static final int STEP_EVENTS = 800;
+    private static final int FAILURES = 3;
+    static final String PII_KEY = "analytics-it-hmac-key-0123456789";
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @Test
+    void rollupsEqualSqlOverTheSourceThroughFailures(
+            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("analytics");
+        String chDb = servers.clickhouse().newDatabase("mirror");
+        String anDb = servers.clickhouse().newDatabase("analytics");
+        long seed = System.nanoTime();
+        LOG.info("workload seed {}", seed);
+        Random random = new Random(seed);
+        Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
+                ClickHouseConnection ch =
+                        new ClickHouseConnection(
+                                servers.clickhouse().url(),
+                                servers.clickhouse().user(),
+                                servers.clickhouse().password(),
+                                anDb)) {
+            EventWorkload workload = new EventWorkload(pg, seed, end);
+            workload.createTables();
+            workload.writeHistory(HISTORY_EVENTS);
+
+            SluiceConfig config = config(servers, pgDb, chDb, anDb, tmp);
+            PiiHasher hasher = PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", PII_KEY));
+            MirrorSetup.prepare(config);
+            AnalyticsSetup.prepare(config);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobEnvironment.configure(env, config);
+            env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
+            AnalyticsJob.build(env, config, MirrorSource.create(config), hasher);
+            JobClient job = env.executeAsync("analytics-it");
+
+            EventOracle oracle = new EventOracle(pg, ch, PII_KEY);
+            // The snapshot first: failures then hit the streaming phase (a TaskManager killed
+            // inside this JVM leaves the snapshot readers' transactions open).
+            long snapshotEvents = oracle.usableEvents();
+            await(
+                    "snapshot of " + snapshotEvents + " events",
+                    () ->
+                            Long.toString(snapshotEvents)
+                                    .equals(
+                                            ch.queryValue(
+                                                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0")),
+                    Duration.ofMinutes(4));
+
+            int steps = 0;
+            List<Integer> failAt = new ArrayList<>();
+            int plannedSteps = 100;
+            while (failAt.size() < FAILURES) {
+                int s = 5 + random.nextInt(plannedSteps - 15);
+                if (!failAt.contains(s)) {
+                    failAt.add(s);
+                }
+            }
+            LOG.info("killing the TaskManager after steps {}", failAt);
+            long checkpoints = 0;
+            while (!workload.finished()) {
+                workload.streamStep(STEP_EVENTS);
+                if (steps % 25 == 0) {
+                    workload.updateUserEmails(20);
+                }
+                if (failAt.contains(steps)) {
+                    // Fail only after a checkpoint completed since the last failure, at a random
+                    // moment of the step that follows.
+                    checkpoints = awaitCheckpointAfter(cluster, job, checkpoints);
+                    Thread.sleep(random.nextInt(400)); // a random moment while changes stream
+                    cluster.terminateTaskManager(0).get();
+                    cluster.startTaskManager();
+                    LOG.info("killed the TaskManager after step {}", steps);
+                }
+                steps++;
+                Thread.sleep(50); // paces the workload so it streams while the job runs
+            }
+            LOG.info("{} steps, {} events written in all", steps, workload.totalEvents());
+
+            List<String> differences = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+            do {
+                Thread.sleep(2_000); // polling until the job has caught up, with a deadline
+                differences = oracle.compareAll();
+            } while (!differences.isEmpty() && System.nanoTime() < deadline);
+            assertThat(differences).isEmpty();
+            assertThat(workload.totalEvents()).isGreaterThanOrEqualTo(200_000);
+            assertThat(steps).as("steps (failures planned up to step 85)").isGreaterThan(85);
+            assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
+
+            // The workload covered what it claims (counts from the source, and the merged and
+            // capped sessions whose exact rows the oracle compared above).
+            assertThat(count(pg, "SELECT count(*) FROM expected_late")).as("late").isPositive();
+            assertThat(count(pg, "SELECT count(*) FROM events") - oracle.usableEvents())
+                    .as("dead letters")
+                    .isPositive();
+            assertThat(ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 1"))
+                    .as("sessions merged into an earlier one")
+                    .isNotEqualTo("0");
+            assertThat(
+                            ch.queryValue(
+                                    "SELECT count() FROM sessions FINAL WHERE _is_deleted = 0"
+                                            + " AND duration_s >= 86400 - 600"))
+                    .as("sessions cut at 24 hours")
+                    .isNotEqualTo("0");
+
+            try (Statement st = pg.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()")) {
+                rs.next();
+                assertThat(rs.getInt(1)).as("replication slots").isEqualTo(1);
+            }
+            job.cancel().get();
+        }
+    }
+
+    private static long count(Connection pg, String sql) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static SluiceConfig config(
+            TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
+        Map<String, Object> values = new HashMap<>();
+        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
+        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
+        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
+        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
+        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
+        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.users", "public.events"));
+        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
+        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
+        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
+        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
+        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        values.put(SluiceOptions.JOB_PARALLELISM.key(), 2);
+        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
+        values.put(
+                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
+                tmp.resolve("checkpoints").toUri().toString());
+        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
+        values.put(SluiceOptions.AN_DATABASE.key(), anDb);
+        values.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "duration_ms:Int64"));
+        values.put(SluiceOptions.AN_OUT_OF_ORDERNESS_MS.key(), 300_000L);
+        values.put(SluiceOptions.AN_ALLOWED_LATENESS_MS.key(), 3_600_000L);
+        values.put(SluiceOptions.AN_MAX_FUTURE_SKEW_MS.key(), 600_000L);
+        values.put(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.email"));
+        values.put(SluiceOptions.PII_PROPERTY_KEYS.key(), List.of("email"));
+        return SluiceConfig.of(values);
+    }
+
+    private static void await(String what, Supplier<Boolean> condition, Duration timeout)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.get()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(what + " not reached within " + timeout);
+            }
+            Thread.sleep(500); // polling ClickHouse, with a deadline
+        }
+    }
+
+    private static long awaitCheckpointAfter(MiniCluster cluster, JobClient job, long seen)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            var stats =
+                    cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
+            long completed =
+                    stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
+            if (completed > seen) {
+                return completed;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no checkpoint completed within 2 minutes");
+            }
+            Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
+        }
+    }
+}

@@ -1,0 +1,302 @@
+package io.sluice.jobs.analytics;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.TsvCodec;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.SerializationFeature;
+import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * What every analytics table must hold, computed by SQL over the Postgres source tables (and the
+ * workload's {@code expected_late}), compared with ClickHouse read with FINAL. The definitions are
+ * written from the README's, independently of the job's code: usable = user and time present, not
+ * more than 10 minutes ahead, properties a JSON object whose plan is a string and duration_ms an
+ * integral number; counted = usable and not late.
+ */
+final class EventOracle {
+    private static final String USABLE =
+            "user_id IS NOT NULL AND occurred_at IS NOT NULL"
+                    + " AND occurred_at <= now() + interval '10 minutes'"
+                    + " AND (properties IS NULL OR (jsonb_typeof(properties) = 'object'"
+                    + " AND coalesce(jsonb_typeof(properties->'plan'), 'null') IN ('string', 'null')"
+                    + " AND (coalesce(jsonb_typeof(properties->'duration_ms'), 'null') = 'null'"
+                    + " OR (jsonb_typeof(properties->'duration_ms') = 'number'"
+                    + " AND (properties->>'duration_ms')::numeric"
+                    + " = trunc((properties->>'duration_ms')::numeric)))))";
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS);
+
+    private final Connection pg;
+    private final ClickHouseConnection ch;
+    private final Mac mac;
+
+    EventOracle(Connection pg, ClickHouseConnection ch, String hmacKey) throws Exception {
+        this.pg = pg;
+        this.ch = ch;
+        this.mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(hmacKey.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        try (Statement st = pg.createStatement()) {
+            st.execute(
+                    "CREATE OR REPLACE TEMP VIEW usable AS SELECT * FROM events WHERE " + USABLE);
+            st.execute(
+                    "CREATE OR REPLACE TEMP VIEW counted AS SELECT * FROM usable"
+                            + " WHERE event_id NOT IN (SELECT event_id FROM expected_late)");
+            // Sessions: sequential by nature (the 24 h cap restarts at each session's start).
+            st.execute(
+                    "CREATE OR REPLACE FUNCTION pg_temp.sessions(gap interval, max_len interval)"
+                            + " RETURNS TABLE(o_user text, o_start timestamptz, o_end timestamptz,"
+                            + " o_events bigint, o_entry text, o_exit text) LANGUAGE plpgsql AS $$"
+                            + " DECLARE r record; cur text; s timestamptz; e timestamptz;"
+                            + " n bigint; en text; ex text;"
+                            + " BEGIN"
+                            + " FOR r IN SELECT c.user_id::text AS u, c.occurred_at AS t,"
+                            + "   c.event_name AS nm FROM counted c"
+                            + "   ORDER BY c.user_id, c.occurred_at, c.event_id LOOP"
+                            + "  IF cur IS DISTINCT FROM r.u OR r.t - e > gap OR r.t - s >= max_len THEN"
+                            + "   IF cur IS NOT NULL THEN"
+                            + "    o_user := cur; o_start := s; o_end := e; o_events := n;"
+                            + "    o_entry := en; o_exit := ex; RETURN NEXT;"
+                            + "   END IF;"
+                            + "   cur := r.u; s := r.t; n := 0; en := r.nm;"
+                            + "  END IF;"
+                            + "  e := r.t; ex := r.nm; n := n + 1;"
+                            + " END LOOP;"
+                            + " IF cur IS NOT NULL THEN"
+                            + "  o_user := cur; o_start := s; o_end := e; o_events := n;"
+                            + "  o_entry := en; o_exit := ex; RETURN NEXT;"
+                            + " END IF;"
+                            + " END $$");
+        }
+    }
+
+    long usableEvents() throws SQLException {
+        return pgSet("SELECT event_id FROM usable").size();
+    }
+
+    List<String> compareAll() throws Exception {
+        List<String> d = new ArrayList<>();
+        d.addAll(compareEvents());
+        d.addAll(
+                compare(
+                        "dead_letters",
+                        pgSet("SELECT event_id FROM events WHERE NOT (" + USABLE + ")"),
+                        chSet(
+                                "SELECT event_id FROM dead_letters FINAL WHERE _is_deleted = 0"
+                                        + " AND reason != ''")));
+        d.addAll(
+                compare(
+                        "late_events",
+                        pgSet(
+                                "SELECT event_id FROM expected_late WHERE event_id IN"
+                                        + " (SELECT event_id FROM usable)"),
+                        chSet("SELECT DISTINCT event_id FROM late_events")));
+        d.addAll(
+                compare(
+                        "events_per_minute",
+                        pgSet(
+                                "SELECT m || '|' || event_name || '|' || count(*) FROM (SELECT"
+                                        + " extract(epoch FROM date_trunc('minute', occurred_at))::bigint AS m,"
+                                        + " event_name FROM counted) x GROUP BY m, event_name"),
+                        chSet(
+                                "SELECT concat(toString(toUnixTimestamp(minute)), '|', event_name,"
+                                        + " '|', toString(events)) FROM events_per_minute FINAL"
+                                        + " WHERE events != 0")));
+        d.addAll(
+                compare(
+                        "events_per_5m",
+                        pgSet(
+                                "SELECT (floor(extract(epoch FROM occurred_at) / 300) * 300)::bigint"
+                                        + " || '|' || event_name || '|' || count(*) FROM counted"
+                                        + " GROUP BY floor(extract(epoch FROM occurred_at) / 300), event_name"),
+                        chSet(
+                                "SELECT concat(toString(toUnixTimestamp(window_start)), '|',"
+                                        + " event_name, '|', toString(events)) FROM events_per_5m FINAL"
+                                        + " WHERE events != 0")));
+        d.addAll(
+                compare(
+                        "active_users_daily",
+                        pgSet(
+                                "WITH ud AS (SELECT DISTINCT user_id, (occurred_at AT TIME ZONE 'UTC')::date"
+                                        + " AS day FROM counted), days AS (SELECT generate_series(min(day),"
+                                        + " max(day) + 29, interval '1 day')::date AS d FROM ud)"
+                                        + " SELECT d || '|' || count(DISTINCT user_id) FILTER (WHERE day = d)"
+                                        + " || '|' || count(DISTINCT user_id) FILTER (WHERE day > d - 7)"
+                                        + " || '|' || count(DISTINCT user_id)"
+                                        + " FROM days JOIN ud ON day BETWEEN d - 29 AND d GROUP BY d"),
+                        chSet(
+                                "SELECT concat(toString(day), '|', toString(dau), '|', toString(wau),"
+                                        + " '|', toString(mau)) FROM active_users_daily FINAL"
+                                        + " WHERE dau != 0 OR wau != 0 OR mau != 0")));
+        d.addAll(
+                compare(
+                        "sessions",
+                        pgSet(
+                                "SELECT o_user || '|' || (extract(epoch FROM o_start) * 1000000)::bigint"
+                                        + " || '|' || (extract(epoch FROM o_end) * 1000000)::bigint"
+                                        + " || '|' || o_events || '|' || o_entry || '|' || o_exit"
+                                        + " FROM pg_temp.sessions(interval '30 minutes', interval '24 hours')"),
+                        chSet(
+                                "SELECT concat(user_id, '|', toString(started_at_us), '|',"
+                                        + " toString(ended_at_us), '|', toString(events), '|', entry_event,"
+                                        + " '|', exit_event) FROM sessions FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                compare(
+                        "sessions_daily",
+                        pgSet(
+                                "SELECT user_id || '|' || (occurred_at AT TIME ZONE 'UTC')::date"
+                                        + " || '|' || count(*) FILTER (WHERE event_name = 'session_start')"
+                                        + " || '|' || count(*) FILTER (WHERE event_name = 'session_end')"
+                                        + " FROM counted WHERE event_name IN ('session_start', 'session_end')"
+                                        + " GROUP BY user_id, (occurred_at AT TIME ZONE 'UTC')::date"),
+                        chSet(
+                                "SELECT concat(user_id, '|', toString(session_day), '|',"
+                                        + " toString(starts), '|', toString(ends)) FROM sessions_daily FINAL"
+                                        + " WHERE starts + ends > 0")));
+        return d;
+    }
+
+    /** analytics.events: every usable event, promoted properties split out, e-mails hashed. */
+    List<String> compareEvents() throws Exception {
+        Set<String> expected = new HashSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT event_id, user_id, (extract(epoch FROM occurred_at) * 1000000)::bigint,"
+                                        + " event_name, properties->>'plan', properties->>'duration_ms',"
+                                        + " coalesce(properties, '{}') - 'plan' - 'duration_ms'"
+                                        + " FROM usable")) {
+            while (rs.next()) {
+                ObjectNode rest = (ObjectNode) JSON.readTree(rs.getString(7));
+                JsonNode email = rest.get("email");
+                if (email != null && !email.isNull()) {
+                    rest.put(
+                            "email",
+                            hmac(email.isTextual() ? email.textValue() : email.toString()));
+                }
+                String duration = rs.getString(6);
+                expected.add(
+                        String.join(
+                                "|",
+                                rs.getString(1),
+                                rs.getString(2),
+                                rs.getString(3),
+                                rs.getString(4),
+                                String.valueOf(rs.getString(5)),
+                                duration == null
+                                        ? "null"
+                                        : Long.toString(
+                                                new java.math.BigDecimal(duration)
+                                                        .longValueExact()),
+                                canonical(rest.toString())));
+            }
+        }
+        Set<String> actual = new HashSet<>();
+        for (List<String> r :
+                ch.query(
+                        "SELECT event_id, user_id, occurred_at_us, event_name, prop_plan,"
+                                + " prop_duration_ms, properties_json FROM events FINAL"
+                                + " WHERE _is_deleted = 0")) {
+            List<String> f = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                f.add(TsvCodec.isNull(r.get(i)) ? "null" : TsvCodec.unescape(r.get(i)));
+            }
+            f.add(canonical(TsvCodec.unescape(r.get(6))));
+            actual.add(String.join("|", f));
+        }
+        return compare("events", expected, actual);
+    }
+
+    /** Rows of every String column in the databases that contain an @example.com address. */
+    List<String> rawEmailsInClickHouse(List<String> databases) {
+        List<String> found = new ArrayList<>();
+        for (String db : databases) {
+            for (List<String> c :
+                    ch.query(
+                            "SELECT table, name FROM system.columns WHERE database = '"
+                                    + db
+                                    + "' AND type IN ('String', 'Nullable(String)',"
+                                    + " 'LowCardinality(String)')")) {
+                String sql =
+                        "SELECT count() FROM `"
+                                + db
+                                + "`.`"
+                                + c.get(0)
+                                + "` WHERE `"
+                                + c.get(1)
+                                + "` LIKE '%@example.com%'";
+                String n = ch.queryValue(sql);
+                if (!"0".equals(n)) {
+                    found.add(db + "." + c.get(0) + "." + c.get(1) + ": " + n + " rows");
+                }
+            }
+        }
+        return found;
+    }
+
+    /** JSON with every object's keys sorted, so equal objects print equal. */
+    private static String canonical(String json) throws Exception {
+        return JSON.writeValueAsString(JSON.readValue(json, Object.class));
+    }
+
+    private String hmac(String value) {
+        return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Set<String> pgSet(String sql) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
+    private Set<String> chSet(String sql) {
+        Set<String> out = new HashSet<>();
+        for (List<String> r : ch.query(sql)) {
+            out.add(TsvCodec.unescape(r.get(0)));
+        }
+        return out;
+    }
+
+    private static List<String> compare(String table, Set<String> expected, Set<String> actual) {
+        Set<String> missing = new TreeSet<>(expected);
+        missing.removeAll(actual);
+        Set<String> extra = new TreeSet<>(actual);
+        extra.removeAll(expected);
+        List<String> out = new ArrayList<>();
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            out.add(
+                    table
+                            + ": "
+                            + expected.size()
+                            + " expected, "
+                            + actual.size()
+                            + " in ClickHouse; missing "
+                            + missing.size()
+                            + " e.g. "
+                            + missing.stream().limit(5).toList()
+                            + "; unexpected "
+                            + extra.size()
+                            + " e.g. "
+                            + extra.stream().limit(5).toList());
+        }
+        return out;
+    }
+}

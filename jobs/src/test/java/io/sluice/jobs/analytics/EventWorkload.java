@@ -1,0 +1,404 @@
+package io.sluice.jobs.analytics;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/**
+ * A product-events workload over three simulated days ending at {@code end}: the first two are
+ * written before the job starts (its snapshot), the third is streamed in steps while it runs. It
+ * knows which rows it made too late and records them in {@code expected_late}; everything else the
+ * oracle derives by SQL from the tables themselves.
+ *
+ * <p>Lateness is unambiguous by construction (job settings: out-of-orderness 5 min, allowed
+ * lateness 1 h): ordinary events move forward with less than 2 minutes of jitter; out-of-order ones
+ * are at most 40 minutes behind the newest time streamed; late ones at least 3 hours behind;
+ * corrections and deletes touch only events of the last 20 minutes and keep them there.
+ */
+final class EventWorkload {
+    private static final String[] NAMES = {
+        "page_view",
+        "page_view",
+        "page_view",
+        "click",
+        "click",
+        "search",
+        "feature_used",
+        "invite_sent",
+        "purchase"
+    };
+    private static final String[] PLANS = {"free", "pro", "team"};
+    private static final int USERS = 1500;
+    private static final int BRIDGE_USERS = 100; // users 1401..1500: only bridging sessions
+    private static final int BOTS = 3; // users 1..3: an event every 10 minutes, all the time
+
+    private final Connection pg;
+    private final Random random;
+    private final Instant start;
+    private final Instant end;
+    private final Instant streamStart;
+    private Instant head;
+    private Instant nextBot;
+    private long written;
+    private int steps;
+    private final Deque<Object[]> recent = new ArrayDeque<>();
+    private final List<Object[]> pendingBridges = new ArrayList<>();
+    private final List<String> invalidIds = new ArrayList<>();
+
+    EventWorkload(Connection pg, long seed, Instant end) {
+        this.pg = pg;
+        this.random = new Random(seed);
+        this.end = end;
+        this.start = end.minus(Duration.ofDays(3));
+        this.streamStart = start.plus(Duration.ofDays(2));
+        this.head = streamStart;
+        this.nextBot = start;
+    }
+
+    void createTables() throws Exception {
+        try (Statement st = pg.createStatement()) {
+            st.execute(Files.readString(Path.of("..", "sql", "postgres", "01_schema.sql")));
+            st.execute("CREATE TABLE expected_late (event_id uuid PRIMARY KEY)");
+            StringBuilder users =
+                    new StringBuilder("INSERT INTO users (user_id, email, plan) VALUES ");
+            for (int u = 1; u <= USERS; u++) {
+                users.append(u == 1 ? "" : ",")
+                        .append("(")
+                        .append(u)
+                        .append(", 'user")
+                        .append(u)
+                        .append("@example.com', '")
+                        .append(PLANS[u % 3])
+                        .append("')");
+            }
+            st.execute(users.toString());
+        }
+    }
+
+    long totalEvents() {
+        return written;
+    }
+
+    /** True once less than one step of simulated time is left before {@code end}. */
+    boolean finished() {
+        return head.plus(Duration.ofMinutes(14)).isAfter(end);
+    }
+
+    /** The first two days, before the job starts: about {@code events} rows. */
+    void writeHistory(int events) throws SQLException {
+        pg.setAutoCommit(false);
+        try (PreparedStatement ps = upsert()) {
+            Instant historyEnd = streamStart;
+            long spanSeconds = Duration.between(start, historyEnd).toSeconds();
+            int n = 0;
+            int flushed = 0;
+            while (n < events) {
+                long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+                Instant t = start.plusSeconds((long) (random.nextDouble() * (spanSeconds - 7200)));
+                n += visit(ps, user, t);
+                if (random.nextInt(100) == 0) {
+                    n += invalid(ps, t);
+                }
+                if (n - flushed >= 5000) {
+                    ps.executeBatch();
+                    flushed = n;
+                }
+            }
+            n += bots(ps, historyEnd);
+            ps.executeBatch();
+        }
+        pg.commit();
+        pg.setAutoCommit(true);
+    }
+
+    /** One streaming step: about {@code events} rows, in one transaction, in the order given. */
+    void streamStep(int events) throws SQLException {
+        pg.setAutoCommit(false);
+        Instant stepEnd = head.plus(Duration.ofMinutes(14));
+        try (PreparedStatement ps = upsert()) {
+            // Ordinary traffic: visits inside this step's slice, sorted with < 2 min of jitter.
+            List<Object[]> rows = new ArrayList<>();
+            while (rows.size() < events * 9 / 10) {
+                long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+                Instant t = head.plusSeconds(random.nextInt(14 * 60));
+                int k = 1 + random.nextInt(6);
+                for (int i = 0; i < k; i++) {
+                    rows.add(
+                            event(
+                                    user,
+                                    t,
+                                    i == 0
+                                            ? "session_start"
+                                            : i == k - 1 && random.nextBoolean()
+                                                    ? "session_end"
+                                                    : null));
+                    t = t.plusSeconds(30 + random.nextInt(200));
+                }
+            }
+            rows.sort(
+                    (a, b) ->
+                            Long.compare(
+                                    ((Instant) a[2]).getEpochSecond() + ((Integer) a[5]),
+                                    ((Instant) b[2]).getEpochSecond() + ((Integer) b[5])));
+            Instant newest = head;
+            for (Object[] r : rows) {
+                if (((Instant) r[2]).isAfter(stepEnd.plus(Duration.ofMinutes(1)))
+                        || ((Instant) r[2]).isAfter(end)) {
+                    // Bounds the head's jump per step, and keeps every event in the past (a
+                    // future one beyond the allowed skew would be a dead letter).
+                    continue;
+                }
+                add(ps, r);
+                if (((Instant) r[2]).isAfter(newest)) {
+                    newest = (Instant) r[2];
+                }
+            }
+            ps.executeBatch();
+            head = newest;
+            bots(ps, head);
+            // Out of order but on time: 10 to 40 minutes behind the head.
+            for (int i = 0; i < events / 50; i++) {
+                long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+                add(ps, event(user, head.minusSeconds(600 + random.nextInt(1800)), null));
+            }
+            // Sessions that an out-of-order event will bridge in the next step: A and B 36
+            // minutes apart now, C between them next step (then at most 40 minutes behind).
+            for (Object[] bridge : pendingBridges) {
+                add(ps, event((Long) bridge[0], (Instant) bridge[1], "click"));
+            }
+            pendingBridges.clear();
+            for (int i = 0; i < 3; i++) {
+                long user = USERS - BRIDGE_USERS + 1 + random.nextInt(BRIDGE_USERS);
+                Instant a = head.minusSeconds(38 * 60);
+                Instant b = head.minusSeconds(2 * 60);
+                add(ps, event(user, a, "session_start"));
+                add(ps, event(user, b, "page_view"));
+                pendingBridges.add(new Object[] {user, head.minusSeconds(20 * 60)});
+            }
+            // Too late: at least 3 hours behind. Not in the first step (no watermark yet).
+            if (steps > 0) {
+                for (int i = 0; i < events / 200; i++) {
+                    long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+                    Object[] r =
+                            event(
+                                    user,
+                                    head.minusSeconds(3 * 3600 + random.nextInt(24 * 3600)),
+                                    null);
+                    add(ps, r);
+                    try (PreparedStatement late =
+                            pg.prepareStatement("INSERT INTO expected_late VALUES (?)")) {
+                        late.setObject(1, r[0]);
+                        late.executeUpdate();
+                    }
+                    recent.remove(r);
+                }
+            }
+            for (int i = 0; i < events / 200; i++) {
+                invalid(ps, head.minusSeconds(random.nextInt(600)));
+            }
+            ps.executeBatch();
+            changeRecentEvents(ps, events);
+            ps.executeBatch();
+        }
+        pg.commit();
+        pg.setAutoCommit(true);
+        steps++;
+    }
+
+    /** Re-deliveries, corrections, deletes, and rows turning invalid and valid again. */
+    private void changeRecentEvents(PreparedStatement ps, int events) throws SQLException {
+        Instant oldest = head.minus(Duration.ofMinutes(20));
+        recent.removeIf(r -> ((Instant) r[2]).isBefore(oldest));
+        List<Object[]> pool = new ArrayList<>(recent);
+        if (pool.size() < 50) {
+            return;
+        }
+        try (PreparedStatement delete =
+                        pg.prepareStatement("DELETE FROM events WHERE event_id = ?");
+                PreparedStatement nullUser =
+                        pg.prepareStatement(
+                                "UPDATE events SET user_id = NULL WHERE event_id = ?")) {
+            for (int i = 0; i < events / 30; i++) {
+                Object[] r = pool.get(random.nextInt(pool.size()));
+                if (!recent.contains(r)) {
+                    continue;
+                }
+                int what = random.nextInt(6);
+                if (what == 0) {
+                    ps.clearParameters();
+                    add(ps, r); // re-delivery: same values again
+                } else if (what == 1) {
+                    recent.remove(r);
+                    delete.setObject(1, r[0]);
+                    delete.executeUpdate();
+                } else if (what == 2) {
+                    recent.remove(r);
+                    nullUser.setObject(1, r[0]);
+                    nullUser.executeUpdate();
+                    invalidIds.add(r[0].toString());
+                } else {
+                    Object[] c = r.clone();
+                    if (what == 3) {
+                        c[3] = NAMES[random.nextInt(NAMES.length)];
+                    } else if (what == 4) {
+                        Instant t = ((Instant) r[2]).plusSeconds(random.nextInt(361) - 180);
+                        c[2] = t.isAfter(head) ? head : t.isBefore(oldest) ? oldest : t;
+                    } else {
+                        c[1] = (long) (1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS));
+                        c[4] = properties((Long) c[1]);
+                    }
+                    recent.remove(r);
+                    add(ps, c);
+                }
+            }
+            ps.executeBatch();
+            // Some invalid rows become valid again.
+            try (PreparedStatement fix =
+                    pg.prepareStatement(
+                            "UPDATE events SET user_id = ? WHERE event_id = ? AND user_id IS NULL"
+                                    + " AND occurred_at >= ?")) {
+                for (int i = 0; i < 3 && !invalidIds.isEmpty(); i++) {
+                    String id = invalidIds.remove(random.nextInt(invalidIds.size()));
+                    fix.setLong(1, 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS));
+                    fix.setObject(2, UUID.fromString(id));
+                    fix.setTimestamp(3, Timestamp.from(oldest));
+                    fix.executeUpdate();
+                }
+            }
+        }
+    }
+
+    void updateUserEmails(int n) throws SQLException {
+        try (PreparedStatement ps =
+                pg.prepareStatement("UPDATE users SET email = ? WHERE user_id = ?")) {
+            for (int i = 0; i < n; i++) {
+                long u = 1 + random.nextInt(USERS);
+                ps.setString(1, "user" + u + ".new" + random.nextInt(1000) + "@example.com");
+                ps.setLong(2, u);
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private PreparedStatement upsert() throws SQLException {
+        return pg.prepareStatement(
+                "INSERT INTO events (event_id, user_id, occurred_at, event_name, properties)"
+                        + " VALUES (?, ?, ?, ?, ?::jsonb) ON CONFLICT (event_id) DO UPDATE SET"
+                        + " user_id = EXCLUDED.user_id, occurred_at = EXCLUDED.occurred_at,"
+                        + " event_name = EXCLUDED.event_name, properties = EXCLUDED.properties");
+    }
+
+    /** {id, user, time, name, properties, jitter seconds}. */
+    private Object[] event(long user, Instant t, String name) {
+        return new Object[] {
+            UUID.randomUUID(),
+            user,
+            t.plusNanos(1000L * random.nextInt(1_000_000)),
+            name != null ? name : NAMES[random.nextInt(NAMES.length)],
+            properties(user),
+            random.nextInt(180) - 90
+        };
+    }
+
+    private String properties(long user) {
+        StringBuilder p = new StringBuilder("{");
+        p.append("\"path\": \"/p/").append(random.nextInt(40)).append('"');
+        if (random.nextInt(3) > 0) {
+            p.append(", \"plan\": \"").append(PLANS[(int) (user % 3)]).append('"');
+        }
+        if (random.nextInt(2) == 0) {
+            p.append(", \"duration_ms\": ").append(random.nextInt(5000));
+        }
+        if (random.nextInt(10) == 0) {
+            p.append(", \"email\": \"user").append(user).append("@example.com\"");
+        }
+        if (random.nextInt(10) == 0) {
+            p.append(", \"tags\": [\"a\", ").append(random.nextInt(9)).append(", null]");
+        }
+        return p.append('}').toString();
+    }
+
+    private void add(PreparedStatement ps, Object[] r) throws SQLException {
+        ps.setObject(1, r[0]);
+        if (r[1] == null) {
+            ps.setNull(2, Types.BIGINT);
+        } else {
+            ps.setLong(2, (Long) r[1]);
+        }
+        ps.setTimestamp(3, r[2] == null ? null : Timestamp.from((Instant) r[2]));
+        ps.setString(4, (String) r[3]);
+        ps.setString(5, (String) r[4]);
+        ps.addBatch();
+        written++;
+        if (r[1] != null
+                && r[2] != null
+                && !((Instant) r[2]).isBefore(head.minus(Duration.ofMinutes(20)))) {
+            recent.remove(r);
+            recent.addLast(r);
+            while (recent.size() > 3000) {
+                recent.removeFirst();
+            }
+        }
+    }
+
+    /** A visit: 1 to 6 events a few minutes apart; returns the rows written. */
+    private int visit(PreparedStatement ps, long user, Instant t) throws SQLException {
+        int k = 1 + random.nextInt(6);
+        for (int i = 0; i < k; i++) {
+            add(
+                    ps,
+                    event(
+                            user,
+                            t,
+                            i == 0
+                                    ? "session_start"
+                                    : i == k - 1 && random.nextBoolean() ? "session_end" : null));
+            t = t.plusSeconds(30 + random.nextInt(300));
+        }
+        return k;
+    }
+
+    /** The bots' events (one every 10 minutes) up to {@code until}: sessions hit the 24 h cap. */
+    private int bots(PreparedStatement ps, Instant until) throws SQLException {
+        int n = 0;
+        while (nextBot.isBefore(until)) {
+            for (long bot = 1; bot <= BOTS; bot++) {
+                add(ps, event(bot, nextBot.plusSeconds(bot), null));
+                n++;
+            }
+            nextBot = nextBot.plus(Duration.ofMinutes(10));
+        }
+        return n;
+    }
+
+    /** One unusable row; returns 1. */
+    private int invalid(PreparedStatement ps, Instant t) throws SQLException {
+        long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+        Object[] r = event(user, t, null);
+        switch (random.nextInt(6)) {
+            case 0 -> r[1] = null;
+            case 1 -> r[2] = null;
+            case 2 -> r[2] = end.plus(Duration.ofDays(2));
+            case 3 -> r[4] = "[1, 2, \"user" + user + "@example.com\"]";
+            case 4 -> r[4] = "\"mail user" + user + "@example.com\"";
+            default -> r[4] = "{\"duration_ms\": \"abc\"}";
+        }
+        add(ps, r);
+        recent.remove(r);
+        return 1;
+    }
+}
