@@ -149,7 +149,9 @@ public final class SessionizeFunction
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
             throws Exception {
-        long horizonUs = (ctx.timerService().currentWatermark() - allowedLatenessMs) * 1000 - gapUs;
+        long horizonMs = ctx.timerService().currentWatermark() - allowedLatenessMs;
+        long horizonUs =
+                horizonMs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : horizonMs * 1000 - gapUs;
         List<Session> sessions = sessionize();
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;
@@ -171,6 +173,12 @@ public final class SessionizeFunction
         }
         for (String k : drop) {
             events.remove(k);
+        }
+        if (events.isEmpty()) {
+            // Nothing can change for this user any more: a later event starts a new session
+            // with a new id, so its versions may start again at 1.
+            written.clear();
+            version.clear();
         }
     }
 

@@ -1,0 +1,393 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The counting rollups, active users and sessionization with Flink's keyed harnesses: re-emitted
+ * rows with rising versions, retractions, state dropped by the watermark, restore from a snapshot.
+ */
+class RollupOperatorsTest {
+    static final long LATENESS = 3_600_000L;
+    static final long GAP = 30 * 60_000L;
+    static final long MAX = 24 * 3_600_000L;
+
+    static CleanEvent event(String id, String user, String at, String name) {
+        CleanEvent e = new CleanEvent();
+        e.eventId = id;
+        e.userId = user;
+        e.occurredAtUs = Instant.parse(at).toEpochMilli() * 1000;
+        e.eventName = name;
+        e.propertiesJson = "{}";
+        e.promoted = new String[0];
+        e.counted = true;
+        return e;
+    }
+
+    static long ms(String at) {
+        return Instant.parse(at).toEpochMilli();
+    }
+
+    /** The newest row per key: what ClickHouse shows with FINAL. */
+    static Map<String, AnalyticsRow> latest(List<AnalyticsRow> rows) {
+        Map<String, AnalyticsRow> out = new TreeMap<>();
+        for (AnalyticsRow r : rows) {
+            AnalyticsRow before = out.get(r.key);
+            assertThat(before == null || before.version < r.version)
+                    .as("versions of %s rise: %s then %s", r.key, before, r)
+                    .isTrue();
+            out.put(r.key, r);
+        }
+        return out;
+    }
+
+    // --- events per minute ------------------------------------------------------------------
+
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> rollup(
+            RollupSpec spec) throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new CountRollupFunction(spec, LATENESS)),
+                        (EventDelta d) -> spec.key(d.event),
+                        Types.STRING);
+        h.open();
+        return h;
+    }
+
+    @Test
+    void eventsPerMinuteFollowCorrectionsAndDeletes() throws Exception {
+        RollupSpec spec = RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_MINUTE, 60_000L);
+        try (var h = rollup(spec)) {
+            CleanEvent a = event("a", "u1", "2026-11-20T10:00:05Z", "click");
+            CleanEvent b = event("b", "u2", "2026-11-20T10:00:59.999Z", "click");
+            CleanEvent bMoved = event("b", "u2", "2026-11-20T10:01:00Z", "click");
+            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            h.processElement(new StreamRecord<>(new EventDelta(1, b)));
+            h.processElement(new StreamRecord<>(new EventDelta(-1, b)));
+            h.processElement(new StreamRecord<>(new EventDelta(1, bMoved)));
+            Map<String, AnalyticsRow> rows = latest(h.extractOutputValues());
+            assertThat(rows.values())
+                    .extracting(r -> r.fields[0] + " " + r.fields[1] + " " + r.fields[2])
+                    .containsExactly("2026-11-20 10:00:00 click 1", "2026-11-20 10:01:00 click 1");
+        }
+    }
+
+    @Test
+    void windowStateIsDroppedOnlyAfterTheLatenessAndSurvivesARestore() throws Exception {
+        RollupSpec spec = RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_MINUTE, 60_000L);
+        CleanEvent a = event("a", "u1", "2026-11-20T10:00:05Z", "click");
+        OperatorSubtaskState snapshot;
+        try (var h = rollup(spec)) {
+            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new CountRollupFunction(spec, LATENESS)),
+                        (EventDelta d) -> spec.key(d.event),
+                        Types.STRING)) {
+            h.initializeState(snapshot);
+            h.open();
+            // One millisecond before window end + lateness: an allowed-late event still counts.
+            h.processWatermark(new Watermark(ms("2026-11-20T11:01:00Z") - 1));
+            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            AnalyticsRow row = h.extractOutputValues().get(0);
+            assertThat(row.fields[2]).isEqualTo("3");
+            assertThat(row.version).isEqualTo(3);
+            assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+            h.processWatermark(new Watermark(ms("2026-11-20T11:01:00Z")));
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+
+    @Test
+    void sessionsDailyCountsStartsAndEnds() throws Exception {
+        RollupSpec spec = RollupSpec.sessionsDaily();
+        try (var h = rollup(spec)) {
+            for (CleanEvent e :
+                    List.of(
+                            event("1", "u1", "2026-11-20T10:00:00Z", "session_start"),
+                            event("2", "u1", "2026-11-20T11:00:00Z", "session_start"),
+                            event("3", "u1", "2026-11-20T11:30:00Z", "session_end"),
+                            event("4", "u1", "2026-11-21T00:00:00Z", "session_end"))) {
+                assertThat(spec.accepts(e)).isTrue();
+                h.processElement(new StreamRecord<>(new EventDelta(1, e)));
+            }
+            assertThat(spec.accepts(event("5", "u1", "2026-11-20T10:00:00Z", "click"))).isFalse();
+            assertThat(latest(h.extractOutputValues()).values())
+                    .extracting(r -> String.join(" ", r.fields).replaceAll(" \\d+$", ""))
+                    .containsExactly(
+                            "2026-11-20|u1 u1 2026-11-20 2 1", "2026-11-21|u1 u1 2026-11-21 0 1");
+        }
+    }
+
+    // --- active users -------------------------------------------------------------------------
+
+    /** Runs deltas through user-activity, then its output through active-users-daily. */
+    static Map<Long, long[]> activeUsers(List<EventDelta> deltas, long watermark) throws Exception {
+        List<ActiveUsersDelta> perDay = new ArrayList<>();
+        try (var users =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new UserActivityFunction(LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING)) {
+            users.open();
+            for (EventDelta d : deltas) {
+                users.processElement(new StreamRecord<>(d));
+            }
+            users.processWatermark(new Watermark(watermark));
+            perDay.addAll(users.extractOutputValues());
+        }
+        Map<Long, long[]> out = new TreeMap<>();
+        try (var days =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new ActiveUsersDailyFunction(LATENESS)),
+                        (ActiveUsersDelta a) -> a.day,
+                        Types.LONG)) {
+            days.open();
+            for (ActiveUsersDelta a : perDay) {
+                days.processElement(new StreamRecord<>(a));
+            }
+            for (AnalyticsRow r : latest(days.extractOutputValues()).values()) {
+                long[] v = {
+                    Long.parseLong(r.fields[1]),
+                    Long.parseLong(r.fields[2]),
+                    Long.parseLong(r.fields[3])
+                };
+                if (v[0] != 0 || v[1] != 0 || v[2] != 0) {
+                    out.put(Long.parseLong(r.key), v);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** DAU/WAU/MAU straight from the definition: distinct users in [D, D], [D-6, D], [D-29, D]. */
+    static Map<Long, long[]> activeUsersByDefinition(List<CleanEvent> events) {
+        Map<Long, java.util.Set<String>> usersByDay = new HashMap<>();
+        for (CleanEvent e : events) {
+            usersByDay
+                    .computeIfAbsent(
+                            Math.floorDiv(e.occurredAtMs(), 86_400_000L),
+                            d -> new java.util.HashSet<>())
+                    .add(e.userId);
+        }
+        Map<Long, long[]> out = new TreeMap<>();
+        for (long d : usersByDay.keySet()) {
+            for (long day = d; day < d + 30; day++) {
+                long[] v = new long[3];
+                int[] spans = {1, 7, 30};
+                for (int i = 0; i < 3; i++) {
+                    java.util.Set<String> users = new java.util.HashSet<>();
+                    for (long x = day - spans[i] + 1; x <= day; x++) {
+                        users.addAll(usersByDay.getOrDefault(x, java.util.Set.of()));
+                    }
+                    v[i] = users.size();
+                }
+                out.put(day, v);
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void activeUsersMatchTheirDefinitionThroughRandomCorrectionsAndDeletes() throws Exception {
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            Map<String, CleanEvent> live = new TreeMap<>();
+            List<EventDelta> deltas = new ArrayList<>();
+            for (int i = 0; i < 300; i++) {
+                String id = "e" + random.nextInt(150);
+                CleanEvent old = live.remove(id);
+                if (old != null) {
+                    deltas.add(new EventDelta(-1, old));
+                }
+                if (old == null || random.nextInt(3) > 0) {
+                    CleanEvent e =
+                            event(
+                                    id,
+                                    "u" + random.nextInt(12),
+                                    Instant.parse("2026-10-01T00:00:00Z")
+                                            .plusSeconds(random.nextInt(45 * 86_400))
+                                            .toString(),
+                                    "x");
+                    live.put(id, e);
+                    deltas.add(new EventDelta(1, e));
+                }
+            }
+            assertThat(activeUsers(deltas, Long.MIN_VALUE))
+                    .as("seed %d", seed)
+                    .usingRecursiveComparison()
+                    .isEqualTo(activeUsersByDefinition(new ArrayList<>(live.values())));
+        }
+    }
+
+    @Test
+    void oneActiveDayCountsInItsDayItsWeekAndItsMonth() throws Exception {
+        Map<Long, long[]> got =
+                activeUsers(
+                        List.of(new EventDelta(1, event("a", "u1", "2026-11-10T12:00:00Z", "x"))),
+                        Long.MIN_VALUE);
+        long day = ms("2026-11-10T00:00:00Z") / 86_400_000L;
+        assertThat(got).hasSize(30);
+        assertThat(got.get(day)).containsExactly(1, 1, 1);
+        assertThat(got.get(day + 6)).containsExactly(0, 1, 1);
+        assertThat(got.get(day + 7)).containsExactly(0, 0, 1);
+        assertThat(got.get(day + 29)).containsExactly(0, 0, 1);
+    }
+
+    // --- sessions -----------------------------------------------------------------------------
+
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer()
+            throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING);
+        h.open();
+        return h;
+    }
+
+    /** Live sessions as "start..end events entry>exit" (UTC times), from the newest rows. */
+    static List<String> liveSessions(List<AnalyticsRow> rows) {
+        List<String> out = new ArrayList<>();
+        for (AnalyticsRow r : latest(rows).values()) {
+            if (r.fields[11].equals("0")) {
+                out.add(
+                        r.fields[2]
+                                + ".."
+                                + r.fields[3]
+                                + " "
+                                + r.fields[7]
+                                + " "
+                                + r.fields[8]
+                                + ">"
+                                + r.fields[9]);
+            }
+        }
+        out.sort(null);
+        return out;
+    }
+
+    @Test
+    void anOutOfOrderEventBridgingTwoSessionsMergesThem() throws Exception {
+        try (var h = sessionizer()) {
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "open"))));
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("b", "u", "2026-11-20T10:50:00Z", "buy"))));
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly(
+                            "2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open",
+                            "2026-11-20 10:50:00..2026-11-20 10:50:00 1 buy>buy");
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+            List<AnalyticsRow> rows = h.extractOutputValues();
+            assertThat(liveSessions(rows))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:50:00 3 open>buy");
+            // The merged session keeps the earlier one's id; the later one is deleted.
+            String earlier = SessionizeFunction.sessionId("u", ms("2026-11-20T10:00:00Z") * 1000);
+            String later = SessionizeFunction.sessionId("u", ms("2026-11-20T10:50:00Z") * 1000);
+            Map<String, AnalyticsRow> newest = latest(rows);
+            assertThat(newest.get("u|" + earlier).fields[11]).isEqualTo("0");
+            assertThat(newest.get("u|" + later).fields[11]).isEqualTo("1");
+
+            // Deleting the bridge splits them again.
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(-1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly(
+                            "2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open",
+                            "2026-11-20 10:50:00..2026-11-20 10:50:00 1 buy>buy");
+        }
+    }
+
+    @Test
+    void aGapOfExactlyThirtyMinutesKeepsTheSessionAndTwentyFourHoursEndIt() throws Exception {
+        try (var h = sessionizer()) {
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("b", "u", "2026-11-20T10:30:00Z", "x"))));
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("c", "u", "2026-11-20T11:00:00.001Z", "x"))));
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly(
+                            "2026-11-20 10:00:00..2026-11-20 10:30:00 2 x>x",
+                            "2026-11-20 11:00:00..2026-11-20 11:00:00 1 x>x");
+        }
+        try (var h = sessionizer()) {
+            Instant t = Instant.parse("2026-11-20T00:00:00Z");
+            for (int i = 0; i <= 30 * 6; i++) { // every 10 minutes for 30 hours
+                h.processElement(
+                        new StreamRecord<>(
+                                new EventDelta(
+                                        1,
+                                        event(
+                                                "e" + i,
+                                                "bot",
+                                                t.plusSeconds(600L * i).toString(),
+                                                "x"))));
+            }
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly(
+                            "2026-11-20 00:00:00..2026-11-20 23:50:00 144 x>x",
+                            "2026-11-21 00:00:00..2026-11-21 06:00:00 37 x>x");
+        }
+    }
+
+    @Test
+    void finishedSessionsLeaveStateAndARestoreKeepsOpenOnes() throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var h = sessionizer()) {
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("b", "u", "2026-11-20T13:00:00Z", "y"))));
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING)) {
+            h.initializeState(snapshot);
+            h.open();
+            // 10:00 + gap + lateness = 11:30 (timers are rounded up to the minute): the 10:00
+            // session is final; the 13:00 one is still open.
+            h.processWatermark(new Watermark(ms("2026-11-20T11:31:00Z")));
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(1, event("c", "u", "2026-11-20T13:10:00Z", "z"))));
+            List<AnalyticsRow> rows = h.extractOutputValues();
+            assertThat(liveSessions(rows))
+                    .containsExactly("2026-11-20 13:00:00..2026-11-20 13:10:00 2 y>z");
+            h.processWatermark(new Watermark(Long.MAX_VALUE - LATENESS));
+            assertThat(h.numKeyedStateEntries()).isZero();
+        }
+    }
+}
