@@ -10,6 +10,18 @@ CREATE TABLE IF NOT EXISTS users (
     attributes  jsonb NOT NULL DEFAULT '{}'
 );
 
+-- The analytics job's source contract (README "Analytics"). Column names are mappable with
+-- analytics.columns.* in sluice.yaml; the job checks them at start.
+--   event_id     unique id of the event (uuid or text); the dedupe key
+--   user_id      text or bigint; NULL makes the row a dead letter
+--   occurred_at  event time, timestamptz (or timestamp in UTC); NULL or more than
+--                analytics.max-future-skew-ms ahead makes the row a dead letter
+--   event_name   text; the rollups' dimension
+--   properties   jsonb (json, or text holding JSON) object; anything else is a dead letter.
+--                analytics.promoted-properties become typed columns, pii.property-keys are hashed
+-- Updating a row corrects the event (the latest version wins everywhere); deleting it removes
+-- the event from analytics.events and from every rollup it fed. Writing the same event again
+-- (INSERT ... ON CONFLICT (event_id) DO UPDATE with the same values) counts once.
 CREATE TABLE IF NOT EXISTS events (
     event_id     uuid PRIMARY KEY,
     user_id      bigint,
