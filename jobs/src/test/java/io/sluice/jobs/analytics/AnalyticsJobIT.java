@@ -7,6 +7,7 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.testkit.TestServers;
@@ -19,7 +20,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -128,7 +128,9 @@ class AnalyticsJobIT {
                 if (failAt.contains(steps)) {
                     // Fail only after a checkpoint completed since the last failure, at a random
                     // moment of the step that follows.
-                    checkpoints = awaitCheckpointAfter(cluster, job, checkpoints);
+                    checkpoints =
+                            JobTestSupport.awaitCheckpointAfter(
+                                    cluster, job, checkpoints, Duration.ofMinutes(2));
                     Thread.sleep(random.nextInt(400)); // a random moment while changes stream
                     cluster.terminateTaskManager(0).get();
                     cluster.startTaskManager();
@@ -187,26 +189,10 @@ class AnalyticsJobIT {
 
     static SluiceConfig config(
             TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
-        Map<String, Object> values = new HashMap<>();
-        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
-        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
-        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
-        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
-        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
-        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.users", "public.events"));
-        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
-        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
-        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
-        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
-        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        Map<String, Object> values =
+                JobTestSupport.settings(
+                        servers, pgDb, chDb, List.of("public.users", "public.events"), tmp);
         values.put(SluiceOptions.JOB_PARALLELISM.key(), 2);
-        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
-        values.put(
-                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
-                tmp.resolve("checkpoints").toUri().toString());
-        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
         values.put(SluiceOptions.AN_DATABASE.key(), anDb);
         values.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "duration_ms:Int64"));
         values.put(SluiceOptions.AN_OUT_OF_ORDERNESS_MS.key(), 300_000L);
@@ -225,24 +211,6 @@ class AnalyticsJobIT {
                 throw new AssertionError(what + " not reached within " + timeout);
             }
             Thread.sleep(500); // polling ClickHouse, with a deadline
-        }
-    }
-
-    private static long awaitCheckpointAfter(MiniCluster cluster, JobClient job, long seen)
-            throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (true) {
-            var stats =
-                    cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
-            long completed =
-                    stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
-            if (completed > seen) {
-                return completed;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no checkpoint completed within 2 minutes");
-            }
-            Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
         }
     }
 }

@@ -6,8 +6,8 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
@@ -106,7 +106,7 @@ class MirrorJobIT {
                     // A checkpoint from before the ADD COLUMN; the failure right after the round
                     // then restores from it and replays the changes made after the schema change.
                     checkpointsAtLastKill =
-                            awaitCheckpointAfter(
+                            JobTestSupport.awaitCheckpointAfter(
                                     cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
                 }
                 nextId = streamRound(pg, random, round, nextId);
@@ -116,7 +116,7 @@ class MirrorJobIT {
                         // restore starts from a checkpoint taken while changes were streaming.
                         Thread.sleep(250); // lets the job read some of the round first
                         checkpointsAtLastKill =
-                                awaitCheckpointAfter(
+                                JobTestSupport.awaitCheckpointAfter(
                                         cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
                     }
                     cluster.terminateTaskManager(0).get();
@@ -189,30 +189,6 @@ class MirrorJobIT {
         }
     }
 
-    /** Waits until the job has completed more than {@code seen} checkpoints; returns the count. */
-    private static long awaitCheckpointAfter(
-            MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            var stats =
-                    cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
-            long completed =
-                    stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
-            if (completed > seen) {
-                return completed;
-            }
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(
-                        "no checkpoint completed within "
-                                + timeout
-                                + " (completed: "
-                                + completed
-                                + ")");
-            }
-            Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
-        }
-    }
-
     private static ClickHouseConnection clickHouse(TestServers servers, String database) {
         return new ClickHouseConnection(
                 servers.clickhouse().url(),
@@ -222,25 +198,9 @@ class MirrorJobIT {
     }
 
     private static SluiceConfig config(TestServers servers, String pgDb, String chDb, Path tmp) {
-        Map<String, Object> values = new HashMap<>();
-        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
-        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
-        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
-        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
-        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
-        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_TABLES.key(), List.of("public.items", "public.events"));
-        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
-        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
-        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
-        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
-        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
-        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
-        values.put(
-                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
-                tmp.resolve("checkpoints").toUri().toString());
-        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
+        Map<String, Object> values =
+                JobTestSupport.settings(
+                        servers, pgDb, chDb, List.of("public.items", "public.events"), tmp);
         return SluiceConfig.of(values);
     }
 

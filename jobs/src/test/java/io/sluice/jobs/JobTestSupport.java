@@ -1,0 +1,65 @@
+package io.sluice.jobs;
+
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+
+/** What the job integration tests share: the servers' settings and checkpoint waits. */
+public final class JobTestSupport {
+    private JobTestSupport() {}
+
+    /** Settings for a job over the test servers' databases, with 1 s checkpoints under tmp. */
+    public static Map<String, Object> settings(
+            TestServers servers, String pgDb, String chDb, List<String> tables, Path tmp) {
+        Map<String, Object> values = new HashMap<>();
+        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
+        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
+        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
+        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
+        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
+        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
+        values.put(SluiceOptions.PG_TABLES.key(), tables);
+        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
+        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
+        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
+        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
+        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
+        values.put(
+                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
+                tmp.resolve("checkpoints").toUri().toString());
+        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
+        return values;
+    }
+
+    /** Waits until the job has completed more than {@code seen} checkpoints; returns the count. */
+    public static long awaitCheckpointAfter(
+            MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            var stats =
+                    cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
+            long completed =
+                    stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
+            if (completed > seen) {
+                return completed;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "no checkpoint completed within "
+                                + timeout
+                                + " (completed: "
+                                + completed
+                                + ")");
+            }
+            Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
+        }
+    }
+}
