@@ -390,4 +390,109 @@ class RollupOperatorsTest {
             assertThat(h.numKeyedStateEntries()).isZero();
         }
     }
+
+    /** Sessions straight from the definition, as "user start end events entry exit". */
+    static List<String> sessionsByDefinition(List<CleanEvent> events) {
+        List<CleanEvent> sorted = new ArrayList<>(events);
+        sorted.sort(
+                java.util.Comparator.comparing((CleanEvent e) -> e.userId)
+                        .thenComparingLong(e -> e.occurredAtUs)
+                        .thenComparing(e -> e.eventId));
+        List<String> out = new ArrayList<>();
+        CleanEvent first = null;
+        CleanEvent last = null;
+        int n = 0;
+        for (CleanEvent e : sorted) {
+            boolean starts =
+                    first == null
+                            || !e.userId.equals(first.userId)
+                            || e.occurredAtUs - last.occurredAtUs > GAP * 1000
+                            || e.occurredAtUs - first.occurredAtUs >= MAX * 1000;
+            if (starts) {
+                if (first != null) {
+                    out.add(describe(first, last, n));
+                }
+                first = e;
+                n = 0;
+            }
+            last = e;
+            n++;
+        }
+        if (first != null) {
+            out.add(describe(first, last, n));
+        }
+        out.sort(null);
+        return out;
+    }
+
+    private static String describe(CleanEvent first, CleanEvent last, int n) {
+        return first.userId
+                + " "
+                + first.occurredAtUs
+                + " "
+                + last.occurredAtUs
+                + " "
+                + n
+                + " "
+                + first.eventName
+                + " "
+                + last.eventName;
+    }
+
+    @Test
+    void sessionsMatchTheirDefinitionThroughRandomOutOfOrderCorrectionsAndDeletes()
+            throws Exception {
+        for (long seed = 1; seed <= 20; seed++) {
+            java.util.Random random = new java.util.Random(seed);
+            Map<String, CleanEvent> live = new TreeMap<>();
+            List<AnalyticsRow> rows = new ArrayList<>();
+            try (var h = sessionizer()) {
+                for (int i = 0; i < 400; i++) {
+                    String id = "e" + random.nextInt(200);
+                    CleanEvent old = live.remove(id);
+                    if (old != null) {
+                        h.processElement(new StreamRecord<>(new EventDelta(-1, old)));
+                    }
+                    if (old == null || random.nextInt(3) > 0) {
+                        // Three users over two days; gaps around 30 minutes are frequent, and
+                        // one user is busy enough to reach the 24 h cap.
+                        String user = "u" + random.nextInt(3);
+                        int spread = user.equals("u0") ? 40 * 3600 : 20 * 3600;
+                        CleanEvent e =
+                                event(
+                                        id,
+                                        user,
+                                        Instant.parse("2026-11-20T00:00:00Z")
+                                                .plusSeconds(random.nextInt(spread))
+                                                .toString(),
+                                        "n" + random.nextInt(4));
+                        live.put(id, e);
+                        h.processElement(new StreamRecord<>(new EventDelta(1, e)));
+                    }
+                }
+                rows.addAll(h.extractOutputValues());
+            }
+            List<String> got = new ArrayList<>();
+            for (AnalyticsRow r : latest(rows).values()) {
+                if (r.fields[11].equals("0")) {
+                    got.add(
+                            r.fields[1]
+                                    + " "
+                                    + r.fields[4]
+                                    + " "
+                                    + r.fields[5]
+                                    + " "
+                                    + r.fields[7]
+                                    + " "
+                                    + r.fields[8]
+                                    + " "
+                                    + r.fields[9]);
+                }
+            }
+            got.sort(null);
+            assertThat(got)
+                    .as("seed %d", seed)
+                    .isEqualTo(sessionsByDefinition(new ArrayList<>(live.values())));
+        }
+    }
 }
