@@ -58,11 +58,20 @@ class RollupOperatorsTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> rollup(
             RollupSpec spec) throws Exception {
+        return rollup(spec, null);
+    }
+
+    /** An opened harness, restored from {@code snapshot} when there is one. */
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> rollup(
+            RollupSpec spec, OperatorSubtaskState snapshot) throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(new CountRollupFunction(spec, LATENESS)),
                         (EventDelta d) -> spec.key(d.event),
                         Types.STRING);
+        if (snapshot != null) {
+            h.initializeState(snapshot);
+        }
         h.open();
         return h;
     }
@@ -95,13 +104,7 @@ class RollupOperatorsTest {
             h.processElement(new StreamRecord<>(new EventDelta(1, a)));
             snapshot = h.snapshot(1, 1);
         }
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new CountRollupFunction(spec, LATENESS)),
-                        (EventDelta d) -> spec.key(d.event),
-                        Types.STRING)) {
-            h.initializeState(snapshot);
-            h.open();
+        try (var h = rollup(spec, snapshot)) {
             // One millisecond before window end + lateness: an allowed-late event still counts.
             h.processWatermark(new Watermark(ms("2026-11-20T11:01:00Z") - 1));
             h.processElement(new StreamRecord<>(new EventDelta(1, a)));
@@ -254,11 +257,20 @@ class RollupOperatorsTest {
 
     static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer()
             throws Exception {
+        return sessionizer(null);
+    }
+
+    /** An opened harness, restored from {@code snapshot} when there is one. */
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer(
+            OperatorSubtaskState snapshot) throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
                         (EventDelta d) -> d.event.userId,
                         Types.STRING);
+        if (snapshot != null) {
+            h.initializeState(snapshot);
+        }
         h.open();
         return h;
     }
@@ -370,13 +382,7 @@ class RollupOperatorsTest {
                             new EventDelta(1, event("b", "u", "2026-11-20T13:00:00Z", "y"))));
             snapshot = h.snapshot(1, 1);
         }
-        try (var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
-                        (EventDelta d) -> d.event.userId,
-                        Types.STRING)) {
-            h.initializeState(snapshot);
-            h.open();
+        try (var h = sessionizer(snapshot)) {
             // 10:00 + gap + lateness = 11:30 (timers are rounded up to the minute): the 10:00
             // session is final; the 13:00 one is still open.
             h.processWatermark(new Watermark(ms("2026-11-20T11:31:00Z")));
