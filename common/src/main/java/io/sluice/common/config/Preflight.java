@@ -2,12 +2,14 @@ package io.sluice.common.config;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseException;
+import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Checks the servers a configuration names before any job starts, so a wrong setting is one clear
@@ -91,8 +93,58 @@ public final class Preflight {
                                     + " ADD PRIMARY KEY (...)) or remove it from postgres.tables");
                 }
             }
+            checkPiiColumns(config, catalog, problems);
         } catch (SQLException e) {
             problems.add("cannot read the catalog of Postgres at " + where + ": " + e.getMessage());
+        }
+    }
+
+    private static final Set<String> TEXT_TYPES =
+            Set.of("text", "character varying", "varchar", "character", "bpchar", "citext", "name");
+
+    /**
+     * A hashed column must be captured and hold text: its hash is a 64-character hex string, which
+     * a numeric or date column (in Postgres' image in ClickHouse) cannot store.
+     */
+    private static void checkPiiColumns(
+            SluiceConfig config, PostgresCatalog catalog, List<String> problems)
+            throws SQLException {
+        for (String entry : config.get(SluiceOptions.PII_COLUMNS)) {
+            int dot = entry.lastIndexOf('.');
+            TableId table = TableId.parse(entry.substring(0, dot));
+            String column = entry.substring(dot + 1);
+            if (!config.tables().contains(table)) {
+                problems.add(
+                        "'pii.columns' names "
+                                + entry
+                                + ", but "
+                                + table
+                                + " is not in postgres.tables: capture the table or remove the"
+                                + " entry");
+                continue;
+            }
+            Optional<PgTable> found = catalog.table(table);
+            if (found.isEmpty()) {
+                continue; // reported with the tables above
+            }
+            PgColumn c = found.get().column(column);
+            if (c == null) {
+                problems.add(
+                        "'pii.columns' names "
+                                + entry
+                                + ", but "
+                                + table
+                                + " has no column "
+                                + column);
+            } else if (!TEXT_TYPES.contains(c.type().replaceAll("\\(.*", ""))) {
+                problems.add(
+                        "'pii.columns' names "
+                                + entry
+                                + ", a "
+                                + c.type()
+                                + " column; only text columns can hold the hash (hex string):"
+                                + " hash a text column instead");
+            }
         }
     }
 

@@ -84,6 +84,27 @@ class PreflightIT {
     }
 
     @Test
+    void hashedColumnsMustBeCapturedTextColumns() {
+        assertThatCode(
+                        () ->
+                                Preflight.check(
+                                        with(
+                                                SluiceOptions.PII_COLUMNS.key(),
+                                                List.of("public.users.email"))))
+                .doesNotThrowAnyException();
+        assertSingleProblem(
+                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.user_id")),
+                "'pii.columns' names public.users.user_id, a bigint column",
+                "only text columns");
+        assertSingleProblem(
+                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.phone")),
+                "has no column phone");
+        assertSingleProblem(
+                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.audit_log.line")),
+                "public.audit_log is not in postgres.tables");
+    }
+
+    @Test
     void unknownTable() {
         assertSingleProblem(
                 with(SluiceOptions.PG_TABLES.key(), List.of("users", "public.nope")),
