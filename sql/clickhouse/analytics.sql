@@ -54,6 +54,14 @@ CREATE TABLE IF NOT EXISTS `analytics`.`events_per_5m` (
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, event_name);
 
+-- events per window and name
+CREATE TABLE IF NOT EXISTS `analytics`.`events_per_hour` (
+    `hour` DateTime('UTC'),
+    `event_name` LowCardinality(String),
+    `events` Int64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(hour) ORDER BY (hour, event_name);
+
 -- distinct users on the day, in the 7 and 30 days ending that day
 CREATE TABLE IF NOT EXISTS `analytics`.`active_users_daily` (
     `day` Date,

@@ -285,6 +285,25 @@ public final class ConfigLoader {
                 }
             }
         }
+        if (values.get(SluiceOptions.AN_ROLLUPS.key()) instanceof List<?> rollups) {
+            for (Object r : rollups) {
+                if (!SluiceOptions.AN_ROLLUPS.defaultValue().contains(String.valueOf(r))) {
+                    problems.add(
+                            "'analytics.rollups' entry '"
+                                    + r
+                                    + "' is not a rollup; choose from "
+                                    + String.join(", ", SluiceOptions.AN_ROLLUPS.defaultValue()));
+                }
+            }
+        }
+        if (values.get(SluiceOptions.ARCHIVE_PATH.key()) instanceof String archive
+                && !archive.isEmpty()
+                && !archive.matches("(file:///|s3a?://[^/]+).*")) {
+            problems.add(
+                    "'archive.path' must be file:///absolute/dir or s3://bucket/prefix, got '"
+                            + archive
+                            + "'");
+        }
         Object backend = values.get(SluiceOptions.JOB_STATE_BACKEND.key());
         if (backend instanceof String s && !s.equals("hashmap") && !s.equals("rocksdb")) {
             problems.add("'job.state-backend' must be hashmap or rocksdb, got '" + s + "'");

@@ -142,6 +142,17 @@ public final class SluiceOptions {
                     List.of(),
                     "Property keys that become typed columns prop_<key> of analytics.events, as"
                             + " key:Type with Type one of String, Int64, Float64, Bool.");
+    public static final Option<List<String>> AN_ROLLUPS =
+            Option.list(
+                    "analytics.rollups",
+                    List.of(
+                            "events_per_minute",
+                            "events_per_5m",
+                            "events_per_hour",
+                            "sessions_daily"),
+                    "The count rollups to run: events_per_minute, events_per_5m, events_per_hour,"
+                            + " sessions_daily. Adding one to a running job is a savepoint-compatible"
+                            + " upgrade (it counts from the upgrade on; a backfill fills its past).");
     public static final Option<Long> AN_DEDUPE_TTL_MS =
             Option.longValue(
                     "analytics.dedupe-ttl-ms",
@@ -196,6 +207,26 @@ public final class SluiceOptions {
                     "Environment variable holding the HMAC key; the job refuses to start without"
                             + " it when PII fields are configured.");
 
+    // --- archive: every change as Parquet, for replay and lineage ------------------------------
+    public static final Option<String> ARCHIVE_PATH =
+            Option.string(
+                    "archive.path",
+                    "",
+                    "Where the analytics job archives every change as Parquet (file:///dir or"
+                            + " s3://bucket/prefix); empty turns the archive off.");
+    public static final Option<String> ARCHIVE_S3_ENDPOINT =
+            Option.string(
+                    "archive.s3.endpoint",
+                    "",
+                    "S3-compatible endpoint (e.g. http://minio:9000) when running on a local"
+                            + " MiniCluster; on a cluster set s3.endpoint in Flink's config.yaml."
+                            + " Credentials come from AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.");
+    public static final Option<Boolean> ARCHIVE_S3_PATH_STYLE =
+            Option.bool(
+                    "archive.s3.path-style-access",
+                    false,
+                    "Path-style S3 URLs (most self-hosted S3 servers need this).");
+
     public static final List<Option<?>> ALL =
             List.of(
                     PG_HOST,
@@ -229,6 +260,7 @@ public final class SluiceOptions {
                     AN_COL_EVENT_NAME,
                     AN_COL_PROPERTIES,
                     AN_PROMOTED,
+                    AN_ROLLUPS,
                     AN_DEDUPE_TTL_MS,
                     AN_MAX_FUTURE_SKEW_MS,
                     AN_OUT_OF_ORDERNESS_MS,
@@ -237,5 +269,8 @@ public final class SluiceOptions {
                     AN_SESSION_MAX_MS,
                     PII_COLUMNS,
                     PII_PROPERTY_KEYS,
-                    PII_KEY_ENV);
+                    PII_KEY_ENV,
+                    ARCHIVE_PATH,
+                    ARCHIVE_S3_ENDPOINT,
+                    ARCHIVE_S3_PATH_STYLE);
 }

@@ -62,7 +62,9 @@ class ConfigLoaderTest {
                 write(
                         "postgres:\n  database: app\n  tabels: [users]\n  port: abc\n"
                                 + "clickhouse:\n  url: ch:8123\n  database: analytics\n"
-                                + "job:\n  state-backend: memory\n");
+                                + "job:\n  state-backend: memory\n"
+                                + "archive:\n  path: /tmp/archive\n"
+                                + "analytics:\n  rollups: [events_per_minute, events_per_day]\n");
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
                 .isInstanceOfSatisfying(
                         ConfigException.class,
@@ -85,7 +87,15 @@ class ConfigLoaderTest {
                                         .anyMatch(
                                                 p ->
                                                         p.contains(
-                                                                "'job.state-backend' must be hashmap or rocksdb")));
+                                                                "'job.state-backend' must be hashmap or rocksdb"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "'archive.path' must be file:///absolute/dir or s3://bucket/prefix, got '/tmp/archive'"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "'analytics.rollups' entry 'events_per_day' is not a rollup; choose from events_per_minute, events_per_5m, events_per_hour, sessions_daily")));
     }
 
     @Test

@@ -7,6 +7,7 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -27,8 +28,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <pre>
  * postgres-cdc ─ hash-pii ─┬─ mirror sink
+ *                          ├─ archive-encode ─ parquet-archive (when archive.path is set)
  *                          └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
- *                               ├─ keyBy(minute, name) events-per-minute / events-per-5m
+ *                               ├─ keyBy(window, name) events-per-minute / -5m / -hour
  *                               ├─ keyBy(user, day) sessions-daily
  *                               ├─ keyBy(user) user-activity ─ keyBy(day) active-users-daily
  *                               ├─ keyBy(user) sessionize
@@ -69,6 +71,7 @@ public final class AnalyticsJob {
                             .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
         }
         MirrorJob.mirror(changes, config);
+        ChangeArchive.attach(changes, config);
         analytics(changes, config);
     }
 
@@ -103,11 +106,8 @@ public final class AnalyticsJob {
 
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         rows.add(deltas.getSideOutput(CleanAndDedupeFunction.ROWS));
-        for (RollupSpec spec :
-                List.of(
-                        RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_MINUTE, 60_000L),
-                        RollupSpec.eventsPerWindow(AnalyticsTables.EVENTS_PER_5M, 300_000L),
-                        RollupSpec.sessionsDaily())) {
+        for (String rollup : config.get(SluiceOptions.AN_ROLLUPS)) {
+            RollupSpec spec = RollupSpec.named(rollup);
             rows.add(
                     deltas.filter(d -> spec.accepts(d.event))
                             .name(spec.name() + "-input")

@@ -21,6 +21,7 @@ public final class AnalyticsTables {
     public static final String LATE_EVENTS = "late_events";
     public static final String EVENTS_PER_MINUTE = "events_per_minute";
     public static final String EVENTS_PER_5M = "events_per_5m";
+    public static final String EVENTS_PER_HOUR = "events_per_hour";
     public static final String ACTIVE_USERS_DAILY = "active_users_daily";
     public static final String SESSIONS = "sessions";
     public static final String SESSIONS_DAILY = "sessions_daily";
@@ -132,6 +133,7 @@ public final class AnalyticsTables {
 
     public static final Table EVENTS_PER_MINUTE_TABLE = countTable(EVENTS_PER_MINUTE, "minute");
     public static final Table EVENTS_PER_5M_TABLE = countTable(EVENTS_PER_5M, "window_start");
+    public static final Table EVENTS_PER_HOUR_TABLE = countTable(EVENTS_PER_HOUR, "hour");
 
     private static Table countTable(String name, String windowColumn) {
         return new Table(
@@ -201,6 +203,7 @@ public final class AnalyticsTables {
                 LATE_EVENTS_TABLE,
                 EVENTS_PER_MINUTE_TABLE,
                 EVENTS_PER_5M_TABLE,
+                EVENTS_PER_HOUR_TABLE,
                 ACTIVE_USERS_DAILY_TABLE,
                 SESSIONS_TABLE,
                 SESSIONS_DAILY_TABLE);

@@ -76,6 +76,20 @@ public interface RollupSpec extends Serializable {
         };
     }
 
+    /** The count rollup named by an {@code analytics.rollups} entry. */
+    static RollupSpec named(String name) {
+        return switch (name) {
+            case AnalyticsTables.EVENTS_PER_MINUTE ->
+                    eventsPerWindow(AnalyticsTables.EVENTS_PER_MINUTE, 60_000L);
+            case AnalyticsTables.EVENTS_PER_5M ->
+                    eventsPerWindow(AnalyticsTables.EVENTS_PER_5M, 300_000L);
+            case AnalyticsTables.EVENTS_PER_HOUR ->
+                    eventsPerWindow(AnalyticsTables.EVENTS_PER_HOUR, 3_600_000L);
+            case AnalyticsTables.SESSIONS_DAILY -> sessionsDaily();
+            default -> throw new IllegalArgumentException("no rollup named " + name);
+        };
+    }
+
     /**
      * Per user and UTC day, the number of {@code session_start} and {@code session_end} events (the
      * sessions_daily model of dbt-based stacks).

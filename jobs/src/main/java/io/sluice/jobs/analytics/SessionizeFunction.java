@@ -89,7 +89,9 @@ public final class SessionizeFunction
         String user = ctx.getCurrentKey();
         for (Session s : sessions) {
             starts.add(s.startedAtUs);
-            if (!s.equals(written.get(s.startedAtUs))) {
+            Session previous = written.get(s.startedAtUs);
+            if (!s.equals(previous)) {
+                s.replaces(previous);
                 written.put(s.startedAtUs, s);
                 out.collect(row(user, s, next, false));
             }

@@ -8,8 +8,10 @@ import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.testkit.S3ProxyServer;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,6 +28,7 @@ import java.util.Random;
 import java.util.function.Supplier;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -71,7 +74,16 @@ class AnalyticsJobIT {
         Random random = new Random(seed);
         Instant end = Instant.now().truncatedTo(ChronoUnit.MINUTES);
 
-        try (Connection pg =
+        // The Parquet archive goes to a real S3 API server; credentials come from the
+        // environment (surefire sets AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), as in
+        // production.
+        try (S3ProxyServer s3 =
+                        S3ProxyServer.start(
+                                tmp.resolve("s3"),
+                                requiredEnv("AWS_ACCESS_KEY_ID"),
+                                requiredEnv("AWS_SECRET_ACCESS_KEY"),
+                                List.of("archive"));
+                Connection pg =
                         DriverManager.getConnection(
                                 servers.postgres().jdbcUrl(pgDb),
                                 servers.postgres().user(),
@@ -86,7 +98,11 @@ class AnalyticsJobIT {
             workload.createTables();
             workload.writeHistory(HISTORY_EVENTS);
 
-            SluiceConfig config = config(servers, pgDb, chDb, anDb, tmp);
+            Map<String, Object> settings = settings(servers, pgDb, chDb, anDb, tmp);
+            settings.put(SluiceOptions.ARCHIVE_PATH.key(), "s3://archive/sluice");
+            settings.put(SluiceOptions.ARCHIVE_S3_ENDPOINT.key(), s3.endpoint());
+            settings.put(SluiceOptions.ARCHIVE_S3_PATH_STYLE.key(), true);
+            SluiceConfig config = SluiceConfig.of(settings);
             PiiHasher hasher = PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", PII_KEY));
             MirrorSetup.prepare(config);
             AnalyticsSetup.prepare(config);
@@ -152,6 +168,42 @@ class AnalyticsJobIT {
             assertThat(steps).as("steps (failures planned up to step 85)").isGreaterThan(85);
             assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
 
+            // The archive, read through the files S3Proxy stored (only committed objects are
+            // named changes-*.parquet): every change once, and replaying them gives the source.
+            // Stop with a savepoint: the sinks commit on it before the tasks finish.
+            job.stopWithSavepoint(
+                            false,
+                            tmp.resolve("savepoints").toUri().toString(),
+                            SavepointFormatType.CANONICAL)
+                    .get();
+            ArchiveOracle archive = ArchiveOracle.read(s3.bucketDir("archive").resolve("sluice"));
+            LOG.info(
+                    "archive: {} changes in {} files",
+                    archive.changes().size(),
+                    archive.files().size());
+            assertThat(archive.files()).isNotEmpty();
+            assertThat(archive.files())
+                    .allMatch(
+                            f ->
+                                    f.toString()
+                                            .matches(
+                                                    ".*/sluice/public\\.(users|events)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
+            assertThat(archive.duplicates()).isEmpty();
+            List<String> eventColumns = List.of("user_id", "event_name", "occurred_at");
+            assertThat(archive.finalRows("public.events", "event_id", eventColumns))
+                    .isEqualTo(
+                            ArchiveOracle.sourceRows(
+                                    pg,
+                                    "events",
+                                    "event_id",
+                                    List.of(
+                                            "user_id",
+                                            "event_name",
+                                            ArchiveOracle.isoUtc("occurred_at"))));
+            assertThat(archive.finalRows("public.users", "user_id", List.of("plan")))
+                    .isEqualTo(ArchiveOracle.sourceRows(pg, "users", "user_id", List.of("plan")));
+            assertThat(archive.changes()).noneMatch(c -> c.rowJson().contains("@example.com"));
+
             // The workload covered what it claims (counts from the source, and the merged and
             // capped sessions whose exact rows the oracle compared above).
             assertThat(count(pg, "SELECT count(*) FROM expected_late")).as("late").isPositive();
@@ -175,8 +227,16 @@ class AnalyticsJobIT {
                 rs.next();
                 assertThat(rs.getInt(1)).as("replication slots").isEqualTo(1);
             }
-            job.cancel().get();
         }
+    }
+
+    private static String requiredEnv(String name) {
+        String value = System.getenv(name);
+        if (value == null || value.isEmpty()) {
+            throw new IllegalStateException(
+                    name + " is not set: run the tests through Maven (its surefire sets it)");
+        }
+        return value;
     }
 
     private static long count(Connection pg, String sql) throws Exception {
@@ -187,7 +247,7 @@ class AnalyticsJobIT {
         }
     }
 
-    static SluiceConfig config(
+    static Map<String, Object> settings(
             TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
         Map<String, Object> values =
                 JobTestSupport.settings(
@@ -200,7 +260,7 @@ class AnalyticsJobIT {
         values.put(SluiceOptions.AN_MAX_FUTURE_SKEW_MS.key(), 600_000L);
         values.put(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.email"));
         values.put(SluiceOptions.PII_PROPERTY_KEYS.key(), List.of("email"));
-        return SluiceConfig.of(values);
+        return values;
     }
 
     private static void await(String what, Supplier<Boolean> condition, Duration timeout)

@@ -128,6 +128,17 @@ final class EventOracle {
                                         + " WHERE events != 0")));
         d.addAll(
                 compare(
+                        "events_per_hour",
+                        pgSet(
+                                "SELECT (floor(extract(epoch FROM occurred_at) / 3600) * 3600)::bigint"
+                                        + " || '|' || event_name || '|' || count(*) FROM counted"
+                                        + " GROUP BY floor(extract(epoch FROM occurred_at) / 3600), event_name"),
+                        chSet(
+                                "SELECT concat(toString(toUnixTimestamp(hour)), '|',"
+                                        + " event_name, '|', toString(events)) FROM events_per_hour FINAL"
+                                        + " WHERE events != 0")));
+        d.addAll(
+                compare(
                         "active_users_daily",
                         pgSet(
                                 "WITH ud AS (SELECT DISTINCT user_id, (occurred_at AT TIME ZONE 'UTC')::date"
