@@ -180,6 +180,12 @@ public final class CleanAndDedupeFunction
     }
 
     private AnalyticsRow eventRow(CleanEvent e, long version, boolean deleted) {
+        return eventRow(eventsTable, e, version, deleted);
+    }
+
+    /** The analytics.events row of an event (a tombstone when {@code deleted}). */
+    static AnalyticsRow eventRow(
+            AnalyticsTables.Table eventsTable, CleanEvent e, long version, boolean deleted) {
         String[] f = new String[eventsTable.columns().size()];
         int i = 0;
         f[i++] = e.eventId;

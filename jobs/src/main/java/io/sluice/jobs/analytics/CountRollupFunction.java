@@ -18,17 +18,24 @@ public final class CountRollupFunction
 
     private final RollupSpec spec;
     private final long allowedLatenessMs;
+    private final long versionBase;
 
     private transient VersionedCounts state;
 
     public CountRollupFunction(RollupSpec spec, long allowedLatenessMs) {
+        this(spec, allowedLatenessMs, 0);
+    }
+
+    /** A rollup whose rows start at {@code versionBase + 1} (the backfill's). */
+    public CountRollupFunction(RollupSpec spec, long allowedLatenessMs, long versionBase) {
         this.spec = spec;
         this.allowedLatenessMs = allowedLatenessMs;
+        this.versionBase = versionBase;
     }
 
     @Override
     public void open(Configuration parameters) {
-        state = new VersionedCounts(getRuntimeContext(), "counts");
+        state = new VersionedCounts(getRuntimeContext(), "counts", versionBase);
     }
 
     @Override

@@ -14,8 +14,18 @@ import org.apache.flink.api.common.typeinfo.Types;
 final class VersionedCounts {
     private final ValueState<long[]> counts;
     private final ValueState<Long> version;
+    private final long versionBase;
 
     VersionedCounts(RuntimeContext context, String countsName) {
+        this(context, countsName, 0);
+    }
+
+    /**
+     * @param versionBase the first row of a key gets {@code versionBase + 1}: a backfill starts
+     *     above every version the streaming job has written
+     */
+    VersionedCounts(RuntimeContext context, String countsName, long versionBase) {
+        this.versionBase = versionBase;
         this.counts =
                 context.getState(
                         new ValueStateDescriptor<>(
@@ -39,7 +49,7 @@ final class VersionedCounts {
     /** The version for the row about to be emitted. */
     long nextVersion() throws IOException {
         Long v = version.value();
-        long next = v == null ? 1 : v + 1;
+        long next = v == null ? versionBase + 1 : v + 1;
         version.update(next);
         return next;
     }

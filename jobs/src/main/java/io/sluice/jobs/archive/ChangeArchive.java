@@ -108,7 +108,7 @@ public final class ChangeArchive {
      * On a local MiniCluster the job's JVM is the cluster: give Flink's S3 file system the endpoint
      * here. A real cluster reads {@code s3.endpoint} from its own config.yaml.
      */
-    private static void initializeS3(SluiceConfig config) {
+    public static void initializeS3(SluiceConfig config) {
         String endpoint = config.get(SluiceOptions.ARCHIVE_S3_ENDPOINT);
         if (endpoint.isEmpty()) {
             return;

@@ -28,7 +28,7 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
  * integral number; counted = usable and not late.
  */
 final class EventOracle {
-    private static final String USABLE =
+    static final String USABLE =
             "user_id IS NOT NULL AND occurred_at IS NOT NULL"
                     + " AND occurred_at <= now() + interval '10 minutes'"
                     + " AND (properties IS NULL OR (jsonb_typeof(properties) = 'object'"

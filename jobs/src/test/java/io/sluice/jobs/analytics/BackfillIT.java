@@ -1,0 +1,389 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.api.common.restartstrategy.RestartStrategies;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backfill on real Postgres and ClickHouse. The streaming job reads two days of history and
+ * archives it as Parquet; events of the range are then deleted and renamed (changes the streaming
+ * job sees as late, so its rollups leave them out); then ClickHouse is damaged in and outside the
+ * range, as a bug would. A backfill from Postgres, and then one from the archive, each with its
+ * TaskManager killed once mid-way (it resumes from its latest checkpoint), must leave the range's
+ * events and window rollups equal to SQL over Postgres, and the damage outside the range alone.
+ */
+class BackfillIT {
+    private static final Logger LOG = LoggerFactory.getLogger(BackfillIT.class);
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @Test
+    void rebuildsARangeFromPostgresAndFromTheArchiveThroughAFailure(
+            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("backfill");
+        String chDb = servers.clickhouse().newDatabase("mirror");
+        String anDb = servers.clickhouse().newDatabase("analytics");
+        long seed = System.nanoTime();
+        LOG.info("workload seed {}", seed);
+        Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
+        // History spans [end - 3 days, end - 1 day); the range is 18 hours inside it.
+        Instant from = end.minus(Duration.ofDays(3)).plus(Duration.ofHours(6));
+        Instant to = end.minus(Duration.ofDays(2));
+
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
+                ClickHouseConnection ch =
+                        new ClickHouseConnection(
+                                servers.clickhouse().url(),
+                                servers.clickhouse().user(),
+                                servers.clickhouse().password(),
+                                anDb)) {
+            EventWorkload workload = new EventWorkload(pg, seed, end);
+            workload.createTables();
+            workload.writeHistory(60_000);
+
+            Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
+            settings.put(
+                    SluiceOptions.ARCHIVE_PATH.key(), tmp.resolve("archive").toUri().toString());
+            SluiceConfig config = SluiceConfig.of(settings);
+            PiiHasher hasher =
+                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));
+
+            // The streaming job: snapshot, then late corrections and deletes in the range.
+            MirrorSetup.prepare(config);
+            AnalyticsSetup.prepare(config);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobEnvironment.configure(env, config);
+            AnalyticsJob.build(env, config, MirrorSource.create(config), hasher);
+            JobClient streaming = env.executeAsync("streaming");
+            long usable = count(pg, "SELECT count(*) FROM events WHERE " + EventOracle.USABLE);
+            awaitValue(
+                    ch,
+                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0",
+                    Long.toString(usable));
+            String inRange =
+                    "occurred_at >= '"
+                            + from
+                            + "'::timestamptz AND occurred_at < '"
+                            + to
+                            + "'::timestamptz";
+            execute(
+                    pg,
+                    "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events WHERE "
+                            + inRange
+                            + " ORDER BY event_id LIMIT 300)");
+            execute(
+                    pg,
+                    "UPDATE events SET event_name = event_name || '_fixed' WHERE event_id IN"
+                            + " (SELECT event_id FROM events WHERE "
+                            + inRange
+                            + " ORDER BY event_id DESC LIMIT 300)");
+            long seen =
+                    JobTestSupport.awaitCheckpointAfter(
+                            cluster, streaming, 0, Duration.ofMinutes(1));
+            JobTestSupport.awaitCheckpointAfter(
+                    cluster, streaming, seen + 2, Duration.ofMinutes(1));
+            streaming
+                    .stopWithSavepoint(
+                            false,
+                            tmp.resolve("savepoints").toUri().toString(),
+                            SavepointFormatType.CANONICAL)
+                    .get();
+            assertThat(rangeDifferences(pg, ch, from, to))
+                    .as("the streaming job left the late changes out of its rollups")
+                    .isNotEmpty();
+
+            for (String source : List.of("postgres", "archive")) {
+                // An archive replay rewrites the events it has changes of; a phantom row with no
+                // change anywhere is only removed by a backfill from Postgres.
+                damage(ch, from, to, source.equals("postgres"));
+                assertThat(rangeDifferences(pg, ch, from, to)).isNotEmpty();
+                // Paced so that the kill lands mid-way: Postgres reads the range's rows, the
+                // archive replays every archived change of the events table.
+                boolean postgres = source.equals("postgres");
+                BackfillJob.Options options =
+                        new BackfillJob.Options(
+                                "-", from, to, source, 3_600_000L, postgres ? 500 : 2_000);
+                BackfillJob.checkClosed(config, options, Instant.now());
+                long toRead =
+                        postgres
+                                ? count(pg, "SELECT count(*) FROM events WHERE " + inRange)
+                                : count(pg, "SELECT count(*) FROM events");
+                runKillingOnce(cluster, config, options, hasher, toRead);
+                assertThat(rangeDifferences(pg, ch, from, to))
+                        .as("after the " + source + " backfill")
+                        .isEmpty();
+                assertThat(
+                                ch.queryValue(
+                                        "SELECT events FROM events_per_hour FINAL WHERE hour = toDateTime("
+                                                + to.plus(Duration.ofHours(2)).getEpochSecond()
+                                                + ") AND event_name = 'damage'"))
+                        .as("damage outside the range is left alone")
+                        .isEqualTo("999");
+            }
+        }
+    }
+
+    /**
+     * Runs a backfill and kills its TaskManager once a third of {@code rowsInRange} has been read
+     * and a checkpoint has completed.
+     */
+    private static void runKillingOnce(
+            MiniCluster cluster,
+            SluiceConfig config,
+            BackfillJob.Options options,
+            PiiHasher hasher,
+            long rowsInRange)
+            throws Exception {
+        BackfillJob.Plan plan = BackfillJob.plan(config, options, false);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobEnvironment.configure(env, config);
+        env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
+        BackfillJob.build(
+                env, config, options, plan, options.source().equals("postgres") ? hasher : null);
+        JobClient job = env.executeAsync(BackfillJob.name(options));
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        long read = 0;
+        while (read < rowsInRange / 3) {
+            assertThat(System.nanoTime()).as("a third read within 2 minutes").isLessThan(deadline);
+            Thread.sleep(200); // polling the job's progress, with a deadline
+            Object v = job.getAccumulators().get().get(PostgresChunkReader.ROWS_READ);
+            read = v instanceof Number n ? n.longValue() : 0;
+        }
+        JobTestSupport.awaitCheckpointAfter(cluster, job, 0, Duration.ofMinutes(1));
+        assertThat(job.getJobStatus().get())
+                .as("still running when killed")
+                .isEqualTo(JobStatus.RUNNING);
+        cluster.terminateTaskManager(0).get();
+        cluster.startTaskManager();
+        LOG.info("{}: killed the TaskManager after {} rows read", options.source(), read);
+        var result = job.getJobExecutionResult().get();
+        Object lastAttempt = result.getAllAccumulatorResults().get(PostgresChunkReader.ROWS_READ);
+        LOG.info(
+                "{}: finished; the last attempt read {} rows and wrote {} events",
+                options.source(),
+                lastAttempt,
+                result.getAllAccumulatorResults().get(BackfillEvents.EVENTS));
+        assertThat(((Number) lastAttempt).longValue())
+                .as("the attempt after the kill resumed from a checkpoint instead of starting over")
+                .isLessThan(rowsInRange - read / 2);
+    }
+
+    /**
+     * What a bug would leave behind: doubled counts and a phantom event in the range, and one wrong
+     * row outside it.
+     */
+    private static void damage(
+            ClickHouseConnection ch, Instant from, Instant to, boolean phantomEvent) {
+        long f = from.getEpochSecond();
+        long t = to.getEpochSecond();
+        for (String table : List.of("events_per_minute", "events_per_5m", "events_per_hour")) {
+            String w =
+                    table.equals("events_per_minute")
+                            ? "minute"
+                            : table.equals("events_per_5m") ? "window_start" : "hour";
+            ch.execute(
+                    "INSERT INTO "
+                            + table
+                            + " (`"
+                            + w
+                            + "`, event_name, events, _version) SELECT `"
+                            + w
+                            + "`, event_name, events * 2, _version + 1 FROM "
+                            + table
+                            + " FINAL WHERE `"
+                            + w
+                            + "` >= toDateTime("
+                            + f
+                            + ") AND `"
+                            + w
+                            + "` < toDateTime("
+                            + t
+                            + ")");
+        }
+        ch.execute(
+                "INSERT INTO events_per_hour (hour, event_name, events, _version) VALUES (toDateTime("
+                        + (f + 3600)
+                        + "), 'damage', 999, 1), (toDateTime("
+                        + (t + 7200)
+                        + "), 'damage', 999, 1)");
+        if (!phantomEvent) {
+            return;
+        }
+        ch.execute(
+                "INSERT INTO events (event_id, user_id, occurred_at, occurred_at_us, event_name,"
+                        + " properties_json, _version, _is_deleted) VALUES ('phantom', '1', toDateTime("
+                        + (f + 60)
+                        + "), "
+                        + (f + 60) * 1_000_000
+                        + ", 'click', '{}', 1, 0)");
+    }
+
+    /** The range's events and window rollups in ClickHouse against SQL over Postgres. */
+    private static List<String> rangeDifferences(
+            Connection pg, ClickHouseConnection ch, Instant from, Instant to) throws Exception {
+        String usableInRange =
+                EventOracle.USABLE
+                        + " AND occurred_at >= '"
+                        + from
+                        + "'::timestamptz AND occurred_at < '"
+                        + to
+                        + "'::timestamptz";
+        String chRange =
+                " >= toDateTime("
+                        + from.getEpochSecond()
+                        + ") AND {w} < toDateTime("
+                        + to.getEpochSecond()
+                        + ")";
+        List<String> d = new ArrayList<>();
+        diff(
+                d,
+                "events",
+                pgSet(pg, "SELECT event_id::text FROM events WHERE " + usableInRange),
+                chSet(
+                        ch,
+                        "SELECT event_id FROM events FINAL WHERE _is_deleted = 0 AND occurred_at"
+                                + chRange.replace("{w}", "occurred_at")));
+        for (long size : List.of(60L, 300L, 3600L)) {
+            String table =
+                    size == 60
+                            ? "events_per_minute"
+                            : size == 300 ? "events_per_5m" : "events_per_hour";
+            String w = size == 60 ? "minute" : size == 300 ? "window_start" : "hour";
+            diff(
+                    d,
+                    table,
+                    pgSet(
+                            pg,
+                            "SELECT (floor(extract(epoch FROM occurred_at) / "
+                                    + size
+                                    + ") * "
+                                    + size
+                                    + ")::bigint || '|' || event_name || '|' || count(*) FROM events WHERE "
+                                    + usableInRange
+                                    + " GROUP BY floor(extract(epoch FROM occurred_at) / "
+                                    + size
+                                    + "), event_name"),
+                    chSet(
+                            ch,
+                            "SELECT concat(toString(toUnixTimestamp(`"
+                                    + w
+                                    + "`)), '|', event_name, '|',"
+                                    + " toString(events)) FROM "
+                                    + table
+                                    + " FINAL WHERE events != 0 AND `"
+                                    + w
+                                    + "`"
+                                    + chRange.replace("{w}", "`" + w + "`")));
+        }
+        return d;
+    }
+
+    private static void diff(
+            List<String> d, String what, TreeSet<String> expected, TreeSet<String> actual) {
+        TreeSet<String> missing = new TreeSet<>(expected);
+        missing.removeAll(actual);
+        TreeSet<String> extra = new TreeSet<>(actual);
+        extra.removeAll(expected);
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            d.add(
+                    what
+                            + ": "
+                            + missing.size()
+                            + " missing "
+                            + missing.stream().limit(3).toList()
+                            + ", "
+                            + extra.size()
+                            + " unexpected "
+                            + extra.stream().limit(3).toList());
+        }
+    }
+
+    private static TreeSet<String> pgSet(Connection pg, String sql) throws Exception {
+        TreeSet<String> rows = new TreeSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                rows.add(rs.getString(1));
+            }
+        }
+        return rows;
+    }
+
+    private static TreeSet<String> chSet(ClickHouseConnection ch, String sql) {
+        TreeSet<String> rows = new TreeSet<>();
+        for (List<String> r : ch.query(sql)) {
+            rows.add(r.get(0));
+        }
+        return rows;
+    }
+
+    private static long count(Connection pg, String sql) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static void execute(Connection pg, String sql) throws Exception {
+        try (Statement st = pg.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static void awaitValue(ClickHouseConnection ch, String sql, String expected)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        String actual;
+        do {
+            Thread.sleep(500); // polling ClickHouse, with a deadline
+            actual = ch.queryValue(sql);
+        } while (!expected.equals(actual) && System.nanoTime() < deadline);
+        assertThat(actual).as(sql).isEqualTo(expected);
+    }
+}
