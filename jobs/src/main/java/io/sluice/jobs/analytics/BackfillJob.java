@@ -312,6 +312,9 @@ public final class BackfillJob {
             throws IOException {
         EventSchema schema = EventSchema.fromConfig(config);
         long skew = config.get(SluiceOptions.AN_MAX_FUTURE_SKEW_MS);
+        // A backfill runs backpressured (by its pacing, or by ClickHouse): unaligned checkpoints
+        // let barriers pass the buffered rows, so progress is checkpointed every interval.
+        env.getCheckpointConfig().enableUnalignedCheckpoints(true);
         long from = o.from().toEpochMilli();
         long to = o.to().toEpochMilli();
         DataStream<ChangeRecord> current;
