@@ -1,0 +1,57 @@
+package io.sluice.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole benchmark on tiny data, so the harness cannot rot: every phase runs against the real
+ * servers and every figure, ratio, the JSON file and the chart come out. No figure is judged here
+ * (performance is reported by `./sluice bench`, never asserted in tests).
+ */
+class BenchSmokeIT {
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyPhaseProducesItsFigures(@TempDir Path out) throws Exception {
+        Map<String, Object> all = Bench.run(new Bench.Args(3_000, 200, out, 5, 2, "hashmap"));
+
+        Map<String, Object> ceilings = (Map<String, Object>) all.get("ceilings");
+        assertThat(ceilings)
+                .containsOnlyKeys(
+                        "copy_to_file_rows_per_s",
+                        "clickhouse_insert_rows_per_s",
+                        "copy_into_clickhouse_rows_per_s",
+                        "pgoutput_rows_per_s");
+        assertThat(ceilings.values()).allMatch(v -> (Double) v > 0);
+        Map<String, Object> sluice = (Map<String, Object>) all.get("sluice");
+        for (String key :
+                new String[] {
+                    "snapshot_mirror_rows_per_s",
+                    "snapshot_analytics_rows_per_s",
+                    "catchup_mirror_rows_per_s",
+                    "catchup_analytics_rows_per_s"
+                }) {
+            assertThat((Double) sluice.get(key)).as(key).isPositive();
+        }
+        Map<String, Object> fresh = (Map<String, Object>) sluice.get("freshness");
+        assertThat((Integer) fresh.get("batches")).isGreaterThan(10);
+        assertThat((Long) fresh.get("p50_ms")).isLessThanOrEqualTo((Long) fresh.get("p99_ms"));
+        assertThat(((Map<String, Object>) all.get("ratios")).values())
+                .allMatch(v -> (Double) v > 0);
+
+        String json = Files.readString(out.resolve("bench.json"));
+        assertThat(json)
+                .contains("\"pgoutput_rows_per_s\"")
+                .contains("\"p99_ms\"")
+                .contains("\"cores\"");
+        BufferedImage chart = ImageIO.read(out.resolve("freshness.png").toFile());
+        assertThat(chart).isNotNull();
+        assertThat(chart.getWidth()).isEqualTo(1000);
+    }
+}
