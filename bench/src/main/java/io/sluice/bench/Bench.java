@@ -52,7 +52,7 @@ public final class Bench {
             Path out = Path.of("bench-results");
             int seconds = 60;
             int parallelism = 2;
-            String backend = "rocksdb";
+            String backend = "hashmap";
             for (int i = 0; i < a.length; i++) {
                 String v = i + 1 < a.length ? a[i + 1] : null;
                 switch (a[i]) {

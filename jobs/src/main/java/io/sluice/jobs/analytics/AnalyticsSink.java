@@ -14,16 +14,17 @@ import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * Writes analytics rows to ClickHouse with exactly-once results, in two phases: the writer keeps
- * the newest row per key until a checkpoint, hands the encoded batches to Flink as committables
- * (stored in the checkpoint), and the committer inserts them once the checkpoint is complete. So
- * ClickHouse never sees rows of a run that was rolled back, and a commit repeated after a restore
- * writes the same rows with the same versions (no effect on {@code ReplacingMergeTree}).
+ * Writes analytics rows to ClickHouse with exactly-once results. Rollup and session rows go in two
+ * phases: the writer keeps the newest row per key until a checkpoint, hands the encoded batches to
+ * Flink as committables (stored in the checkpoint), and the committer inserts them once the
+ * checkpoint is complete. So ClickHouse never sees rollup rows of a run that was rolled back, and a
+ * commit repeated after a restore writes the same rows with the same versions. Why: a rollup row's
+ * content depends on the order in which parallel operators' changes met, which a replay need not
+ * repeat; only rows of checkpointed state are consistent with what the restored job goes on from.
  *
- * <p>Why commit on checkpoint, when the mirror flushes before it: a rollup row's content depends on
- * the order in which parallel operators' changes met, which a replay need not repeat; only rows of
- * checkpointed state are consistent with what the restored job goes on from. The price is latency:
- * rows appear when the checkpoint that covers them completes ({@code job.checkpoint-interval-ms}).
+ * <p>Rows of {@code events}, {@code dead_letters} and {@code late_events} are deterministic per
+ * change (versioned by its LSN), so the writer inserts them at the flush interval and before each
+ * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}).
  */
 public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitter<AnalyticsBatch> {
     private static final long serialVersionUID = 1L;
@@ -44,7 +45,8 @@ public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitte
 
     @Override
     public SinkWriter<AnalyticsRow> createWriter(WriterInitContext context) {
-        return new AnalyticsSinkWriter(columns, context.metricGroup());
+        return new AnalyticsSinkWriter(
+                columns, context.metricGroup(), config, context.getProcessingTimeService());
     }
 
     @Override

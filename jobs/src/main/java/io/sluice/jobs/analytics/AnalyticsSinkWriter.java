@@ -1,6 +1,8 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.TsvCodec;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -8,50 +10,112 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
 /**
- * Keeps, per table and key, the newest row since the last checkpoint (a rollup re-emitted a
- * thousand times between checkpoints is written once), and encodes them as committables when the
- * checkpoint is taken.
+ * Two paths by table:
+ *
+ * <ul>
+ *   <li><b>Early</b> ({@code events}, {@code dead_letters}, {@code late_events}): each row is
+ *       versioned by its change's LSN and is a deterministic function of that change and the
+ *       checkpointed state before it, so a replay after a restore writes the same row with the same
+ *       version. These rows are inserted at every {@code sink.flush-interval-ms}, at {@code
+ *       sink.batch-rows}, and before every checkpoint barrier, as the mirror does: freshness is the
+ *       flush interval, not the checkpoint interval.
+ *   <li><b>On commit</b> (rollups and sessions): a row's content depends on how parallel operators'
+ *       changes met, which a replay need not repeat, so the newest row per key since the last
+ *       checkpoint becomes a committable, inserted when the checkpoint completes.
+ * </ul>
  */
 final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch> {
+    static final Set<String> EARLY =
+            Set.of(
+                    AnalyticsTables.EVENTS,
+                    AnalyticsTables.DEAD_LETTERS,
+                    AnalyticsTables.LATE_EVENTS);
+
     private final Map<String, List<String>> columns;
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> pending = new HashMap<>();
+    private final Map<String, LinkedHashMap<String, AnalyticsRow>> early = new HashMap<>();
     private final Counter rowsCollapsed;
+    private final AnalyticsInserter inserter;
+    private final ProcessingTimeService time;
+    private final long flushIntervalMs;
+    private final int batchRows;
+    private int earlyRows;
 
-    AnalyticsSinkWriter(Map<String, List<String>> columns, SinkWriterMetricGroup metrics) {
+    AnalyticsSinkWriter(
+            Map<String, List<String>> columns,
+            SinkWriterMetricGroup metrics,
+            SluiceConfig config,
+            ProcessingTimeService time) {
         this.columns = columns;
         this.rowsCollapsed = metrics.counter("sluiceRowsReplacedBeforeCommit");
+        this.inserter =
+                new AnalyticsInserter(
+                        config, metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries");
+        this.time = time;
+        this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
+        this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
+        scheduleFlush();
+    }
+
+    private void scheduleFlush() {
+        time.registerTimer(
+                time.getCurrentProcessingTime() + flushIntervalMs,
+                t -> {
+                    flushEarly();
+                    scheduleFlush();
+                });
     }
 
     @Override
-    public void write(AnalyticsRow row, Context context) {
+    public void write(AnalyticsRow row, Context context) throws InterruptedException {
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
+        boolean isEarly = EARLY.contains(row.table);
         LinkedHashMap<String, AnalyticsRow> rows =
-                pending.computeIfAbsent(row.table, t -> new LinkedHashMap<>());
+                (isEarly ? early : pending).computeIfAbsent(row.table, t -> new LinkedHashMap<>());
         AnalyticsRow before = rows.get(row.key);
         if (before == null || before.version <= row.version) {
             rows.put(row.key, row);
         }
         if (before != null) {
             rowsCollapsed.inc();
+        } else if (isEarly && ++earlyRows >= batchRows) {
+            flushEarly();
         }
     }
 
     @Override
-    public void flush(boolean endOfInput) {
-        // Nothing to do: rows leave as committables in prepareCommit.
+    public void flush(boolean endOfInput) throws InterruptedException {
+        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes.
+        flushEarly();
+    }
+
+    private void flushEarly() throws InterruptedException {
+        for (AnalyticsBatch batch : encode(early)) {
+            inserter.insert(batch);
+        }
+        early.clear();
+        earlyRows = 0;
     }
 
     @Override
     public Collection<AnalyticsBatch> prepareCommit() {
+        List<AnalyticsBatch> batches = encode(pending);
+        pending.clear();
+        return batches;
+    }
+
+    private List<AnalyticsBatch> encode(Map<String, LinkedHashMap<String, AnalyticsRow>> tables) {
         List<AnalyticsBatch> batches = new ArrayList<>();
-        for (Map.Entry<String, LinkedHashMap<String, AnalyticsRow>> e : pending.entrySet()) {
+        for (Map.Entry<String, LinkedHashMap<String, AnalyticsRow>> e : tables.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
             }
@@ -66,7 +130,6 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
                             e.getValue().size(),
                             tsv.toByteArray()));
         }
-        pending.clear();
         return batches;
     }
 
@@ -87,5 +150,7 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
     }
 
     @Override
-    public void close() {}
+    public void close() {
+        inserter.close();
+    }
 }

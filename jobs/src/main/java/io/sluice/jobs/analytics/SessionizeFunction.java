@@ -14,6 +14,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -22,10 +23,12 @@ import org.apache.flink.util.Collector;
  * A session starts at the user's first event, and at any event more than {@code gap} after the one
  * before it or at least {@code maxLength} after the session's start.
  *
- * <p>Every change re-derives the user's open sessions from their events, and only rows that changed
- * are written: an out-of-order event that bridges two sessions yields the merged session (its id is
- * the earlier session's, since the id is a hash of user and start) and a delete of the later one; a
- * deleted event can split a session again. All rows of one change share the next version.
+ * <p>The user's open sessions are re-derived from their events after changes (at the first
+ * watermark for snapshot rows, then within a second of processing time; see {@link
+ * #processElement}), and only rows that changed are written: an out-of-order event that bridges two
+ * sessions yields the merged session (its id is the earlier session's, since the id is a hash of
+ * user and start) and a delete of the later one; a deleted event can split a session again. All
+ * rows of one derivation share the next version.
  *
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
@@ -44,6 +47,9 @@ public final class SessionizeFunction
 
     private transient MapState<Long, Session> written;
     private transient ValueState<Long> version;
+
+    /** Whether events changed since the rows were last derived. */
+    private transient ValueState<Boolean> dirty;
 
     public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
         this.gapUs = gapMs * 1000;
@@ -68,6 +74,7 @@ public final class SessionizeFunction
                                         Types.LONG,
                                         TypeInformation.of(Session.class)));
         version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+        dirty = getRuntimeContext().getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
     }
 
     @Override
@@ -80,31 +87,17 @@ public final class SessionizeFunction
         } else {
             events.remove(key);
         }
-        Long v = version.value();
-        long next = v == null ? 1 : v + 1;
-        version.update(next);
-
-        List<Session> sessions = sessionize();
-        Set<Long> starts = new HashSet<>();
-        String user = ctx.getCurrentKey();
-        for (Session s : sessions) {
-            starts.add(s.startedAtUs);
-            Session previous = written.get(s.startedAtUs);
-            if (!s.equals(previous)) {
-                s.replaces(previous);
-                written.put(s.startedAtUs, s);
-                out.collect(row(user, s, next, false));
-            }
-        }
-        List<Long> gone = new ArrayList<>();
-        for (Map.Entry<Long, Session> w : written.entries()) {
-            if (!starts.contains(w.getKey())) {
-                gone.add(w.getKey());
-                out.collect(row(user, w.getValue(), next, true));
-            }
-        }
-        for (Long start : gone) {
-            written.remove(start);
+        // Rows are re-derived lazily, once per user for all the changes since the last time:
+        // before the first watermark (the snapshot) at that watermark, so a snapshotted history
+        // is sessionized once per user instead of once per event; while streaming at the next
+        // whole second of processing time. Rows are committed on checkpoints anyway.
+        dirty.update(true);
+        if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
+            ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+        } else {
+            long now = ctx.timerService().currentProcessingTime();
+            ctx.timerService()
+                    .registerProcessingTimeTimer(now + (1000L - Math.floorMod(now, 1000L)));
         }
         long cleanupMs = Math.floorDiv(e.occurredAtUs + gapUs, 1000L) + 1;
         ctx.timerService()
@@ -148,12 +141,54 @@ public final class SessionizeFunction
         return sessions;
     }
 
+    /** Writes the rows that changed since the last emission, all with the next version. */
+    private void emitChanges(String user, Collector<AnalyticsRow> out) throws Exception {
+        dirty.clear();
+        Long v = version.value();
+        long next = v == null ? 1 : v + 1;
+        version.update(next);
+        List<Session> sessions = sessionize();
+        Set<Long> starts = new HashSet<>();
+        for (Session s : sessions) {
+            starts.add(s.startedAtUs);
+            Session previous = written.get(s.startedAtUs);
+            if (!s.equals(previous)) {
+                s.replaces(previous);
+                written.put(s.startedAtUs, s);
+                out.collect(row(user, s, next, false));
+            }
+        }
+        List<Long> gone = new ArrayList<>();
+        for (Map.Entry<Long, Session> w : written.entries()) {
+            if (!starts.contains(w.getKey())) {
+                gone.add(w.getKey());
+                out.collect(row(user, w.getValue(), next, true));
+            }
+        }
+        for (Long start : gone) {
+            written.remove(start);
+        }
+    }
+
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
             throws Exception {
+        if (Boolean.TRUE.equals(dirty.value())) {
+            emitChanges(ctx.getCurrentKey(), out);
+        }
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            return;
+        }
         long horizonMs = ctx.timerService().currentWatermark() - allowedLatenessMs;
         long horizonUs =
                 horizonMs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : horizonMs * 1000 - gapUs;
+        boolean anyFinal = false;
+        for (Session w : written.values()) {
+            anyFinal |= w.endedAtUs < horizonUs;
+        }
+        if (!anyFinal) {
+            return; // a timer of a later change, or nothing has ended yet
+        }
         List<Session> sessions = sessionize();
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;

@@ -272,7 +272,16 @@ class RollupOperatorsTest {
             h.initializeState(snapshot);
         }
         h.open();
+        // Streaming: a watermark exists, so rows are derived on processing-time timers.
+        h.processWatermark(new Watermark(Long.MIN_VALUE + 1));
+        h.setProcessingTime(0);
         return h;
+    }
+
+    /** Lets a second of processing time pass: the sessionizer writes what changed. */
+    static void settle(KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> h)
+            throws Exception {
+        h.setProcessingTime(h.getProcessingTime() + 1000);
     }
 
     /** Live sessions as "start..end events entry>exit" (UTC times), from the newest rows. */
@@ -305,6 +314,7 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(1, event("b", "u", "2026-11-20T10:50:00Z", "buy"))));
+            settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
                             "2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open",
@@ -312,6 +322,7 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+            settle(h);
             List<AnalyticsRow> rows = h.extractOutputValues();
             assertThat(liveSessions(rows))
                     .containsExactly("2026-11-20 10:00:00..2026-11-20 10:50:00 3 open>buy");
@@ -326,6 +337,7 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(-1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+            settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
                             "2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open",
@@ -345,6 +357,7 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(1, event("c", "u", "2026-11-20T11:00:00.001Z", "x"))));
+            settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
                             "2026-11-20 10:00:00..2026-11-20 10:30:00 2 x>x",
@@ -363,6 +376,7 @@ class RollupOperatorsTest {
                                                 t.plusSeconds(600L * i).toString(),
                                                 "x"))));
             }
+            settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
                             "2026-11-20 00:00:00..2026-11-20 23:50:00 144 x>x",
@@ -380,6 +394,7 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(1, event("b", "u", "2026-11-20T13:00:00Z", "y"))));
+            settle(h);
             snapshot = h.snapshot(1, 1);
         }
         try (var h = sessionizer(snapshot)) {
@@ -389,12 +404,45 @@ class RollupOperatorsTest {
             h.processElement(
                     new StreamRecord<>(
                             new EventDelta(1, event("c", "u", "2026-11-20T13:10:00Z", "z"))));
+            settle(h);
             List<AnalyticsRow> rows = h.extractOutputValues();
             assertThat(liveSessions(rows))
                     .containsExactly("2026-11-20 13:00:00..2026-11-20 13:10:00 2 y>z");
             h.processWatermark(new Watermark(Long.MAX_VALUE - LATENESS));
             assertThat(h.numKeyedStateEntries()).isZero();
         }
+    }
+
+    @Test
+    void snapshotRowsAreSessionizedOnceAtTheFirstWatermark() throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING);
+        h.open();
+        h.setProcessingTime(0);
+        for (int i = 0; i < 50; i++) {
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(
+                                    1,
+                                    event(
+                                            "e" + i,
+                                            "u",
+                                            Instant.parse("2026-11-20T00:00:00Z")
+                                                    .plusSeconds(60L * i)
+                                                    .toString(),
+                                            "x"))));
+        }
+        settle(h);
+        assertThat(h.extractOutputValues()).as("no watermark yet: nothing derived").isEmpty();
+        h.processWatermark(new Watermark(ms("2026-11-20T00:10:00Z")));
+        List<AnalyticsRow> rows = h.extractOutputValues();
+        assertThat(rows).as("one row, derived once").hasSize(1);
+        assertThat(liveSessions(rows))
+                .containsExactly("2026-11-20 00:00:00..2026-11-20 00:49:00 50 x>x");
+        h.close();
     }
 
     /** Sessions straight from the definition, as "user start end events entry exit". */
@@ -475,7 +523,11 @@ class RollupOperatorsTest {
                         live.put(id, e);
                         h.processElement(new StreamRecord<>(new EventDelta(1, e)));
                     }
+                    if (random.nextInt(4) == 0) {
+                        settle(h); // rows derived after a random number of changes
+                    }
                 }
+                settle(h);
                 rows.addAll(h.extractOutputValues());
             }
             List<String> got = new ArrayList<>();
