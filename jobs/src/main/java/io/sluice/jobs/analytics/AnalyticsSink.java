@@ -23,8 +23,8 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * repeat; only rows of checkpointed state are consistent with what the restored job goes on from.
  *
  * <p>Rows of {@code events}, {@code dead_letters} and {@code late_events} are deterministic per
- * change (versioned by its LSN), so the writer inserts them when each barrier arrives instead (see
- * {@link AnalyticsSinkWriter}).
+ * change (versioned by its LSN), so the writer inserts them at the flush interval and before each
+ * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}).
  */
 public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitter<AnalyticsBatch> {
     private static final long serialVersionUID = 1L;
