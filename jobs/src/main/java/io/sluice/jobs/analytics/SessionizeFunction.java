@@ -91,11 +91,15 @@ public final class SessionizeFunction
         // before the first watermark (the snapshot) at that watermark, so a snapshotted history
         // is sessionized once per user instead of once per event; while streaming at the next
         // whole second of processing time. Rows are committed on checkpoints anyway.
+        // Without a watermark yet, also every 10 s of processing time, so a snapshot that no
+        // streamed change follows (no watermark ever) still gets its sessions.
         dirty.update(true);
+        long now = ctx.timerService().currentProcessingTime();
         if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
             ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+            ctx.timerService()
+                    .registerProcessingTimeTimer(now + (10_000L - Math.floorMod(now, 10_000L)));
         } else {
-            long now = ctx.timerService().currentProcessingTime();
             ctx.timerService()
                     .registerProcessingTimeTimer(now + (1000L - Math.floorMod(now, 1000L)));
         }
