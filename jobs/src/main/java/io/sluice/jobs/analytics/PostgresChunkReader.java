@@ -99,10 +99,16 @@ final class PostgresChunkReader extends RichFlatMapFunction<Long, ChangeRecord> 
         long n = 0;
         try (ResultSet rs = query.executeQuery()) {
             int columns = rs.getMetaData().getColumnCount();
+            String[] names = new String[columns + 1];
+            String[] types = new String[columns + 1];
+            for (int i = 1; i <= columns; i++) {
+                names[i] = rs.getMetaData().getColumnName(i);
+                types[i] = rs.getMetaData().getColumnTypeName(i);
+            }
             while (rs.next()) {
                 Map<String, Object> values = new LinkedHashMap<>();
                 for (int i = 1; i <= columns; i++) {
-                    values.put(rs.getMetaData().getColumnName(i), value(rs, i));
+                    values.put(names[i], value(rs, i, types[i]));
                 }
                 out.collect(
                         new ChangeRecord(
@@ -127,8 +133,7 @@ final class PostgresChunkReader extends RichFlatMapFunction<Long, ChangeRecord> 
     }
 
     /** A column in the CDC source's value model (the columns the events contract reads). */
-    private static Object value(ResultSet rs, int i) throws Exception {
-        String type = rs.getMetaData().getColumnTypeName(i);
+    private static Object value(ResultSet rs, int i, String type) throws Exception {
         switch (type) {
             case "timestamptz":
                 OffsetDateTime t = rs.getObject(i, OffsetDateTime.class);
