@@ -13,7 +13,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -615,9 +614,5 @@ public final class Bench {
                             ManagementFactory.getOperatingSystemMXBean())
                     .getProcessCpuTime();
         }
-    }
-
-    static List<String> keys(Map<String, Object> m) {
-        return new ArrayList<>(m.keySet());
     }
 }

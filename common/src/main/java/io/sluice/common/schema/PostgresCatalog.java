@@ -180,7 +180,8 @@ public final class PostgresCatalog implements AutoCloseable {
         }
     }
 
-    static String quote(String identifier) {
+    /** A Postgres identifier, double-quoted. */
+    public static String quote(String identifier) {
         return "\"" + identifier.replace("\"", "\"\"") + "\"";
     }
 

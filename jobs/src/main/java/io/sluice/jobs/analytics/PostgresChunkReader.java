@@ -75,13 +75,13 @@ final class PostgresChunkReader extends RichFlatMapFunction<Long, ChangeRecord> 
         query =
                 connection.prepareStatement(
                         "SELECT * FROM "
-                                + quote(schema.table().schema())
+                                + PostgresCatalog.quote(schema.table().schema())
                                 + "."
-                                + quote(schema.table().table())
+                                + PostgresCatalog.quote(schema.table().table())
                                 + " WHERE "
-                                + quote(schema.occurredAt)
+                                + PostgresCatalog.quote(schema.occurredAt)
                                 + " >= ? AND "
-                                + quote(schema.occurredAt)
+                                + PostgresCatalog.quote(schema.occurredAt)
                                 + " < ?");
         query.setFetchSize(5_000);
         pacer = new Pacer(maxRowsPerSecond);
@@ -149,10 +149,6 @@ final class PostgresChunkReader extends RichFlatMapFunction<Long, ChangeRecord> 
                 // uuid, text, json and jsonb arrive as text, as from pgoutput.
                 return rs.getString(i);
         }
-    }
-
-    private static String quote(String identifier) {
-        return '"' + identifier.replace("\"", "\"\"") + '"';
     }
 
     @Override
