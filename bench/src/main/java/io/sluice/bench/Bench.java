@@ -332,6 +332,8 @@ public final class Bench {
         all.put("ratios", ratios);
         all.put("targets", targets(ratios, sluice));
         all.put("wall_seconds", Ceilings.seconds(t00));
+        // Savepoints and checkpoints of the run (hundreds of MB at 1M events).
+        org.apache.flink.util.FileUtils.deleteDirectoryQuietly(work.toFile());
         Report.writeJson(a.out().resolve("bench.json"), all);
         printTable(all);
         System.out.printf(
