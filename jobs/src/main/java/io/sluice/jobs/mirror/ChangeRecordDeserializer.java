@@ -11,7 +11,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
 import java.time.LocalTime;
-import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -134,7 +133,7 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                                     Math.floorMod(nanos, 1_000_000_000L)),
                             ZoneOffset.UTC);
                 case "io.debezium.time.ZonedTimestamp":
-                    return OffsetDateTime.parse((String) raw).toInstant();
+                    return ZonedTimestamps.parse((String) raw);
                 case "org.apache.kafka.connect.data.Date":
                     return LocalDate.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
                 case "org.apache.kafka.connect.data.Timestamp":
