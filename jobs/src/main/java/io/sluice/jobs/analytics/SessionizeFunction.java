@@ -7,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -30,6 +32,11 @@ import org.apache.flink.util.Collector;
  * user and start) and a delete of the later one; a deleted event can split a session again. All
  * rows of one derivation share the next version.
  *
+ * <p>Events that arrive after all of the user's others (the common case while streaming) are also
+ * kept in a short list until the next derivation, which then only extends the user's last session
+ * and appends new ones instead of re-reading all of the user's events; any other change (an
+ * out-of-order event, a correction, a delete) re-derives from all of them.
+ *
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
  * watermark minus the allowed lateness: any event that could still arrive starts a new session.
@@ -50,6 +57,18 @@ public final class SessionizeFunction
 
     /** Whether events changed since the rows were last derived. */
     private transient ValueState<Boolean> dirty;
+
+    /**
+     * Events added since the last derivation, in order, each after all events before it; only
+     * meaningful while {@link #rederive} is not set.
+     */
+    private transient ListState<SessionEvent> appended;
+
+    /** Set by a change that is not an append: the next derivation reads all events. */
+    private transient ValueState<Boolean> rederive;
+
+    /** The greatest event key in {@link #events} (or greater, after a delete). */
+    private transient ValueState<String> newestKey;
 
     public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
         this.gapUs = gapMs * 1000;
@@ -75,6 +94,18 @@ public final class SessionizeFunction
                                         TypeInformation.of(Session.class)));
         version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
         dirty = getRuntimeContext().getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
+        // Added after the first release; absent in older savepoints, which then re-derive.
+        appended =
+                getRuntimeContext()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "appended-events", TypeInformation.of(SessionEvent.class)));
+        rederive =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("rederive-all", Types.BOOLEAN));
+        newestKey =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("newest-event-key", Types.STRING));
     }
 
     @Override
@@ -83,8 +114,16 @@ public final class SessionizeFunction
         CleanEvent e = delta.event;
         String key = sortable(e.occurredAtUs) + "|" + e.eventId;
         if (delta.sign > 0) {
-            events.put(key, new SessionEvent(e.occurredAtUs, e.eventName));
+            SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
+            if (isAppend(key)) {
+                appended.add(event);
+                newestKey.update(key);
+            } else {
+                rederive.update(true);
+            }
+            events.put(key, event);
         } else {
+            rederive.update(true);
             events.remove(key);
         }
         // Rows are re-derived lazily, once per user for all the changes since the last time:
@@ -110,6 +149,15 @@ public final class SessionizeFunction
                                 roundUpToMinute(cleanupMs), allowedLatenessMs));
     }
 
+    /** Whether an event with this key comes after every event of the user in state. */
+    private boolean isAppend(String key) throws Exception {
+        if (Boolean.TRUE.equals(rederive.value())) {
+            return false;
+        }
+        String newest = newestKey.value();
+        return newest == null ? events.isEmpty() : key.compareTo(newest) > 0;
+    }
+
     private static long roundUpToMinute(long ms) {
         return Math.floorDiv(ms + 59_999, 60_000L) * 60_000L;
     }
@@ -126,23 +174,36 @@ public final class SessionizeFunction
             sorted.add(Map.entry(e.getKey(), e.getValue()));
         }
         sorted.sort(Map.Entry.comparingByKey());
+        if (sorted.isEmpty()) {
+            newestKey.clear();
+        } else {
+            newestKey.update(sorted.get(sorted.size() - 1).getKey());
+        }
         List<Session> sessions = new ArrayList<>();
         Session open = null;
         for (Map.Entry<String, SessionEvent> entry : sorted) {
-            SessionEvent ev = entry.getValue();
-            if (open == null
-                    || ev.occurredAtUs - open.endedAtUs > gapUs
-                    || ev.occurredAtUs - open.startedAtUs >= maxLengthUs) {
-                open = new Session();
-                open.startedAtUs = ev.occurredAtUs;
-                open.entryEvent = ev.eventName;
-                sessions.add(open);
-            }
-            open.endedAtUs = ev.occurredAtUs;
-            open.exitEvent = ev.eventName;
-            open.events++;
+            open = extend(sessions, open, entry.getValue());
         }
         return sessions;
+    }
+
+    /**
+     * Adds {@code ev}, which follows every event before it, to the open session, or starts a new
+     * one (added to {@code sessions}); returns the session now open.
+     */
+    private Session extend(List<Session> sessions, Session open, SessionEvent ev) {
+        if (open == null
+                || ev.occurredAtUs - open.endedAtUs > gapUs
+                || ev.occurredAtUs - open.startedAtUs >= maxLengthUs) {
+            open = new Session();
+            open.startedAtUs = ev.occurredAtUs;
+            open.entryEvent = ev.eventName;
+            sessions.add(open);
+        }
+        open.endedAtUs = ev.occurredAtUs;
+        open.exitEvent = ev.eventName;
+        open.events++;
+        return open;
     }
 
     /** Writes the rows that changed since the last emission, all with the next version. */
@@ -151,6 +212,17 @@ public final class SessionizeFunction
         Long v = version.value();
         long next = v == null ? 1 : v + 1;
         version.update(next);
+        boolean all = Boolean.TRUE.equals(rederive.value());
+        rederive.clear();
+        List<SessionEvent> tail = new ArrayList<>();
+        for (SessionEvent e : appended.get()) {
+            tail.add(e);
+        }
+        appended.clear();
+        if (!all && !tail.isEmpty()) {
+            emitAppended(user, tail, next, out);
+            return;
+        }
         List<Session> sessions = sessionize();
         Set<Long> starts = new HashSet<>();
         for (Session s : sessions) {
@@ -171,6 +243,44 @@ public final class SessionizeFunction
         }
         for (Long start : gone) {
             written.remove(start);
+        }
+    }
+
+    /**
+     * Only events after all others were added since the last derivation, so the written rows are
+     * the derivation of all other events: the appended events extend the last of those sessions or
+     * start new ones, and no other session changes.
+     */
+    private void emitAppended(
+            String user, List<SessionEvent> tail, long version, Collector<AnalyticsRow> out)
+            throws Exception {
+        Session last = null;
+        for (Session w : written.values()) {
+            if (last == null || w.startedAtUs > last.startedAtUs) {
+                last = w;
+            }
+        }
+        List<Session> sessions = new ArrayList<>();
+        Session open = null;
+        if (last != null) {
+            open = new Session();
+            open.startedAtUs = last.startedAtUs;
+            open.endedAtUs = last.endedAtUs;
+            open.events = last.events;
+            open.entryEvent = last.entryEvent;
+            open.exitEvent = last.exitEvent;
+            sessions.add(open);
+        }
+        for (SessionEvent e : tail) {
+            open = extend(sessions, open, e);
+        }
+        for (Session s : sessions) {
+            Session previous = last != null && s.startedAtUs == last.startedAtUs ? last : null;
+            if (!s.equals(previous)) {
+                s.replaces(previous);
+                written.put(s.startedAtUs, s);
+                out.collect(row(user, s, version, false));
+            }
         }
     }
 
@@ -220,6 +330,7 @@ public final class SessionizeFunction
             // with a new id, so its versions may start again at 1.
             written.clear();
             version.clear();
+            newestKey.clear();
         }
     }
 

@@ -497,60 +497,104 @@ class RollupOperatorsTest {
     void sessionsMatchTheirDefinitionThroughRandomOutOfOrderCorrectionsAndDeletes()
             throws Exception {
         for (long seed = 1; seed <= 20; seed++) {
-            java.util.Random random = new java.util.Random(seed);
-            Map<String, CleanEvent> live = new TreeMap<>();
-            List<AnalyticsRow> rows = new ArrayList<>();
-            try (var h = sessionizer()) {
-                for (int i = 0; i < 400; i++) {
-                    String id = "e" + random.nextInt(200);
-                    CleanEvent old = live.remove(id);
-                    if (old != null) {
-                        h.processElement(new StreamRecord<>(new EventDelta(-1, old)));
-                    }
-                    if (old == null || random.nextInt(3) > 0) {
-                        // Three users over two days; gaps around 30 minutes are frequent, and
-                        // one user is busy enough to reach the 24 h cap.
-                        String user = "u" + random.nextInt(3);
-                        int spread = user.equals("u0") ? 40 * 3600 : 20 * 3600;
-                        CleanEvent e =
-                                event(
-                                        id,
-                                        user,
-                                        Instant.parse("2026-11-20T00:00:00Z")
-                                                .plusSeconds(random.nextInt(spread))
-                                                .toString(),
-                                        "n" + random.nextInt(4));
-                        live.put(id, e);
-                        h.processElement(new StreamRecord<>(new EventDelta(1, e)));
-                    }
-                    if (random.nextInt(4) == 0) {
-                        settle(h); // rows derived after a random number of changes
-                    }
-                }
-                settle(h);
-                rows.addAll(h.extractOutputValues());
-            }
-            List<String> got = new ArrayList<>();
-            for (AnalyticsRow r : latest(rows).values()) {
-                if (r.fields[11].equals("0")) {
-                    got.add(
-                            r.fields[1]
-                                    + " "
-                                    + r.fields[4]
-                                    + " "
-                                    + r.fields[5]
-                                    + " "
-                                    + r.fields[7]
-                                    + " "
-                                    + r.fields[8]
-                                    + " "
-                                    + r.fields[9]);
-                }
-            }
-            got.sort(null);
-            assertThat(got)
-                    .as("seed %d", seed)
-                    .isEqualTo(sessionsByDefinition(new ArrayList<>(live.values())));
+            assertSessionsMatchTheDefinition(seed, false);
         }
+    }
+
+    /**
+     * Mostly in-order streams (the derivation then only extends the last session), with gaps around
+     * the 30-minute edge, a busy user reaching the 24 h cap, an occasional out-of-order event,
+     * correction or delete, and a restore from a snapshot half-way.
+     */
+    @Test
+    void sessionsMatchTheirDefinitionThroughMostlyInOrderStreamsAndARestore() throws Exception {
+        for (long seed = 1; seed <= 20; seed++) {
+            assertSessionsMatchTheDefinition(seed, true);
+        }
+    }
+
+    private static void assertSessionsMatchTheDefinition(long seed, boolean mostlyInOrder)
+            throws Exception {
+        java.util.Random random = new java.util.Random(seed);
+        Map<String, CleanEvent> live = new TreeMap<>();
+        List<AnalyticsRow> rows = new ArrayList<>();
+        Map<String, Long> clock = new java.util.HashMap<>();
+        var h = sessionizer();
+        try {
+            for (int i = 0; i < 400; i++) {
+                if (mostlyInOrder && i == 200) {
+                    OperatorSubtaskState snapshot = h.snapshot(1, 1);
+                    rows.addAll(h.extractOutputValues());
+                    h.close();
+                    h = sessionizer(snapshot);
+                }
+                String id = "e" + random.nextInt(mostlyInOrder ? 1000 : 200);
+                CleanEvent old = live.remove(id);
+                if (old != null) {
+                    h.processElement(new StreamRecord<>(new EventDelta(-1, old)));
+                }
+                if (old == null || random.nextInt(3) > 0) {
+                    // Three users over two days; gaps around 30 minutes are frequent, and
+                    // one user is busy enough to reach the 24 h cap.
+                    String user = "u" + random.nextInt(3);
+                    long second;
+                    if (mostlyInOrder) {
+                        long now = clock.getOrDefault(user, 0L);
+                        int step =
+                                switch (random.nextInt(6)) {
+                                    case 0 -> 1800 - 1 + random.nextInt(3); // the gap's edge
+                                    case 1 -> 3 * 3600;
+                                    case 2 -> 0; // the same instant
+                                    default -> random.nextInt(user.equals("u0") ? 900 : 1700);
+                                };
+                        second = now + step;
+                        clock.put(user, second);
+                        if (random.nextInt(20) == 0) {
+                            second = Math.max(0, now - random.nextInt(7200)); // out of order
+                        }
+                    } else {
+                        second = random.nextInt(user.equals("u0") ? 40 * 3600 : 20 * 3600);
+                    }
+                    CleanEvent e =
+                            event(
+                                    id,
+                                    user,
+                                    Instant.parse("2026-11-20T00:00:00Z")
+                                            .plusSeconds(second)
+                                            .toString(),
+                                    "n" + random.nextInt(4));
+                    live.put(id, e);
+                    h.processElement(new StreamRecord<>(new EventDelta(1, e)));
+                }
+                if (random.nextInt(4) == 0) {
+                    settle(h); // rows derived after a random number of changes
+                }
+            }
+            settle(h);
+            rows.addAll(h.extractOutputValues());
+        } finally {
+            h.close();
+        }
+        List<String> got = new ArrayList<>();
+        for (AnalyticsRow r : latest(rows).values()) {
+            if (r.fields[11].equals("0")) {
+                got.add(
+                        r.fields[1]
+                                + " "
+                                + r.fields[4]
+                                + " "
+                                + r.fields[5]
+                                + " "
+                                + r.fields[7]
+                                + " "
+                                + r.fields[8]
+                                + " "
+                                + r.fields[9]);
+            }
+        }
+        got.sort(null);
+        assertThat(got)
+                .as("seed %d, mostly in order: %s", seed, mostlyInOrder)
+                .isEqualTo(sessionsByDefinition(new ArrayList<>(live.values())));
     }
 }
