@@ -70,6 +70,12 @@ public final class SessionizeFunction
     /** The greatest event key in {@link #events} (or greater, after a delete). */
     private transient ValueState<String> newestKey;
 
+    /** Processing time of the user's last change while no watermark exists (the snapshot). */
+    private transient ValueState<Long> lastChangeMs;
+
+    /** Without a watermark, rows are derived once a user's changes pause for this long. */
+    static final long SNAPSHOT_QUIET_MS = 10_000L;
+
     public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
         this.gapUs = gapMs * 1000;
         this.maxLengthUs = maxLengthMs * 1000;
@@ -106,6 +112,9 @@ public final class SessionizeFunction
         newestKey =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("newest-event-key", Types.STRING));
+        lastChangeMs =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
     }
 
     @Override
@@ -130,14 +139,15 @@ public final class SessionizeFunction
         // before the first watermark (the snapshot) at that watermark, so a snapshotted history
         // is sessionized once per user instead of once per event; while streaming at the next
         // whole second of processing time. Rows are committed on checkpoints anyway.
-        // Without a watermark yet, also every 10 s of processing time, so a snapshot that no
-        // streamed change follows (no watermark ever) still gets its sessions.
+        // Without a watermark yet, also once the user's changes pause for 10 s of processing
+        // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
+        // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
         dirty.update(true);
         long now = ctx.timerService().currentProcessingTime();
         if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
             ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
-            ctx.timerService()
-                    .registerProcessingTimeTimer(now + (10_000L - Math.floorMod(now, 10_000L)));
+            lastChangeMs.update(now);
+            ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
         } else {
             ctx.timerService()
                     .registerProcessingTimeTimer(now + (1000L - Math.floorMod(now, 1000L)));
@@ -156,6 +166,12 @@ public final class SessionizeFunction
         }
         String newest = newestKey.value();
         return newest == null ? events.isEmpty() : key.compareTo(newest) > 0;
+    }
+
+    /** The first 10 s boundary at least {@link #SNAPSHOT_QUIET_MS} after {@code ms}. */
+    private static long quietAfter(long ms) {
+        long t = ms + SNAPSHOT_QUIET_MS;
+        return t + Math.floorMod(-t, SNAPSHOT_QUIET_MS);
     }
 
     private static long roundUpToMinute(long ms) {
@@ -287,6 +303,14 @@ public final class SessionizeFunction
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
             throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME
+                && ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
+            Long last = lastChangeMs.value();
+            if (last != null && timestamp < quietAfter(last)) {
+                return; // still changing: the timer of its latest change derives
+            }
+        }
+        lastChangeMs.clear();
         if (Boolean.TRUE.equals(dirty.value())) {
             emitChanges(ctx.getCurrentKey(), out);
         }

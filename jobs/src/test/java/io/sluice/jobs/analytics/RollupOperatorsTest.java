@@ -445,6 +445,42 @@ class RollupOperatorsTest {
         h.close();
     }
 
+    @Test
+    void withoutAWatermarkAUserIsSessionizedOnceItsChangesPauseForTenSeconds() throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING);
+        h.open();
+        h.setProcessingTime(0);
+        // A long snapshot: a change of the user every 4 s for a minute.
+        for (int i = 0; i < 15; i++) {
+            h.setProcessingTime(4_000L * i + 1);
+            h.processElement(
+                    new StreamRecord<>(
+                            new EventDelta(
+                                    1,
+                                    event(
+                                            "e" + i,
+                                            "u",
+                                            Instant.parse("2026-11-20T00:00:00Z")
+                                                    .plusSeconds(60L * ((i * 7) % 15))
+                                                    .toString(),
+                                            "x"))));
+        }
+        assertThat(h.extractOutputValues()).as("still changing: nothing derived").isEmpty();
+        long last = 4_000L * 14 + 1;
+        h.setProcessingTime(last + SessionizeFunction.SNAPSHOT_QUIET_MS - 1);
+        assertThat(h.extractOutputValues()).as("quiet for less than 10 s").isEmpty();
+        h.setProcessingTime(last + 2 * SessionizeFunction.SNAPSHOT_QUIET_MS);
+        List<AnalyticsRow> rows = h.extractOutputValues();
+        assertThat(rows).as("one row, derived once").hasSize(1);
+        assertThat(liveSessions(rows))
+                .containsExactly("2026-11-20 00:00:00..2026-11-20 00:14:00 15 x>x");
+        h.close();
+    }
+
     /** Sessions straight from the definition, as "user start end events entry exit". */
     static List<String> sessionsByDefinition(List<CleanEvent> events) {
         List<CleanEvent> sorted = new ArrayList<>(events);
