@@ -150,6 +150,8 @@ public final class Bench {
                 String mirrorTable = mirror.get(SluiceOptions.CH_DATABASE) + ".events";
                 String analyticsTable = analytics.get(SluiceOptions.AN_DATABASE) + ".events";
 
+                Map<String, Object> cpu = new LinkedHashMap<>();
+                StageCpu stages = StageCpu.start();
                 t0 = System.nanoTime();
                 JobID m =
                         runner.submit(
@@ -167,8 +169,10 @@ public final class Bench {
                                 t0,
                                 Duration.ofMinutes(30));
                 sluice.put("snapshot_mirror_rows_per_s", n / s);
+                cpu.put("snapshot_mirror", stages.stop());
                 String mirrorSavepoint = runner.stopWithSavepoint(m);
 
+                stages = StageCpu.start();
                 t0 = System.nanoTime();
                 JobID an =
                         runner.submit(
@@ -186,6 +190,7 @@ public final class Bench {
                                 t0,
                                 Duration.ofMinutes(30));
                 sluice.put("snapshot_analytics_rows_per_s", n / s);
+                cpu.put("snapshot_analytics", stages.stop());
                 String analyticsSavepoint = runner.stopWithSavepoint(an);
                 say("snapshots: %s", sluice);
 
@@ -205,6 +210,7 @@ public final class Bench {
                 execute(pg, "SELECT pg_drop_replication_slot('bench_ceiling')");
 
                 Resources r = Resources.start();
+                stages = StageCpu.start();
                 t0 = System.nanoTime();
                 m =
                         runner.submit(
@@ -222,10 +228,12 @@ public final class Bench {
                                 t0,
                                 Duration.ofMinutes(30));
                 sluice.put("catchup_mirror_rows_per_s", n / s);
+                cpu.put("catchup_mirror", stages.stop());
                 sluice.put("catchup_mirror_cpu_seconds", r.cpuSeconds());
                 runner.cancel(m);
 
                 r = Resources.start();
+                stages = StageCpu.start();
                 t0 = System.nanoTime();
                 an =
                         runner.submit(
@@ -243,6 +251,8 @@ public final class Bench {
                                 t0,
                                 Duration.ofMinutes(30));
                 sluice.put("catchup_analytics_rows_per_s", n / s);
+                cpu.put("catchup_analytics", stages.stop());
+                sluice.put("cpu_seconds_by_stage", cpu);
                 sluice.put("catchup_analytics_cpu_seconds", r.cpuSeconds());
                 sluice.put("catchup_analytics_peak_rss_mb", r.peakRssMb());
                 Thread.sleep(2 * checkpointMs); // a checkpoint that covers every event
@@ -469,6 +479,40 @@ public final class Bench {
                         "",
                         "",
                         ""));
+        System.out.println();
+        System.out.println(
+                "where the CPU went, by stage (CPU seconds; the first is the bottleneck on a"
+                        + " CPU-bound machine):");
+        Map<String, Object> cpu = (Map<String, Object>) s.get("cpu_seconds_by_stage");
+        for (Map.Entry<String, Object> phase : cpu.entrySet()) {
+            Map<String, Double> stages = (Map<String, Double>) phase.getValue();
+            double total =
+                    stages.entrySet().stream()
+                            .filter(e -> !e.getKey().equals("wall_seconds"))
+                            .mapToDouble(Map.Entry::getValue)
+                            .sum();
+            StringBuilder line = new StringBuilder();
+            for (Map.Entry<String, Double> e : stages.entrySet()) {
+                if (e.getKey().equals("wall_seconds") || line.length() > 400) {
+                    continue;
+                }
+                line.append(
+                        String.format(
+                                Locale.ROOT,
+                                "%s%s %.1f (%.0f %%)",
+                                line.length() == 0 ? "" : "; ",
+                                e.getKey(),
+                                e.getValue(),
+                                100 * e.getValue() / total));
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %s, %.0f s wall, %.0f CPU s: %s%n",
+                    phase.getKey().replace('_', ' '),
+                    stages.get("wall_seconds"),
+                    total,
+                    line);
+        }
     }
 
     private static String rate(Map<String, Object> m, String key) {

@@ -39,6 +39,18 @@ class BenchSmokeIT {
                 }) {
             assertThat((Double) sluice.get(key)).as(key).isPositive();
         }
+        Map<String, Object> cpu = (Map<String, Object>) sluice.get("cpu_seconds_by_stage");
+        assertThat(cpu)
+                .containsOnlyKeys(
+                        "snapshot_mirror",
+                        "snapshot_analytics",
+                        "catchup_mirror",
+                        "catchup_analytics");
+        Map<String, Double> catchup = (Map<String, Double>) cpu.get("catchup_analytics");
+        assertThat(catchup.keySet())
+                .as("the analytics job's own tasks are among the stages")
+                .anyMatch(stage -> stage.startsWith("clean-and-dedupe"))
+                .contains("wall_seconds", "ClickHouse server");
         Map<String, Object> fresh = (Map<String, Object>) sluice.get("freshness");
         assertThat((Integer) fresh.get("batches")).isGreaterThan(10);
         assertThat((Long) fresh.get("p50_ms")).isLessThanOrEqualTo((Long) fresh.get("p99_ms"));
