@@ -18,12 +18,12 @@ import java.util.stream.Stream;
 
 /**
  * Where the CPU of one benchmark phase went, by stage: each Flink task (all its subtasks), the
- * checkpoints' asynchronous snapshot threads, the CDC reader threads, the rest of the JVM (JIT, GC,
- * RocksDB's native threads), and the Postgres and ClickHouse servers on the same machine.
+ * checkpoints' asynchronous snapshot threads, the CDC reader threads, garbage collection, RocksDB's
+ * background threads, the JIT, and the Postgres and ClickHouse servers on the same machine.
  *
- * <p>Java threads are sampled every 500 ms (a thread that ends keeps its last sample); the servers
- * are read from /proc. On a CPU-bound machine the stage with the most CPU is the bottleneck; the
- * report names it in every run.
+ * <p>Java threads are sampled every 500 ms (a thread that ends keeps its last sample); the JVM's
+ * native threads (garbage collector, RocksDB) and the servers are read from /proc. On a CPU-bound
+ * machine the stage with the most CPU is the bottleneck; the report names it in every run.
  */
 final class StageCpu implements AutoCloseable {
     private static final Pattern SUBTASK = Pattern.compile("\\s*\\(\\d+/\\d+\\)(#\\d+)?$");
@@ -34,6 +34,8 @@ final class StageCpu implements AutoCloseable {
     private final Map<Long, Long> lastCpu = new HashMap<>();
     private final Map<Long, String> names = new HashMap<>();
     private final Map<String, Long> serversAtStart;
+    private final Map<String, Long> nativeAtStart = new HashMap<>();
+    private final Map<String, Long> nativeLast = new HashMap<>();
     private final long processAtStart;
     private final long startNanos = System.nanoTime();
     private final ScheduledExecutorService sampler;
@@ -46,6 +48,7 @@ final class StageCpu implements AutoCloseable {
             }
         }
         serversAtStart = serverCpu();
+        nativeAtStart.putAll(nativeThreadTicks());
         processAtStart = processCpu();
         sampler =
                 Executors.newSingleThreadScheduledExecutor(
@@ -62,6 +65,7 @@ final class StageCpu implements AutoCloseable {
     }
 
     private synchronized void sample() {
+        nativeLast.putAll(nativeThreadTicks());
         for (ThreadInfo t : threads.dumpAllThreads(false, false)) {
             long cpu = threads.getThreadCpuTime(t.getThreadId());
             if (cpu >= 0) {
@@ -89,9 +93,20 @@ final class StageCpu implements AutoCloseable {
             }
         }
         double process = (processCpu() - processAtStart) / 1e9;
+        Map<String, Double> nativeByStage = new HashMap<>();
+        for (Map.Entry<String, Long> e : nativeLast.entrySet()) {
+            String stage = e.getKey().split(" ", 2)[1];
+            long before = nativeAtStart.getOrDefault(e.getKey(), 0L);
+            nativeByStage.merge(stage, (e.getValue() - before) / 100.0, Double::sum);
+        }
+        double nativeThreads = 0;
+        for (Map.Entry<String, Double> e : nativeByStage.entrySet()) {
+            byStage.put(e.getKey(), e.getValue());
+            nativeThreads += e.getValue();
+        }
         byStage.put(
-                "JVM other (GC, RocksDB native, ended threads)",
-                Math.max(0, process - javaThreads));
+                "JVM other (JIT, ended threads)",
+                Math.max(0, process - javaThreads - nativeThreads));
         Map<String, Long> servers = serverCpu();
         for (Map.Entry<String, Long> e : servers.entrySet()) {
             long before = serversAtStart.getOrDefault(e.getKey(), 0L);
@@ -143,6 +158,44 @@ final class StageCpu implements AutoCloseable {
                 .getProcessCpuTime();
     }
 
+    /**
+     * Clock ticks (1/100 s) of this JVM's threads that are not Java threads, keyed by "tid stage":
+     * the garbage collector and RocksDB's background compactions and flushes.
+     */
+    private static Map<String, Long> nativeThreadTicks() {
+        Map<String, Long> ticks = new HashMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path t : tasks.toList()) {
+                try {
+                    String stat = Files.readString(t.resolve("stat"));
+                    String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    String stage =
+                            comm.startsWith("GC Thread")
+                                            || comm.startsWith("G1 ")
+                                            || comm.equals("VM Thread")
+                                    ? "JVM garbage collection"
+                                    : comm.startsWith("rocksdb:")
+                                            ? "RocksDB compaction and flush"
+                                            : null;
+                    if (stage != null) {
+                        ticks.put(t.getFileName() + " " + stage, ticks(stat));
+                    }
+                } catch (IOException | RuntimeException ended) {
+                    // the thread ended between the listing and the read
+                }
+            }
+        } catch (IOException notLinux) {
+            // no /proc: these stay in "JVM other"
+        }
+        return ticks;
+    }
+
+    /** utime + stime of a /proc stat line (fields 14 and 15; 12 and 13 after the name). */
+    private static long ticks(String stat) {
+        List<String> f = List.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));
+        return Long.parseLong(f.get(11)) + Long.parseLong(f.get(12));
+    }
+
     /** Clock ticks (1/100 s) of all processes named postgres or clickhouse-server. */
     private static Map<String, Long> serverCpu() {
         Map<String, Long> ticks = new HashMap<>();
@@ -161,12 +214,7 @@ final class StageCpu implements AutoCloseable {
                     if (server == null) {
                         continue;
                     }
-                    List<String> f = List.of(stat.substring(stat.lastIndexOf(')') + 2).split(" "));
-                    // utime and stime are fields 14 and 15 of stat, 12 and 13 after the name.
-                    ticks.merge(
-                            server,
-                            Long.parseLong(f.get(11)) + Long.parseLong(f.get(12)),
-                            Long::sum);
+                    ticks.merge(server, ticks(stat), Long::sum);
                 } catch (IOException | RuntimeException ended) {
                     // the process ended between the listing and the read
                 }
