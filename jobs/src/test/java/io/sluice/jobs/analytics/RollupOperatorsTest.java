@@ -413,8 +413,9 @@ class RollupOperatorsTest {
         }
     }
 
-    @Test
-    void snapshotRowsAreSessionizedOnceAtTheFirstWatermark() throws Exception {
+    /** A sessionizer that has seen no watermark yet (a snapshot is running). */
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow>
+            snapshotSessionizer() throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
@@ -422,18 +423,24 @@ class RollupOperatorsTest {
                         Types.STRING);
         h.open();
         h.setProcessingTime(0);
+        return h;
+    }
+
+    /** Adds event {@code id} "x" of user "u" at 2026-11-20 00:00 + {@code minute} minutes. */
+    static void addAtMinute(
+            KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> h,
+            String id,
+            long minute)
+            throws Exception {
+        String at = Instant.parse("2026-11-20T00:00:00Z").plusSeconds(60 * minute).toString();
+        h.processElement(new StreamRecord<>(new EventDelta(1, event(id, "u", at, "x"))));
+    }
+
+    @Test
+    void snapshotRowsAreSessionizedOnceAtTheFirstWatermark() throws Exception {
+        var h = snapshotSessionizer();
         for (int i = 0; i < 50; i++) {
-            h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(
-                                    1,
-                                    event(
-                                            "e" + i,
-                                            "u",
-                                            Instant.parse("2026-11-20T00:00:00Z")
-                                                    .plusSeconds(60L * i)
-                                                    .toString(),
-                                            "x"))));
+            addAtMinute(h, "e" + i, i);
         }
         settle(h);
         assertThat(h.extractOutputValues()).as("no watermark yet: nothing derived").isEmpty();
@@ -447,27 +454,11 @@ class RollupOperatorsTest {
 
     @Test
     void withoutAWatermarkAUserIsSessionizedOnceItsChangesPauseForTenSeconds() throws Exception {
-        var h =
-                new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
-                        (EventDelta d) -> d.event.userId,
-                        Types.STRING);
-        h.open();
-        h.setProcessingTime(0);
+        var h = snapshotSessionizer();
         // A long snapshot: a change of the user every 4 s for a minute.
         for (int i = 0; i < 15; i++) {
             h.setProcessingTime(4_000L * i + 1);
-            h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(
-                                    1,
-                                    event(
-                                            "e" + i,
-                                            "u",
-                                            Instant.parse("2026-11-20T00:00:00Z")
-                                                    .plusSeconds(60L * ((i * 7) % 15))
-                                                    .toString(),
-                                            "x"))));
+            addAtMinute(h, "e" + i, (i * 7) % 15);
         }
         assertThat(h.extractOutputValues()).as("still changing: nothing derived").isEmpty();
         long last = 4_000L * 14 + 1;
