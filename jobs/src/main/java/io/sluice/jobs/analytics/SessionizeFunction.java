@@ -32,7 +32,7 @@ import org.apache.flink.util.Collector;
  * user and start) and a delete of the later one; a deleted event can split a session again. All
  * rows of one derivation share the next version.
  *
- * <p>Events that arrive after all of the user's others (the common case while streaming) are also
+ * <p>While streaming, events that arrive after all of the user's others (the common case) are also
  * kept in a short list until the next derivation, which then only extends the user's last session
  * and appends new ones instead of re-reading all of the user's events; any other change (an
  * out-of-order event, a correction, a delete) re-derives from all of them.
@@ -124,7 +124,7 @@ public final class SessionizeFunction
         String key = sortable(e.occurredAtUs) + "|" + e.eventId;
         if (delta.sign > 0) {
             SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
-            if (isAppend(key)) {
+            if (ctx.timerService().currentWatermark() != Long.MIN_VALUE && isAppend(key)) {
                 appended.add(event);
                 newestKey.update(key);
             } else {
@@ -142,6 +142,8 @@ public final class SessionizeFunction
         // Without a watermark yet, also once the user's changes pause for 10 s of processing
         // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
         // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
+        // A snapshot is derived from all events anyway (once), so it keeps no list of appended
+        // events: a time-ordered history would otherwise be held twice until then.
         dirty.update(true);
         long now = ctx.timerService().currentProcessingTime();
         if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
