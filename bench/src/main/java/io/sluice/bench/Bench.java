@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.flink.util.FileUtils;
 
 /**
  * {@code ./sluice bench}: Sluice's throughput and freshness on the local real servers, each next to
@@ -343,7 +344,7 @@ public final class Bench {
         all.put("targets", targets(ratios, sluice));
         all.put("wall_seconds", Ceilings.seconds(t00));
         // Savepoints and checkpoints of the run (hundreds of MB at 1M events).
-        org.apache.flink.util.FileUtils.deleteDirectoryQuietly(work.toFile());
+        FileUtils.deleteDirectoryQuietly(work.toFile());
         Report.writeJson(a.out().resolve("bench.json"), all);
         printTable(all);
         System.out.printf(

@@ -1,11 +1,9 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.common.clickhouse.ColumnEncoder;
 import io.sluice.common.clickhouse.ServerVersion;
 import java.io.Serializable;
 import java.time.LocalDate;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,9 +23,6 @@ public final class AnalyticsTables {
     public static final String ACTIVE_USERS_DAILY = "active_users_daily";
     public static final String SESSIONS = "sessions";
     public static final String SESSIONS_DAILY = "sessions_daily";
-
-    private static final DateTimeFormatter SECONDS =
-            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss");
 
     /** One column: name and ClickHouse type ({@code LC} marks LowCardinality where supported). */
     public record Column(String name, String type) implements Serializable {}
@@ -211,38 +206,8 @@ public final class AnalyticsTables {
 
     // --- values as ClickHouse text ------------------------------------------------------------
 
-    /**
-     * {@code yyyy-MM-dd HH:mm:ss} in UTC. Written by hand: every events and sessions row carries
-     * such values, and the formatter was a visible share of the sessionizer's time in the
-     * benchmark's profile. Years outside 0000-9999 go through the formatter.
-     */
     static String dateTime(long epochMicros) {
-        long seconds = Math.floorDiv(epochMicros, 1_000_000L);
-        LocalDate day = LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400L));
-        int year = day.getYear();
-        if (year < 0 || year > 9999) {
-            return LocalDateTime.ofEpochSecond(seconds, 0, ZoneOffset.UTC).format(SECONDS);
-        }
-        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
-        char[] c = new char[19];
-        twoDigits(c, 0, year / 100);
-        twoDigits(c, 2, year % 100);
-        c[4] = '-';
-        twoDigits(c, 5, day.getMonthValue());
-        c[7] = '-';
-        twoDigits(c, 8, day.getDayOfMonth());
-        c[10] = ' ';
-        twoDigits(c, 11, secondOfDay / 3600);
-        c[13] = ':';
-        twoDigits(c, 14, secondOfDay / 60 % 60);
-        c[16] = ':';
-        twoDigits(c, 17, secondOfDay % 60);
-        return new String(c);
-    }
-
-    private static void twoDigits(char[] c, int at, int value) {
-        c[at] = (char) ('0' + value / 10);
-        c[at + 1] = (char) ('0' + value % 10);
+        return ColumnEncoder.dateTimeText(Math.floorDiv(epochMicros, 1_000_000L));
     }
 
     static String dateTimeMillis(long epochMillis) {
