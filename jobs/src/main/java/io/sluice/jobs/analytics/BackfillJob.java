@@ -25,10 +25,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -40,6 +44,8 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.formats.parquet.avro.AvroParquetReaders;
+import org.apache.flink.runtime.JobException;
+import org.apache.flink.runtime.client.JobExecutionException;
 import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -181,7 +187,15 @@ public final class BackfillJob {
         Plan plan = plan(config, options, resumed);
         build(env, config, options, plan, hasher);
         JobClient job = env.executeAsync(name(options));
-        follow(job, options);
+        try {
+            follow(job, options);
+        } catch (Exception failed) {
+            System.err.println("backfill failed: " + failed);
+            failed.printStackTrace(System.err);
+            System.exit(1);
+        }
+        // A MiniCluster's non-daemon threads may outlive main: the exit status is decided here.
+        System.exit(0);
     }
 
     static String name(Options o) {
@@ -430,21 +444,13 @@ public final class BackfillJob {
         long chunks =
                 PostgresChunkReader.chunks(
                         o.from().toEpochMilli(), o.to().toEpochMilli(), o.chunkMs());
-        while (!job.getJobStatus().get().isGloballyTerminalState()) {
-            try {
-                Map<String, Object> acc = job.getAccumulators().get(10, TimeUnit.SECONDS);
-                System.out.println(progress(acc, o, chunks, started));
-            } catch (Exception notYet) {
-                // accumulators are not available before the job runs
-            }
-            Thread.sleep(5_000); // the progress report's interval
-        }
-        JobStatus status = job.getJobStatus().get();
-        JobExecutionResult result = job.getJobExecutionResult().get();
+        JobExecutionResult result =
+                awaitResult(
+                        job,
+                        PROGRESS_INTERVAL,
+                        acc -> System.out.println(progress(acc, o, chunks, started)));
         System.out.println(
-                "backfill "
-                        + status.name().toLowerCase(Locale.ROOT)
-                        + ": "
+                "backfill finished: "
                         + progress(result.getAllAccumulatorResults(), o, chunks, started)
                         + ", "
                         + number(result.getAllAccumulatorResults(), BackfillEvents.EVENTS)
@@ -452,6 +458,51 @@ public final class BackfillJob {
                         + number(result.getAllAccumulatorResults(), BackfillEvents.SKIPPED)
                         + " rows not usable");
         return result;
+    }
+
+    private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * Waits for the job's result, reporting its accumulators every {@code interval} while it runs.
+     * The result is the only thing asked for once the job may have ended: a local MiniCluster shuts
+     * down with its job, after which {@code getJobStatus()} and {@code getAccumulators()} fail, so
+     * a job that finished between two polls must not be polled again. A failed job throws its own
+     * error (the cause of Flink's {@code JobExecutionException}).
+     */
+    static JobExecutionResult awaitResult(
+            JobClient job, Duration interval, Consumer<Map<String, Object>> report)
+            throws Exception {
+        CompletableFuture<JobExecutionResult> result = job.getJobExecutionResult();
+        while (true) {
+            try {
+                return result.get(interval.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (TimeoutException running) {
+                try {
+                    report.accept(
+                            job.getAccumulators().get(interval.toMillis(), TimeUnit.MILLISECONDS));
+                } catch (Exception notAvailable) {
+                    // not yet running, or it just ended: the result says which
+                }
+            } catch (ExecutionException failed) {
+                throw rootJobError(failed);
+            }
+        }
+    }
+
+    /**
+     * The job's own error under Flink's wrappers (JobExecutionException, "Recovery is suppressed"
+     * JobException, CompletionException).
+     */
+    static Exception rootJobError(Throwable t) {
+        Throwable e = t;
+        while ((e instanceof ExecutionException
+                        || e instanceof CompletionException
+                        || e instanceof JobExecutionException
+                        || e instanceof JobException)
+                && e.getCause() != null) {
+            e = e.getCause();
+        }
+        return e instanceof Exception ex ? ex : new RuntimeException(e);
     }
 
     static String progress(Map<String, Object> acc, Options o, long chunks, long startedNanos) {
