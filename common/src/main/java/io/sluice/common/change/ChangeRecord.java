@@ -18,8 +18,12 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *       replica identity, only the primary key).
  *   <li>{@code unchangedColumns}: TOASTed columns the change did not touch, whose values the source
  *       does not resend: they keep their current value.
- *   <li>{@code lsn}: the change's position in the WAL, 0 for snapshot rows. It is the row's
- *       version: a replayed change has the same LSN and so writes the same row again.
+ *   <li>{@code lsn}: the change's position in the WAL. It is the row's version: a replayed change
+ *       has the same LSN and so writes the same row again. Snapshot rows carry the run's snapshot
+ *       anchor instead, a WAL position taken before the snapshot was read (see {@link Versions}).
+ *   <li>{@code commitMs}: the commit time of the change's transaction (for snapshot rows, the time
+ *       of the snapshot anchor), 0 when unknown. Verdicts that need a "now" (an event too far in
+ *       the future) take it from here, never from the wall clock, so a replay decides the same.
  * </ul>
  */
 @TypeInfo(ChangeRecordTypeInfoFactory.class)
@@ -37,6 +41,7 @@ public final class ChangeRecord {
     private final Map<String, Object> values;
     private final Set<String> unchangedColumns;
     private final long lsn;
+    private final long commitMs;
 
     public ChangeRecord(
             TableId table,
@@ -44,11 +49,22 @@ public final class ChangeRecord {
             Map<String, Object> values,
             Set<String> unchangedColumns,
             long lsn) {
+        this(table, op, values, unchangedColumns, lsn, 0L);
+    }
+
+    public ChangeRecord(
+            TableId table,
+            Op op,
+            Map<String, Object> values,
+            Set<String> unchangedColumns,
+            long lsn,
+            long commitMs) {
         this.table = Objects.requireNonNull(table);
         this.op = Objects.requireNonNull(op);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.unchangedColumns = Set.copyOf(unchangedColumns);
         this.lsn = lsn;
+        this.commitMs = commitMs;
     }
 
     public TableId table() {
@@ -71,6 +87,10 @@ public final class ChangeRecord {
         return lsn;
     }
 
+    public long commitMs() {
+        return commitMs;
+    }
+
     public boolean isDelete() {
         return op == Op.DELETE;
     }
@@ -81,6 +101,7 @@ public final class ChangeRecord {
             return false;
         }
         return lsn == r.lsn
+                && commitMs == r.commitMs
                 && table.equals(r.table)
                 && op == r.op
                 && unchangedColumns.equals(r.unchangedColumns)

@@ -20,6 +20,12 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
 
     private static final ChangeRecord.Op[] OPS = ChangeRecord.Op.values();
 
+    /**
+     * Set in the operation byte when a commit time follows the LSN. Records written before commit
+     * times existed (in unaligned checkpoints' in-flight data) have it clear and read as 0.
+     */
+    private static final int HAS_COMMIT_TIME = 0x80;
+
     @Override
     public boolean isImmutableType() {
         return true;
@@ -50,8 +56,9 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
     public void serialize(ChangeRecord r, DataOutputView out) throws IOException {
         out.writeUTF(r.table().schema());
         out.writeUTF(r.table().table());
-        out.writeByte(r.op().ordinal());
+        out.writeByte(r.op().ordinal() | HAS_COMMIT_TIME);
         out.writeLong(r.lsn());
+        out.writeLong(r.commitMs());
         out.writeInt(r.values().size());
         for (Map.Entry<String, Object> e : r.values().entrySet()) {
             out.writeUTF(e.getKey());
@@ -66,8 +73,10 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
     @Override
     public ChangeRecord deserialize(DataInputView in) throws IOException {
         TableId table = new TableId(in.readUTF(), in.readUTF());
-        ChangeRecord.Op op = OPS[in.readByte()];
+        int opByte = in.readByte() & 0xFF;
+        ChangeRecord.Op op = OPS[opByte & ~HAS_COMMIT_TIME];
         long lsn = in.readLong();
+        long commitMs = (opByte & HAS_COMMIT_TIME) != 0 ? in.readLong() : 0L;
         int n = in.readInt();
         Map<String, Object> values = new LinkedHashMap<>(n * 2);
         for (int i = 0; i < n; i++) {
@@ -78,7 +87,7 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
         for (int i = 0; i < u; i++) {
             unchanged.add(in.readUTF());
         }
-        return new ChangeRecord(table, op, values, unchanged, lsn);
+        return new ChangeRecord(table, op, values, unchanged, lsn, commitMs);
     }
 
     @Override

@@ -51,7 +51,8 @@ class ChangeRecordSerializerTest {
                         ChangeRecord.Op.UPDATE,
                         values,
                         Set.of("body"),
-                        123456789L);
+                        123456789L,
+                        1_764_000_000_123L);
 
         TypeSerializer<ChangeRecord> serializer = ChangeRecordSerializer.INSTANCE;
         DataOutputSerializer out = new DataOutputSerializer(256);
@@ -62,5 +63,31 @@ class ChangeRecordSerializerTest {
         assertThat(back).isEqualTo(record);
         assertThat((byte[]) back.values().get("bytes")).containsExactly(1, 2, 3);
         assertThat(back.values().keySet()).containsExactlyElementsOf(values.keySet());
+    }
+
+    @Test
+    void recordsWrittenBeforeCommitTimesReadWithCommitTimeZero() throws Exception {
+        // The earlier format: schema, table, op ordinal, LSN, values, unchanged columns.
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        out.writeUTF("public");
+        out.writeUTF("orders");
+        out.writeByte(ChangeRecord.Op.DELETE.ordinal());
+        out.writeLong(42L);
+        out.writeInt(1);
+        out.writeUTF("id");
+        ValueCodec.write(7L, out);
+        out.writeInt(0);
+        ChangeRecord back =
+                ChangeRecordSerializer.INSTANCE.deserialize(
+                        new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(back)
+                .isEqualTo(
+                        new ChangeRecord(
+                                new TableId("public", "orders"),
+                                ChangeRecord.Op.DELETE,
+                                Map.of("id", 7L),
+                                Set.of(),
+                                42L));
+        assertThat(back.commitMs()).isZero();
     }
 }
