@@ -6,6 +6,7 @@ import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.AnalyticsJob;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -56,9 +57,14 @@ final class JobRunner implements AutoCloseable {
                                 stateBackend, checkpoints.toUri().toString()));
         JobEnvironment.configure(env, config);
         if (analytics) {
-            AnalyticsJob.build(env, config, MirrorSource.create(config), hasher);
+            AnalyticsJob.build(
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "bench")),
+                    hasher);
         } else {
-            MirrorJob.build(env, config, MirrorSource.create(config));
+            MirrorJob.build(
+                    env, config, MirrorSource.create(config, Resync.anchor(config, "bench")));
         }
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (savepoint != null) {

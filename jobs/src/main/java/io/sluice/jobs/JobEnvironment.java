@@ -2,16 +2,57 @@ package io.sluice.jobs;
 
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
+import io.sluice.jobs.ops.Startup;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The Flink settings every Sluice job shares: checkpointing, state backend, parallelism. */
 public final class JobEnvironment {
     private JobEnvironment() {}
+
+    /** Whether {@code --fresh} was given: start over (a resync) instead of resuming. */
+    public static boolean fresh(String[] args) {
+        for (String a : args) {
+            if (a.equals("--fresh")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A savepoint or checkpoint the user named ({@code flink run -s}), or null. */
+    public static String explicitRestore() {
+        return StreamExecutionEnvironment.getExecutionEnvironment()
+                .getConfiguration()
+                .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
+                .orElse(null);
+    }
+
+    /**
+     * The environment of a streaming run as {@link Startup} planned it: checkpoints in the
+     * pipeline's own directory, kept when the job is cancelled or killed (so the next run can
+     * resume), and the restore path of a resumed run.
+     */
+    public static StreamExecutionEnvironment create(SluiceConfig config, Startup.Plan plan) {
+        Configuration conf =
+                stateConfiguration(
+                        config.get(SluiceOptions.JOB_STATE_BACKEND), plan.checkpointDir());
+        conf.set(
+                CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
+                ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        if (plan.restorePath() != null) {
+            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, plan.restorePath());
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        configure(env, config);
+        return env;
+    }
 
     public static String configPath(String[] args) {
         for (int i = 0; i < args.length - 1; i++) {

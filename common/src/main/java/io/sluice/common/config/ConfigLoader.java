@@ -304,6 +304,10 @@ public final class ConfigLoader {
                             + archive
                             + "'");
         }
+        Object onSlotLoss = values.get(SluiceOptions.PG_ON_SLOT_LOSS.key());
+        if (onSlotLoss instanceof String s && !s.equals("fail") && !s.equals("resync")) {
+            problems.add("'postgres.on-slot-loss' must be fail or resync, got '" + s + "'");
+        }
         Object backend = values.get(SluiceOptions.JOB_STATE_BACKEND.key());
         if (backend instanceof String s && !s.equals("hashmap") && !s.equals("rocksdb")) {
             problems.add("'job.state-backend' must be hashmap or rocksdb, got '" + s + "'");

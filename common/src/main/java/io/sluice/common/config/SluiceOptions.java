@@ -48,6 +48,15 @@ public final class SluiceOptions {
                     10_000L,
                     "Heartbeat interval so an idle slot keeps advancing and WAL is released.");
 
+    public static final Option<String> PG_ON_SLOT_LOSS =
+            Option.string(
+                    "postgres.on-slot-loss",
+                    "fail",
+                    "What a run restoring state does when its replication slot is gone (dropped,"
+                            + " or lost in a failover): fail (stop and say how to resync) or"
+                            + " resync (start over from a new snapshot, retiring what ClickHouse"
+                            + " holds).");
+
     // --- clickhouse: the target --------------------------------------------------------------
     public static final Option<String> CH_URL =
             Option.requiredString(
@@ -239,6 +248,7 @@ public final class SluiceOptions {
                     PG_TABLES,
                     PG_SNAPSHOT_CHUNK_SIZE,
                     PG_HEARTBEAT_MS,
+                    PG_ON_SLOT_LOSS,
                     CH_URL,
                     CH_DATABASE,
                     CH_USER,

@@ -29,7 +29,7 @@ public final class ActiveUsersDailyFunction
     public void processElement(ActiveUsersDelta d, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
         long[] c = state.add(new long[] {d.dau, d.wau, d.mau}, 1);
-        long next = state.nextVersion();
+        long next = state.nextVersion(d.lsn);
         out.collect(
                 new AnalyticsRow(
                         AnalyticsTables.ACTIVE_USERS_DAILY,

@@ -7,9 +7,13 @@ public class ActiveUsersDelta {
     public int wau;
     public int mau;
 
+    /** The LSN of the change behind it (see {@link EventDelta#lsn}). */
+    public long lsn;
+
     public ActiveUsersDelta() {}
 
-    public ActiveUsersDelta(long day, int dau, int wau, int mau) {
+    public ActiveUsersDelta(long day, int dau, int wau, int mau, long lsn) {
+        this.lsn = lsn;
         this.day = day;
         this.dau = dau;
         this.wau = wau;
@@ -22,7 +26,8 @@ public class ActiveUsersDelta {
                 && d.day == day
                 && d.dau == dau
                 && d.wau == wau
-                && d.mau == mau;
+                && d.mau == mau
+                && d.lsn == lsn;
     }
 
     @Override

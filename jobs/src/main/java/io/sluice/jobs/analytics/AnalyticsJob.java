@@ -11,6 +11,7 @@ import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Startup;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -38,8 +39,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                           ─ analytics sink (commit on checkpoint)
  * </pre>
  *
- * <p>Usage: {@code AnalyticsJob --config conf/sluice.yaml}; with PII fields configured, the hash
- * key must be in the environment variable named by {@code pii.key-env}.
+ * <p>Usage: {@code AnalyticsJob --config conf/sluice.yaml [--fresh]} (resumes from the pipeline's
+ * newest retained checkpoint unless {@code --fresh}; see {@link Startup}); with PII fields
+ * configured, the hash key must be in the environment variable named by {@code pii.key-env}.
  */
 public final class AnalyticsJob {
     private AnalyticsJob() {}
@@ -50,8 +52,19 @@ public final class AnalyticsJob {
         Preflight.check(config);
         MirrorSetup.prepare(config);
         AnalyticsSetup.prepare(config);
-        StreamExecutionEnvironment env = JobEnvironment.create(config);
-        build(env, config, MirrorSource.create(config), hasher);
+        Startup.Plan plan =
+                Startup.prepare(
+                        config,
+                        "analytics",
+                        JobEnvironment.fresh(args),
+                        JobEnvironment.explicitRestore(),
+                        MirrorJob.primaryKeys(config));
+        StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
+        build(
+                env,
+                config,
+                MirrorSource.create(config, plan.anchor().lsn(), plan.anchor().commitMs()),
+                hasher);
         env.execute("sluice-analytics");
     }
 

@@ -67,7 +67,7 @@ final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
         ctx.output(
                 CleanAndDedupeFunction.ROWS,
                 CleanAndDedupeFunction.eventRow(eventsTable, e, v, false));
-        out.collect(new EventDelta(1, e));
+        out.collect(new EventDelta(1, e, v));
         events.add(1);
     }
 }

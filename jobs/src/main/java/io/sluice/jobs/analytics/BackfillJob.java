@@ -10,6 +10,7 @@ import io.sluice.common.pii.PiiHasher;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.archive.ChangeArchive;
+import io.sluice.jobs.ops.Resync;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -236,7 +237,21 @@ public final class BackfillJob {
                 eventsVersion = rs.getLong(1);
             }
         }
-        long rollupBase = System.currentTimeMillis() * 1_000_000L;
+        // WAL-anchored like every version: above every rollup row already written (the range's
+        // rows are set to 0 at this version), and below what a later resync writes.
+        long maxRollupVersion = 0;
+        try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
+            for (String rollup : rollups(config)) {
+                String max = ch.queryValue("SELECT max(_version) FROM " + rollup);
+                maxRollupVersion =
+                        Math.max(
+                                maxRollupVersion,
+                                max == null || max.isEmpty() ? 0 : Long.parseLong(max));
+            }
+        }
+        long rollupBase =
+                Resync.anchorAbove(config, "backfill " + o.from() + ".." + o.to(), maxRollupVersion)
+                        .lsn();
         Plan plan = new Plan(eventsVersion, rollupBase, resumed);
         if (!resumed) {
             try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {

@@ -109,8 +109,7 @@ public final class CleanAndDedupeFunction
             }
             return;
         }
-        EventParser.Result result =
-                parser.parse(change, old, ctx.timerService().currentProcessingTime());
+        EventParser.Result result = parser.parse(change, old, commitTime(change));
         if (result.event() == null) {
             deadLetters.inc();
             if (old != null) {
@@ -143,12 +142,21 @@ public final class CleanAndDedupeFunction
         }
         ctx.output(ROWS, eventRow(event, version, false));
         if (event.counted) {
-            out.collect(new EventDelta(1, event));
+            out.collect(new EventDelta(1, event, version));
         } else {
             lateEvents.inc();
             ctx.output(ROWS, lateRow(event.eventId, event, stamped, "event"));
         }
         current.update(event);
+    }
+
+    /**
+     * The "now" of a change: its commit time (for snapshot rows, the time of the run's snapshot
+     * anchor). Records without one (from a release before commit times) fall back to the wall
+     * clock.
+     */
+    static long commitTime(ChangeRecord change) {
+        return change.commitMs() != 0 ? change.commitMs() : System.currentTimeMillis();
     }
 
     private boolean isLate(long eventTimeMs, long watermarkMs) {
@@ -165,7 +173,7 @@ public final class CleanAndDedupeFunction
             lateEvents.inc();
             ctx.output(ROWS, lateRow(old.eventId, old, stamped, "retraction"));
         } else {
-            out.collect(new EventDelta(-1, old));
+            out.collect(new EventDelta(-1, old, stamped.change.lsn()));
         }
     }
 

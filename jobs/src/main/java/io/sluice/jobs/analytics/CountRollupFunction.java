@@ -26,7 +26,7 @@ public final class CountRollupFunction
         this(spec, allowedLatenessMs, 0);
     }
 
-    /** A rollup whose rows start at {@code versionBase + 1} (the backfill's). */
+    /** A rollup whose rows start above {@code versionBase} (the backfill's). */
     public CountRollupFunction(RollupSpec spec, long allowedLatenessMs, long versionBase) {
         this.spec = spec;
         this.allowedLatenessMs = allowedLatenessMs;
@@ -42,7 +42,7 @@ public final class CountRollupFunction
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
         long[] counts = state.add(spec.increments(delta.event), delta.sign);
-        out.collect(spec.row(delta.event, counts, state.nextVersion()));
+        out.collect(spec.row(delta.event, counts, state.nextVersion(delta.lsn)));
         ctx.timerService()
                 .registerEventTimeTimer(
                         saturatedAdd(spec.windowEndMs(delta.event), allowedLatenessMs));

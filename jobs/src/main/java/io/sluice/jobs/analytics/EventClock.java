@@ -22,8 +22,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * every replay, or a restore could count an event the first run called late. Here the clock is a
  * function of the WAL order alone and its position is checkpointed, so the verdicts are
  * deterministic. Snapshot rows neither advance it nor are late (they are history, read in chunk
- * order); rows further in the future than the allowed skew do not advance it either (they are dead
- * letters).
+ * order); rows further in the future than the allowed skew (ahead of their commit time, never of
+ * the wall clock) do not advance it either (they are dead letters).
  *
  * <p>The Flink watermark only drops state that no on-time change can reach any more. Snapshot rows
  * are never late, so they must not arrive after the watermark has passed their windows; with a
@@ -92,7 +92,9 @@ public final class EventClock extends AbstractStreamOperator<StampedChange>
             Long at = schema.occurredAtMicros(change);
             if (at != null) {
                 long ms = Math.floorDiv(at, 1000L);
-                if (ms <= now + maxFutureSkewMs && ms > maxEventTimeMs) {
+                // Future skew is judged against the commit time, as clean-and-dedupe does.
+                if (ms <= CleanAndDedupeFunction.commitTime(change) + maxFutureSkewMs
+                        && ms > maxEventTimeMs) {
                     maxEventTimeMs = ms;
                 }
             }

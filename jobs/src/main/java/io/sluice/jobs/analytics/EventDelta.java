@@ -9,16 +9,23 @@ public class EventDelta {
     public int sign;
     public CleanEvent event;
 
+    /**
+     * The LSN of the change behind this delta (the snapshot anchor for snapshot rows): the rows it
+     * moves are re-emitted at a version no lower (see {@link io.sluice.common.change.Versions}).
+     */
+    public long lsn;
+
     public EventDelta() {}
 
-    public EventDelta(int sign, CleanEvent event) {
+    public EventDelta(int sign, CleanEvent event, long lsn) {
         this.sign = sign;
         this.event = event;
+        this.lsn = lsn;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EventDelta d && d.sign == sign && d.event.equals(event);
+        return o instanceof EventDelta d && d.sign == sign && d.lsn == lsn && d.event.equals(event);
     }
 
     @Override

@@ -33,7 +33,8 @@ public final class EventParser implements Serializable {
     /**
      * @param previous the event's current version, used for a TOASTed properties value the change
      *     did not resend; may be null
-     * @param nowMs the wall clock, for the future-skew check
+     * @param nowMs "now" for the future-skew check: the change's commit time (never the wall clock
+     *     at processing time, so a replay decides the same)
      */
     public Result parse(ChangeRecord change, CleanEvent previous, long nowMs) {
         Map<String, Object> v = change.values();

@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.common.change.Versions;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,7 +31,8 @@ import org.apache.flink.util.Collector;
  * #processElement}), and only rows that changed are written: an out-of-order event that bridges two
  * sessions yields the merged session (its id is the earlier session's, since the id is a hash of
  * user and start) and a delete of the later one; a deleted event can split a session again. All
- * rows of one derivation share the next version.
+ * rows of one derivation share the next version: above the last one, and not below the newest LSN
+ * among the user's changes, so it outranks what any earlier run wrote.
  *
  * <p>While streaming, events that arrive after all of the user's others (the common case) are also
  * kept in a short list until the next derivation, which then only extends the user's last session
@@ -54,6 +56,7 @@ public final class SessionizeFunction
 
     private transient MapState<Long, Session> written;
     private transient ValueState<Long> version;
+    private transient ValueState<Long> changeLsn;
 
     /** Whether events changed since the rows were last derived. */
     private transient ValueState<Boolean> dirty;
@@ -99,6 +102,9 @@ public final class SessionizeFunction
                                         Types.LONG,
                                         TypeInformation.of(Session.class)));
         version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+        // Added with WAL-anchored versions: the newest LSN among the user's changes.
+        changeLsn =
+                getRuntimeContext().getState(new ValueStateDescriptor<>("change-lsn", Types.LONG));
         dirty = getRuntimeContext().getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
         // Added after the first release; absent in older savepoints, which then re-derive.
         appended =
@@ -121,6 +127,10 @@ public final class SessionizeFunction
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
         CleanEvent e = delta.event;
+        Long seen = changeLsn.value();
+        if (seen == null || delta.lsn > seen) {
+            changeLsn.update(delta.lsn);
+        }
         String key = sortable(e.occurredAtUs) + "|" + e.eventId;
         if (delta.sign > 0) {
             SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
@@ -228,7 +238,8 @@ public final class SessionizeFunction
     private void emitChanges(String user, Collector<AnalyticsRow> out) throws Exception {
         dirty.clear();
         Long v = version.value();
-        long next = v == null ? 1 : v + 1;
+        Long lsn = changeLsn.value();
+        long next = Versions.next(v == null ? Versions.NONE : v, lsn == null ? 0 : lsn);
         version.update(next);
         boolean all = Boolean.TRUE.equals(rederive.value());
         rederive.clear();
@@ -353,9 +364,10 @@ public final class SessionizeFunction
         }
         if (events.isEmpty()) {
             // Nothing can change for this user any more: a later event starts a new session
-            // with a new id, so its versions may start again at 1.
+            // with a new id, whose versions start at that event's LSN.
             written.clear();
             version.clear();
+            changeLsn.clear();
             newestKey.clear();
         }
     }

@@ -55,7 +55,7 @@ public final class UserActivityFunction
         boolean wasActive = before != null && before != 0;
         boolean isActive = after != 0;
         if (wasActive != isActive) {
-            emitChanges(day, isActive, out);
+            emitChanges(day, isActive, delta.lsn, out);
         }
         ctx.timerService()
                 .registerEventTimeTimer(
@@ -64,7 +64,7 @@ public final class UserActivityFunction
     }
 
     /** Activity of the days in [day − 29, day + 29], with {@code day} itself given. */
-    private void emitChanges(long day, boolean activeNow, Collector<ActiveUsersDelta> out)
+    private void emitChanges(long day, boolean activeNow, long lsn, Collector<ActiveUsersDelta> out)
             throws Exception {
         int span = 2 * MONTH - 1;
         boolean[] active = new boolean[span]; // index i is day - (MONTH - 1) + i
@@ -84,7 +84,7 @@ public final class UserActivityFunction
             int wau = k < WEEK && !otherInWeek ? sign : 0;
             int mau = !otherInMonth ? sign : 0;
             if (dau != 0 || wau != 0 || mau != 0) {
-                out.collect(new ActiveUsersDelta(target, dau, wau, mau));
+                out.collect(new ActiveUsersDelta(target, dau, wau, mau, lsn));
             }
         }
     }

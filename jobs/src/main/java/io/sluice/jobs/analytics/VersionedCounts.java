@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.common.change.Versions;
 import java.io.IOException;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.ValueState;
@@ -9,7 +10,8 @@ import org.apache.flink.api.common.typeinfo.Types;
 
 /**
  * The keyed state of a counting rollup: the counts of the current key and the version of its last
- * emitted row (1, 2, 3, ... per key, so each re-emitted row replaces the one before).
+ * emitted row, which grows with every emission and never falls below the LSN of the change that
+ * caused it, so each row replaces the one before, across runs too.
  */
 final class VersionedCounts {
     private final ValueState<long[]> counts;
@@ -21,8 +23,8 @@ final class VersionedCounts {
     }
 
     /**
-     * @param versionBase the first row of a key gets {@code versionBase + 1}: a backfill starts
-     *     above every version the streaming job has written
+     * @param versionBase the first row of a key gets a version above it: a backfill starts above
+     *     every version already written
      */
     VersionedCounts(RuntimeContext context, String countsName, long versionBase) {
         this.versionBase = versionBase;
@@ -46,10 +48,13 @@ final class VersionedCounts {
         return c;
     }
 
-    /** The version for the row about to be emitted. */
-    long nextVersion() throws IOException {
+    /**
+     * The version for the row about to be emitted because of a change at {@code lsn}: above the
+     * key's last version and not below the change ({@link Versions#next}).
+     */
+    long nextVersion(long lsn) throws IOException {
         Long v = version.value();
-        long next = v == null ? versionBase + 1 : v + 1;
+        long next = Versions.next(v == null ? versionBase : v, lsn);
         version.update(next);
         return next;
     }

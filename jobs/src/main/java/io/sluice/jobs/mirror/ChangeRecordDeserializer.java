@@ -42,12 +42,30 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     private static final byte[] UNCHANGED_TOAST_BYTES =
             UNCHANGED_TOAST.getBytes(StandardCharsets.UTF_8);
 
+    private final long snapshotVersion;
+    private final long snapshotCommitMs;
+
+    /**
+     * @param snapshotVersion the version of this run's snapshot rows: a WAL position taken before
+     *     the snapshot is read (see {@link io.sluice.common.change.Versions})
+     * @param snapshotCommitMs the database time of that position, the "commit time" of snapshot
+     *     rows
+     */
+    public ChangeRecordDeserializer(long snapshotVersion, long snapshotCommitMs) {
+        this.snapshotVersion = snapshotVersion;
+        this.snapshotCommitMs = snapshotCommitMs;
+    }
+
     @Override
     public void deserialize(SourceRecord record, Collector<ChangeRecord> out) {
         if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) {
             return; // heartbeats and other non-change events carry no row
         }
-        ChangeRecord.Op op = op(value.getString("op"));
+        String code = value.getString("op");
+        if ("m".equals(code)) {
+            return; // a logical decoding message (Sluice's own anchors and heartbeats)
+        }
+        ChangeRecord.Op op = op(code);
         Struct source = value.getStruct("source");
         TableId table = new TableId(source.getString("schema"), source.getString("table"));
         Struct row =
@@ -64,12 +82,19 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                 values.put(field.name(), convert(field.schema(), raw));
             }
         }
-        long lsn = 0;
-        if (op != ChangeRecord.Op.SNAPSHOT && source.schema().field("lsn") != null) {
-            Long l = source.getInt64("lsn");
-            lsn = l == null ? 0 : l;
+        long lsn = snapshotVersion;
+        long commitMs = snapshotCommitMs;
+        if (op != ChangeRecord.Op.SNAPSHOT) {
+            Long l = source.schema().field("lsn") != null ? source.getInt64("lsn") : null;
+            Long ts = source.schema().field("ts_ms") != null ? source.getInt64("ts_ms") : null;
+            if (l == null || ts == null) {
+                throw new IllegalStateException(
+                        "a streamed change of " + table + " without an LSN or a commit time");
+            }
+            lsn = l;
+            commitMs = ts;
         }
-        out.collect(new ChangeRecord(table, op, values, unchanged, lsn));
+        out.collect(new ChangeRecord(table, op, values, unchanged, lsn, commitMs));
     }
 
     private static ChangeRecord.Op op(String code) {

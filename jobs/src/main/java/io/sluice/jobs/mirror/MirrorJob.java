@@ -9,6 +9,7 @@ import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.ops.Startup;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
@@ -22,7 +23,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * Mirrors Postgres tables into ClickHouse: one Flink CDC source (one slot) over the configured
  * tables, keyed by table and primary key, into the ClickHouse sink.
  *
- * <p>Usage: {@code MirrorJob --config conf/sluice.yaml}
+ * <p>Usage: {@code MirrorJob --config conf/sluice.yaml [--fresh]}: resumes from the pipeline's
+ * newest retained checkpoint unless {@code --fresh} (see {@link Startup})
  */
 public final class MirrorJob {
     private MirrorJob() {}
@@ -31,8 +33,18 @@ public final class MirrorJob {
         SluiceConfig config = ConfigLoader.load(Path.of(JobEnvironment.configPath(args)));
         Preflight.check(config);
         MirrorSetup.prepare(config);
-        StreamExecutionEnvironment env = JobEnvironment.create(config);
-        build(env, config, MirrorSource.create(config));
+        Startup.Plan plan =
+                Startup.prepare(
+                        config,
+                        "mirror",
+                        JobEnvironment.fresh(args),
+                        JobEnvironment.explicitRestore(),
+                        primaryKeys(config));
+        StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
+        build(
+                env,
+                config,
+                MirrorSource.create(config, plan.anchor().lsn(), plan.anchor().commitMs()));
         env.execute("sluice-mirror");
     }
 
@@ -53,14 +65,18 @@ public final class MirrorJob {
                 .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
     }
 
+    /** The primary key of every captured table. */
+    public static Map<TableId, List<String>> primaryKeys(SluiceConfig config) throws SQLException {
+        try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
+            return catalog.primaryKeys(config.tables());
+        }
+    }
+
     /** Keys the changes by table and primary key into the ClickHouse mirror tables. */
     public static void mirror(DataStream<ChangeRecord> changes, SluiceConfig config)
             throws SQLException {
         // Primary keys are read once here: the key selector and the sink then need no catalog.
-        Map<TableId, List<String>> keys;
-        try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
-            keys = catalog.primaryKeys(config.tables());
-        }
+        Map<TableId, List<String>> keys = primaryKeys(config);
         PostgresTableRouting routing = new PostgresTableRouting(config, keys);
         changes.keyBy(new RowKeySelector(routing))
                 .sinkTo(new ClickHouseSink(config, routing))

@@ -17,7 +17,18 @@ import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.Pos
 public final class MirrorSource {
     private MirrorSource() {}
 
-    public static PostgresIncrementalSource<ChangeRecord> create(SluiceConfig config) {
+    /** The source of a run whose snapshot rows are versioned at {@code anchor}. */
+    public static PostgresIncrementalSource<ChangeRecord> create(
+            SluiceConfig config, io.sluice.jobs.ops.Resync.Anchor anchor) {
+        return create(config, anchor.lsn(), anchor.commitMs());
+    }
+
+    /**
+     * @param snapshotVersion version of the snapshot rows (the run's anchor, a WAL position)
+     * @param snapshotCommitMs the database time at that position
+     */
+    public static PostgresIncrementalSource<ChangeRecord> create(
+            SluiceConfig config, long snapshotVersion, long snapshotCommitMs) {
         Properties debezium = new Properties();
         // Sluice creates the publication for exactly the captured tables (PostgresCatalog);
         // Debezium must not create one FOR ALL TABLES.
@@ -58,13 +69,15 @@ public final class MirrorSource {
                 // No backfill: a change made while a chunk is read would be merged into the
                 // snapshot row, TOAST placeholder included, and no earlier version of the row
                 // would exist to fill it from. Without it, snapshot rows are plain SELECT results
-                // (version 0) and the window's changes arrive as stream events (version = LSN),
-                // which the versioned upsert applies on top: the same final rows.
+                // and the window's changes arrive as stream events (version = LSN),
+                // which the versioned upsert applies on top: the same final rows. Snapshot rows
+                // are versioned at the run's anchor, taken before the snapshot: they outrank
+                // every row an earlier run wrote and lose to every change after the anchor.
                 .skipSnapshotBackfill(true)
                 .includePartitionedTables(true)
                 .closeIdleReaders(true)
                 .debeziumProperties(debezium)
-                .deserializer(new ChangeRecordDeserializer())
+                .deserializer(new ChangeRecordDeserializer(snapshotVersion, snapshotCommitMs))
                 .build();
     }
 }

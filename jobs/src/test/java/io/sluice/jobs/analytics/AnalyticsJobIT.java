@@ -11,6 +11,7 @@ import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.S3ProxyServer;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
@@ -109,7 +110,11 @@ class AnalyticsJobIT {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             JobEnvironment.configure(env, config);
             env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
-            AnalyticsJob.build(env, config, MirrorSource.create(config), hasher);
+            AnalyticsJob.build(
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "test")),
+                    hasher);
             JobClient job = env.executeAsync("analytics-it");
 
             EventOracle oracle = new EventOracle(pg, ch, PII_KEY);

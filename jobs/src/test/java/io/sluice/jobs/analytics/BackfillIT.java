@@ -10,6 +10,7 @@ import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -98,7 +99,11 @@ class BackfillIT {
             AnalyticsSetup.prepare(config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             JobEnvironment.configure(env, config);
-            AnalyticsJob.build(env, config, MirrorSource.create(config), hasher);
+            AnalyticsJob.build(
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "test")),
+                    hasher);
             JobClient streaming = env.executeAsync("streaming");
             long usable = count(pg, "SELECT count(*) FROM events WHERE " + EventOracle.USABLE);
             awaitValue(

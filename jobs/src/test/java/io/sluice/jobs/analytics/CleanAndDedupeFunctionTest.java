@@ -70,11 +70,16 @@ class CleanAndDedupeFunctionTest {
         v.put("occurred_at", at == null ? null : Instant.parse(at));
         v.put("event_name", name);
         v.put("properties", props);
-        return new ChangeRecord(EVENTS, op, v, Set.of(), lsn);
+        return new ChangeRecord(EVENTS, op, v, Set.of(), lsn, NOW);
+    }
+
+    static ChangeRecord committedAt(ChangeRecord c, long commitMs) {
+        return new ChangeRecord(
+                c.table(), c.op(), c.values(), c.unchangedColumns(), c.lsn(), commitMs);
     }
 
     static ChangeRecord delete(long lsn, String id) {
-        return new ChangeRecord(EVENTS, Op.DELETE, Map.of("event_id", id), Set.of(), lsn);
+        return new ChangeRecord(EVENTS, Op.DELETE, Map.of("event_id", id), Set.of(), lsn, NOW);
     }
 
     private void push(ChangeRecord c, long watermark) throws Exception {
@@ -177,6 +182,24 @@ class CleanAndDedupeFunctionTest {
         assertThat(rows(AnalyticsTables.LATE_EVENTS))
                 .extracting(r -> r.fields[0] + "/" + r.fields[6])
                 .containsExactly("never-seen/unknown-delete");
+    }
+
+    @Test
+    void futureSkewIsJudgedByTheCommitTimeNotTheProcessingTime() throws Exception {
+        // Processed a week later (a replay, a slow catch-up): the verdicts must not change.
+        harness.setProcessingTime(NOW + 7 * 86_400_000L);
+        String at = "2026-11-21T12:00:00Z"; // a day after NOW
+        push(change(Op.INSERT, 1, "ahead", 7L, at, "x", null));
+        push(
+                committedAt(
+                        change(Op.INSERT, 2, "caught-up", 7L, at, "x", null),
+                        Instant.parse(at).toEpochMilli() - 60_000L));
+        assertThat(rows(AnalyticsTables.DEAD_LETTERS))
+                .extracting(r -> r.fields[1])
+                .containsExactly("ahead");
+        assertThat(rows(AnalyticsTables.EVENTS))
+                .extracting(r -> r.fields[0])
+                .containsExactly("caught-up");
     }
 
     @Test

@@ -21,6 +21,14 @@ import org.junit.jupiter.api.Test;
  * rows with rising versions, retractions, state dropped by the watermark, restore from a snapshot.
  */
 class RollupOperatorsTest {
+    private static long lsn = 1_000;
+
+    /** A delta from a change at the next LSN (WAL positions only grow). */
+    static EventDelta delta(int sign, CleanEvent e) {
+        lsn += 100;
+        return new EventDelta(sign, e, lsn);
+    }
+
     static final long LATENESS = 3_600_000L;
     static final long GAP = 30 * 60_000L;
     static final long MAX = 24 * 3_600_000L;
@@ -83,10 +91,10 @@ class RollupOperatorsTest {
             CleanEvent a = event("a", "u1", "2026-11-20T10:00:05Z", "click");
             CleanEvent b = event("b", "u2", "2026-11-20T10:00:59.999Z", "click");
             CleanEvent bMoved = event("b", "u2", "2026-11-20T10:01:00Z", "click");
-            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
-            h.processElement(new StreamRecord<>(new EventDelta(1, b)));
-            h.processElement(new StreamRecord<>(new EventDelta(-1, b)));
-            h.processElement(new StreamRecord<>(new EventDelta(1, bMoved)));
+            h.processElement(new StreamRecord<>(delta(1, a)));
+            h.processElement(new StreamRecord<>(delta(1, b)));
+            h.processElement(new StreamRecord<>(delta(-1, b)));
+            h.processElement(new StreamRecord<>(delta(1, bMoved)));
             Map<String, AnalyticsRow> rows = latest(h.extractOutputValues());
             assertThat(rows.values())
                     .extracting(r -> r.fields[0] + " " + r.fields[1] + " " + r.fields[2])
@@ -100,17 +108,19 @@ class RollupOperatorsTest {
         CleanEvent a = event("a", "u1", "2026-11-20T10:00:05Z", "click");
         OperatorSubtaskState snapshot;
         try (var h = rollup(spec)) {
-            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
-            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            h.processElement(new StreamRecord<>(delta(1, a)));
+            h.processElement(new StreamRecord<>(delta(1, a)));
             snapshot = h.snapshot(1, 1);
         }
         try (var h = rollup(spec, snapshot)) {
             // One millisecond before window end + lateness: an allowed-late event still counts.
             h.processWatermark(new Watermark(ms("2026-11-20T11:01:00Z") - 1));
-            h.processElement(new StreamRecord<>(new EventDelta(1, a)));
+            EventDelta third = delta(1, a);
+            h.processElement(new StreamRecord<>(third));
             AnalyticsRow row = h.extractOutputValues().get(0);
             assertThat(row.fields[2]).isEqualTo("3");
-            assertThat(row.version).isEqualTo(3);
+            // WAL-anchored: the version is the change's LSN, above the restored one.
+            assertThat(row.version).isEqualTo(third.lsn);
             assertThat(h.numKeyedStateEntries()).isEqualTo(2);
             h.processWatermark(new Watermark(ms("2026-11-20T11:01:00Z")));
             assertThat(h.numKeyedStateEntries()).isZero();
@@ -128,7 +138,7 @@ class RollupOperatorsTest {
                             event("3", "u1", "2026-11-20T11:30:00Z", "session_end"),
                             event("4", "u1", "2026-11-21T00:00:00Z", "session_end"))) {
                 assertThat(spec.accepts(e)).isTrue();
-                h.processElement(new StreamRecord<>(new EventDelta(1, e)));
+                h.processElement(new StreamRecord<>(delta(1, e)));
             }
             assertThat(spec.accepts(event("5", "u1", "2026-11-20T10:00:00Z", "click"))).isFalse();
             assertThat(latest(h.extractOutputValues()).values())
@@ -217,7 +227,7 @@ class RollupOperatorsTest {
                 String id = "e" + random.nextInt(150);
                 CleanEvent old = live.remove(id);
                 if (old != null) {
-                    deltas.add(new EventDelta(-1, old));
+                    deltas.add(delta(-1, old));
                 }
                 if (old == null || random.nextInt(3) > 0) {
                     CleanEvent e =
@@ -229,7 +239,7 @@ class RollupOperatorsTest {
                                             .toString(),
                                     "x");
                     live.put(id, e);
-                    deltas.add(new EventDelta(1, e));
+                    deltas.add(delta(1, e));
                 }
             }
             assertThat(activeUsers(deltas, Long.MIN_VALUE))
@@ -243,7 +253,7 @@ class RollupOperatorsTest {
     void oneActiveDayCountsInItsDayItsWeekAndItsMonth() throws Exception {
         Map<Long, long[]> got =
                 activeUsers(
-                        List.of(new EventDelta(1, event("a", "u1", "2026-11-10T12:00:00Z", "x"))),
+                        List.of(delta(1, event("a", "u1", "2026-11-10T12:00:00Z", "x"))),
                         Long.MIN_VALUE);
         long day = ms("2026-11-10T00:00:00Z") / 86_400_000L;
         assertThat(got).hasSize(30);
@@ -309,19 +319,16 @@ class RollupOperatorsTest {
     void anOutOfOrderEventBridgingTwoSessionsMergesThem() throws Exception {
         try (var h = sessionizer()) {
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "open"))));
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "open"))));
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("b", "u", "2026-11-20T10:50:00Z", "buy"))));
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T10:50:00Z", "buy"))));
             settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
                             "2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open",
                             "2026-11-20 10:50:00..2026-11-20 10:50:00 1 buy>buy");
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
             settle(h);
             List<AnalyticsRow> rows = h.extractOutputValues();
             assertThat(liveSessions(rows))
@@ -335,8 +342,7 @@ class RollupOperatorsTest {
 
             // Deleting the bridge splits them again.
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(-1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
+                    new StreamRecord<>(delta(-1, event("c", "u", "2026-11-20T10:25:00Z", "view"))));
             settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
@@ -349,14 +355,11 @@ class RollupOperatorsTest {
     void aGapOfExactlyThirtyMinutesKeepsTheSessionAndTwentyFourHoursEndIt() throws Exception {
         try (var h = sessionizer()) {
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("b", "u", "2026-11-20T10:30:00Z", "x"))));
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T10:30:00Z", "x"))));
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("c", "u", "2026-11-20T11:00:00.001Z", "x"))));
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T11:00:00.001Z", "x"))));
             settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly(
@@ -368,7 +371,7 @@ class RollupOperatorsTest {
             for (int i = 0; i <= 30 * 6; i++) { // every 10 minutes for 30 hours
                 h.processElement(
                         new StreamRecord<>(
-                                new EventDelta(
+                                delta(
                                         1,
                                         event(
                                                 "e" + i,
@@ -389,11 +392,9 @@ class RollupOperatorsTest {
         OperatorSubtaskState snapshot;
         try (var h = sessionizer()) {
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("b", "u", "2026-11-20T13:00:00Z", "y"))));
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T13:00:00Z", "y"))));
             settle(h);
             snapshot = h.snapshot(1, 1);
         }
@@ -402,8 +403,7 @@ class RollupOperatorsTest {
             // session is final; the 13:00 one is still open.
             h.processWatermark(new Watermark(ms("2026-11-20T11:31:00Z")));
             h.processElement(
-                    new StreamRecord<>(
-                            new EventDelta(1, event("c", "u", "2026-11-20T13:10:00Z", "z"))));
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T13:10:00Z", "z"))));
             settle(h);
             List<AnalyticsRow> rows = h.extractOutputValues();
             assertThat(liveSessions(rows))
@@ -433,7 +433,7 @@ class RollupOperatorsTest {
             long minute)
             throws Exception {
         String at = Instant.parse("2026-11-20T00:00:00Z").plusSeconds(60 * minute).toString();
-        h.processElement(new StreamRecord<>(new EventDelta(1, event(id, "u", at, "x"))));
+        h.processElement(new StreamRecord<>(delta(1, event(id, "u", at, "x"))));
     }
 
     @Test
@@ -558,7 +558,7 @@ class RollupOperatorsTest {
                 String id = "e" + random.nextInt(mostlyInOrder ? 1000 : 200);
                 CleanEvent old = live.remove(id);
                 if (old != null) {
-                    h.processElement(new StreamRecord<>(new EventDelta(-1, old)));
+                    h.processElement(new StreamRecord<>(delta(-1, old)));
                 }
                 if (old == null || random.nextInt(3) > 0) {
                     // Three users over two days; gaps around 30 minutes are frequent, and
@@ -591,7 +591,7 @@ class RollupOperatorsTest {
                                             .toString(),
                                     "n" + random.nextInt(4));
                     live.put(id, e);
-                    h.processElement(new StreamRecord<>(new EventDelta(1, e)));
+                    h.processElement(new StreamRecord<>(delta(1, e)));
                 }
                 if (random.nextInt(4) == 0) {
                     settle(h); // rows derived after a random number of changes

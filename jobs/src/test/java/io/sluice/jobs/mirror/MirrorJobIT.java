@@ -9,6 +9,7 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
+import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -79,7 +80,8 @@ class MirrorJobIT {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             JobEnvironment.configure(env, config);
             env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
-            MirrorJob.build(env, config, MirrorSource.create(config));
+            MirrorJob.build(
+                    env, config, MirrorSource.create(config, Resync.anchor(config, "test")));
             JobClient job = env.executeAsync("mirror-it");
 
             // One failure right after the ADD COLUMN round, so a restore replays changes made

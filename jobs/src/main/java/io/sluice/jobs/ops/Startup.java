@@ -1,0 +1,244 @@
+package io.sluice.jobs.ops;
+
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a run of a streaming job starts: resumed from state, or fresh (a resync).
+ *
+ * <ul>
+ *   <li>Each pipeline (job, Postgres database, slot, publication, tables, ClickHouse databases)
+ *       checkpoints under its own directory, {@code <job.checkpoint-dir>/<job>-<slot>-<hash>}, and
+ *       its checkpoints are kept when the job is cancelled or killed.
+ *   <li>{@code ./sluice run} resumes from the newest retained checkpoint there; {@code --fresh} (or
+ *       no checkpoint) starts over: the old checkpoints are moved aside and the run resyncs ({@link
+ *       Resync}). An explicit {@code -s <savepoint>} always wins.
+ *   <li>A resumed run whose replication slot is gone would continue silently from wherever a new
+ *       slot starts (Flink CDC creates one), skipping the WAL in between. It stops instead, with
+ *       the fix, or resyncs with {@code postgres.on-slot-loss: resync}.
+ * </ul>
+ */
+public final class Startup {
+    private static final Logger LOG = LoggerFactory.getLogger(Startup.class);
+
+    private Startup() {}
+
+    /** Resumed from state, or fresh (resync). */
+    public enum Mode {
+        RESUME,
+        FRESH
+    }
+
+    /**
+     * What this run does: its mode, the checkpoint or savepoint it restores ({@code null} when
+     * fresh), its snapshot anchor, and its checkpoint directory.
+     */
+    public record Plan(
+            Mode mode,
+            String restorePath,
+            Resync.Anchor anchor,
+            String checkpointDir,
+            String reason) {
+        public String describe() {
+            return mode == Mode.RESUME
+                    ? "resuming from "
+                            + restorePath
+                            + " ("
+                            + reason
+                            + "); snapshot anchor "
+                            + anchor
+                    : "starting fresh (" + reason + "): resync at WAL position " + anchor;
+        }
+    }
+
+    /**
+     * Decides how the run starts and prepares it (resync, or the resume anchor).
+     *
+     * @param job {@code analytics} or {@code mirror}
+     * @param fresh {@code --fresh} was given
+     * @param explicitRestore a savepoint or checkpoint the user named ({@code flink run -s}), or
+     *     {@code null}
+     * @param keys primary keys of the captured tables
+     */
+    public static Plan prepare(
+            SluiceConfig config,
+            String job,
+            boolean fresh,
+            String explicitRestore,
+            Map<TableId, List<String>> keys)
+            throws SQLException, IOException {
+        String dir = checkpointDir(config, job);
+        String restore = explicitRestore;
+        String reason;
+        if (restore != null) {
+            reason = "named on the command line";
+        } else if (fresh) {
+            reason = "--fresh";
+        } else {
+            restore = latestCheckpoint(dir);
+            reason =
+                    restore == null
+                            ? "no retained checkpoint under " + dir
+                            : "newest retained checkpoint";
+        }
+        if (restore != null && !slotExists(config)) {
+            String slot = config.get(SluiceOptions.PG_SLOT);
+            if (!config.get(SluiceOptions.PG_ON_SLOT_LOSS).equals("resync")) {
+                throw new ConfigException(
+                        List.of(
+                                "the replication slot '"
+                                        + slot
+                                        + "' no longer exists (dropped, or lost in a failover),"
+                                        + " so the changes since "
+                                        + restore
+                                        + " cannot be read: continuing would silently skip them."
+                                        + " Start over with `./sluice run --fresh` (a resync), or"
+                                        + " set 'postgres.on-slot-loss: resync' to do that"
+                                        + " automatically"));
+            }
+            LOG.warn(
+                    "The replication slot '{}' no longer exists: resyncing (postgres.on-slot-loss: resync)",
+                    slot);
+            restore = null;
+            reason = "replication slot '" + slot + "' lost";
+        }
+        Plan plan;
+        if (restore == null) {
+            if (explicitRestore == null) {
+                moveAside(dir);
+            }
+            Resync.Anchor anchor = Resync.resync(config, keys, job.equals("analytics"));
+            plan = new Plan(Mode.FRESH, null, anchor, dir, reason);
+        } else {
+            plan = new Plan(Mode.RESUME, restore, Resync.anchor(config, "resume"), dir, reason);
+        }
+        LOG.info("Sluice {} job: {}", job, plan.describe());
+        return plan;
+    }
+
+    /** The pipeline's own checkpoint directory. */
+    public static String checkpointDir(SluiceConfig config, String job) {
+        String base = config.get(SluiceOptions.JOB_CHECKPOINT_DIR);
+        return (base.endsWith("/") ? base : base + "/")
+                + job
+                + "-"
+                + config.get(SluiceOptions.PG_SLOT)
+                + "-"
+                + pipelineId(config, job);
+    }
+
+    /** A hash of everything that makes a pipeline's state its own. */
+    static String pipelineId(SluiceConfig config, String job) {
+        StringBuilder id = new StringBuilder(job);
+        for (Object part :
+                new Object[] {
+                    config.get(SluiceOptions.PG_HOST),
+                    config.get(SluiceOptions.PG_PORT),
+                    config.get(SluiceOptions.PG_DATABASE),
+                    config.get(SluiceOptions.PG_SLOT),
+                    config.get(SluiceOptions.PG_PUBLICATION),
+                    new TreeSet<>(config.tables().stream().map(TableId::qualified).toList()),
+                    config.get(SluiceOptions.CH_URL),
+                    config.get(SluiceOptions.CH_DATABASE),
+                    config.get(SluiceOptions.AN_DATABASE)
+                }) {
+            id.append('\u0000').append(part);
+        }
+        try {
+            byte[] sha =
+                    MessageDigest.getInstance("SHA-256")
+                            .digest(id.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(sha, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The newest completed checkpoint ({@code <job id>/chk-N} with its metadata) under dir. */
+    public static String latestCheckpoint(String dir) throws IOException {
+        Path root = new Path(dir);
+        FileSystem fs = root.getFileSystem();
+        if (!fs.exists(root)) {
+            return null;
+        }
+        FileStatus newest = null;
+        for (FileStatus jobDir : listOrEmpty(fs, root)) {
+            if (!jobDir.isDir()) {
+                continue;
+            }
+            for (FileStatus chk : listOrEmpty(fs, jobDir.getPath())) {
+                if (!chk.isDir() || !chk.getPath().getName().startsWith("chk-")) {
+                    continue;
+                }
+                Path metadata = new Path(chk.getPath(), "_metadata");
+                if (!fs.exists(metadata)) {
+                    continue; // in progress, or abandoned half-written
+                }
+                FileStatus m = fs.getFileStatus(metadata);
+                if (newest == null || m.getModificationTime() > newest.getModificationTime()) {
+                    newest = m;
+                }
+            }
+        }
+        return newest == null ? null : newest.getPath().getParent().toString();
+    }
+
+    private static FileStatus[] listOrEmpty(FileSystem fs, Path p) throws IOException {
+        FileStatus[] s = fs.listStatus(p);
+        return s == null ? new FileStatus[0] : s;
+    }
+
+    /** Moves a pipeline's old checkpoints aside, so a later resume cannot pick them. */
+    static void moveAside(String dir) throws IOException {
+        Path root = new Path(dir);
+        FileSystem fs = root.getFileSystem();
+        if (!fs.exists(root)) {
+            return;
+        }
+        String stamp =
+                DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                        .withZone(ZoneOffset.UTC)
+                        .format(Instant.now());
+        Path aside = new Path(dir + ".replaced-" + stamp);
+        if (!fs.rename(root, aside)) {
+            throw new IOException("could not move the old checkpoints " + root + " to " + aside);
+        }
+        LOG.info("Fresh start: the earlier checkpoints of this pipeline moved to {}", aside);
+    }
+
+    /** Whether the configured replication slot exists. */
+    public static boolean slotExists(SluiceConfig config) throws SQLException {
+        try (Connection pg = PostgresCatalog.openConnection(config);
+                PreparedStatement st =
+                        pg.prepareStatement(
+                                "SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, config.get(SluiceOptions.PG_SLOT));
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next();
+            }
+        }
+    }
+}
