@@ -17,6 +17,9 @@ import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.Pos
 public final class MirrorSource {
     private MirrorSource() {}
 
+    /** How long a snapshot connection may sit idle in its transaction (see below). */
+    static final int SNAPSHOT_IDLE_TIMEOUT_S = 120;
+
     /** The source of a run whose snapshot rows are versioned at {@code anchor}. */
     public static PostgresIncrementalSource<ChangeRecord> create(
             SluiceConfig config, io.sluice.jobs.ops.Resync.Anchor anchor) {
@@ -46,6 +49,15 @@ public final class MirrorSource {
                 "unavailable.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
         // Debezium 1.9's Postgres connector still reads the deprecated name for TOAST.
         debezium.setProperty("toasted.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
+        // Flink CDC 3.5 reads each snapshot chunk in a transaction it never ends, and a task
+        // failover inside a live TaskManager can leave such a connection behind: idle in
+        // transaction, holding read locks that queue an ALTER TABLE, and every query behind the
+        // ALTER. Postgres ends such sessions after this long. Debezium runs these statements on
+        // every JDBC connection it opens (chunk readers, slot queries), not on the replication
+        // connection. A chunk read stalled by backpressure for longer fails and is read again.
+        debezium.setProperty(
+                "database.initial.statements",
+                "SET idle_in_transaction_session_timeout = '" + SNAPSHOT_IDLE_TIMEOUT_S + "s'");
 
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =

@@ -1,0 +1,367 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.SluiceOptions;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * The lifecycle a user puts a pipeline through, each phase ending with the mirror and every
+ * analytics table equal to SQL over Postgres. The job runs as the launcher runs it ({@code
+ * AnalyticsJob --config F [--fresh]} in its own JVM, on its own MiniCluster), and is killed with
+ * SIGKILL, so nothing is flushed or cancelled on the way out:
+ *
+ * <ol>
+ *   <li>first run: snapshot of the history, then streamed changes;
+ *   <li>the process killed; while it is down, inserts, corrections, deletes; a plain restart must
+ *       resume from the retained checkpoint and apply them (the issue's reproduction: before, a
+ *       restart was a fresh snapshot at version 0 that lost to the first run's rows, and deletes
+ *       were never applied);
+ *   <li>killed again; deletes while down; {@code --fresh} into the populated tables: the resync
+ *       must retire what no longer exists;
+ *   <li>killed; the replication slot dropped while down: a plain restart must refuse with the fix
+ *       (resuming would skip the WAL in between); with {@code postgres.on-slot-loss: resync} it
+ *       resyncs and ends exact.
+ * </ol>
+ */
+class LifecycleIT {
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleIT.class);
+    private static final String PII_KEY = AnalyticsJobIT.PII_KEY;
+
+    @Test
+    void exactAfterEveryLifecycleEvent(@TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("lifecycle");
+        String chDb = servers.clickhouse().newDatabase("mirror");
+        String anDb = servers.clickhouse().newDatabase("analytics");
+        Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
+        Path config = writeConfig(tmp.resolve("sluice.yaml"), settings);
+        List<String> phases = new ArrayList<>();
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
+                ClickHouseConnection ch =
+                        new ClickHouseConnection(
+                                servers.clickhouse().url(),
+                                servers.clickhouse().user(),
+                                servers.clickhouse().password(),
+                                anDb);
+                ClickHouseConnection mirror =
+                        new ClickHouseConnection(
+                                servers.clickhouse().url(),
+                                servers.clickhouse().user(),
+                                servers.clickhouse().password(),
+                                chDb)) {
+            EventWorkload workload =
+                    new EventWorkload(pg, 7, Instant.now().truncatedTo(ChronoUnit.MINUTES));
+            workload.createTables();
+            workload.writeHistory(20_000);
+            EventOracle oracle = new EventOracle(pg, ch, PII_KEY);
+
+            // 1. First run: no checkpoint, so it starts fresh.
+            JobProcess job = JobProcess.start(config, tmp, "run1");
+            recentChanges(pg, 400, 40, 20);
+            awaitExact("first run", job, oracle, pg, mirror);
+            assertThat(job.log()).contains("starting fresh");
+            phases.add("first run (snapshot + stream): exact");
+
+            // 2. Killed; changes while down; a plain restart resumes and applies them.
+            awaitRetainedCheckpoint(tmp);
+            recentChanges(pg, 200, 30, 10); // in flight when the kill comes
+            job.kill();
+            recentChanges(pg, 300, 50, 30);
+            try (Statement st = pg.createStatement()) {
+                st.execute("UPDATE users SET plan = 'changed-while-down' WHERE user_id <= 20");
+                st.execute("DELETE FROM users WHERE user_id IN (21, 22)");
+            }
+            job = JobProcess.start(config, tmp, "run2");
+            awaitExact("plain restart", job, oracle, pg, mirror);
+            assertThat(job.log()).contains("resuming from");
+            phases.add("kill -9, changes while down, plain restart (resume): exact");
+
+            // 3. Killed; deletes while down; --fresh into populated tables.
+            awaitRetainedCheckpoint(tmp);
+            job.kill();
+            recentChanges(pg, 100, 40, 60);
+            try (Statement st = pg.createStatement()) {
+                st.execute("DELETE FROM users WHERE user_id IN (23, 24)");
+            }
+            job = JobProcess.start(config, tmp, "run3", "--fresh");
+            awaitExact("--fresh", job, oracle, pg, mirror);
+            assertThat(job.log()).contains("starting fresh (--fresh)");
+            phases.add("--fresh into populated tables (resync): exact");
+
+            // 4. Killed; the slot dropped while down.
+            awaitRetainedCheckpoint(tmp);
+            job.kill();
+            try (Statement st = pg.createStatement()) {
+                st.execute(
+                        "SELECT pg_drop_replication_slot('"
+                                + settings.get(SluiceOptions.PG_SLOT.key())
+                                + "')");
+            }
+            recentChanges(pg, 100, 20, 20);
+            job = JobProcess.start(config, tmp, "run4");
+            assertThat(job.awaitExit(Duration.ofMinutes(2)))
+                    .as("a resumed run without its slot must stop")
+                    .isNotZero();
+            assertThat(job.log()).contains("no longer exists").contains("--fresh");
+            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "resync");
+            writeConfig(config, settings);
+            job = JobProcess.start(config, tmp, "run5");
+            awaitExact("slot lost, on-slot-loss: resync", job, oracle, pg, mirror);
+            assertThat(job.log()).contains("replication slot").contains("lost");
+            phases.add("slot dropped while down: refused with the fix, then resync: exact");
+
+            // Still one slot in the database.
+            try (Statement st = pg.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
+                rs.next();
+                assertThat(rs.getLong(1)).isEqualTo(1);
+            }
+            job.kill();
+        } finally {
+            JobProcess.killAll();
+            LOG.info("Lifecycle phases:\n  {}", String.join("\n  ", phases));
+            System.out.println("Lifecycle phases passed (" + phases.size() + "/4):");
+            phases.forEach(p -> System.out.println("  " + p));
+        }
+    }
+
+    /** Inserts recent events (on time), corrects some and deletes some of the recent ones. */
+    static void recentChanges(Connection pg, int inserts, int corrections, int deletes)
+            throws Exception {
+        try (Statement st = pg.createStatement()) {
+            st.execute(
+                    "INSERT INTO events (event_id, user_id, occurred_at, event_name, properties)"
+                            + " SELECT gen_random_uuid(), 30 + (g % 40),"
+                            + " now() - (g % 1200) * interval '1 second', 'lifecycle_' || (g % 5),"
+                            + " '{\"plan\": \"pro\"}'::jsonb FROM generate_series(1, "
+                            + inserts
+                            + ") g");
+            st.execute(
+                    "UPDATE events SET event_name = event_name || '_fixed' WHERE event_id IN"
+                            + " (SELECT event_id FROM events WHERE event_name LIKE 'lifecycle_%'"
+                            + " AND occurred_at > now() - interval '25 minutes'"
+                            + " ORDER BY event_id LIMIT "
+                            + corrections
+                            + ")");
+            st.execute(
+                    "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events WHERE"
+                            + " event_name LIKE 'lifecycle_%' AND occurred_at > now() - interval"
+                            + " '25 minutes' ORDER BY md5(event_id::text) LIMIT "
+                            + deletes
+                            + ")");
+        }
+    }
+
+    private static void awaitExact(
+            String phase,
+            JobProcess job,
+            EventOracle oracle,
+            Connection pg,
+            ClickHouseConnection mirror)
+            throws Exception {
+        List<String> differences = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        do {
+            Thread.sleep(2_000); // polling until the job has caught up, with a deadline
+            if (!job.process.isAlive()) {
+                throw new AssertionError(phase + ": the job exited:\n" + job.tail());
+            }
+            differences.clear();
+            try {
+                differences.addAll(oracle.compareAll());
+                differences.addAll(compareMirror(pg, mirror));
+            } catch (RuntimeException notYet) {
+                differences.add(String.valueOf(notYet.getMessage())); // tables not created yet
+            }
+        } while (!differences.isEmpty() && System.nanoTime() < deadline);
+        assertThat(differences).as("after " + phase).isEmpty();
+        LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
+    }
+
+    /** The mirrored users and events: live keys and a column each, against Postgres. */
+    static List<String> compareMirror(Connection pg, ClickHouseConnection mirror) throws Exception {
+        List<String> d = new ArrayList<>();
+        compareSets(
+                d,
+                "mirror users",
+                pgSet(pg, "SELECT user_id || ' ' || plan FROM users"),
+                chSet(
+                        mirror,
+                        "SELECT concat(toString(user_id), ' ', plan) FROM users FINAL WHERE _is_deleted = 0"));
+        compareSets(
+                d,
+                "mirror events",
+                pgSet(pg, "SELECT event_id || ' ' || event_name FROM events"),
+                chSet(
+                        mirror,
+                        "SELECT concat(toString(event_id), ' ', event_name) FROM events FINAL WHERE _is_deleted = 0"));
+        return d;
+    }
+
+    private static void compareSets(List<String> d, String what, Set<String> pg, Set<String> ch) {
+        if (!pg.equals(ch)) {
+            Set<String> missing = new HashSet<>(pg);
+            missing.removeAll(ch);
+            Set<String> extra = new HashSet<>(ch);
+            extra.removeAll(pg);
+            d.add(
+                    what
+                            + ": "
+                            + missing.size()
+                            + " missing (e.g. "
+                            + missing.stream().limit(3).toList()
+                            + "), "
+                            + extra.size()
+                            + " extra (e.g. "
+                            + extra.stream().limit(3).toList()
+                            + ")");
+        }
+    }
+
+    private static Set<String> pgSet(Connection pg, String sql) throws Exception {
+        Set<String> s = new HashSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                s.add(rs.getString(1));
+            }
+        }
+        return s;
+    }
+
+    private static Set<String> chSet(ClickHouseConnection ch, String sql) {
+        Set<String> s = new HashSet<>();
+        for (List<String> row : ch.query(sql)) {
+            s.add(row.get(0));
+        }
+        return s;
+    }
+
+    /** Waits until a completed checkpoint is on disk, and one more interval for good measure. */
+    private static void awaitRetainedCheckpoint(Path tmp) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        Path root = tmp.resolve("checkpoints");
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(root)) {
+                try (var files = Files.walk(root)) {
+                    if (files.anyMatch(
+                            p ->
+                                    p.getFileName().toString().equals("_metadata")
+                                            && !p.toString().contains(".replaced-"))) {
+                        Thread.sleep(1_500);
+                        return;
+                    }
+                }
+            }
+            Thread.sleep(200); // polling the checkpoint directory, with a deadline
+        }
+        throw new AssertionError("no checkpoint retained under " + root + " within a minute");
+    }
+
+    static Path writeConfig(Path file, Map<String, Object> settings) throws Exception {
+        Map<String, Object> nested = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : settings.entrySet()) {
+            int dot = e.getKey().indexOf('.');
+            @SuppressWarnings("unchecked")
+            Map<String, Object> section =
+                    (Map<String, Object>)
+                            nested.computeIfAbsent(
+                                    e.getKey().substring(0, dot), k -> new LinkedHashMap<>());
+            section.put(e.getKey().substring(dot + 1), e.getValue());
+        }
+        Files.writeString(file, new Yaml().dump(nested));
+        return file;
+    }
+
+    /** {@code AnalyticsJob} in its own JVM, as {@code ./sluice run} starts it. */
+    static final class JobProcess {
+        private static final List<Process> ALL = new ArrayList<>();
+        private final Process process;
+        private final Path log;
+
+        private JobProcess(Process process, Path log) {
+            this.process = process;
+            this.log = log;
+        }
+
+        static JobProcess start(Path config, Path tmp, String name, String... args)
+                throws Exception {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cmd.add("-Xmx1g");
+            cmd.add("-cp");
+            cmd.add(System.getProperty("java.class.path"));
+            cmd.add("io.sluice.jobs.analytics.AnalyticsJob");
+            cmd.add("--config");
+            cmd.add(config.toString());
+            cmd.addAll(List.of(args));
+            Path log = tmp.resolve(name + ".log");
+            ProcessBuilder pb =
+                    new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+            pb.environment().put("SLUICE_PII_KEY", PII_KEY);
+            Process p = pb.start();
+            synchronized (ALL) {
+                ALL.add(p);
+            }
+            LOG.info("started {} (pid {}), log {}", name, p.pid(), log);
+            return new JobProcess(p, log);
+        }
+
+        String log() throws Exception {
+            return Files.readString(log);
+        }
+
+        String tail() throws Exception {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        }
+
+        int awaitExit(Duration timeout) throws Exception {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("the job did not exit within " + timeout + ":\n" + log());
+            }
+            return process.exitValue();
+        }
+
+        /** SIGKILL: nothing is flushed, cancelled or closed on the way out. */
+        void kill() throws Exception {
+            process.destroyForcibly();
+            process.waitFor();
+        }
+
+        static void killAll() {
+            synchronized (ALL) {
+                for (Process p : ALL) {
+                    p.destroyForcibly();
+                }
+            }
+        }
+    }
+}
