@@ -171,7 +171,7 @@ public final class Bench {
                                 Duration.ofMinutes(30));
                 sluice.put("snapshot_mirror_rows_per_s", n / s);
                 cpu.put("snapshot_mirror", stages.stop());
-                String mirrorSavepoint = runner.stopWithSavepoint(m);
+                String mirrorSavepoint = runner.stopWithSavepoint(m, mirror);
 
                 stages = StageCpu.start();
                 t0 = System.nanoTime();
@@ -192,7 +192,7 @@ public final class Bench {
                                 Duration.ofMinutes(30));
                 sluice.put("snapshot_analytics_rows_per_s", n / s);
                 cpu.put("snapshot_analytics", stages.stop());
-                String analyticsSavepoint = runner.stopWithSavepoint(an);
+                String analyticsSavepoint = runner.stopWithSavepoint(an, analytics);
                 say("snapshots: %s", sluice);
 
                 // N changes while nothing runs; the pgoutput ceiling drains the same changes.

@@ -1,6 +1,7 @@
 package io.sluice.bench;
 
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.AnalyticsJob;
@@ -8,6 +9,10 @@ import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.JobID;
@@ -75,32 +80,56 @@ final class JobRunner implements AutoCloseable {
     }
 
     /**
-     * Stops the job with a savepoint and returns its path. When Flink reports that the savepoint
-     * was created but a task failed while stopping (seen now and then with the analytics job right
-     * after its snapshot; README "Known issues"), the savepoint is still consistent, and restoring
-     * from it commits what its sinks had pending: its path is returned all the same.
+     * Stops the job with a savepoint and returns its path, once its CDC source has handed over from
+     * the snapshot to the WAL stream (see {@link #awaitStreaming}).
      */
-    String stopWithSavepoint(JobID job) throws Exception {
-        try {
-            return cluster.stopWithSavepoint(
-                            job,
-                            savepoints.toUri().toString(),
-                            false,
-                            SavepointFormatType.CANONICAL)
-                    .get();
-        } catch (java.util.concurrent.ExecutionException e) {
-            for (Throwable t = e; t != null; t = t.getCause()) {
-                java.util.regex.Matcher m =
-                        java.util.regex.Pattern.compile(
-                                        "A savepoint has been created at: (\\S+), but")
-                                .matcher(String.valueOf(t.getMessage()));
-                if (m.find()) {
-                    System.out.println(
-                            "[bench] stop-with-savepoint: " + t.getMessage().split("\\. ")[0]);
-                    return m.group(1);
+    String stopWithSavepoint(JobID job, SluiceConfig config) throws Exception {
+        awaitStreaming(config, Duration.ofMinutes(2));
+        return cluster.stopWithSavepoint(
+                        job, savepoints.toUri().toString(), false, SavepointFormatType.CANONICAL)
+                .get();
+    }
+
+    /**
+     * Waits until the job's CDC source streams the WAL: its replication slot is in use.
+     *
+     * <p>Why before a stop: Flink CDC's enumerator hands the stream split to a reader when the
+     * first checkpoint after the snapshot's last chunk completes. If that checkpoint is the stop's
+     * own savepoint, the split goes out as the source tasks finish; Flink 1.20 then calls the event
+     * lost ("An OperatorEvent from an OperatorCoordinator to a task was lost ... Task is not
+     * running, but in state FINISHED") and fails the source task whenever the JobManager has not
+     * yet heard that the task finished. That failover cancels the tasks still committing the
+     * savepoint (the analytics sink's), and the stop ends in {@code
+     * StopWithSavepointStoppingException}. Once the slot is active the split has been delivered and
+     * the enumerator has nothing left to hand out.
+     */
+    static void awaitStreaming(SluiceConfig config, Duration timeout) throws Exception {
+        String slot = config.get(SluiceOptions.PG_SLOT);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                config.postgresJdbcUrl(),
+                                config.get(SluiceOptions.PG_USER),
+                                config.get(SluiceOptions.PG_PASSWORD));
+                PreparedStatement active =
+                        pg.prepareStatement(
+                                "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {
+            active.setString(1, slot);
+            while (true) {
+                try (ResultSet rs = active.executeQuery()) {
+                    if (rs.next() && rs.getBoolean(1)) {
+                        return;
+                    }
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "the CDC source did not start streaming (slot "
+                                    + slot
+                                    + " not active) within "
+                                    + timeout);
+                }
+                Thread.sleep(100); // polling pg_replication_slots, with a deadline
             }
-            throw e;
         }
     }
 
