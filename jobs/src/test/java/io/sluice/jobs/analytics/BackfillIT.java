@@ -1,5 +1,7 @@
 package io.sluice.jobs.analytics;
 
+import static io.sluice.jobs.SqlSets.chSet;
+import static io.sluice.jobs.SqlSets.pgSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
@@ -354,25 +356,6 @@ class BackfillIT {
                             + " unexpected "
                             + extra.stream().limit(3).toList());
         }
-    }
-
-    private static TreeSet<String> pgSet(Connection pg, String sql) throws Exception {
-        TreeSet<String> rows = new TreeSet<>();
-        try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                rows.add(rs.getString(1));
-            }
-        }
-        return rows;
-    }
-
-    private static TreeSet<String> chSet(ClickHouseConnection ch, String sql) {
-        TreeSet<String> rows = new TreeSet<>();
-        for (List<String> r : ch.query(sql)) {
-            rows.add(r.get(0));
-        }
-        return rows;
     }
 
     private static long count(Connection pg, String sql) throws Exception {

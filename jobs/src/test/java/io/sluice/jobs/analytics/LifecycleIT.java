@@ -1,5 +1,7 @@
 package io.sluice.jobs.analytics;
 
+import static io.sluice.jobs.SqlSets.chSet;
+import static io.sluice.jobs.SqlSets.pgSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
@@ -137,9 +139,12 @@ class LifecycleIT {
             assertThat(job.log()).contains("replication slot").contains("lost");
             phases.add("slot dropped while down: refused with the fix, then resync: exact");
 
-            // Still one slot in the database.
+            // Still one slot for this database (other tests' databases share the server).
             try (Statement st = pg.createStatement();
-                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_replication_slots")) {
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT count(*) FROM pg_replication_slots"
+                                            + " WHERE database = current_database()")) {
                 rs.next();
                 assertThat(rs.getLong(1)).isEqualTo(1);
             }
@@ -243,25 +248,6 @@ class LifecycleIT {
                             + extra.stream().limit(3).toList()
                             + ")");
         }
-    }
-
-    private static Set<String> pgSet(Connection pg, String sql) throws Exception {
-        Set<String> s = new HashSet<>();
-        try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                s.add(rs.getString(1));
-            }
-        }
-        return s;
-    }
-
-    private static Set<String> chSet(ClickHouseConnection ch, String sql) {
-        Set<String> s = new HashSet<>();
-        for (List<String> row : ch.query(sql)) {
-            s.add(row.get(0));
-        }
-        return s;
     }
 
     /** Waits until a completed checkpoint is on disk, and one more interval for good measure. */
