@@ -11,6 +11,7 @@ import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Startup;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -28,15 +29,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * clean deduplicated events, sessions and rollups in the analytics database.
  *
  * <pre>
- * postgres-cdc ─ hash-pii ─┬─ mirror sink
- *                          ├─ archive-encode ─ parquet-archive (when archive.path is set)
- *                          └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
- *                               ├─ keyBy(window, name) events-per-minute / -5m / -hour
- *                               ├─ keyBy(user, day) sessions-daily
- *                               ├─ keyBy(user) user-activity ─ keyBy(day) active-users-daily
- *                               ├─ keyBy(user) sessionize
- *                               └─ (side output) events, dead_letters, late_events
- *                                                           ─ analytics sink (commit on checkpoint)
+ * postgres-cdc ─ lifecycle-guard ─ hash-pii ─┬─ mirror sink
+ *                                            ├─ archive-encode ─ parquet-archive (when archive.path is set)
+ *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
+ *                                                 ├─ keyBy(window, name) events-per-minute / -5m / -hour
+ *                                                 ├─ keyBy(user, day) sessions-daily
+ *                                                 ├─ keyBy(user) user-activity ─ keyBy(day) active-users-daily
+ *                                                 ├─ keyBy(user) sessionize
+ *                                                 └─ (side output) events, dead_letters, late_events
+ *                                                                             ─ analytics sink (commit on checkpoint)
  * </pre>
  *
  * <p>Usage: {@code AnalyticsJob --config conf/sluice.yaml [--fresh]} (resumes from the pipeline's
@@ -63,8 +64,10 @@ public final class AnalyticsJob {
         build(
                 env,
                 config,
-                MirrorSource.create(config, plan.anchor().lsn(), plan.anchor().commitMs()),
-                hasher);
+                MirrorSource.create(config, plan.anchor()),
+                hasher,
+                new LifecycleGuard(
+                        config, MirrorJob.primaryKeys(config), true, plan.anchor().lsn()));
         env.execute("sluice-analytics");
     }
 
@@ -75,7 +78,24 @@ public final class AnalyticsJob {
             Source<ChangeRecord, ?, ?> source,
             PiiHasher hasher)
             throws SQLException {
+        build(env, config, source, hasher, null);
+    }
+
+    /**
+     * The topology behind a {@link LifecycleGuard} ({@code null}: none, for tests into fresh
+     * tables).
+     */
+    public static void build(
+            StreamExecutionEnvironment env,
+            SluiceConfig config,
+            Source<ChangeRecord, ?, ?> source,
+            PiiHasher hasher,
+            LifecycleGuard guard)
+            throws SQLException {
         DataStream<ChangeRecord> changes = MirrorJob.changes(env, config, source);
+        if (guard != null) {
+            changes = MirrorJob.guarded(changes, guard, config);
+        }
         if (hasher != null) {
             changes =
                     changes.map(new PiiMasker(config, hasher))

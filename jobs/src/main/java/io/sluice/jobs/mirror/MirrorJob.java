@@ -9,6 +9,7 @@ import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Startup;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -41,10 +42,13 @@ public final class MirrorJob {
                         JobEnvironment.explicitRestore(),
                         primaryKeys(config));
         StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
-        build(
-                env,
-                config,
-                MirrorSource.create(config, plan.anchor().lsn(), plan.anchor().commitMs()));
+        Map<TableId, List<String>> keys = primaryKeys(config);
+        mirror(
+                guarded(
+                        changes(env, config, MirrorSource.create(config, plan.anchor())),
+                        new LifecycleGuard(config, keys, false, plan.anchor().lsn()),
+                        config),
+                config);
         env.execute("sluice-mirror");
     }
 
@@ -62,6 +66,17 @@ public final class MirrorJob {
             Source<ChangeRecord, ?, ?> source) {
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
                 .uid("postgres-cdc-source")
+                .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+    }
+
+    /**
+     * The changes through the {@link LifecycleGuard} (resync of a run without state, slot check of
+     * a restored one), chained to the source.
+     */
+    public static DataStream<ChangeRecord> guarded(
+            DataStream<ChangeRecord> changes, LifecycleGuard guard, SluiceConfig config) {
+        return changes.transform("lifecycle-guard", changes.getType(), guard)
+                .uid("lifecycle-guard")
                 .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
     }
 

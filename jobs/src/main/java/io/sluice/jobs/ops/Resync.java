@@ -75,35 +75,46 @@ public final class Resync {
     }
 
     /**
-     * Takes the anchor of a resync (above every version in ClickHouse) and retires every existing
-     * row just below it. Idempotent: a resync that fails half-way is simply run again.
+     * The anchor of a run: a WAL position above every version already in the mirror and analytics
+     * tables. A resumed run could do with a plain {@link #anchor}, but whether a run resumes is
+     * only certain once its tasks restore (a {@code flink run -s} is not visible to {@code main}),
+     * so every run takes one that a resync can use.
      */
-    public static Anchor resync(
-            SluiceConfig config, Map<TableId, List<String>> keys, boolean analytics)
+    public static Anchor runAnchor(
+            SluiceConfig config, Map<TableId, List<String>> keys, boolean analytics, String reason)
             throws SQLException {
-        List<Target> targets = targets(config, keys, analytics);
         long maxWritten = Versions.NONE;
         try (ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
-            for (Target t : targets) {
+            for (Target t : targets(config, keys, analytics)) {
                 String max = ch.queryValue("SELECT max(_version) FROM " + t.qualified());
                 maxWritten =
                         Math.max(
                                 maxWritten, max == null || max.isEmpty() ? 0 : Long.parseLong(max));
             }
         }
-        Anchor anchor = anchorAbove(config, "resync", maxWritten);
-        long retired = Versions.retired(anchor.lsn());
+        return anchorAbove(config, reason, maxWritten);
+    }
+
+    /**
+     * Retires every row written before {@code anchor}: the resync of a run that starts without
+     * state. Idempotent, and safe in any order with the run's own writes (they are at the anchor or
+     * above, and win).
+     */
+    public static void retire(
+            SluiceConfig config, Map<TableId, List<String>> keys, boolean analytics, long anchor)
+            throws SQLException {
+        List<Target> targets = targets(config, keys, analytics);
+        long retired = Versions.retired(anchor);
         try (ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             for (Target t : targets) {
                 ch.execute(t.retireSql(retired));
             }
         }
         LOG.info(
-                "Resync: anchor {}; {} tables' existing rows retired at version {}",
-                anchor,
+                "Resync: rows of {} tables written before the anchor {} retired at version {}",
                 targets.size(),
+                Versions.lsnText(anchor),
                 retired);
-        return anchor;
     }
 
     /** An anchor whose LSN lies above {@code maxWritten} (padded with a larger message). */

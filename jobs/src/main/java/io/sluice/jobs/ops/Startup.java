@@ -35,7 +35,8 @@ import org.slf4j.LoggerFactory;
  *       its checkpoints are kept when the job is cancelled or killed.
  *   <li>{@code ./sluice run} resumes from the newest retained checkpoint there; {@code --fresh} (or
  *       no checkpoint) starts over: the old checkpoints are moved aside and the run resyncs ({@link
- *       Resync}). An explicit {@code -s <savepoint>} always wins.
+ *       Resync}; the job's {@link LifecycleGuard} retires the old rows once its tasks find no
+ *       state). An explicit {@code -s <savepoint>} always wins.
  *   <li>A resumed run whose replication slot is gone would continue silently from wherever a new
  *       slot starts (Flink CDC creates one), skipping the WAL in between. It stops instead, with
  *       the fix, or resyncs with {@code postgres.on-slot-loss: resync}.
@@ -130,10 +131,16 @@ public final class Startup {
             if (explicitRestore == null) {
                 moveAside(dir);
             }
-            Resync.Anchor anchor = Resync.resync(config, keys, job.equals("analytics"));
+            Resync.Anchor anchor = Resync.runAnchor(config, keys, job.equals("analytics"), "fresh");
             plan = new Plan(Mode.FRESH, null, anchor, dir, reason);
         } else {
-            plan = new Plan(Mode.RESUME, restore, Resync.anchor(config, "resume"), dir, reason);
+            plan =
+                    new Plan(
+                            Mode.RESUME,
+                            restore,
+                            Resync.runAnchor(config, keys, job.equals("analytics"), "resume"),
+                            dir,
+                            reason);
         }
         LOG.info("Sluice {} job: {}", job, plan.describe());
         return plan;
