@@ -26,8 +26,16 @@ public final class JobEnvironment {
         return false;
     }
 
-    /** A savepoint or checkpoint the user named ({@code flink run -s}), or null. */
-    public static String explicitRestore() {
+    /**
+     * A savepoint or checkpoint the user named: {@code --from PATH} (the launcher's), or {@code
+     * execution.savepoint.path} in the environment's configuration; null when none.
+     */
+    public static String explicitRestore(String[] args) {
+        for (int i = 0; i < args.length - 1; i++) {
+            if (args[i].equals("--from")) {
+                return args[i + 1];
+            }
+        }
         return StreamExecutionEnvironment.getExecutionEnvironment()
                 .getConfiguration()
                 .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
@@ -46,6 +54,8 @@ public final class JobEnvironment {
         conf.set(
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+        // The newest resumes; the older ones are there to roll back to (./sluice run --from).
+        conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, RETAINED_CHECKPOINTS);
         if (plan.restorePath() != null) {
             conf.set(SavepointConfigOptions.SAVEPOINT_PATH, plan.restorePath());
         }
@@ -53,6 +63,9 @@ public final class JobEnvironment {
         configure(env, config);
         return env;
     }
+
+    /** Completed checkpoints kept per pipeline. */
+    public static final int RETAINED_CHECKPOINTS = 3;
 
     public static String configPath(String[] args) {
         for (int i = 0; i < args.length - 1; i++) {

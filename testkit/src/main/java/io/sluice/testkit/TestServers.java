@@ -92,7 +92,11 @@ public final class TestServers {
                             return PostgresServer.start(home, 0, Map.of(), root.resolve("pg-bin"));
                         });
         stopAtExit(server, "postgres");
-        return new Postgres(server.host(), server.port(), "", server.user(), server.password());
+        Postgres pg =
+                new Postgres(server.host(), server.port(), "", server.user(), server.password());
+        pg.local = server;
+        pg.binaries = root.resolve("pg-bin");
+        return pg;
     }
 
     private static ClickHouse clickhouse(Path root) {
@@ -113,7 +117,9 @@ public final class TestServers {
                                         0,
                                         0));
         stopAtExit(server, "clickhouse");
-        return new ClickHouse(server.httpUrl(), "default", "");
+        ClickHouse ch = new ClickHouse(server.httpUrl(), "default", "");
+        ch.localPid = server.pid();
+        return ch;
     }
 
     /** Starts a server, logging how long it took, or fails with the message tests report. */
@@ -195,6 +201,8 @@ public final class TestServers {
         private final String urlParameters;
         private final String user;
         private final String password;
+        private PostgresServer local; // null for an external server
+        private Path binaries;
 
         Postgres(String host, int port, String urlParameters, String user, String password) {
             this.host = host;
@@ -222,6 +230,22 @@ public final class TestServers {
 
         public String host() {
             return host;
+        }
+
+        /**
+         * Stops the local server (a fast shutdown: sessions are ended, replication connections too)
+         * and starts it again on its data and port, as an operator's restart does.
+         */
+        public synchronized void restart() {
+            if (local == null) {
+                throw new IllegalStateException(
+                        "restarting Postgres needs the local server the testkit starts: unset"
+                                + " SLUICE_TEST_PG_JDBC_URL");
+            }
+            Path home = local.home();
+            local.stop();
+            local = PostgresServer.start(home, port, Map.of(), binaries);
+            stopAtExit(local, "postgres");
         }
 
         public int port() {
@@ -273,6 +297,43 @@ public final class TestServers {
         private final String url;
         private final String user;
         private final String password;
+
+        private long localPid = -1; // -1 for an external server
+
+        /**
+         * Freezes the local server (SIGSTOP) for {@code duration}, then lets it go on (SIGCONT):
+         * connections stay open and requests hang, as in a network partition or a stalled host.
+         */
+        public void pause(java.time.Duration duration) throws InterruptedException {
+            if (localPid < 0) {
+                throw new IllegalStateException(
+                        "pausing ClickHouse needs the local server the testkit starts: unset"
+                                + " SLUICE_TEST_CLICKHOUSE_URL");
+            }
+            signal("STOP");
+            try {
+                Thread.sleep(duration.toMillis()); // the outage itself
+            } finally {
+                signal("CONT");
+            }
+        }
+
+        private void signal(String name) {
+            try {
+                Process p =
+                        new ProcessBuilder("kill", "-" + name, Long.toString(localPid))
+                                .inheritIO()
+                                .start();
+                if (p.waitFor() != 0) {
+                    throw new IllegalStateException("kill -" + name + " " + localPid + " failed");
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("kill -" + name + " " + localPid + " failed", e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
+        }
 
         ClickHouse(String url, String user, String password) {
             this.url = url;

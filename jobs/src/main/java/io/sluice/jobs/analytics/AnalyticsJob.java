@@ -58,7 +58,7 @@ public final class AnalyticsJob {
                         config,
                         "analytics",
                         JobEnvironment.fresh(args),
-                        JobEnvironment.explicitRestore(),
+                        JobEnvironment.explicitRestore(args),
                         MirrorJob.primaryKeys(config));
         StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
         build(

@@ -47,7 +47,6 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.formats.parquet.avro.AvroParquetReaders;
 import org.apache.flink.runtime.JobException;
 import org.apache.flink.runtime.client.JobExecutionException;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -62,14 +61,15 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * parallel, at most {@code --max-rows-per-second} per reader; {@code archive} replays the Parquet
  * archive (the partitions that can hold changes of the range) and keeps each event's newest change.
  *
- * <p>Idempotent overwrite: before a fresh (not resumed) run, the range's rollup rows are zeroed
- * and, from Postgres, its events tombstoned, at versions below the backfill's; the backfill then
- * writes every row of the range again above them. Events read from Postgres carry the WAL position
- * at the start, so any change the streaming job writes later wins; archived events carry their own.
- * Rollup versions start at the run's start time in nanoseconds, above any the streaming job writes;
- * the range must be closed (older than allowed lateness plus out-of-orderness), so the streaming
- * job does not write those windows again. Sessions, active users and sessions_daily depend on
- * events outside the range and are not rebuilt.
+ * <p>Idempotent overwrite: when the job's tasks start without state (not resumed), the range's
+ * rollup rows are zeroed and, from Postgres, its events tombstoned, at versions below the
+ * backfill's ({@link FreshStartStatements}); the backfill then writes every row of the range again
+ * above them. Events read from Postgres carry the WAL position at the start, so any change the
+ * streaming job writes later wins; archived events carry their own. Rollup versions start at a WAL
+ * position written at the start, above every rollup version already written; the range must be
+ * closed (older than allowed lateness plus out-of-orderness), so the streaming job does not write
+ * those windows again. Sessions, active users and sessions_daily depend on events outside the range
+ * and are not rebuilt.
  *
  * <p>Usage: {@code BackfillJob --config F --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z
  * [--source postgres|archive] [--chunk-minutes 60] [--max-rows-per-second 0]}
@@ -161,8 +161,7 @@ public final class BackfillJob {
     }
 
     /** The versions of one run, fixed when it is planned. */
-    record Plan(long eventsVersion, long rollupBase, boolean resumed)
-            implements java.io.Serializable {}
+    record Plan(long eventsVersion, long rollupBase) implements java.io.Serializable {}
 
     public static void main(String[] args) throws Exception {
         Options options;
@@ -181,11 +180,7 @@ public final class BackfillJob {
         checkClosed(config, options, Instant.now());
         AnalyticsSetup.prepare(config);
         StreamExecutionEnvironment env = JobEnvironment.create(config);
-        boolean resumed =
-                env.getConfiguration()
-                        .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
-                        .isPresent();
-        Plan plan = plan(config, options, resumed);
+        Plan plan = plan(config, options);
         build(env, config, options, plan, hasher);
         JobClient job = env.executeAsync(name(options));
         try {
@@ -226,7 +221,7 @@ public final class BackfillJob {
      * Fixes the run's versions and, unless it resumes, zeroes the range's rollups and (from
      * Postgres) tombstones its events just below them.
      */
-    static Plan plan(SluiceConfig config, Options o, boolean resumed) throws SQLException {
+    static Plan plan(SluiceConfig config, Options o) throws SQLException {
         long eventsVersion = -1;
         if (o.source().equals("postgres")) {
             try (Connection pg = PostgresCatalog.openConnection(config);
@@ -252,14 +247,7 @@ public final class BackfillJob {
         long rollupBase =
                 Resync.anchorAbove(config, "backfill " + o.from() + ".." + o.to(), maxRollupVersion)
                         .lsn();
-        Plan plan = new Plan(eventsVersion, rollupBase, resumed);
-        if (!resumed) {
-            try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
-                for (String sql : overwriteStatements(config, o, plan)) {
-                    ch.execute(sql);
-                }
-            }
-        }
+        Plan plan = new Plan(eventsVersion, rollupBase);
         return plan;
     }
 
@@ -355,6 +343,12 @@ public final class BackfillJob {
                                     WatermarkStrategy.noWatermarks(),
                                     "backfill-chunks")
                             .uid("backfill-chunks")
+                            .transform(
+                                    "overwrite-range",
+                                    Types.LONG,
+                                    new FreshStartStatements<Long>(
+                                            config, overwriteStatements(config, o, plan)))
+                            .uid("overwrite-range")
                             .flatMap(
                                     new PostgresChunkReader(
                                             config,
@@ -396,6 +390,12 @@ public final class BackfillJob {
                             .map(new DecodeArchived(o.maxRowsPerSecond()))
                             .name("decode-archive")
                             .uid("decode-archive")
+                            .transform(
+                                    "overwrite-range",
+                                    TypeInformation.of(ChangeRecord.class),
+                                    new FreshStartStatements<ChangeRecord>(
+                                            config, overwriteStatements(config, o, plan)))
+                            .uid("overwrite-range")
                             .filter(c -> c.table().equals(schema.table()))
                             .name("events-only")
                             .keyBy(c -> schema.eventId(c), Types.STRING)

@@ -39,7 +39,7 @@ public final class MirrorJob {
                         config,
                         "mirror",
                         JobEnvironment.fresh(args),
-                        JobEnvironment.explicitRestore(),
+                        JobEnvironment.explicitRestore(args),
                         primaryKeys(config));
         StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
         Map<TableId, List<String>> keys = primaryKeys(config);

@@ -236,6 +236,20 @@ public final class Startup {
         LOG.info("Fresh start: the earlier checkpoints of this pipeline moved to {}", aside);
     }
 
+    /** The slot's confirmed flush position, or null when the slot does not exist. */
+    public static Long slotConfirmedLsn(SluiceConfig config) throws SQLException {
+        try (Connection pg = PostgresCatalog.openConnection(config);
+                PreparedStatement st =
+                        pg.prepareStatement(
+                                "SELECT coalesce((confirmed_flush_lsn - '0/0')::bigint, 0)"
+                                        + " FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, config.get(SluiceOptions.PG_SLOT));
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        }
+    }
+
     /** Whether the configured replication slot exists. */
     public static boolean slotExists(SluiceConfig config) throws SQLException {
         try (Connection pg = PostgresCatalog.openConnection(config);

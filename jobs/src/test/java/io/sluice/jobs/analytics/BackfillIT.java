@@ -186,7 +186,7 @@ class BackfillIT {
             PiiHasher hasher,
             long rowsInRange)
             throws Exception {
-        BackfillJob.Plan plan = BackfillJob.plan(config, options, false);
+        BackfillJob.Plan plan = BackfillJob.plan(config, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobEnvironment.configure(env, config);
         env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));

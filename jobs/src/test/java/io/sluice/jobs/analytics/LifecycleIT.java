@@ -45,8 +45,13 @@ import org.yaml.snakeyaml.Yaml;
  *       must retire what no longer exists;
  *   <li>killed; the replication slot dropped while down: a plain restart must refuse with the fix
  *       (resuming would skip the WAL in between); with {@code postgres.on-slot-loss: resync} it
- *       resyncs and ends exact.
+ *       resyncs and ends exact;
+ *   <li>ClickHouse frozen (SIGSTOP) for 60 s while changes stream;
+ *   <li>Postgres restarted while changes stream.
  * </ol>
+ *
+ * <p>Between 2 and 3, a restore of an older checkpoint than the slot has confirmed (a rollback past
+ * the slot, {@code --from}) must refuse: the WAL in between cannot be streamed again.
  */
 class LifecycleIT {
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleIT.class);
@@ -105,6 +110,26 @@ class LifecycleIT {
             assertThat(job.log()).contains("resuming from");
             phases.add("kill -9, changes while down, plain restart (resume): exact");
 
+            // Rollback past the slot: an older checkpoint, restored after the slot has confirmed
+            // later changes, would skip them; the job must refuse instead of going on.
+            awaitRetainedCheckpoint(tmp);
+            Path older = newestCheckpoint(tmp);
+            Path backup = tmp.resolve("older-checkpoint");
+            copyTree(older, backup); // a retained checkpoint is deleted once 3 newer exist
+            recentChanges(pg, 200, 20, 20);
+            awaitExact("changes after the older checkpoint", job, oracle, pg, mirror);
+            awaitRetainedCheckpoint(tmp);
+            job.kill();
+            if (!Files.exists(older.resolve("_metadata"))) {
+                copyTree(backup, older); // its metadata names its files by absolute path
+            }
+            job = JobProcess.start(config, tmp, "run2b", "--from", older.toUri().toString());
+            assertThat(job.awaitExit(Duration.ofMinutes(2)))
+                    .as("a restore older than the slot must stop")
+                    .isNotZero();
+            assertThat(job.log()).contains("older than the replication slot");
+            phases.add("restore of an older checkpoint than the slot: refused with the fix");
+
             // 3. Killed; deletes while down; --fresh into populated tables.
             awaitRetainedCheckpoint(tmp);
             job.kill();
@@ -120,12 +145,7 @@ class LifecycleIT {
             // 4. Killed; the slot dropped while down.
             awaitRetainedCheckpoint(tmp);
             job.kill();
-            try (Statement st = pg.createStatement()) {
-                st.execute(
-                        "SELECT pg_drop_replication_slot('"
-                                + settings.get(SluiceOptions.PG_SLOT.key())
-                                + "')");
-            }
+            dropSlot(pg, (String) settings.get(SluiceOptions.PG_SLOT.key()));
             recentChanges(pg, 100, 20, 20);
             job = JobProcess.start(config, tmp, "run4");
             assertThat(job.awaitExit(Duration.ofMinutes(2)))
@@ -139,8 +159,36 @@ class LifecycleIT {
             assertThat(job.log()).contains("replication slot").contains("lost");
             phases.add("slot dropped while down: refused with the fix, then resync: exact");
 
+            // ClickHouse unreachable (frozen) for 60 s while changes stream.
+            recentChanges(pg, 200, 20, 20);
+            Thread.sleep(1_000); // let the job be busy writing when it freezes
+            servers.clickhouse().pause(Duration.ofSeconds(60));
+            recentChanges(pg, 200, 20, 20);
+            awaitExact("ClickHouse paused for 60 s", job, oracle, pg, mirror);
+            phases.add("ClickHouse paused for 60 s while streaming: exact");
+
+            // Postgres restarted mid-stream: the replication connection and the job's sessions
+            // end; the job restarts from its checkpoint and reconnects.
+            recentChanges(pg, 200, 20, 20);
+            servers.postgres().restart();
+            try (Connection pg2 =
+                    DriverManager.getConnection(
+                            servers.postgres().jdbcUrl(pgDb),
+                            servers.postgres().user(),
+                            servers.postgres().password())) {
+                recentChanges(pg2, 200, 20, 20);
+                awaitExact(
+                        "Postgres restarted", job, new EventOracle(pg2, ch, PII_KEY), pg2, mirror);
+            }
+            phases.add("Postgres restarted while streaming: exact");
+
             // Still one slot for this database (other tests' databases share the server).
-            try (Statement st = pg.createStatement();
+            try (Connection pg3 =
+                            DriverManager.getConnection(
+                                    servers.postgres().jdbcUrl(pgDb),
+                                    servers.postgres().user(),
+                                    servers.postgres().password());
+                    Statement st = pg3.createStatement();
                     ResultSet rs =
                             st.executeQuery(
                                     "SELECT count(*) FROM pg_replication_slots"
@@ -152,8 +200,32 @@ class LifecycleIT {
         } finally {
             JobProcess.killAll();
             LOG.info("Lifecycle phases:\n  {}", String.join("\n  ", phases));
-            System.out.println("Lifecycle phases passed (" + phases.size() + "/4):");
+            System.out.println("Lifecycle phases passed (" + phases.size() + "/7):");
             phases.forEach(p -> System.out.println("  " + p));
+        }
+    }
+
+    /**
+     * Drops the slot as an operator would after a failover: its walsender may outlive the killed
+     * job until Postgres notices the connection is gone, so it is ended first.
+     */
+    static void dropSlot(Connection pg, String slot) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            try (Statement st = pg.createStatement()) {
+                st.execute(
+                        "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                                + " WHERE slot_name = '"
+                                + slot
+                                + "' AND active_pid IS NOT NULL");
+                st.execute("SELECT pg_drop_replication_slot('" + slot + "')");
+                return;
+            } catch (java.sql.SQLException stillActive) {
+                if (System.nanoTime() > deadline) {
+                    throw stillActive;
+                }
+                Thread.sleep(200); // the walsender is ending
+            }
         }
     }
 
@@ -269,6 +341,40 @@ class LifecycleIT {
             Thread.sleep(200); // polling the checkpoint directory, with a deadline
         }
         throw new AssertionError("no checkpoint retained under " + root + " within a minute");
+    }
+
+    /** The newest completed checkpoint of the current lineage. */
+    private static Path newestCheckpoint(Path tmp) throws Exception {
+        try (var files = Files.walk(tmp.resolve("checkpoints"))) {
+            return files.filter(
+                            p ->
+                                    p.getFileName().toString().equals("_metadata")
+                                            && !p.toString().contains(".replaced-"))
+                    .max(
+                            java.util.Comparator.comparingLong(
+                                    p -> {
+                                        try {
+                                            return Files.getLastModifiedTime(p).toMillis();
+                                        } catch (java.io.IOException e) {
+                                            return 0L;
+                                        }
+                                    }))
+                    .orElseThrow()
+                    .getParent();
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws Exception {
+        try (var files = Files.walk(from)) {
+            for (Path p : files.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
     }
 
     static Path writeConfig(Path file, Map<String, Object> settings) throws Exception {

@@ -1,0 +1,148 @@
+package io.sluice.jobs.mirror;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.ops.LifecycleGuard;
+import io.sluice.jobs.ops.Resync;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * WAL safety: with the captured table idle and the rest of the database busy, the slot must not
+ * hold back the WAL the busy tables write. On Postgres 15+ nothing of those transactions passes the
+ * slot, so without a heartbeat message the slot stays where the last captured change left it and
+ * Postgres keeps every byte since. Measured: the WAL the slot holds back after about 64 MB of
+ * unrelated writes must be a small part of them.
+ */
+class WalRetentionIT {
+    private static final Logger LOG = LoggerFactory.getLogger(WalRetentionIT.class);
+    private static final long BUSY_BYTES = 64L << 20;
+    private static final long BOUND_BYTES = 16L << 20;
+
+    @RegisterExtension static final MiniClusterExtension FLINK = new MiniClusterExtension();
+
+    @Test
+    void anIdleCapturedTableDoesNotHoldBackTheWalOfBusyOnes(@TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("walretention");
+        String chDb = servers.clickhouse().newDatabase("walretention");
+        try (Connection pg =
+                        DriverManager.getConnection(
+                                servers.postgres().jdbcUrl(pgDb),
+                                servers.postgres().user(),
+                                servers.postgres().password());
+                ClickHouseConnection ch =
+                        new ClickHouseConnection(
+                                servers.clickhouse().url(),
+                                servers.clickhouse().user(),
+                                servers.clickhouse().password(),
+                                chDb)) {
+            try (Statement st = pg.createStatement()) {
+                st.execute("CREATE TABLE quiet (id int PRIMARY KEY, v text)");
+                st.execute(
+                        "INSERT INTO quiet SELECT g, 'row ' || g FROM generate_series(1, 100) g");
+                st.execute("CREATE TABLE busy (id bigserial PRIMARY KEY, payload text)");
+            }
+            SluiceConfig config =
+                    SluiceConfig.of(
+                            JobTestSupport.settings(
+                                    servers, pgDb, chDb, List.of("public.quiet"), tmp));
+            MirrorSetup.prepare(config);
+            Resync.Anchor anchor = Resync.anchor(config, "test");
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobEnvironment.configure(env, config);
+            MirrorJob.mirror(
+                    MirrorJob.guarded(
+                            MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
+                            new LifecycleGuard(
+                                    config, MirrorJob.primaryKeys(config), false, anchor.lsn()),
+                            config),
+                    config);
+            JobClient job = env.executeAsync("wal-retention");
+            try {
+                long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+                while (!"100"
+                        .equals(
+                                ch.queryValue(
+                                        "SELECT count() FROM quiet FINAL WHERE _is_deleted = 0"))) {
+                    assertThat(System.nanoTime()).as("snapshot of quiet").isLessThan(deadline);
+                    Thread.sleep(500); // polling the snapshot, with a deadline
+                }
+                // One captured change, so the stream has begun and the slot is in use.
+                try (Statement st = pg.createStatement()) {
+                    st.execute("UPDATE quiet SET v = 'streamed' WHERE id = 1");
+                }
+                long start = walLsn(pg);
+                // The rest of the database is busy: about 64 MB of WAL in uncaptured writes.
+                try (Statement st = pg.createStatement()) {
+                    while (walLsn(pg) - start < BUSY_BYTES) {
+                        st.execute(
+                                "INSERT INTO busy (payload) SELECT repeat(md5(g::text), 32)"
+                                        + " FROM generate_series(1, 2000) g");
+                        Thread.sleep(100); // paced, so checkpoints and heartbeats run meanwhile
+                    }
+                }
+                // Let at least one heartbeat interval and a checkpoint pass, then measure.
+                long retained = Long.MAX_VALUE;
+                deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                while (System.nanoTime() < deadline) {
+                    retained = retainedBytes(pg, config);
+                    if (retained < BOUND_BYTES) {
+                        break;
+                    }
+                    Thread.sleep(1_000); // polling the slot, with a deadline
+                }
+                long written = walLsn(pg) - start;
+                LOG.info(
+                        "busy tables wrote {} bytes of WAL; the slot holds back {}",
+                        written,
+                        retained);
+                assertThat(written).isGreaterThanOrEqualTo(BUSY_BYTES);
+                assertThat(retained)
+                        .as("WAL held back by the slot after %d bytes of unrelated writes", written)
+                        .isLessThan(BOUND_BYTES);
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    private static long walLsn(Connection pg) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery("SELECT (pg_current_wal_lsn() - '0/0')::bigint")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private static long retainedBytes(Connection pg, SluiceConfig config) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM"
+                                        + " pg_replication_slots WHERE slot_name = '"
+                                        + config.get(io.sluice.common.config.SluiceOptions.PG_SLOT)
+                                        + "'")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+}
