@@ -86,9 +86,11 @@ class WalRetentionIT {
                     assertThat(System.nanoTime()).as("snapshot of quiet").isLessThan(deadline);
                     Thread.sleep(500); // polling the snapshot, with a deadline
                 }
-                // One captured change, so the stream has begun and the slot is in use.
-                try (Statement st = pg.createStatement()) {
-                    st.execute("UPDATE quiet SET v = 'streamed' WHERE id = 1");
+                // The stream has begun (the slot is in use), and no captured change ever comes:
+                // the source has no position of its own to report, only what passes the slot.
+                while (!slotActive(pg, config)) {
+                    assertThat(System.nanoTime()).as("slot in use").isLessThan(deadline);
+                    Thread.sleep(200); // polling the slot, with a deadline
                 }
                 long start = walLsn(pg);
                 // The rest of the database is busy: about 64 MB of WAL in uncaptured writes.
@@ -122,6 +124,19 @@ class WalRetentionIT {
             } finally {
                 job.cancel().get();
             }
+        }
+    }
+
+    private static boolean slotActive(Connection pg, SluiceConfig config) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT count(*) FROM pg_replication_slots WHERE active AND"
+                                        + " slot_name = '"
+                                        + config.get(io.sluice.common.config.SluiceOptions.PG_SLOT)
+                                        + "'")) {
+            rs.next();
+            return rs.getLong(1) > 0;
         }
     }
 
