@@ -163,7 +163,11 @@ class ClusterUpgradeIT {
                 // stop must succeed and the results stay exact.
                 String current = v2;
                 for (int cycle = 1; cycle <= STOP_RESTORE_CYCLES; cycle++) {
-                    awaitSlotActive(pg, Duration.ofMinutes(1));
+                    String running = current;
+                    awaitSlotActive(
+                            pg,
+                            Duration.ofMinutes(1),
+                            () -> get(rest, "/jobs/" + running + "/exceptions"));
                     String out =
                             sluice.run(
                                     "flink",
@@ -211,13 +215,21 @@ class ClusterUpgradeIT {
      * Waits until the job's source streams (its slot is in use): a stop before the stream split
      * reached a reader can fail (see the README's known issues).
      */
-    private static void awaitSlotActive(Connection pg, Duration timeout) throws Exception {
+    private static void awaitSlotActive(
+            Connection pg, Duration timeout, java.util.concurrent.Callable<String> diagnostics)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (count(
                         pg,
                         "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'sluice_e2e' AND active")
                 == 0) {
-            assertThat(System.nanoTime()).as("slot sluice_e2e active").isLessThan(deadline);
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "slot sluice_e2e not in use within "
+                                + timeout
+                                + "; the job: "
+                                + diagnostics.call());
+            }
             Thread.sleep(200); // polling the slot, with a deadline
         }
     }

@@ -52,7 +52,11 @@ class AnalyticsJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
     private static final int HISTORY_EVENTS = 150_000;
     private static final int STEP_EVENTS = 800;
-    private static final int FAILURES = 3;
+
+    /** TaskManager kills while the snapshot is read, and while changes stream. */
+    private static final int SNAPSHOT_FAILURES = 3;
+
+    private static final int FAILURES = 17;
     static final String PII_KEY = "analytics-it-hmac-key-0123456789";
 
     @RegisterExtension
@@ -118,9 +122,26 @@ class AnalyticsJobIT {
             JobClient job = env.executeAsync("analytics-it");
 
             EventOracle oracle = new EventOracle(pg, ch, PII_KEY);
-            // The snapshot first: failures then hit the streaming phase (a TaskManager killed
-            // inside this JVM leaves the snapshot readers' transactions open).
             long snapshotEvents = oracle.usableEvents();
+            // Kills while the snapshot is read, each after a checkpoint completed since the last
+            // (a killed TaskManager inside this JVM can leave a chunk reader's transaction open:
+            // the job's sessions end idle transactions after 120 s).
+            long checkpoints = 0;
+            int snapshotKills = 0;
+            while (snapshotKills < SNAPSHOT_FAILURES
+                    && !Long.toString(snapshotEvents)
+                            .equals(
+                                    ch.queryValue(
+                                            "SELECT count() FROM events FINAL WHERE _is_deleted = 0"))) {
+                checkpoints =
+                        JobTestSupport.awaitCheckpointAfter(
+                                cluster, job, checkpoints, Duration.ofMinutes(2));
+                Thread.sleep(random.nextInt(1500)); // a random moment of the snapshot
+                cluster.terminateTaskManager(0).get();
+                cluster.startTaskManager();
+                snapshotKills++;
+                LOG.info("killed the TaskManager during the snapshot ({})", snapshotKills);
+            }
             await(
                     "snapshot of " + snapshotEvents + " events",
                     () ->
@@ -140,7 +161,6 @@ class AnalyticsJobIT {
                 }
             }
             LOG.info("killing the TaskManager after steps {}", failAt);
-            long checkpoints = 0;
             while (!workload.finished()) {
                 workload.streamStep(STEP_EVENTS);
                 if (steps % 25 == 0) {
@@ -161,6 +181,15 @@ class AnalyticsJobIT {
                 Thread.sleep(50); // paces the workload so it streams while the job runs
             }
             LOG.info("{} steps, {} events written in all", steps, workload.totalEvents());
+            System.out.println(
+                    "AnalyticsJobIT: "
+                            + (snapshotKills + FAILURES)
+                            + " TaskManager kills ("
+                            + snapshotKills
+                            + " during the snapshot, "
+                            + FAILURES
+                            + " while streaming)");
+            assertThat(snapshotKills).as("kills during the snapshot").isPositive();
 
             List<String> differences = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
