@@ -64,6 +64,7 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
     @Override
     public void open() throws Exception {
         super.open();
+        ClassLoaderRelease.register(getRuntimeContext());
         retainedWalBytes = -1;
         // WAL the slot holds back, as of the last checkpoint (-1: unknown, or no slot yet).
         getMetricGroup().gauge("sluiceSlotRetainedWalBytes", () -> retainedWalBytes);
