@@ -18,7 +18,7 @@ public final class MirrorSource {
     private MirrorSource() {}
 
     /** How long a snapshot connection may sit idle in its transaction (see below). */
-    static final int SNAPSHOT_IDLE_TIMEOUT_S = 120;
+    static final int SNAPSHOT_IDLE_TIMEOUT_S = 5;
 
     /** The source of a run whose snapshot rows are versioned at {@code anchor}. */
     public static PostgresIncrementalSource<ChangeRecord> create(
@@ -49,15 +49,20 @@ public final class MirrorSource {
                 "unavailable.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
         // Debezium 1.9's Postgres connector still reads the deprecated name for TOAST.
         debezium.setProperty("toasted.value.placeholder", ChangeRecordDeserializer.UNCHANGED_TOAST);
-        // Flink CDC 3.5 reads each snapshot chunk in a transaction it never ends, and a task
-        // failover inside a live TaskManager can leave such a connection behind: idle in
-        // transaction, holding read locks that queue an ALTER TABLE, and every query behind the
-        // ALTER. Postgres ends such sessions after this long. Debezium runs these statements on
-        // every JDBC connection it opens (chunk readers, slot queries), not on the replication
-        // connection. A chunk read stalled by backpressure for longer fails and is read again.
+        // Flink CDC 3.5 reads each snapshot chunk in a transaction it never ends, and leaves the
+        // connection behind when it moves on to the next chunk or fails over inside a live
+        // TaskManager: idle in transaction, holding read locks that queue an ALTER TABLE, and
+        // every query on the table behind the ALTER (SnapshotLockIT saw nine such sessions, 20 s
+        // old). Postgres ends them after this long. Debezium runs these statements on every JDBC
+        // connection it opens (chunk readers, slot queries), not on the replication connection.
         debezium.setProperty(
                 "database.initial.statements",
                 "SET idle_in_transaction_session_timeout = '" + SNAPSHOT_IDLE_TIMEOUT_S + "s'");
+        // The queue a chunk is read into holds a whole chunk, so reading one never waits on
+        // the job mid-transaction (which the timeout above would end): only the transactions
+        // left open after their chunk was read sit idle.
+        int chunk = config.get(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE);
+        debezium.setProperty("max.queue.size", Integer.toString(Math.max(8192, chunk + 2048)));
 
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =

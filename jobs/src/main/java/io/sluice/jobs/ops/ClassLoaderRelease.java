@@ -7,6 +7,7 @@ import java.util.Collections;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPools;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresConnectionPoolFactory;
+import org.apache.flink.util.FlinkUserCodeClassLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,8 +27,13 @@ public final class ClassLoaderRelease {
 
     /** Registers the release once per class loader (Flink runs it when the loader is dropped). */
     public static void register(RuntimeContext context) {
-        context.registerUserCodeClassLoaderReleaseHookIfAbsent(
-                "sluice-release-class-loader", ClassLoaderRelease::release);
+        // Only when the job's jar has a class loader of its own (a session cluster). On a local
+        // MiniCluster (./sluice run, the tests) the classes come from the application's class
+        // path: the driver and the pools are the whole JVM's, and the JVM ends with the job.
+        if (ClassLoaderRelease.class.getClassLoader() instanceof FlinkUserCodeClassLoader) {
+            context.registerUserCodeClassLoaderReleaseHookIfAbsent(
+                    "sluice-release-class-loader", ClassLoaderRelease::release);
+        }
     }
 
     static void release() {
