@@ -1,8 +1,12 @@
 package io.sluice.jobs;
 
+import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +17,23 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 /** What the job integration tests share: the servers' settings and checkpoint waits. */
 public final class JobTestSupport {
     private JobTestSupport() {}
+
+    /** A connection to a database of the test Postgres. */
+    public static Connection postgres(TestServers servers, String database) throws SQLException {
+        return DriverManager.getConnection(
+                servers.postgres().jdbcUrl(database),
+                servers.postgres().user(),
+                servers.postgres().password());
+    }
+
+    /** A connection to a database of the test ClickHouse. */
+    public static ClickHouseConnection clickHouse(TestServers servers, String database) {
+        return new ClickHouseConnection(
+                servers.clickhouse().url(),
+                servers.clickhouse().user(),
+                servers.clickhouse().password(),
+                database);
+    }
 
     /** Settings for a job over the test servers' databases, with 1 s checkpoints under tmp. */
     public static Map<String, Object> settings(

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceOptions;
+import io.sluice.jobs.JobTestSupport;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,17 +67,8 @@ class LifecycleIT {
         Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
         Path config = writeConfig(tmp.resolve("sluice.yaml"), settings);
         List<String> phases = new ArrayList<>();
-        try (Connection pg =
-                        DriverManager.getConnection(
-                                servers.postgres().jdbcUrl(pgDb),
-                                servers.postgres().user(),
-                                servers.postgres().password());
-                ClickHouseConnection ch =
-                        new ClickHouseConnection(
-                                servers.clickhouse().url(),
-                                servers.clickhouse().user(),
-                                servers.clickhouse().password(),
-                                anDb);
+        try (Connection pg = JobTestSupport.postgres(servers, pgDb);
+                ClickHouseConnection ch = JobTestSupport.clickHouse(servers, anDb);
                 ClickHouseConnection mirror =
                         new ClickHouseConnection(
                                 servers.clickhouse().url(),

@@ -12,7 +12,6 @@ import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -96,17 +95,8 @@ class SnapshotLockIT {
         String pgDb = servers.postgres().newDatabase("snapshotlock");
         String chDb = servers.clickhouse().newDatabase("snapshotlock");
         FAILED.set(0);
-        try (Connection pg =
-                        DriverManager.getConnection(
-                                servers.postgres().jdbcUrl(pgDb),
-                                servers.postgres().user(),
-                                servers.postgres().password());
-                ClickHouseConnection ch =
-                        new ClickHouseConnection(
-                                servers.clickhouse().url(),
-                                servers.clickhouse().user(),
-                                servers.clickhouse().password(),
-                                chDb)) {
+        try (Connection pg = JobTestSupport.postgres(servers, pgDb);
+                ClickHouseConnection ch = JobTestSupport.clickHouse(servers, chDb)) {
             try (Statement st = pg.createStatement()) {
                 st.execute("CREATE TABLE orders (id bigint PRIMARY KEY, note text)");
                 st.execute(

@@ -11,7 +11,6 @@ import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
@@ -46,17 +45,8 @@ class WalRetentionIT {
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("walretention");
         String chDb = servers.clickhouse().newDatabase("walretention");
-        try (Connection pg =
-                        DriverManager.getConnection(
-                                servers.postgres().jdbcUrl(pgDb),
-                                servers.postgres().user(),
-                                servers.postgres().password());
-                ClickHouseConnection ch =
-                        new ClickHouseConnection(
-                                servers.clickhouse().url(),
-                                servers.clickhouse().user(),
-                                servers.clickhouse().password(),
-                                chDb)) {
+        try (Connection pg = JobTestSupport.postgres(servers, pgDb);
+                ClickHouseConnection ch = JobTestSupport.clickHouse(servers, chDb)) {
             try (Statement st = pg.createStatement()) {
                 st.execute("CREATE TABLE quiet (id int PRIMARY KEY, v text)");
                 st.execute(
