@@ -78,10 +78,23 @@ public final class AnalyticsReport {
                                     + " ORDER BY minute DESC LIMIT 5")) {
                 System.out.println("    " + r.get(0) + "  " + r.get(1));
             }
+            // Sessions are derived once the event clock runs (10 s after the snapshot's last row)
+            // and land with the checkpoints that follow: wait until their count settles.
+            String sessions = "0";
+            String before = "";
+            int unchanged = 0;
+            long sessionsDeadline = System.nanoTime() + 60_000_000_000L;
+            while (pgEvents > 0 && System.nanoTime() < sessionsDeadline && unchanged < 6) {
+                sessions =
+                        ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
+                                .trim();
+                unchanged = sessions.equals(before) && !"0".equals(sessions) ? unchanged + 1 : 0;
+                before = sessions;
+                Thread.sleep(1_000); // polling ClickHouse, with a deadline
+            }
             System.out.println(
                     "  sessions: "
-                            + ch.queryValue(
-                                    "SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
+                            + sessions.trim()
                             + ", dead letters: "
                             + ch.queryValue(
                                     "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0")
