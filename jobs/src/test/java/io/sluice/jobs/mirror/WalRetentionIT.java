@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.LifecycleGuard;
@@ -120,34 +121,30 @@ class WalRetentionIT {
     }
 
     private static boolean slotActive(Connection pg, SluiceConfig config) throws Exception {
-        try (Statement st = pg.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT count(*) FROM pg_replication_slots WHERE active AND"
-                                        + " slot_name = '"
-                                        + config.get(io.sluice.common.config.SluiceOptions.PG_SLOT)
-                                        + "'")) {
-            rs.next();
-            return rs.getLong(1) > 0;
-        }
+        return number(
+                        pg,
+                        "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '"
+                                + config.get(SluiceOptions.PG_SLOT)
+                                + "'")
+                > 0;
     }
 
     private static long walLsn(Connection pg) throws Exception {
-        try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery("SELECT (pg_current_wal_lsn() - '0/0')::bigint")) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return number(pg, "SELECT (pg_current_wal_lsn() - '0/0')::bigint");
     }
 
     private static long retainedBytes(Connection pg, SluiceConfig config) throws Exception {
+        return number(
+                pg,
+                "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM"
+                        + " pg_replication_slots WHERE slot_name = '"
+                        + config.get(SluiceOptions.PG_SLOT)
+                        + "'");
+    }
+
+    private static long number(Connection pg, String sql) throws Exception {
         try (Statement st = pg.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM"
-                                        + " pg_replication_slots WHERE slot_name = '"
-                                        + config.get(io.sluice.common.config.SluiceOptions.PG_SLOT)
-                                        + "'")) {
+                ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
         }
