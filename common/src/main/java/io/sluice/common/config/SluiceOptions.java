@@ -52,10 +52,11 @@ public final class SluiceOptions {
             Option.string(
                     "postgres.on-slot-loss",
                     "fail",
-                    "What a run restoring state does when its replication slot is gone (dropped,"
-                            + " or lost in a failover): fail (stop and say how to resync) or"
-                            + " resync (start over from a new snapshot, retiring what ClickHouse"
-                            + " holds).");
+                    "What a run restoring state does when its replication slot cannot serve it:"
+                            + " the slot is gone (dropped, or lost in a failover), or it has"
+                            + " confirmed the WAL past the restored state (a rollback to an older"
+                            + " savepoint). fail: stop and say how to resync; resync: start over"
+                            + " from a new snapshot, retiring what ClickHouse holds.");
 
     // --- clickhouse: the target --------------------------------------------------------------
     public static final Option<String> CH_URL =

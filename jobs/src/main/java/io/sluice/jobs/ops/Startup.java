@@ -1,10 +1,12 @@
 package io.sluice.jobs.ops;
 
+import io.sluice.common.change.Versions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.mirror.MirrorSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -126,11 +128,45 @@ public final class Startup {
             restore = null;
             reason = "replication slot '" + slot + "' lost";
         }
+        if (restore != null) {
+            Long confirmed = slotConfirmedLsn(config);
+            RestoredPosition position =
+                    RestoredPosition.read(
+                            restore, MirrorSource.create(config, 0, 0).getSplitSerializer());
+            if (confirmed != null && position.olderThan(confirmed)) {
+                String stale =
+                        "the state in "
+                                + restore
+                                + " ("
+                                + position.describe()
+                                + ") is older than what the replication slot '"
+                                + config.get(SluiceOptions.PG_SLOT)
+                                + "' has confirmed ("
+                                + Versions.lsnText(confirmed)
+                                + "): Postgres cannot stream the changes in between again, so"
+                                + " resuming from it would skip them";
+                if (!config.get(SluiceOptions.PG_ON_SLOT_LOSS).equals("resync")) {
+                    throw new ConfigException(
+                            List.of(
+                                    stale
+                                            + ". Restore a newer checkpoint or savepoint, start"
+                                            + " over with `./sluice run --fresh` (a resync), or"
+                                            + " set 'postgres.on-slot-loss: resync' to do that"
+                                            + " automatically"));
+                }
+                LOG.warn("{}: resyncing instead (postgres.on-slot-loss: resync)", stale);
+                restore = null;
+                reason = "restored state older than the replication slot";
+            } else {
+                LOG.info(
+                        "The state to restore is at {}; the slot has confirmed {}",
+                        position.describe(),
+                        confirmed == null ? "nothing" : Versions.lsnText(confirmed));
+            }
+        }
         Plan plan;
         if (restore == null) {
-            if (explicitRestore == null) {
-                moveAside(dir);
-            }
+            moveAside(dir);
             Resync.Anchor anchor = Resync.runAnchor(config, keys, job.equals("analytics"), "fresh");
             plan = new Plan(Mode.FRESH, null, anchor, dir, reason);
         } else {

@@ -42,21 +42,26 @@ import org.yaml.snakeyaml.Yaml;
  *       resume from the retained checkpoint and apply them (the issue's reproduction: before, a
  *       restart was a fresh snapshot at version 0 that lost to the first run's rows, and deletes
  *       were never applied);
+ *   <li>rollbacks: the second-newest retained checkpoint, restored with {@code --from}, which the
+ *       slot can still serve (a replay that must end exact); then a checkpoint older than what the
+ *       slot has confirmed since: refused with the fix, and with {@code postgres.on-slot-loss:
+ *       resync} resynced;
  *   <li>killed again; deletes while down; {@code --fresh} into the populated tables: the resync
  *       must retire what no longer exists;
+ *   <li>{@value #KILLS} SIGKILLs at random moments, each followed by a plain restart: the first
+ *       ones in the snapshot of another {@code --fresh} start, the rest while starting, restoring
+ *       or streaming, with changes before every kill (it prints how many landed where);
  *   <li>killed; the replication slot dropped while down: a plain restart must refuse with the fix
  *       (resuming would skip the WAL in between); with {@code postgres.on-slot-loss: resync} it
  *       resyncs and ends exact;
  *   <li>ClickHouse frozen (SIGSTOP) for 60 s while changes stream;
  *   <li>Postgres restarted while changes stream.
  * </ol>
- *
- * <p>Between 2 and 3, a restore of an older checkpoint than the slot has confirmed (a rollback past
- * the slot, {@code --from}) must refuse: the WAL in between cannot be streamed again.
  */
 class LifecycleIT {
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleIT.class);
     private static final String PII_KEY = AnalyticsJobIT.PII_KEY;
+    private static final int KILLS = 20;
 
     @Test
     void exactAfterEveryLifecycleEvent(@TempDir Path tmp) throws Exception {
@@ -102,15 +107,33 @@ class LifecycleIT {
             assertThat(job.log()).contains("resuming from");
             phases.add("kill -9, changes while down, plain restart (resume): exact");
 
-            // Rollback past the slot: an older checkpoint, restored after the slot has confirmed
-            // later changes, would skip them; the job must refuse instead of going on.
-            awaitRetainedCheckpoint(tmp);
-            Path older = newestCheckpoint(tmp);
+            // Rollback the slot can serve: the second-newest retained checkpoint. Flink CDC
+            // confirms a checkpoint's position to the slot three checkpoints later, so the slot
+            // still holds what came after it; restored with --from, the job replays it and ends
+            // exact (its rows are written again at the same versions).
+            recentChanges(pg, 200, 20, 20);
+            awaitExact("before the rollback", job, oracle, pg, mirror);
+            awaitRetainedCheckpoints(tmp, 2);
+            Path secondNewest = retainedCheckpoints(tmp).get(1);
+            job.kill();
+            recentChanges(pg, 100, 10, 10);
+            job = JobProcess.start(config, tmp, "run2a", "--from", secondNewest.toUri().toString());
+            awaitExact("rollback within the slot", job, oracle, pg, mirror);
+            assertThat(job.log()).contains("resuming from").contains(secondNewest.toString());
+            phases.add("rollback to an older checkpoint the slot still serves: exact");
+
+            // Rollback past the slot: a checkpoint older than what the slot has confirmed since.
+            // Postgres cannot stream what lies between again: refused with the fix, then, with
+            // postgres.on-slot-loss: resync, a resync that ends exact.
+            awaitRetainedCheckpoints(tmp, 1);
+            Path older = retainedCheckpoints(tmp).get(0);
             Path backup = tmp.resolve("older-checkpoint");
             copyTree(older, backup); // a retained checkpoint is deleted once 3 newer exist
+            String walAfterOlder = currentWal(pg);
             recentChanges(pg, 200, 20, 20);
             awaitExact("changes after the older checkpoint", job, oracle, pg, mirror);
-            awaitRetainedCheckpoint(tmp);
+            awaitSlotConfirmedPast(
+                    pg, (String) settings.get(SluiceOptions.PG_SLOT.key()), walAfterOlder);
             job.kill();
             if (!Files.exists(older.resolve("_metadata"))) {
                 copyTree(backup, older); // its metadata names its files by absolute path
@@ -119,8 +142,18 @@ class LifecycleIT {
             assertThat(job.awaitExit(Duration.ofMinutes(2)))
                     .as("a restore older than the slot must stop")
                     .isNotZero();
-            assertThat(job.log()).contains("older than the replication slot");
-            phases.add("restore of an older checkpoint than the slot: refused with the fix");
+            assertThat(job.log()).contains("older than what the replication slot");
+            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "resync");
+            writeConfig(config, settings);
+            recentChanges(pg, 100, 10, 10); // only the resync's snapshot can bring these
+            job = JobProcess.start(config, tmp, "run2c", "--from", older.toUri().toString());
+            job.awaitLog("resyncing instead");
+            awaitExact("rollback past the slot, resynced", job, oracle, pg, mirror);
+            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "fail");
+            writeConfig(config, settings);
+            phases.add(
+                    "rollback past the slot: refused with the fix, then with on-slot-loss: resync,"
+                            + " a resync: exact");
 
             // 3. Killed; deletes while down; --fresh into populated tables.
             awaitRetainedCheckpoint(tmp);
@@ -133,6 +166,39 @@ class LifecycleIT {
             awaitExact("--fresh", job, oracle, pg, mirror);
             assertThat(job.log()).contains("starting fresh (--fresh)");
             phases.add("--fresh into populated tables (resync): exact");
+
+            // SIGKILLs at random moments, each followed by a plain restart: the first ones in the
+            // snapshot of another --fresh start (a kill before its first checkpoint resyncs again,
+            // a later one resumes inside the snapshot), the rest while starting, restoring or
+            // streaming, with inserts, corrections and deletes before every kill.
+            job.kill();
+            job = JobProcess.start(config, tmp, "storm-0", "--fresh");
+            long seed = System.nanoTime();
+            LOG.info("kill storm seed {}", seed);
+            java.util.Random random = new java.util.Random(seed);
+            Map<String, Integer> killedWhile = new LinkedHashMap<>();
+            for (int k = 1; k <= KILLS; k++) {
+                if (k <= 3) { // in the snapshot
+                    job.waitForLog("Assign split SnapshotSplit", Duration.ofSeconds(90));
+                    Thread.sleep(random.nextInt(600));
+                } else if (k % 4 == 0) { // while the job starts or restores
+                    job.waitForLog("Sluice analytics job:", Duration.ofSeconds(90));
+                    Thread.sleep(random.nextInt(8_000));
+                } else { // while streaming
+                    job.waitForLog("Stream split offset on checkpoint", Duration.ofSeconds(90));
+                    Thread.sleep(random.nextInt(4_000));
+                }
+                recentChanges(pg, 40, 5, 5);
+                killedWhile.merge(job.stage(), 1, Integer::sum);
+                job.kill();
+                job = JobProcess.start(config, tmp, "storm-" + k);
+            }
+            awaitExact(KILLS + " kills", job, oracle, pg, mirror);
+            LOG.info("kills by stage (seed {}): {}", seed, killedWhile);
+            assertThat(killedWhile)
+                    .as("kills in the snapshot and while streaming")
+                    .containsKeys("in the snapshot", "streaming");
+            phases.add(KILLS + " SIGKILLs at random moments " + killedWhile + ": exact");
 
             // 4. Killed; the slot dropped while down.
             awaitRetainedCheckpoint(tmp);
@@ -192,7 +258,7 @@ class LifecycleIT {
         } finally {
             JobProcess.killAll();
             LOG.info("Lifecycle phases:\n  {}", String.join("\n  ", phases));
-            System.out.println("Lifecycle phases passed (" + phases.size() + "/7):");
+            System.out.println("Lifecycle phases passed (" + phases.size() + "/9):");
             phases.forEach(p -> System.out.println("  " + p));
         }
     }
@@ -335,24 +401,67 @@ class LifecycleIT {
         throw new AssertionError("no checkpoint retained under " + root + " within a minute");
     }
 
-    /** The newest completed checkpoint of the current lineage. */
-    private static Path newestCheckpoint(Path tmp) throws Exception {
+    /** The completed checkpoints of the current lineage, newest first. */
+    private static List<Path> retainedCheckpoints(Path tmp) throws Exception {
         try (var files = Files.walk(tmp.resolve("checkpoints"))) {
             return files.filter(
                             p ->
                                     p.getFileName().toString().equals("_metadata")
                                             && !p.toString().contains(".replaced-"))
-                    .max(
+                    .map(Path::getParent)
+                    .sorted(
                             java.util.Comparator.comparingLong(
-                                    p -> {
-                                        try {
-                                            return Files.getLastModifiedTime(p).toMillis();
-                                        } catch (java.io.IOException e) {
-                                            return 0L;
-                                        }
-                                    }))
-                    .orElseThrow()
-                    .getParent();
+                                            (Path p) ->
+                                                    Long.parseLong(
+                                                            p.getFileName()
+                                                                    .toString()
+                                                                    .substring("chk-".length())))
+                                    .reversed())
+                    .toList();
+        }
+    }
+
+    /** Waits until the current lineage has retained at least {@code count} checkpoints. */
+    private static void awaitRetainedCheckpoints(Path tmp, int count) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (retainedCheckpoints(tmp).size() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("fewer than " + count + " checkpoints within a minute");
+            }
+            Thread.sleep(200); // polling the checkpoint directory, with a deadline
+        }
+    }
+
+    private static String currentWal(Connection pg) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    /** Waits until the slot has confirmed a position after {@code lsn}. */
+    private static void awaitSlotConfirmedPast(Connection pg, String slot, String lsn)
+            throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (true) {
+            try (Statement st = pg.createStatement();
+                    ResultSet rs =
+                            st.executeQuery(
+                                    "SELECT coalesce(confirmed_flush_lsn > '"
+                                            + lsn
+                                            + "'::pg_lsn, false) FROM pg_replication_slots"
+                                            + " WHERE slot_name = '"
+                                            + slot
+                                            + "'")) {
+                if (rs.next() && rs.getBoolean(1)) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("slot " + slot + " not confirmed past " + lsn);
+            }
+            Thread.sleep(500); // checkpoints confirm the slot, with a deadline
         }
     }
 
@@ -400,6 +509,9 @@ class LifecycleIT {
             List<String> cmd = new ArrayList<>();
             cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
             cmd.add("-Xmx1g");
+            cmd.add(
+                    "-Dlog4j2.configurationFile="
+                            + LifecycleIT.class.getResource("/lifecycle-log4j2.properties"));
             cmd.add("-cp");
             cmd.add(System.getProperty("java.class.path"));
             cmd.add("io.sluice.jobs.analytics.AnalyticsJob");
@@ -416,6 +528,42 @@ class LifecycleIT {
             }
             LOG.info("started {} (pid {}), log {}", name, p.pid(), log);
             return new JobProcess(p, log);
+        }
+
+        /** Whether the job's log contains {@code text} within {@code timeout}. */
+        boolean waitForLog(String text, Duration timeout) throws Exception {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!log().contains(text)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    return false;
+                }
+                Thread.sleep(100); // polling the log, with a deadline
+            }
+            return true;
+        }
+
+        /** Where the job is, judged from Flink CDC's log lines. */
+        String stage() throws Exception {
+            String log = log();
+            if (log.contains("Assign split StreamSplit")
+                    || log.contains("Stream split offset on checkpoint")) {
+                return "streaming";
+            }
+            if (log.contains("Assign split SnapshotSplit")) {
+                return "in the snapshot";
+            }
+            return "starting or restoring";
+        }
+
+        /** Waits until the job's log contains {@code text}. */
+        void awaitLog(String text) throws Exception {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (!log().contains(text)) {
+                if (!process.isAlive() || System.nanoTime() > deadline) {
+                    throw new AssertionError("the job never logged '" + text + "':\n" + tail());
+                }
+                Thread.sleep(200); // polling the log, with a deadline
+            }
         }
 
         String log() throws Exception {
