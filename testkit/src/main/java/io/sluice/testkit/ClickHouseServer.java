@@ -2,7 +2,6 @@ package io.sluice.testkit;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -10,15 +9,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * A real ClickHouse server: the machine's {@code clickhouse-server} (Debian package, 18.16) started
@@ -118,76 +113,29 @@ public final class ClickHouseServer implements AutoCloseable {
     /** Polls {@code /ping} until it answers, the process dies, or the start timeout passes. */
     private static void awaitPing(
             ClickHouseServer server, Process process, Path errorLog, long errorLogStart) {
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (!server.ping()) {
-            String ports = " (HTTP port " + server.httpPort + ", TCP port " + server.tcpPort + ")";
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "ClickHouse exited with code "
-                                + process.exitValue()
-                                + " while starting"
-                                + ports
-                                + "; last lines of "
-                                + errorLog
-                                + ":\n"
-                                + Processes.tail(errorLog, errorLogStart, 10));
-            }
-            if (System.nanoTime() > deadline) {
-                process.destroyForcibly();
-                throw new IllegalStateException(
-                        "ClickHouse did not answer /ping within "
-                                + START_TIMEOUT.toSeconds()
-                                + " s"
-                                + ports
-                                + "; last lines of "
-                                + errorLog
-                                + ":\n"
-                                + Processes.tail(errorLog, errorLogStart, 10));
-            }
-            try {
-                process.waitFor(100, TimeUnit.MILLISECONDS); // returns early if it dies
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                process.destroyForcibly();
-                throw new IllegalStateException("interrupted while ClickHouse was starting", e);
-            }
-        }
+        Daemons.awaitReady(
+                "ClickHouse",
+                process,
+                server::ping,
+                START_TIMEOUT,
+                " (HTTP port " + server.httpPort + ", TCP port " + server.tcpPort + ")",
+                errorLog,
+                errorLogStart);
     }
 
     /** The server whose state is in {@code home}, if one is running there. */
     public static Optional<ClickHouseServer> running(Path home) {
         Path abs = home.toAbsolutePath();
-        Path state = abs.resolve("server.properties");
-        if (!Files.exists(state)) {
-            return Optional.empty();
-        }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(state)) {
-            p.load(in);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read " + state + ": " + e.getMessage(), e);
-        }
-        long pid = number(p, "pid", state);
-        int http = (int) number(p, "http_port", state);
-        int tcp = (int) number(p, "tcp_port", state);
-        return Processes.liveCommandLine(pid, "--config-file=" + abs.resolve("config.xml"))
-                .map(args -> new ClickHouseServer(abs, http, tcp, pid));
-    }
-
-    private static long number(Properties p, String key, Path state) {
-        String value = p.getProperty(key, "");
-        try {
-            return Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalStateException(
-                    state
-                            + " is damaged ("
-                            + key
-                            + "='"
-                            + value
-                            + "'): stop the server by hand if one"
-                            + " runs, then delete the file");
-        }
+        return Daemons.readState(abs)
+                .flatMap(
+                        p -> {
+                            long pid = Daemons.number(p, "pid", abs);
+                            int http = (int) Daemons.number(p, "http_port", abs);
+                            int tcp = (int) Daemons.number(p, "tcp_port", abs);
+                            return Processes.liveCommandLine(
+                                            pid, "--config-file=" + abs.resolve("config.xml"))
+                                    .map(args -> new ClickHouseServer(abs, http, tcp, pid));
+                        });
     }
 
     /** Records pid and ports so that {@link #running} finds the server from another process. */
@@ -196,21 +144,7 @@ public final class ClickHouseServer implements AutoCloseable {
         p.setProperty("pid", Long.toString(pid));
         p.setProperty("http_port", Integer.toString(httpPort));
         p.setProperty("tcp_port", Integer.toString(tcpPort));
-        // Written aside and renamed, so that a concurrent `status` never reads half a file.
-        Path state = home.resolve("server.properties");
-        Path partial = home.resolve("server.properties.tmp");
-        try {
-            try (var out = Files.newBufferedWriter(partial)) {
-                p.store(out, "ClickHouse started by io.sluice.testkit.ClickHouseServer");
-            }
-            Files.move(
-                    partial,
-                    state,
-                    StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot record the ClickHouse pid in " + state, e);
-        }
+        Daemons.writeState(home, p, "ClickHouse started by io.sluice.testkit.ClickHouseServer");
     }
 
     public String httpUrl() {
@@ -235,10 +169,15 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /** Whether the server answers {@code GET /ping} with {@code Ok.}. */
     public boolean ping() {
+        return ping(httpUrl());
+    }
+
+    /** Whether the ClickHouse HTTP endpoint at {@code url} answers {@code GET /ping} with Ok. */
+    static boolean ping(String url) {
         try {
             HttpResponse<String> r =
                     HTTP.send(
-                            HttpRequest.newBuilder(URI.create(httpUrl() + "/ping"))
+                            HttpRequest.newBuilder(URI.create(url + "/ping"))
                                     .timeout(Duration.ofSeconds(5))
                                     .build(),
                             HttpResponse.BodyHandlers.ofString());
@@ -300,36 +239,7 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /** Stops the server (SIGTERM, then SIGKILL after 30 s); does nothing when it is not running. */
     public void stop() {
-        Optional<ProcessHandle> handle =
-                running(home).flatMap(s -> ProcessHandle.of(s.pid)).filter(ProcessHandle::isAlive);
-        if (handle.isEmpty()) {
-            return;
-        }
-        ProcessHandle h = handle.get();
-        h.destroy();
-        if (!awaitExit(h, 30)) {
-            h.destroyForcibly();
-            if (!awaitExit(h, 10)) {
-                throw new IllegalStateException(
-                        "ClickHouse (pid " + pid + ") did not stop even after SIGKILL");
-            }
-        }
-    }
-
-    private boolean awaitExit(ProcessHandle h, int seconds) {
-        try {
-            h.onExit().get(seconds, TimeUnit.SECONDS);
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(
-                    "interrupted while ClickHouse (pid " + pid + ") was stopping", e);
-        } catch (ExecutionException e) {
-            throw new IllegalStateException(
-                    "cannot wait for ClickHouse (pid " + pid + ") to stop", e);
-        }
+        running(home).ifPresent(s -> Daemons.stop("ClickHouse", s.pid));
     }
 
     @Override

@@ -33,15 +33,19 @@ import org.slf4j.LoggerFactory;
 public final class TestServers {
     private static final Logger LOG = LoggerFactory.getLogger(TestServers.class);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
-    private static final Pattern SERVER_DIR = Pattern.compile("(postgres|clickhouse)-(\\d+)");
+    private static final Pattern SERVER_DIR = Pattern.compile("(postgres|clickhouse|chdb)-(\\d+)");
 
     private static TestServers instance;
     private static IllegalStateException failure;
 
     private final Postgres postgres;
     private final ClickHouse clickhouse;
+    private final Path root;
+    private ClickHouse modern; // started on first use
+    private IllegalStateException modernFailure;
 
-    private TestServers(Postgres postgres, ClickHouse clickhouse) {
+    private TestServers(Path root, Postgres postgres, ClickHouse clickhouse) {
+        this.root = root;
         this.postgres = postgres;
         this.clickhouse = clickhouse;
     }
@@ -58,7 +62,9 @@ public final class TestServers {
             try {
                 Path root = Path.of("target", "sluice-test-servers").toAbsolutePath();
                 reapStaleServers(root);
-                instance = new TestServers(postgres(root), clickhouse(root));
+                instance =
+                        new TestServers(
+                                root, postgres(root), clickhouse(root, ClickHouseEngine.LEGACY));
             } catch (IllegalStateException e) {
                 failure = e;
                 throw e;
@@ -71,8 +77,33 @@ public final class TestServers {
         return postgres;
     }
 
+    /** The legacy ClickHouse (18.16), as every test used before there were two. */
     public ClickHouse clickhouse() {
         return clickhouse;
+    }
+
+    /**
+     * The ClickHouse of {@code engine}; the modern one starts on first use, and a failed start is
+     * remembered like that of the other servers.
+     */
+    public ClickHouse clickhouse(ClickHouseEngine engine) {
+        if (engine == ClickHouseEngine.LEGACY) {
+            return clickhouse;
+        }
+        synchronized (TestServers.class) {
+            if (modernFailure != null) {
+                throw new IllegalStateException(modernFailure.getMessage(), modernFailure);
+            }
+            if (modern == null) {
+                try {
+                    modern = clickhouse(root, ClickHouseEngine.MODERN);
+                } catch (IllegalStateException e) {
+                    modernFailure = e;
+                    throw e;
+                }
+            }
+            return modern;
+        }
     }
 
     private static Postgres postgres(Path root) {
@@ -99,26 +130,33 @@ public final class TestServers {
         return pg;
     }
 
-    private static ClickHouse clickhouse(Path root) {
-        String url = System.getenv("SLUICE_TEST_CLICKHOUSE_URL");
+    /**
+     * The ClickHouse of {@code engine}: an external one when {@code SLUICE_TEST_CLICKHOUSE_URL}
+     * (legacy) or {@code SLUICE_TEST_MODERN_CLICKHOUSE_URL} (modern) names it, else a local one.
+     */
+    private static ClickHouse clickhouse(Path root, ClickHouseEngine engine) {
+        boolean legacy = engine == ClickHouseEngine.LEGACY;
+        String prefix = legacy ? "SLUICE_TEST_CLICKHOUSE" : "SLUICE_TEST_MODERN_CLICKHOUSE";
+        String url = System.getenv(prefix + "_URL");
         if (url != null && !url.isBlank()) {
-            LOG.info("Using the external ClickHouse at {}", url);
+            LOG.info("Using the external {} ClickHouse at {}", engine, url);
             return new ClickHouse(
-                    url,
-                    env("SLUICE_TEST_CLICKHOUSE_USER", "default"),
-                    env("SLUICE_TEST_CLICKHOUSE_PASSWORD", ""));
+                    engine, url, env(prefix + "_USER", "default"), env(prefix + "_PASSWORD", ""));
         }
-        ClickHouseServer server =
-                timed(
-                        "ClickHouse",
-                        () ->
-                                ClickHouseServer.start(
-                                        root.resolve("clickhouse-" + ProcessHandle.current().pid()),
-                                        0,
-                                        0));
-        stopAtExit(server, "clickhouse");
-        ClickHouse ch = new ClickHouse(server.httpUrl(), "default", "");
-        ch.localPid = server.pid();
+        Path home =
+                root.resolve((legacy ? "clickhouse-" : "chdb-") + ProcessHandle.current().pid());
+        ClickHouse ch;
+        if (legacy) {
+            ClickHouseServer server = timed("ClickHouse", () -> ClickHouseServer.start(home, 0, 0));
+            stopAtExit(server, "clickhouse");
+            ch = new ClickHouse(engine, server.httpUrl(), "default", "");
+            ch.localPid = server.pid();
+        } else {
+            ChdbServer server = timed("ClickHouse 26 (chDB)", () -> ChdbServer.start(home, 0));
+            stopAtExit(server, "chdb");
+            ch = new ClickHouse(engine, server.httpUrl(), "default", "");
+            ch.localPid = server.pid();
+        }
         return ch;
     }
 
@@ -166,10 +204,10 @@ public final class TestServers {
                 if (!m.matches() || ProcessHandle.of(Long.parseLong(m.group(2))).isPresent()) {
                     continue;
                 }
-                if (m.group(1).equals("postgres")) {
-                    PostgresServer.running(dir).ifPresent(PostgresServer::stop);
-                } else {
-                    ClickHouseServer.running(dir).ifPresent(ClickHouseServer::stop);
+                switch (m.group(1)) {
+                    case "postgres" -> PostgresServer.running(dir).ifPresent(PostgresServer::stop);
+                    case "chdb" -> ChdbServer.running(dir).ifPresent(ChdbServer::stop);
+                    default -> ClickHouseServer.running(dir).ifPresent(ClickHouseServer::stop);
                 }
                 Processes.deleteTree(dir);
                 LOG.info("Removed the test servers' state of an earlier run: {}", dir);
@@ -292,8 +330,9 @@ public final class TestServers {
         }
     }
 
-    /** How to reach the test ClickHouse (over HTTP). */
+    /** How to reach a test ClickHouse (over HTTP). */
     public static final class ClickHouse {
+        private final ClickHouseEngine engine;
         private final String url;
         private final String user;
         private final String password;
@@ -335,7 +374,8 @@ public final class TestServers {
             }
         }
 
-        ClickHouse(String url, String user, String password) {
+        ClickHouse(ClickHouseEngine engine, String url, String user, String password) {
+            this.engine = engine;
             this.url = url;
             this.user = user;
             this.password = password;
@@ -354,9 +394,19 @@ public final class TestServers {
             return password;
         }
 
+        /** Which of the two engines this is. */
+        public ClickHouseEngine engine() {
+            return engine;
+        }
+
         /** The server's version, e.g. {@code 18.16.1}. */
         public String version() {
             return query("SELECT version()").strip();
+        }
+
+        /** The engine and its version, e.g. {@code MODERN ClickHouse 26.7.2.1}, for test logs. */
+        public String describe() {
+            return engine + " ClickHouse " + version();
         }
 
         /**
@@ -376,7 +426,7 @@ public final class TestServers {
 
         @Override
         public String toString() {
-            return "ClickHouse at " + url + " as " + user;
+            return engine + " ClickHouse at " + url + " as " + user;
         }
     }
 }

@@ -37,5 +37,19 @@ class TestServersIT {
                                                 + "'"))
                 .isEqualTo("1\n");
         assertThat(servers.clickhouse().version()).matches("\\d.*");
+        assertThat(servers.clickhouse(ClickHouseEngine.LEGACY)).isSameAs(servers.clickhouse());
+    }
+
+    @Test
+    void theModernClickHouseStartsOnFirstUseWithTheSameApi() {
+        TestServers.ClickHouse modern = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
+        assertThat(TestServers.get().clickhouse(ClickHouseEngine.MODERN)).isSameAs(modern);
+        assertThat(modern.engine()).isEqualTo(ClickHouseEngine.MODERN);
+        assertThat(modern.url()).isNotEqualTo(TestServers.get().clickhouse().url());
+        System.out.println("TestServersIT on " + modern.describe());
+        assertThat(modern.version()).startsWith("26.");
+        String db = modern.newDatabase("kit");
+        assertThat(modern.query("SELECT count() FROM system.databases WHERE name = '" + db + "'"))
+                .isEqualTo("1\n");
     }
 }
