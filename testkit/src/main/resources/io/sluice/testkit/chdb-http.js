@@ -10,9 +10,10 @@
 //   - GET|HEAD /ping and GET / without a query answer "Ok.\n".
 //   - The query is the `query` URL parameter, the POST body, or both joined by a newline (so an
 //     INSERT ... FORMAT X can carry its data in the body, after the statement or alone).
-//   - `database` (parameter, or the X-ClickHouse-Database header) is the current database;
-//     `default_format` (or the X-ClickHouse-Format header) the output format when the query has no
-//     FORMAT clause (TabSeparated otherwise); `param_NAME` binds {NAME:Type} query parameters.
+//   - `database` is the current database and `default_format` the output format when the query
+//     has no FORMAT clause (TabSeparated otherwise); the X-ClickHouse-Database and
+//     X-ClickHouse-Format headers win over these parameters, as on a server (18.16 ignores them);
+//     `param_NAME` binds {NAME:Type} query parameters.
 //   - Every other URL parameter is a ClickHouse setting, applied for this request only (SET before
 //     the query, SET ... = DEFAULT after it); an unknown one fails with Code 115 as on a server.
 //   - `user`/`password` (parameters, X-ClickHouse-User/-Key headers or Basic auth) must match the
@@ -180,7 +181,7 @@ function credentials(req, params) {
 function outputFormat(query, params, req) {
   const m = /\bFORMAT\s+([A-Za-z0-9_]+)\s*;?\s*$/i.exec(query);
   if (m && !/^\s*INSERT\b/i.test(query)) return m[1];
-  return params.get('default_format') || req.headers['x-clickhouse-format'] || 'TabSeparated';
+  return req.headers['x-clickhouse-format'] || params.get('default_format') || 'TabSeparated';
 }
 
 function contentType(format) {
@@ -234,7 +235,8 @@ async function execute(req, params, body) {
   const text = body.toString('utf8');
   const query = head && text ? head + '\n' + text : head + text;
   if (!query.trim()) throw new HttpError('SYNTAX_ERROR', 'Empty query');
-  const database = params.get('database') || req.headers['x-clickhouse-database'] || 'default';
+  // As on a server, the X-ClickHouse-Database header wins over the `database` parameter.
+  const database = req.headers['x-clickhouse-database'] || params.get('database') || 'default';
   const format = outputFormat(query, params, req);
   const bind = {};
   const settings = [];

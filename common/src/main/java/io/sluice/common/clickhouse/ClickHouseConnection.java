@@ -48,9 +48,11 @@ public final class ClickHouseConnection implements AutoCloseable {
                         .addEndpoint(url)
                         .setUsername(user)
                         .setPassword(password == null ? "" : password)
-                        // The database goes as the HTTP "database" parameter: 18.16 ignores the
-                        // header the client uses for its default database.
+                        // The database goes both ways: 18.16 reads only the HTTP "database"
+                        // parameter; newer servers let the client's X-ClickHouse-Database header
+                        // (its default database, "default" unless set) win over the parameter.
                         .serverSetting("database", database)
+                        .setDefaultDatabase(database)
                         .compressServerResponse(false)
                         .compressClientRequest(false)
                         .useHttpCompression(false)
