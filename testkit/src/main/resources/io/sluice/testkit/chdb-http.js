@@ -87,6 +87,9 @@ try {
 
 fs.mkdirSync(opts.data, { recursive: true });
 const session = new chdb.Session(path.resolve(opts.data));
+// clickhouse-local (and so chDB) turns on implicit_select, which runs a bare expression (`1 + 1`)
+// as a SELECT; a server refuses it.
+session.query('SET implicit_select = 0', 'TabSeparated');
 
 // URL parameters that belong to the HTTP interface, not to the query's settings.
 const HTTP_PARAMS = new Set([

@@ -113,6 +113,9 @@ class ChdbServerIT {
             HttpResponse<String> syntax = post(ch, "", "SELEC 1");
             assertThat(syntax.statusCode()).isEqualTo(400);
             assertThat(syntax.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("62");
+            // A bare expression is no query on a server (clickhouse-local would run it).
+            assertThat(post(ch, "", "1 + 1").headers().firstValue("X-ClickHouse-Exception-Code"))
+                    .hasValue("62");
             HttpResponse<String> compressed = post(ch, "compress=1", "SELECT 1");
             assertThat(compressed.statusCode()).isEqualTo(501);
             assertThat(compressed.headers().firstValue("X-ClickHouse-Exception-Code"))
