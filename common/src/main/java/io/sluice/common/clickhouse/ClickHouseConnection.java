@@ -37,6 +37,7 @@ public final class ClickHouseConnection implements AutoCloseable {
     private final String database;
     private final String user;
     private final String password;
+    private volatile Boolean decimalScaleSetting; // null until asked
 
     public ClickHouseConnection(String url, String user, String password, String database) {
         this.url = url;
@@ -209,7 +210,36 @@ public final class ClickHouseConnection implements AutoCloseable {
     }
 
     private QuerySettings settings() {
-        return new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        if (decimalScaleSetting()) {
+            settings.serverSetting("output_format_decimal_trailing_zeros", "1");
+        }
+        return settings;
+    }
+
+    /**
+     * Whether the server drops a decimal's trailing zeros unless told not to. 18.16 always prints
+     * the scale ({@code 11.50}); newer servers print {@code 11.5} by default and know the setting
+     * that keeps it, which 18.16 would refuse as unknown. With it, values read here have the same
+     * text on every version, and as Postgres prints them. Asked once per connection, by setting
+     * name rather than version number.
+     */
+    private boolean decimalScaleSetting() {
+        Boolean known = decimalScaleSetting;
+        if (known == null) {
+            String sql =
+                    "SELECT count() FROM system.settings"
+                            + " WHERE name = 'output_format_decimal_trailing_zeros'";
+            QuerySettings plain = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+            try (QueryResponse response = await(sql, client.query(sql, plain))) {
+                List<List<String>> rows = parse(response.getInputStream());
+                known = !rows.isEmpty() && !"0".equals(rows.get(0).get(0));
+            } catch (Exception e) {
+                throw explain(sql, null, translate(sql, e));
+            }
+            decimalScaleSetting = known;
+        }
+        return known;
     }
 
     private static <T> T await(String statement, java.util.concurrent.CompletableFuture<T> future) {

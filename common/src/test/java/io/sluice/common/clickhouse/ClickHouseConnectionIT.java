@@ -66,4 +66,15 @@ class ClickHouseConnectionIT {
                     .hasMessageContaining("no_such_table_here");
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ClickHouseEngine.class)
+    void decimalsKeepTheirScaleOnEveryVersion(ClickHouseEngine engine) {
+        TestServers.ClickHouse ch = server(engine);
+        try (ClickHouseConnection c = connect(ch, "default")) {
+            // As Postgres prints numeric(10,2): 26.7 would print 11.5 and 2 by default.
+            assertThat(c.query("SELECT toDecimal64(11.5, 2), toDecimal32(2, 2)"))
+                    .containsExactly(List.of("11.50", "2.00"));
+        }
+    }
 }

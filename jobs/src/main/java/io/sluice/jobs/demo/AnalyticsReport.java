@@ -40,20 +40,14 @@ public final class AnalyticsReport {
             List<String> source = activeUsers(pg, events);
             List<String> derived = activeUsersFromClickHouse(ch);
             long pgEvents = count(pg, "SELECT count(*) FROM " + events + " WHERE " + VALID);
-            long chEvents =
-                    Long.parseLong(
-                            ch.queryValue(
-                                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
+            long chEvents = Long.parseLong(ch.queryValue(ReportQueries.LIVE_EVENTS));
             while ((!source.equals(derived) || pgEvents != chEvents)
                     && System.currentTimeMillis() < deadline) {
                 Thread.sleep(1000); // waiting for the next checkpoint's commit, with a deadline
                 source = activeUsers(pg, events);
                 derived = activeUsersFromClickHouse(ch);
                 pgEvents = count(pg, "SELECT count(*) FROM " + events + " WHERE " + VALID);
-                chEvents =
-                        Long.parseLong(
-                                ch.queryValue(
-                                        "SELECT count() FROM events FINAL WHERE _is_deleted = 0"));
+                chEvents = Long.parseLong(ch.queryValue(ReportQueries.LIVE_EVENTS));
             }
             System.out.println("\nAnalytics (ClickHouse database " + ch.database() + "):");
             System.out.printf(
@@ -71,11 +65,7 @@ public final class AnalyticsReport {
                                 : "-");
             }
             System.out.println("  events per minute, last 5 minutes with data:");
-            for (List<String> r :
-                    ch.query(
-                            "SELECT toString(minute), sum(events) FROM events_per_minute FINAL"
-                                    + " GROUP BY minute HAVING sum(events) > 0"
-                                    + " ORDER BY minute DESC LIMIT 5")) {
+            for (List<String> r : ch.query(ReportQueries.RECENT_MINUTES)) {
                 System.out.println("    " + r.get(0) + "  " + r.get(1));
             }
             // Sessions are derived once the event clock runs (10 s after the snapshot's last row)
@@ -85,9 +75,7 @@ public final class AnalyticsReport {
             int unchanged = 0;
             long sessionsDeadline = System.nanoTime() + 60_000_000_000L;
             while (pgEvents > 0 && System.nanoTime() < sessionsDeadline && unchanged < 6) {
-                sessions =
-                        ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 0")
-                                .trim();
+                sessions = ch.queryValue(ReportQueries.LIVE_SESSIONS).trim();
                 unchanged = sessions.equals(before) && !"0".equals(sessions) ? unchanged + 1 : 0;
                 before = sessions;
                 Thread.sleep(1_000); // polling ClickHouse, with a deadline
@@ -96,10 +84,9 @@ public final class AnalyticsReport {
                     "  sessions: "
                             + sessions.trim()
                             + ", dead letters: "
-                            + ch.queryValue(
-                                    "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0")
+                            + ch.queryValue(ReportQueries.LIVE_DEAD_LETTERS)
                             + ", late events: "
-                            + ch.queryValue("SELECT count() FROM late_events FINAL"));
+                            + ch.queryValue(ReportQueries.LATE_EVENTS));
             boolean match = source.equals(derived) && pgEvents == chEvents;
             System.out.println(
                     match
@@ -152,12 +139,7 @@ public final class AnalyticsReport {
 
     private static List<String> activeUsersFromClickHouse(ClickHouseConnection ch) {
         List<String> out = new ArrayList<>();
-        for (List<String> r :
-                ch.query(
-                        "SELECT toString(d), dau, wau, mau FROM (SELECT toDate(now()) - number AS d"
-                                + " FROM system.numbers LIMIT 3) ANY LEFT JOIN"
-                                + " (SELECT day AS d, dau, wau, mau FROM active_users_daily FINAL)"
-                                + " USING d ORDER BY d")) {
+        for (List<String> r : ch.query(ReportQueries.ACTIVE_USERS_LAST_3_DAYS)) {
             out.add(r.get(0) + " " + r.get(1) + "/" + r.get(2) + "/" + r.get(3));
         }
         return out;

@@ -43,10 +43,7 @@ public final class MirrorReport {
                                 + t.clickHouseName()
                                 + " (3 latest rows as ClickHouse holds them):");
                 for (List<String> row :
-                        ch.query(
-                                "SELECT * FROM "
-                                        + t.clickHouseName()
-                                        + " FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3")) {
+                        ch.query(String.format(ReportQueries.MIRROR_LATEST, t.clickHouseName()))) {
                     System.out.println(
                             "  "
                                     + String.join(
@@ -93,9 +90,7 @@ public final class MirrorReport {
             long mirrored =
                     Long.parseLong(
                             ch.queryValue(
-                                    "SELECT count() FROM "
-                                            + t.clickHouseName()
-                                            + " FINAL WHERE NOT _is_deleted"));
+                                    String.format(ReportQueries.MIRROR_COUNT, t.clickHouseName())));
             all &= source == mirrored;
             if (print) {
                 System.out.printf(

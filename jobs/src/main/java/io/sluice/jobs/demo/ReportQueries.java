@@ -1,0 +1,60 @@
+package io.sluice.jobs.demo;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Every ClickHouse query the demo reports run, in one place: one dialect that ClickHouse 18.16 and
+ * 23+ both accept with the same results, which {@code DialectIT} checks on 18.16 and 26.7 (no
+ * positional {@code ORDER BY 2}, no settings only one of them knows, ...). Analytics queries run in
+ * the analytics database; mirror queries take the mirrored table's name.
+ */
+public final class ReportQueries {
+    private ReportQueries() {}
+
+    public static final String LIVE_EVENTS =
+            "SELECT count() FROM events FINAL WHERE _is_deleted = 0";
+    public static final String LIVE_SESSIONS =
+            "SELECT count() FROM sessions FINAL WHERE _is_deleted = 0";
+    public static final String LIVE_DEAD_LETTERS =
+            "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0";
+    public static final String LATE_EVENTS = "SELECT count() FROM late_events FINAL";
+    public static final String RECENT_MINUTES =
+            "SELECT toString(minute), sum(events) FROM events_per_minute FINAL"
+                    + " GROUP BY minute HAVING sum(events) > 0"
+                    + " ORDER BY minute DESC LIMIT 5";
+
+    /** DAU/WAU/MAU of the last three UTC days, zeros for a day without a row. */
+    public static final String ACTIVE_USERS_LAST_3_DAYS =
+            "SELECT toString(d), dau, wau, mau FROM (SELECT toDate(now()) - number AS d"
+                    + " FROM system.numbers LIMIT 3) AS days ANY LEFT JOIN"
+                    + " (SELECT day AS d, dau, wau, mau FROM active_users_daily FINAL) AS active"
+                    + " USING d ORDER BY d";
+
+    /** The newest rows of a mirrored table ({@code %s}: its ClickHouse name). */
+    public static final String MIRROR_LATEST =
+            "SELECT * FROM %s FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3";
+
+    /** The live rows of a mirrored table ({@code %s}: its ClickHouse name). */
+    public static final String MIRROR_COUNT = "SELECT count() FROM %s FINAL WHERE NOT _is_deleted";
+
+    /** The analytics queries by name. */
+    public static Map<String, String> analytics() {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("LIVE_EVENTS", LIVE_EVENTS);
+        all.put("LIVE_SESSIONS", LIVE_SESSIONS);
+        all.put("LIVE_DEAD_LETTERS", LIVE_DEAD_LETTERS);
+        all.put("LATE_EVENTS", LATE_EVENTS);
+        all.put("RECENT_MINUTES", RECENT_MINUTES);
+        all.put("ACTIVE_USERS_LAST_3_DAYS", ACTIVE_USERS_LAST_3_DAYS);
+        return all;
+    }
+
+    /** The mirror queries by name, for one mirrored table. */
+    public static Map<String, String> mirror(String clickHouseTable) {
+        Map<String, String> all = new LinkedHashMap<>();
+        all.put("MIRROR_LATEST", String.format(MIRROR_LATEST, clickHouseTable));
+        all.put("MIRROR_COUNT", String.format(MIRROR_COUNT, clickHouseTable));
+        return all;
+    }
+}
