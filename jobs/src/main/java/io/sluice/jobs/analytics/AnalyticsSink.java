@@ -1,7 +1,10 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.common.clickhouse.ClickHouseBatch;
+import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceConfig;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +12,9 @@ import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -24,9 +29,14 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>Rows of {@code events}, {@code dead_letters} and {@code late_events} are deterministic per
  * change (versioned by its LSN), so the writer inserts them at the flush interval and before each
- * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}).
+ * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}): they go through an
+ * asynchronous inserter, and the batches ClickHouse has not acknowledged yet are the writer's
+ * state. The committer waits for ClickHouse; {@link AnalyticsCommitter} says why.
  */
-public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitter<AnalyticsBatch> {
+public final class AnalyticsSink
+        implements Sink<AnalyticsRow>,
+                SupportsCommitter<ClickHouseBatch>,
+                SupportsWriterState<AnalyticsRow, ClickHouseBatch> {
     private static final long serialVersionUID = 1L;
 
     private final SluiceConfig config;
@@ -44,9 +54,29 @@ public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitte
     }
 
     @Override
-    public SinkWriter<AnalyticsRow> createWriter(WriterInitContext context) {
+    public StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> createWriter(
+            WriterInitContext context) {
+        return restoreWriter(context, List.of());
+    }
+
+    @Override
+    public StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> restoreWriter(
+            WriterInitContext context, Collection<ClickHouseBatch> recoveredState) {
+        ClickHouseConnection clickHouse = AnalyticsSetup.connect(config);
         return new AnalyticsSinkWriter(
-                columns, context.metricGroup(), config, context.getProcessingTimeService());
+                columns,
+                context.metricGroup(),
+                config,
+                context.getProcessingTimeService(),
+                "analytics sink " + context.getTaskInfo().getTaskNameWithSubtasks(),
+                b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
+                clickHouse,
+                recoveredState);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<ClickHouseBatch> getWriterStateSerializer() {
+        return new ClickHouseBatch.Serializer();
     }
 
     @Override
@@ -56,13 +86,16 @@ public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitte
     }
 
     @Override
-    public Committer<AnalyticsBatch> createCommitter(CommitterInitContext context)
+    public Committer<ClickHouseBatch> createCommitter(CommitterInitContext context)
             throws IOException {
-        return new AnalyticsCommitter(config, context.metricGroup());
+        return new AnalyticsCommitter(
+                config,
+                context.metricGroup(),
+                "analytics committer " + context.getTaskInfo().getTaskNameWithSubtasks());
     }
 
     @Override
-    public SimpleVersionedSerializer<AnalyticsBatch> getCommittableSerializer() {
-        return new AnalyticsBatch.Serializer();
+    public SimpleVersionedSerializer<ClickHouseBatch> getCommittableSerializer() {
+        return new ClickHouseBatch.Serializer();
     }
 }

@@ -1,5 +1,7 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.common.clickhouse.AsyncInserter;
+import io.sluice.common.clickhouse.ClickHouseBatch;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
@@ -13,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
@@ -23,15 +26,21 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  *   <li><b>Early</b> ({@code events}, {@code dead_letters}, {@code late_events}): each row is
  *       versioned by its change's LSN and is a deterministic function of that change and the
  *       checkpointed state before it, so a replay after a restore writes the same row with the same
- *       version. These rows are inserted at every {@code sink.flush-interval-ms}, at {@code
- *       sink.batch-rows}, and before every checkpoint barrier, as the mirror does: freshness is the
- *       flush interval, not the checkpoint interval.
+ *       version. These rows are handed to an {@link AsyncInserter} at every {@code
+ *       sink.flush-interval-ms}, at {@code sink.batch-rows}, and before every checkpoint barrier,
+ *       as the mirror does: freshness is the flush interval, not the checkpoint interval. The
+ *       writer never waits for ClickHouse here (except when {@code 4 × sink.batch-bytes} are
+ *       queued: backpressure); the batches not yet acknowledged are its checkpoint state, and a
+ *       restored writer inserts them first. A failed insert is thrown from the next write, flush or
+ *       snapshot.
  *   <li><b>On commit</b> (rollups and sessions): a row's content depends on how parallel operators'
  *       changes met, which a replay need not repeat, so the newest row per key since the last
  *       checkpoint becomes a committable, inserted when the checkpoint completes.
  * </ul>
  */
-final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch> {
+final class AnalyticsSinkWriter
+        implements CommittingSinkWriter<AnalyticsRow, ClickHouseBatch>,
+                StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> {
     static final Set<String> EARLY =
             Set.of(
                     AnalyticsTables.EVENTS,
@@ -42,7 +51,8 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> pending = new HashMap<>();
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> early = new HashMap<>();
     private final Counter rowsCollapsed;
-    private final AnalyticsInserter inserter;
+    private final AsyncInserter inserter;
+    private final AutoCloseable connection;
     private final ProcessingTimeService time;
     private final long flushIntervalMs;
     private final int batchRows;
@@ -52,12 +62,25 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
             Map<String, List<String>> columns,
             SinkWriterMetricGroup metrics,
             SluiceConfig config,
-            ProcessingTimeService time) {
+            ProcessingTimeService time,
+            String name,
+            AsyncInserter.Insert insert,
+            AutoCloseable connection,
+            Collection<ClickHouseBatch> restored) {
         this.columns = columns;
         this.rowsCollapsed = metrics.counter("sluiceRowsReplacedBeforeCommit");
+        this.connection = connection;
         this.inserter =
-                new AnalyticsInserter(
-                        config, metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries");
+                new AsyncInserter(
+                        name,
+                        insert,
+                        AsyncInserter.Retry.of(config),
+                        4 * config.get(SluiceOptions.SINK_BATCH_BYTES),
+                        metrics,
+                        AsyncInserter.Counters.of(
+                                metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries"));
+        metrics.gauge("sluiceLastFlushMillis", inserter::lastInsertMillis);
+        inserter.resubmit(restored);
         this.time = time;
         this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
         this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
@@ -75,6 +98,7 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
 
     @Override
     public void write(AnalyticsRow row, Context context) throws InterruptedException {
+        inserter.checkError();
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
@@ -94,27 +118,44 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
 
     @Override
     public void flush(boolean endOfInput) throws InterruptedException {
-        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes.
+        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes,
+        // inserted or in the writer state. At the end of a bounded input there may be no
+        // checkpoint after this one, so everything is inserted first.
         flushEarly();
+        if (endOfInput) {
+            inserter.awaitAll();
+        }
+        inserter.checkError();
+    }
+
+    @Override
+    public List<ClickHouseBatch> snapshotState(long checkpointId) {
+        inserter.checkError();
+        return inserter.unconfirmed();
     }
 
     private void flushEarly() throws InterruptedException {
-        for (AnalyticsBatch batch : encode(early)) {
-            inserter.insert(batch);
+        for (ClickHouseBatch batch : encode(early)) {
+            inserter.submit(batch);
         }
         early.clear();
         earlyRows = 0;
     }
 
+    /** Waits until every early batch handed over so far is in ClickHouse (tests). */
+    void awaitInserted() throws InterruptedException {
+        inserter.awaitAll();
+    }
+
     @Override
-    public Collection<AnalyticsBatch> prepareCommit() {
-        List<AnalyticsBatch> batches = encode(pending);
+    public Collection<ClickHouseBatch> prepareCommit() {
+        List<ClickHouseBatch> batches = encode(pending);
         pending.clear();
         return batches;
     }
 
-    private List<AnalyticsBatch> encode(Map<String, LinkedHashMap<String, AnalyticsRow>> tables) {
-        List<AnalyticsBatch> batches = new ArrayList<>();
+    private List<ClickHouseBatch> encode(Map<String, LinkedHashMap<String, AnalyticsRow>> tables) {
+        List<ClickHouseBatch> batches = new ArrayList<>();
         for (Map.Entry<String, LinkedHashMap<String, AnalyticsRow>> e : tables.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
@@ -124,7 +165,7 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
                 encode(row, tsv);
             }
             batches.add(
-                    new AnalyticsBatch(
+                    new ClickHouseBatch(
                             e.getKey(),
                             columns.get(e.getKey()),
                             e.getValue().size(),
@@ -150,7 +191,11 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
     }
 
     @Override
-    public void close() {
-        inserter.close();
+    public void close() throws Exception {
+        try {
+            inserter.close();
+        } finally {
+            connection.close();
+        }
     }
 }
