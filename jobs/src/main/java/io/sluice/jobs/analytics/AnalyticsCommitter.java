@@ -8,7 +8,9 @@ import io.sluice.common.config.SluiceOptions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.connector.sink2.Committer;
+import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.groups.SinkCommitterMetricGroup;
 
 /**
@@ -32,15 +34,39 @@ import org.apache.flink.metrics.groups.SinkCommitterMetricGroup;
  * inserting a batch twice is harmless.
  */
 final class AnalyticsCommitter implements Committer<ClickHouseBatch> {
-    private final ClickHouseConnection clickHouse;
+    private final AutoCloseable connection;
     private final AsyncInserter inserter;
 
     AnalyticsCommitter(SluiceConfig config, SinkCommitterMetricGroup metrics, String name) {
-        this.clickHouse = AnalyticsSetup.connect(config);
+        this(config, metrics, name, AnalyticsSetup.connect(config));
+    }
+
+    private AnalyticsCommitter(
+            SluiceConfig config,
+            MetricGroup metrics,
+            String name,
+            ClickHouseConnection clickHouse) {
+        this(
+                config,
+                metrics,
+                name,
+                b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
+                clickHouse);
+    }
+
+    /** {@code insert} stands in for ClickHouse in tests. */
+    @VisibleForTesting
+    AnalyticsCommitter(
+            SluiceConfig config,
+            MetricGroup metrics,
+            String name,
+            AsyncInserter.Insert insert,
+            AutoCloseable connection) {
+        this.connection = connection;
         this.inserter =
                 new AsyncInserter(
                         name,
-                        b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
+                        insert,
                         AsyncInserter.Retry.of(config),
                         4 * config.get(SluiceOptions.SINK_BATCH_BYTES),
                         metrics,
@@ -66,11 +92,11 @@ final class AnalyticsCommitter implements Committer<ClickHouseBatch> {
     }
 
     @Override
-    public void close() {
+    public void close() throws Exception {
         try {
             inserter.close();
         } finally {
-            clickHouse.close();
+            connection.close();
         }
     }
 }
