@@ -318,9 +318,11 @@ class ClickHouseSinkWriterIT {
                 .isEqualTo("retried\n");
     }
 
-    @Test
-    void aCheckpointKeepsTheBatchesClickHouseHasNotTakenAndTheRestoredWriterInsertsThemFirst()
-            throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ClickHouseEngine.class)
+    void aCheckpointKeepsTheBatchesClickHouseHasNotTakenAndTheRestoredWriterInsertsThemFirst(
+            ClickHouseEngine engine, TestInfo test) throws Exception {
+        use(engine, test);
         CountDownLatch open = new CountDownLatch(1);
         List<String> inserted = new CopyOnWriteArrayList<>();
         UnaryOperator<AsyncInserter.Insert> held =
