@@ -60,6 +60,14 @@ public final class JobTestSupport {
         return values;
     }
 
+    /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */
+    public static void useClickHouse(
+            Map<String, Object> values, TestServers.ClickHouse clickhouse) {
+        values.put(SluiceOptions.CH_URL.key(), clickhouse.url());
+        values.put(SluiceOptions.CH_USER.key(), clickhouse.user());
+        values.put(SluiceOptions.CH_PASSWORD.key(), clickhouse.password());
+    }
+
     /** Waits until the job has completed more than {@code seen} checkpoints; returns the count. */
     public static long awaitCheckpointAfter(
             MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {

@@ -23,12 +23,14 @@ public final class LocalServers {
 
     private final Path pgHome;
     private final Path chHome;
+    private final Path chModernHome;
     private final Path pgBinaryCache;
 
     LocalServers(Path home) {
         Path abs = home.toAbsolutePath();
         this.pgHome = abs.resolve("postgres");
         this.chHome = abs.resolve("clickhouse");
+        this.chModernHome = abs.resolve("clickhouse-modern");
         this.pgBinaryCache = abs.resolve("pg-bin");
     }
 
@@ -83,6 +85,10 @@ public final class LocalServers {
         }
         pg.createDatabase(PG_DATABASE);
 
+        if (modern()) {
+            upModern();
+            return 0;
+        }
         Optional<ClickHouseServer> runningCh = ClickHouseServer.running(chHome);
         ClickHouseServer ch;
         int httpPort = port("SLUICE_CH_HTTP_PORT", 18123);
@@ -111,6 +117,60 @@ public final class LocalServers {
                         + CH_DATABASE
                         + "'. Connection settings: ./sluice env");
         return 0;
+    }
+
+    /**
+     * {@code SLUICE_CLICKHOUSE_ENGINE=modern} ({@code --clickhouse modern} on the launcher):
+     * ClickHouse 26.7 as the chDB engine behind its HTTP adapter, instead of the 18.16 server.
+     */
+    static boolean modern() {
+        String engine = System.getenv("SLUICE_CLICKHOUSE_ENGINE");
+        if (engine == null || engine.isBlank() || engine.equals("legacy")) {
+            return false;
+        }
+        if (engine.equals("modern")) {
+            return true;
+        }
+        throw new IllegalArgumentException(
+                "SLUICE_CLICKHOUSE_ENGINE must be legacy (the 18.16 server) or modern (ClickHouse"
+                        + " 26.7, the chDB engine), got '"
+                        + engine
+                        + "'");
+    }
+
+    private void upModern() {
+        Optional<ChdbServer> running = ChdbServer.running(chModernHome);
+        ChdbServer ch;
+        int httpPort = port("SLUICE_CH_MODERN_HTTP_PORT", 18124);
+        if (running.isPresent()) {
+            ch = running.get();
+            System.out.println(
+                    "ClickHouse (chDB) is already running on HTTP port "
+                            + ch.httpPort()
+                            + " (pid "
+                            + ch.pid()
+                            + ")"
+                            + moved(ch.httpPort(), httpPort, "SLUICE_CH_MODERN_HTTP_PORT"));
+        } else {
+            long t0 = System.nanoTime();
+            try {
+                ch = ChdbServer.start(chModernHome, httpPort);
+            } catch (PortInUseException e) {
+                throw new IllegalStateException(
+                        e.getMessage() + "; " + portAdvice("SLUICE_CH_MODERN_HTTP_PORT"), e);
+            }
+            System.out.printf(
+                    "ClickHouse %s (the chDB engine behind its HTTP adapter) started on HTTP port"
+                            + " %d in %d ms%n",
+                    ch.version(), ch.httpPort(), millisSince(t0));
+        }
+        ch.query("CREATE DATABASE IF NOT EXISTS " + CH_DATABASE);
+        System.out.println(
+                "Databases: Postgres '"
+                        + PG_DATABASE
+                        + "', ClickHouse '"
+                        + CH_DATABASE
+                        + "'. Connection settings: SLUICE_CLICKHOUSE_ENGINE=modern ./sluice env");
     }
 
     private PostgresServer startPostgres(int port) {
@@ -165,6 +225,12 @@ public final class LocalServers {
         } else {
             System.out.println("ClickHouse is not running");
         }
+        Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
+        if (modern.isPresent()) {
+            modern.get().stop();
+            System.out.println(
+                    "ClickHouse (chDB) stopped (HTTP port " + modern.get().httpPort() + ")");
+        }
         return 0;
     }
 
@@ -186,6 +252,27 @@ public final class LocalServers {
             System.out.printf(
                     "postgres    running  port %d  pid %d  %s%n",
                     pg.get().port(), pg.get().pid(), version);
+        }
+        Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
+        if (modern.isPresent() || modern()) {
+            if (modern.isEmpty()) {
+                System.out.println("clickhouse-modern  stopped");
+                up = false;
+            } else {
+                String version;
+                try {
+                    version = "ClickHouse " + modern.get().version() + " (chDB)";
+                } catch (IllegalStateException e) {
+                    version = "NOT ANSWERING: " + e.getMessage();
+                    up &= !modern();
+                }
+                System.out.printf(
+                        "clickhouse-modern  running  port %d (http)  pid %d  %s%n",
+                        modern.get().httpPort(), modern.get().pid(), version);
+            }
+            if (modern()) {
+                return up ? 0 : 1;
+            }
         }
         Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
         if (ch.isEmpty()) {
@@ -212,7 +299,10 @@ public final class LocalServers {
      */
     int env() {
         Optional<PostgresServer> pg = PostgresServer.running(pgHome);
-        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
+        Optional<String> ch =
+                modern()
+                        ? ChdbServer.running(chModernHome).map(ChdbServer::httpUrl)
+                        : ClickHouseServer.running(chHome).map(ClickHouseServer::httpUrl);
         if (pg.isEmpty() || ch.isEmpty()) {
             System.err.println(
                     "sluice: "
@@ -227,7 +317,7 @@ public final class LocalServers {
         env.put("SLUICE_PG_USER", pg.get().user());
         env.put("SLUICE_PG_PASSWORD", pg.get().password());
         env.put("SLUICE_PG_BIN", pg.get().binDir().toString());
-        env.put("SLUICE_CLICKHOUSE_URL", ch.get().httpUrl());
+        env.put("SLUICE_CLICKHOUSE_URL", ch.get());
         env.put("SLUICE_CLICKHOUSE_DATABASE", CH_DATABASE);
         env.put("SLUICE_CLICKHOUSE_USER", "default");
         env.put("SLUICE_CLICKHOUSE_PASSWORD", "");

@@ -40,7 +40,10 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.
  * The Parquet archive: every captured change (after PII hashing), written by Flink's {@link
  * FileSink} under {@code <archive.path>/<schema.table>/dt=YYYY-MM-DD/hour=HH/} (the UTC hour in
  * which it was archived). Part files roll on every checkpoint and become visible only when that
- * checkpoint completes, so a failure and restore neither loses nor repeats a change.
+ * checkpoint completes, so a failure and restore neither loses nor repeats a streamed change.
+ * Snapshot rows are at-least-once: after a restore during the snapshot, Flink CDC reads the chunks
+ * it had not acknowledged again, so an identical {@code SNAPSHOT} row (same row, same lsn) can be
+ * archived twice.
  *
  * <p>One schema for every table, so that additive schema changes need no new file layout:
  *

@@ -12,6 +12,7 @@ import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
+import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.S3ProxyServer;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
@@ -35,9 +36,10 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,13 +69,17 @@ class AnalyticsJobIT {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    @Test
+    @ParameterizedTest(name = "ClickHouse {0}")
+    @EnumSource(ClickHouseEngine.class)
     void rollupsEqualSqlOverTheSourceThroughFailures(
-            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
+            ClickHouseEngine engine, @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
+            throws Exception {
         TestServers servers = TestServers.get();
+        TestServers.ClickHouse clickhouse = servers.clickhouse(engine);
+        System.out.println("AnalyticsJobIT on " + clickhouse.describe());
         String pgDb = servers.postgres().newDatabase("analytics");
-        String chDb = servers.clickhouse().newDatabase("mirror");
-        String anDb = servers.clickhouse().newDatabase("analytics");
+        String chDb = clickhouse.newDatabase("mirror");
+        String anDb = clickhouse.newDatabase("analytics");
         long seed = System.nanoTime();
         LOG.info("workload seed {}", seed);
         Random random = new Random(seed);
@@ -95,15 +101,21 @@ class AnalyticsJobIT {
                                 servers.postgres().password());
                 ClickHouseConnection ch =
                         new ClickHouseConnection(
-                                servers.clickhouse().url(),
-                                servers.clickhouse().user(),
-                                servers.clickhouse().password(),
-                                anDb)) {
+                                clickhouse.url(), clickhouse.user(), clickhouse.password(), anDb)) {
+            // The TaskManagers of this test share its JVM. The AWS SDK's S3 response parser looks
+            // up an XML factory through the thread's context class loader in its static
+            // initializer; run first on a thread of a task whose TaskManager was just killed,
+            // that loader is closed, the class fails to initialize, and every later S3 call of
+            // this JVM fails (a real TaskManager's kill ends its JVM). Initialize it here.
+            Class.forName(
+                    "com.amazonaws.services.s3.model.transform.XmlResponsesSaxParser",
+                    true,
+                    AnalyticsJobIT.class.getClassLoader());
             EventWorkload workload = new EventWorkload(pg, seed, end);
             workload.createTables();
             workload.writeHistory(HISTORY_EVENTS);
 
-            Map<String, Object> settings = settings(servers, pgDb, chDb, anDb, tmp);
+            Map<String, Object> settings = settings(servers, clickhouse, pgDb, chDb, anDb, tmp);
             settings.put(SluiceOptions.ARCHIVE_PATH.key(), "s3://archive/sluice");
             settings.put(SluiceOptions.ARCHIVE_S3_ENDPOINT.key(), s3.endpoint());
             settings.put(SluiceOptions.ARCHIVE_S3_PATH_STYLE.key(), true);
@@ -182,7 +194,9 @@ class AnalyticsJobIT {
             }
             LOG.info("{} steps, {} events written in all", steps, workload.totalEvents());
             System.out.println(
-                    "AnalyticsJobIT: "
+                    "AnalyticsJobIT on "
+                            + clickhouse.describe()
+                            + ": "
                             + (snapshotKills + FAILURES)
                             + " TaskManager kills ("
                             + snapshotKills
@@ -222,7 +236,11 @@ class AnalyticsJobIT {
                                     f.toString()
                                             .matches(
                                                     ".*/sluice/public\\.(users|events)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
-            assertThat(archive.duplicates()).isEmpty();
+            // A streamed change exactly once; a snapshot row may repeat, identical (Flink CDC
+            // reads unacknowledged chunks again after a restore during the snapshot).
+            assertThat(archive.duplicates())
+                    .as("repeated archived changes other than snapshot rows")
+                    .allMatch(d -> d.matches("\\d+x \\S+ SNAPSHOT .*"));
             List<String> eventColumns = List.of("user_id", "event_name", "occurred_at");
             assertThat(archive.finalRows("public.events", "event_id", eventColumns))
                     .isEqualTo(
@@ -283,9 +301,20 @@ class AnalyticsJobIT {
 
     static Map<String, Object> settings(
             TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
+        return settings(servers, servers.clickhouse(), pgDb, chDb, anDb, tmp);
+    }
+
+    static Map<String, Object> settings(
+            TestServers servers,
+            TestServers.ClickHouse clickhouse,
+            String pgDb,
+            String chDb,
+            String anDb,
+            Path tmp) {
         Map<String, Object> values =
                 JobTestSupport.settings(
                         servers, pgDb, chDb, List.of("public.users", "public.events"), tmp);
+        JobTestSupport.useClickHouse(values, clickhouse);
         values.put(SluiceOptions.JOB_PARALLELISM.key(), 2);
         values.put(SluiceOptions.AN_DATABASE.key(), anDb);
         values.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "duration_ms:Int64"));

@@ -123,7 +123,11 @@ class AnalyticsSinkWriterTest {
                                     "INSERT INTO events", 27, "Cannot parse input", false, null);
                         })) {
             w.write(row(AnalyticsTables.EVENTS, "e1", 10), null);
-            w.flush(false);
+            try {
+                w.flush(false); // hands the batch over; throws if the failure is already known
+            } catch (ClickHouseException alreadyFailed) {
+                assertThat(alreadyFailed).hasMessageContaining("Cannot parse input");
+            }
             // The failure arrives on the inserter's thread; wait for it, then it is thrown here.
             assertThatThrownBy(w::awaitInserted).hasMessageContaining("Cannot parse input");
             assertThatThrownBy(() -> w.write(row(AnalyticsTables.EVENTS, "e2", 11), null))
