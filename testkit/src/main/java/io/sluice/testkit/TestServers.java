@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
@@ -33,16 +34,24 @@ import org.slf4j.LoggerFactory;
 public final class TestServers {
     private static final Logger LOG = LoggerFactory.getLogger(TestServers.class);
     private static final AtomicInteger SEQUENCE = new AtomicInteger();
-    private static final Pattern SERVER_DIR = Pattern.compile("(postgres|clickhouse|chdb)-(\\d+)");
+    private static final Pattern SERVER_DIR =
+            Pattern.compile("(postgres\\d*|clickhouse|chdb)-(\\d+)");
 
     private static TestServers instance;
     private static IllegalStateException failure;
 
+    /** The major version {@link #postgres()} runs (the binaries on the classpath). */
+    public static final int DEFAULT_POSTGRES_MAJOR = 17;
+
+    private static Path rootDir;
+    private static final Map<Integer, Postgres> POSTGRES_BY_MAJOR = new HashMap<>();
+    private static final Map<Integer, IllegalStateException> POSTGRES_FAILURES = new HashMap<>();
+
     private final Postgres postgres;
     private final ClickHouse clickhouse;
     private final Path root;
-    private ClickHouse modern; // started on first use
-    private IllegalStateException modernFailure;
+    private static ClickHouse modern; // started on first use, shared by every instance
+    private static IllegalStateException modernFailure;
 
     private TestServers(Path root, Postgres postgres, ClickHouse clickhouse) {
         this.root = root;
@@ -60,8 +69,7 @@ public final class TestServers {
         }
         if (instance == null) {
             try {
-                Path root = Path.of("target", "sluice-test-servers").toAbsolutePath();
-                reapStaleServers(root);
+                Path root = root();
                 instance =
                         new TestServers(
                                 root, postgres(root), clickhouse(root, ClickHouseEngine.LEGACY));
@@ -75,6 +83,81 @@ public final class TestServers {
 
     public Postgres postgres() {
         return postgres;
+    }
+
+    /**
+     * These servers with a Postgres of the given major version in place of {@link #postgres()}: see
+     * {@link #postgres(int)}.
+     */
+    public TestServers withPostgres(int major) {
+        return new TestServers(root, postgres(major), clickhouse);
+    }
+
+    /**
+     * A local Postgres of the given major version (14 to 17), started on first use and stopped when
+     * the JVM exits; {@link #DEFAULT_POSTGRES_MAJOR} is {@link #postgres()}'s server (or the
+     * external one {@code SLUICE_TEST_PG_JDBC_URL} names, which must then be of that major). A
+     * major without binaries in the testkit, or a server that reports another version, fails.
+     */
+    public static synchronized Postgres postgres(int major) {
+        IllegalStateException failed = POSTGRES_FAILURES.get(major);
+        if (failed != null) {
+            throw new IllegalStateException(failed.getMessage(), failed);
+        }
+        Postgres pg = POSTGRES_BY_MAJOR.get(major);
+        if (pg != null) {
+            return pg;
+        }
+        try {
+            if (major == DEFAULT_POSTGRES_MAJOR) {
+                pg = get().postgres();
+            } else {
+                Path home =
+                        root().resolve("postgres" + major + "-" + ProcessHandle.current().pid());
+                PostgresServer server =
+                        timed(
+                                "Postgres " + major,
+                                () ->
+                                        PostgresServer.start(
+                                                home,
+                                                0,
+                                                Map.of(),
+                                                root().resolve("pg-bin"),
+                                                major));
+                stopAtExit(server, "postgres" + major);
+                pg =
+                        new Postgres(
+                                server.host(), server.port(), "", server.user(), server.password());
+                pg.local = server;
+                pg.binaries = root().resolve("pg-bin");
+                pg.major = major;
+            }
+            int actual = pg.serverVersionNum() / 10_000;
+            if (actual != major) {
+                throw new IllegalStateException(
+                        "asked for Postgres "
+                                + major
+                                + ", but "
+                                + pg
+                                + " runs "
+                                + pg.serverVersion());
+            }
+        } catch (IllegalStateException e) {
+            POSTGRES_FAILURES.put(major, e);
+            throw e;
+        }
+        POSTGRES_BY_MAJOR.put(major, pg);
+        return pg;
+    }
+
+    /** Where the local servers live; earlier runs' leftovers are reaped on first use. */
+    private static synchronized Path root() {
+        if (rootDir == null) {
+            Path dir = Path.of("target", "sluice-test-servers").toAbsolutePath();
+            reapStaleServers(dir);
+            rootDir = dir;
+        }
+        return rootDir;
     }
 
     /** The legacy ClickHouse (18.16), as every test used before there were two. */
@@ -205,9 +288,10 @@ public final class TestServers {
                     continue;
                 }
                 switch (m.group(1)) {
-                    case "postgres" -> PostgresServer.running(dir).ifPresent(PostgresServer::stop);
                     case "chdb" -> ChdbServer.running(dir).ifPresent(ChdbServer::stop);
-                    default -> ClickHouseServer.running(dir).ifPresent(ClickHouseServer::stop);
+                    case "clickhouse" ->
+                            ClickHouseServer.running(dir).ifPresent(ClickHouseServer::stop);
+                    default -> PostgresServer.running(dir).ifPresent(PostgresServer::stop);
                 }
                 Processes.deleteTree(dir);
                 LOG.info("Removed the test servers' state of an earlier run: {}", dir);
@@ -241,6 +325,7 @@ public final class TestServers {
         private final String password;
         private PostgresServer local; // null for an external server
         private Path binaries;
+        private int major; // of the local server's binaries; 0: those on the classpath
 
         Postgres(String host, int port, String urlParameters, String user, String password) {
             this.host = host;
@@ -282,7 +367,7 @@ public final class TestServers {
             }
             Path home = local.home();
             local.stop();
-            local = PostgresServer.start(home, port, Map.of(), binaries);
+            local = PostgresServer.start(home, port, Map.of(), binaries, major);
             stopAtExit(local, "postgres");
         }
 
@@ -301,6 +386,28 @@ public final class TestServers {
         public String jdbcUrl(String database) {
             String url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
             return urlParameters.isEmpty() ? url : url + "?" + urlParameters;
+        }
+
+        /** The server's version as it reports it, e.g. {@code 14.19}. */
+        public String serverVersion() {
+            return show("server_version");
+        }
+
+        /** The server's {@code server_version_num}, e.g. {@code 140019}. */
+        public int serverVersionNum() {
+            return Integer.parseInt(show("server_version_num"));
+        }
+
+        private String show(String setting) {
+            try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
+                    Statement st = c.createStatement();
+                    java.sql.ResultSet rs = st.executeQuery("SHOW " + setting)) {
+                rs.next();
+                return rs.getString(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException(
+                        "cannot read " + setting + " of " + this + ": " + e.getMessage(), e);
+            }
         }
 
         /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */

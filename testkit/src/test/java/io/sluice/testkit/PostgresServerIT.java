@@ -11,18 +11,25 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A real Postgres 17 starts from the Maven binaries with what CDC needs, and stops. */
+/**
+ * A real Postgres of each major the tests use (14 to 17) starts from the Maven binaries with what
+ * CDC needs, and stops.
+ */
 class PostgresServerIT {
     @TempDir Path home;
 
-    @Test
-    void startsWithLogicalDecodingAndStops() throws Exception {
-        PostgresServer pg = PostgresServer.start(home, 0);
+    @ParameterizedTest(name = "Postgres {0}")
+    @ValueSource(ints = {14, 15, 16, 17})
+    void startsWithLogicalDecodingAndStops(int major) throws Exception {
+        PostgresServer pg = PostgresServer.start(home, 0, Map.of(), home.resolve("pg-bin"), major);
         try (pg) {
-            assertThat(pg.version()).startsWith("17.");
+            assertThat(pg.version()).startsWith(major + ".");
             assertThat(Files.isExecutable(pg.binDir().resolve("pg_ctl"))).isTrue();
             try (Connection c =
                             DriverManager.getConnection(
@@ -50,6 +57,16 @@ class PostgresServerIT {
         }
         assertThat(PostgresServer.running(home)).isEmpty();
         assertThat(Processes.portInUse(pg.port())).isFalse();
+    }
+
+    @Test
+    void aMajorWithoutBinariesFailsAndSaysWhichExist() {
+        assertThatThrownBy(
+                        () -> PostgresServer.start(home, 0, Map.of(), home.resolve("pg-bin"), 13))
+                .hasMessageContaining("no Postgres 13 binaries in the testkit")
+                .hasMessageContaining("[14, 15, 16, 17]");
+        assertThatThrownBy(() -> TestServers.postgres(13))
+                .hasMessageContaining("no Postgres 13 binaries in the testkit");
     }
 
     @Test

@@ -52,4 +52,14 @@ class TestServersIT {
         assertThat(modern.query("SELECT count() FROM system.databases WHERE name = '" + db + "'"))
                 .isEqualTo("1\n");
     }
+
+    @Test
+    void onePostgresPerMajorPerJvm() {
+        TestServers.Postgres pg16 = TestServers.postgres(16);
+        assertThat(TestServers.postgres(16)).isSameAs(pg16);
+        assertThat(pg16.serverVersion()).startsWith("16.");
+        assertThat(TestServers.get().withPostgres(16).postgres()).isSameAs(pg16);
+        assertThat(TestServers.postgres(TestServers.DEFAULT_POSTGRES_MAJOR))
+                .isSameAs(TestServers.get().postgres());
+    }
 }
