@@ -8,15 +8,38 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** What the job integration tests share: the servers' settings and checkpoint waits. */
 public final class JobTestSupport {
+    private static final Logger LOG = LoggerFactory.getLogger(JobTestSupport.class);
+
     private JobTestSupport() {}
+
+    /**
+     * The Postgres majors the version-matrix tests run on: 14 to 17, or those the system property
+     * {@code sluice.test.postgres-majors} lists (e.g. {@code -Dsluice.test.postgres-majors=14}).
+     */
+    public static Stream<Integer> postgresMajors() {
+        String majors = System.getProperty("sluice.test.postgres-majors", "14,15,16,17");
+        return Arrays.stream(majors.split(",")).map(String::strip).map(Integer::valueOf);
+    }
+
+    /**
+     * Logs which server version a matrix test ran on and how long it took, as one line {@code
+     * ./sluice test} finds in the tests' output and prints at the end.
+     */
+    public static void reportRun(String test, String serverVersion, Duration took) {
+        LOG.info("{} ran on Postgres {} in {} s", test, serverVersion, took.toSeconds());
+    }
 
     /** A connection to a database of the test Postgres. */
     public static Connection postgres(TestServers servers, String database) throws SQLException {

@@ -30,9 +30,10 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,12 +43,22 @@ import org.slf4j.LoggerFactory;
  * in while the TaskManager is killed three times at random moments. The oracle is the Postgres
  * table itself, read with SQL: ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must equal it row
  * for row.
+ *
+ * <p>It runs once on each Postgres major Sluice supports (14 to 17, {@link
+ * JobTestSupport#postgresMajors()}).
  */
 class MirrorJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorJobIT.class);
     private static final int INITIAL_ROWS = 100_000;
     private static final int ROUNDS = 40;
     private static final int FAILURES = 3;
+
+    /**
+     * The index of the running TaskManager: MiniCluster.terminateTaskManager(i) stops the i-th
+     * TaskManager ever started on the cluster (the first is 0, each replacement takes the next
+     * index; stopping a stopped one again does nothing). The cluster is shared by the runs.
+     */
+    private static int liveTaskManager = 0;
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -57,10 +68,15 @@ class MirrorJobIT {
                             .setNumberSlotsPerTaskManager(2)
                             .build());
 
-    @Test
+    @ParameterizedTest(name = "Postgres {0}")
+    @MethodSource("io.sluice.jobs.JobTestSupport#postgresMajors")
     void mirrorsSnapshotAndStreamExactlyThroughFailures(
-            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
-        TestServers servers = TestServers.get();
+            int postgresMajor, @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
+            throws Exception {
+        TestServers servers = TestServers.get().withPostgres(postgresMajor);
+        String serverVersion = servers.postgres().serverVersion();
+        LOG.info("MirrorJobIT on Postgres {}", serverVersion);
+        long started = System.nanoTime();
         String pgDb = servers.postgres().newDatabase("mirror");
         String chDb = servers.clickhouse().newDatabase("mirror");
         long seed = System.nanoTime();
@@ -121,7 +137,7 @@ class MirrorJobIT {
                                 JobTestSupport.awaitCheckpointAfter(
                                         cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
                     }
-                    cluster.terminateTaskManager(0).get();
+                    cluster.terminateTaskManager(liveTaskManager++).get();
                     cluster.startTaskManager();
                     LOG.info(
                             "killed and replaced the TaskManager after round {} ({} checkpoints completed)",
@@ -172,6 +188,8 @@ class MirrorJobIT {
             }
             job.cancel().get();
         }
+        JobTestSupport.reportRun(
+                "MirrorJobIT", serverVersion, Duration.ofNanos(System.nanoTime() - started));
     }
 
     private static void awaitSnapshot(ClickHouseConnection ch, Duration timeout)
