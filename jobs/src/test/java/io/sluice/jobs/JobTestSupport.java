@@ -15,6 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +25,15 @@ public final class JobTestSupport {
     private static final Logger LOG = LoggerFactory.getLogger(JobTestSupport.class);
 
     private JobTestSupport() {}
+
+    /** A MiniCluster of one TaskManager with two slots, as the job tests run on. */
+    public static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(2)
+                        .build());
+    }
 
     /**
      * The Postgres majors the version-matrix tests run on: 14 to 17, or those the system property

@@ -12,6 +12,8 @@ import java.io.Serializable;
  * @param notNull declared NOT NULL
  * @param primaryKeyPosition 1-based position in the primary key, 0 when not part of it
  * @param defaultExpression the column default as {@code pg_get_expr} prints it, or null
+ * @param generated a generated column ({@code GENERATED ALWAYS AS (...) STORED}), whose value
+ *     logical replication does not carry before Postgres 18
  */
 public record PgColumn(
         String name,
@@ -19,8 +21,19 @@ public record PgColumn(
         boolean isEnum,
         boolean notNull,
         int primaryKeyPosition,
-        String defaultExpression)
+        String defaultExpression,
+        boolean generated)
         implements Serializable {
+
+    public PgColumn(
+            String name,
+            String type,
+            boolean isEnum,
+            boolean notNull,
+            int primaryKeyPosition,
+            String defaultExpression) {
+        this(name, type, isEnum, notNull, primaryKeyPosition, defaultExpression, false);
+    }
 
     public PgColumn(
             String name, String type, boolean isEnum, boolean notNull, int primaryKeyPosition) {

@@ -1,5 +1,6 @@
 package io.sluice.common.schema;
 
+import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
@@ -27,7 +28,10 @@ public final class PostgresCatalog implements AutoCloseable {
                     // indkey is an int2vector (0-based when cast): take the 1-based ordinality.
                     + " COALESCE((SELECT k.ord FROM unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)"
                     + "   WHERE k.attnum = a.attnum), 0) AS pk_pos,"
-                    + " pg_get_expr(d.adbin, d.adrelid) AS default_expr"
+                    // A generated column's expression is in pg_attrdef too: it is no default.
+                    + " CASE WHEN a.attgenerated = '' THEN pg_get_expr(d.adbin, d.adrelid) END"
+                    + "   AS default_expr,"
+                    + " a.attgenerated <> '' AS generated"
                     + " FROM pg_attribute a"
                     + " JOIN pg_class c ON c.oid = a.attrelid"
                     + " JOIN pg_namespace n ON n.oid = c.relnamespace"
@@ -88,7 +92,8 @@ public final class PostgresCatalog implements AutoCloseable {
                                     rs.getBoolean(3),
                                     rs.getBoolean(4),
                                     rs.getInt(5),
-                                    rs.getString(6)));
+                                    rs.getString(6),
+                                    rs.getBoolean(7)));
                 }
             }
         }
@@ -115,17 +120,76 @@ public final class PostgresCatalog implements AutoCloseable {
         return Integer.parseInt(queryString("SHOW server_version_num"));
     }
 
+    /** Row filters and column lists in publications: Postgres 15 and later. */
+    public static final int ROW_FILTERS_SINCE = 150000;
+
+    /**
+     * Generated columns in logical replication (the publication option {@code
+     * publish_generated_columns}): Postgres 18 and later. Before, pgoutput leaves them out of every
+     * change, so the mirror cannot keep them current.
+     */
+    public static final int GENERATED_COLUMNS_SINCE = 180000;
+
+    /**
+     * The table as logical replication delivers it, which is what the mirror can keep: before
+     * Postgres 18 without its generated columns.
+     */
+    public Optional<PgTable> replicatedTable(TableId id) throws SQLException {
+        Optional<PgTable> table = table(id);
+        if (table.isEmpty() || serverVersionNum() >= GENERATED_COLUMNS_SINCE) {
+            return table;
+        }
+        return Optional.of(
+                new PgTable(
+                        id, table.get().columns().stream().filter(c -> !c.generated()).toList()));
+    }
+
+    /**
+     * For each table, the columns logical replication does not deliver (generated columns before
+     * Postgres 18): the mirror leaves them out of the snapshot too, so that no value of theirs is
+     * ever written and then left stale.
+     */
+    public Map<TableId, Set<String>> unreplicatedColumns(List<TableId> tables) throws SQLException {
+        Map<TableId, Set<String>> columns = new java.util.LinkedHashMap<>();
+        if (serverVersionNum() >= GENERATED_COLUMNS_SINCE) {
+            return columns;
+        }
+        for (TableId id : tables) {
+            Set<String> generated = new LinkedHashSet<>();
+            for (PgColumn c : table(id).map(PgTable::columns).orElse(List.of())) {
+                if (c.generated()) {
+                    generated.add(c.name());
+                }
+            }
+            if (!generated.isEmpty()) {
+                columns.put(id, generated);
+            }
+        }
+        return columns;
+    }
+
     /**
      * Makes the publication cover exactly what Sluice captures: created for the listed tables when
      * absent (Flink CDC would otherwise create one FOR ALL TABLES), extended when it lacks some.
      * Tables it already has beyond these are left alone: another pipeline may use them.
+     *
+     * <p>From Postgres 15 a publication can publish a table with a row filter ({@code WHERE}) or a
+     * column list: the mirror would then silently lack rows or columns, so a captured table
+     * published that way is refused (a {@link ConfigException} that says how to fix it). Before 15
+     * there are neither, and {@code pg_publication_tables} has no columns to read them from.
      */
     public void ensurePublication(String publication, List<TableId> tables) throws SQLException {
         Set<TableId> published = new LinkedHashSet<>();
         boolean exists = false;
+        boolean filters = serverVersionNum() >= ROW_FILTERS_SINCE;
+        List<String> problems = new ArrayList<>();
         try (PreparedStatement ps =
                 connection.prepareStatement(
-                        "SELECT p.puballtables, pt.schemaname, pt.tablename FROM pg_publication p"
+                        "SELECT p.puballtables, pt.schemaname, pt.tablename,"
+                                + (filters
+                                        ? " pt.rowfilter, pt.attnames::text[]"
+                                        : " NULL::text, NULL::text[]")
+                                + " FROM pg_publication p"
                                 + " LEFT JOIN pg_publication_tables pt ON pt.pubname = p.pubname"
                                 + " WHERE p.pubname = ?")) {
             ps.setString(1, publication);
@@ -136,10 +200,25 @@ public final class PostgresCatalog implements AutoCloseable {
                         return;
                     }
                     if (rs.getString(2) != null) {
-                        published.add(new TableId(rs.getString(2), rs.getString(3)));
+                        TableId table = new TableId(rs.getString(2), rs.getString(3));
+                        published.add(table);
+                        if (tables.contains(table)) {
+                            java.sql.Array attnames = rs.getArray(5);
+                            checkPublishedWhole(
+                                    publication,
+                                    table,
+                                    rs.getString(4),
+                                    attnames == null
+                                            ? null
+                                            : List.of((Object[]) attnames.getArray()),
+                                    problems);
+                        }
                     }
                 }
             }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
         }
         List<String> missing = new ArrayList<>();
         for (TableId t : tables) {
@@ -152,10 +231,14 @@ public final class PostgresCatalog implements AutoCloseable {
         }
         try (Statement st = connection.createStatement()) {
             if (!exists) {
-                String with =
-                        serverVersionNum() >= 130000
-                                ? " WITH (publish_via_partition_root = true)"
-                                : "";
+                List<String> options = new ArrayList<>();
+                if (serverVersionNum() >= 130000) {
+                    options.add("publish_via_partition_root = true");
+                }
+                if (serverVersionNum() >= GENERATED_COLUMNS_SINCE) {
+                    options.add("publish_generated_columns = stored");
+                }
+                String with = options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")";
                 st.execute(
                         "CREATE PUBLICATION "
                                 + quote(publication)
@@ -169,6 +252,55 @@ public final class PostgresCatalog implements AutoCloseable {
                                 + " ADD TABLE "
                                 + String.join(", ", missing));
             }
+        }
+    }
+
+    /**
+     * Adds a problem when the publication publishes the table with a row filter, or with a column
+     * list that leaves out some of its columns (generated columns aside: no publication sends them
+     * before Postgres 18).
+     */
+    private void checkPublishedWhole(
+            String publication,
+            TableId table,
+            String rowFilter,
+            List<Object> columns,
+            List<String> problems)
+            throws SQLException {
+        String fix =
+                ": the mirror needs all of it. Publish it whole (ALTER PUBLICATION "
+                        + quote(publication)
+                        + " SET TABLE ...), or give Sluice a publication of its own"
+                        + " (postgres.publication)";
+        if (rowFilter != null) {
+            problems.add(
+                    "publication '"
+                            + publication
+                            + "' publishes "
+                            + table
+                            + " with a row filter (WHERE "
+                            + rowFilter
+                            + ")"
+                            + fix);
+        }
+        if (columns == null) {
+            return;
+        }
+        List<String> left = new ArrayList<>();
+        for (PgColumn c : table(table).map(PgTable::columns).orElse(List.of())) {
+            if (!c.generated() && !columns.contains(c.name())) {
+                left.add(c.name());
+            }
+        }
+        if (!left.isEmpty()) {
+            problems.add(
+                    "publication '"
+                            + publication
+                            + "' publishes "
+                            + table
+                            + " with a column list that leaves out "
+                            + String.join(", ", left)
+                            + fix);
         }
     }
 

@@ -44,6 +44,7 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
 
     private final long snapshotVersion;
     private final long snapshotCommitMs;
+    private final Map<TableId, Set<String>> unreplicated;
 
     /**
      * @param snapshotVersion the version of this run's snapshot rows: a WAL position taken before
@@ -52,8 +53,20 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
      *     rows
      */
     public ChangeRecordDeserializer(long snapshotVersion, long snapshotCommitMs) {
+        this(snapshotVersion, snapshotCommitMs, Map.of());
+    }
+
+    /**
+     * @param unreplicated per table, the columns logical replication does not deliver (see {@link
+     *     io.sluice.common.schema.PostgresCatalog#unreplicatedColumns}): left out of every record,
+     *     snapshot rows included, so the mirror never holds a value of theirs that it could not
+     *     keep current
+     */
+    public ChangeRecordDeserializer(
+            long snapshotVersion, long snapshotCommitMs, Map<TableId, Set<String>> unreplicated) {
         this.snapshotVersion = snapshotVersion;
         this.snapshotCommitMs = snapshotCommitMs;
+        this.unreplicated = new java.util.HashMap<>(unreplicated);
     }
 
     @Override
@@ -72,7 +85,11 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                 op == ChangeRecord.Op.DELETE ? value.getStruct("before") : value.getStruct("after");
         Map<String, Object> values = new LinkedHashMap<>();
         Set<String> unchanged = new HashSet<>();
+        Set<String> skipped = unreplicated.getOrDefault(table, Set.of());
         for (Field field : row.schema().fields()) {
+            if (skipped.contains(field.name())) {
+                continue;
+            }
             // Struct.get() would return the column default for a NULL: an explicit NULL must stay
             // NULL.
             Object raw = row.getWithoutDefault(field.name());

@@ -32,7 +32,16 @@ public final class MirrorSetup {
             catalog.ensurePublication(config.get(SluiceOptions.PG_PUBLICATION), config.tables());
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {
-                PgTable table = catalog.table(id).orElseThrow();
+                PgTable table = catalog.replicatedTable(id).orElseThrow();
+                Set<String> left = catalog.unreplicatedColumns(List.of(id)).get(id);
+                if (left != null) {
+                    LOG.warn(
+                            "Postgres {} does not publish generated columns (18 does): {} of {}"
+                                    + " are not mirrored",
+                            catalog.serverVersionNum(),
+                            left,
+                            id);
+                }
                 ch.execute(
                         ClickHouseDdl.createMirrorTable(
                                 ch.database(), id.clickHouseName(), table, server));

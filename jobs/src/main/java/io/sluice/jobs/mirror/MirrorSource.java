@@ -4,8 +4,12 @@ import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
 
@@ -16,6 +20,17 @@ import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.Pos
  */
 public final class MirrorSource {
     private MirrorSource() {}
+
+    /** The captured tables' columns logical replication does not deliver (generated, before 18). */
+    private static Map<TableId, Set<String>> unreplicatedColumns(SluiceConfig config) {
+        try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
+            return catalog.unreplicatedColumns(config.tables());
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "cannot read the Postgres catalog of the captured tables: " + e.getMessage(),
+                    e);
+        }
+    }
 
     /** How long a snapshot connection may sit idle in its transaction (see below). */
     static final int SNAPSHOT_IDLE_TIMEOUT_S = 5;
@@ -94,7 +109,9 @@ public final class MirrorSource {
                 .includePartitionedTables(true)
                 .closeIdleReaders(true)
                 .debeziumProperties(debezium)
-                .deserializer(new ChangeRecordDeserializer(snapshotVersion, snapshotCommitMs))
+                .deserializer(
+                        new ChangeRecordDeserializer(
+                                snapshotVersion, snapshotCommitMs, unreplicatedColumns(config)))
                 .build();
     }
 }

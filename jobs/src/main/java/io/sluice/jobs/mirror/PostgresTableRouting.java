@@ -83,7 +83,7 @@ public final class PostgresTableRouting implements TableRouting {
             if (catalog == null) {
                 catalog = PostgresCatalog.connect(config);
             }
-            return catalog.table(table)
+            return catalog.replicatedTable(table)
                     .orElseThrow(
                             () ->
                                     new IllegalStateException(
