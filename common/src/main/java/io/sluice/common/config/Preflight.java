@@ -14,8 +14,8 @@ import java.util.Set;
 /**
  * Checks the servers a configuration names before any job starts, so a wrong setting is one clear
  * message instead of a failing job: Postgres reachable, {@code wal_level=logical}, the user has
- * REPLICATION, every table exists and has a primary key; ClickHouse reachable and its database
- * present. All problems found are reported together.
+ * REPLICATION, every table exists and has a primary key (and a replica identity that publishes it);
+ * ClickHouse reachable and its database present. All problems found are reported together.
  */
 public final class Preflight {
     private Preflight() {}
@@ -91,6 +91,18 @@ public final class Preflight {
                                     + " one (ALTER TABLE "
                                     + table
                                     + " ADD PRIMARY KEY (...)) or remove it from postgres.tables");
+                } else {
+                    String identity = catalog.replicaIdentityProblem(table);
+                    if (identity != null) {
+                        problems.add(
+                                "table "
+                                        + table
+                                        + " has "
+                                        + identity
+                                        + ": run ALTER TABLE "
+                                        + table
+                                        + " REPLICA IDENTITY DEFAULT (the primary key)");
+                    }
                 }
             }
             checkPiiColumns(config, catalog, problems);

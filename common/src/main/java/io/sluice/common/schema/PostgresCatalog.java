@@ -100,6 +100,44 @@ public final class PostgresCatalog implements AutoCloseable {
         return columns.isEmpty() ? Optional.empty() : Optional.of(new PgTable(id, columns));
     }
 
+    /**
+     * What is wrong with the table's replica identity for a mirror keyed by primary key, or null
+     * when nothing is: {@code NOTHING} (once the table is published, Postgres refuses every UPDATE
+     * and DELETE of it), or {@code USING INDEX} of an index without every primary-key column (a
+     * delete would not say which row). The default (the primary key) and {@code FULL} are fine.
+     */
+    public String replicaIdentityProblem(TableId id) throws SQLException {
+        try (PreparedStatement ps =
+                connection.prepareStatement(
+                        "SELECT c.relreplident, ri.indexrelid::regclass::text,"
+                                + " (SELECT bool_and(k = ANY(ri.indkey::int2[]))"
+                                + "    FROM pg_index pk, unnest(pk.indkey::int2[]) k"
+                                + "    WHERE pk.indrelid = c.oid AND pk.indisprimary)"
+                                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                + " LEFT JOIN pg_index ri ON ri.indrelid = c.oid AND ri.indisreplident"
+                                + " WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, id.schema());
+            ps.setString(2, id.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return null;
+                }
+                String identity = rs.getString(1);
+                if (identity.equals("n")) {
+                    return "REPLICA IDENTITY NOTHING: once it is published, Postgres refuses its"
+                            + " UPDATEs and DELETEs";
+                }
+                if (identity.equals("i") && !rs.getBoolean(3)) {
+                    return "REPLICA IDENTITY USING INDEX "
+                            + rs.getString(2)
+                            + ", which lacks primary-key columns: its deletes would not say"
+                            + " which row went";
+                }
+                return null;
+            }
+        }
+    }
+
     public String walLevel() throws SQLException {
         return queryString("SHOW wal_level");
     }

@@ -41,6 +41,15 @@ class PreflightIT {
                 Statement st = pg.createStatement()) {
             st.execute("CREATE TABLE users (user_id bigint PRIMARY KEY, email text)");
             st.execute("CREATE TABLE audit_log (at timestamptz, line text)");
+            st.execute("CREATE TABLE silent (id bigint PRIMARY KEY)");
+            st.execute("ALTER TABLE silent REPLICA IDENTITY NOTHING");
+            st.execute("CREATE TABLE by_code (id bigint PRIMARY KEY, code text NOT NULL UNIQUE)");
+            st.execute("ALTER TABLE by_code REPLICA IDENTITY USING INDEX by_code_code_key");
+            st.execute("CREATE TABLE by_key (id bigint PRIMARY KEY, code text NOT NULL UNIQUE)");
+            st.execute("CREATE UNIQUE INDEX by_key_id_code ON by_key (id, code)");
+            st.execute("ALTER TABLE by_key REPLICA IDENTITY USING INDEX by_key_id_code");
+            st.execute("CREATE TABLE whole (id bigint PRIMARY KEY)");
+            st.execute("ALTER TABLE whole REPLICA IDENTITY FULL");
             st.execute("DROP ROLE IF EXISTS reader");
             st.execute("CREATE ROLE reader LOGIN PASSWORD 'reader-pw'");
             st.execute("GRANT SELECT ON users TO reader");
@@ -117,6 +126,25 @@ class PreflightIT {
                 with(SluiceOptions.PG_TABLES.key(), List.of("users", "audit_log")),
                 "table public.audit_log has no primary key",
                 "ADD PRIMARY KEY");
+    }
+
+    @Test
+    void replicaIdentityMustPublishThePrimaryKey() {
+        assertSingleProblem(
+                with(SluiceOptions.PG_TABLES.key(), List.of("users", "silent")),
+                "table public.silent has REPLICA IDENTITY NOTHING",
+                "ALTER TABLE public.silent REPLICA IDENTITY DEFAULT");
+        assertSingleProblem(
+                with(SluiceOptions.PG_TABLES.key(), List.of("users", "by_code")),
+                "table public.by_code has REPLICA IDENTITY USING INDEX by_code_code_key,"
+                        + " which lacks primary-key columns");
+        assertThatCode(
+                        () ->
+                                Preflight.check(
+                                        with(
+                                                SluiceOptions.PG_TABLES.key(),
+                                                List.of("users", "by_key", "whole"))))
+                .doesNotThrowAnyException();
     }
 
     @Test
