@@ -58,6 +58,11 @@ class TestServersIT {
         TestServers.Postgres pg16 = TestServers.postgres(16);
         assertThat(TestServers.postgres(16)).isSameAs(pg16);
         assertThat(pg16.serverVersion()).startsWith("16.");
+        // A restart (LifecycleIT's) brings back the same major on the same port.
+        int port = pg16.port();
+        pg16.restart();
+        assertThat(pg16.serverVersion()).startsWith("16.");
+        assertThat(pg16.port()).isEqualTo(port);
         assertThat(TestServers.get().withPostgres(16).postgres()).isSameAs(pg16);
         assertThat(TestServers.postgres(TestServers.DEFAULT_POSTGRES_MAJOR))
                 .isSameAs(TestServers.get().postgres());
