@@ -94,6 +94,25 @@ public final class JobTestSupport {
         return values;
     }
 
+    private static final Map<MiniCluster, Integer> LIVE_TASK_MANAGER =
+            new java.util.IdentityHashMap<>();
+
+    /**
+     * Kills the running TaskManager of a one-TaskManager MiniCluster and starts a new one. {@code
+     * MiniCluster.terminateTaskManager(i)} stops the i-th TaskManager ever started (each
+     * replacement takes the next index; stopping a stopped one again does nothing), so the index
+     * moves on with every kill; a cluster shared by several tests keeps counting.
+     */
+    public static void replaceTaskManager(MiniCluster cluster) throws Exception {
+        int live;
+        synchronized (LIVE_TASK_MANAGER) {
+            live = LIVE_TASK_MANAGER.getOrDefault(cluster, 0);
+            LIVE_TASK_MANAGER.put(cluster, live + 1);
+        }
+        cluster.terminateTaskManager(live).get();
+        cluster.startTaskManager();
+    }
+
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */
     public static void useClickHouse(
             Map<String, Object> values, TestServers.ClickHouse clickhouse) {

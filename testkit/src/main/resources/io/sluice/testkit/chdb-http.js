@@ -34,15 +34,16 @@
 //   - HTTP sessions (session_id): there is one engine session, so a SET or USE sent as a statement
 //     stays in effect for later requests; readonly GET requests are not enforced;
 //   - multi-statement bodies are run by chDB where a server refuses them;
-//   - the body and the result pass through the engine as UTF-8 text for the query and bytes for
-//     the result: request data must be valid UTF-8 (text formats such as TabSeparated; RowBinary
-//     input is not supported);
+//   - a request body is UTF-8 text, except the data of an INSERT ... FORMAT X named in the query
+//     parameter, which reaches the engine byte for byte (through a file and FROM INFILE); binary
+//     input formats such as RowBinary are untested;
 //   - users, roles, quotas, profiles: one fixed user.
 'use strict';
 
 const http = require('http');
 const crypto = require('crypto');
 const path = require('path');
+const os = require('os');
 const fs = require('fs');
 
 function parseArgs(argv) {
@@ -235,8 +236,31 @@ async function execute(req, params, body) {
       `${user}: Authentication failed: password is incorrect, or there is no user with such name.`);
   }
   const head = params.get('query') ?? '';
-  const text = body.toString('utf8');
-  const query = head && text ? head + '\n' + text : head + text;
+  // INSERT ... FORMAT X in the URL with its data in the body (how client-v2 inserts): the data
+  // goes to the engine as a file, byte for byte (FROM INFILE), so values that are not UTF-8
+  // (bytea as raw bytes in TabSeparated) arrive as sent. Anything else passes as UTF-8 text.
+  // The statement may also be the body's first line, the data the rest (how client-v2 sends it).
+  const INSERT = /^\s*(INSERT\s+INTO\s+[\s\S]*?)\s+FORMAT\s+(\w+)\s*$/i;
+  let insert = INSERT.exec(head);
+  let data = body;
+  if (!head) {
+    const newline = body.indexOf(0x0a);
+    const first = newline < 0 ? null : INSERT.exec(body.subarray(0, newline).toString('utf8'));
+    if (first) {
+      insert = first;
+      data = body.subarray(newline + 1);
+    }
+  }
+  let dataFile = null;
+  let query;
+  if (insert && data.length > 0) {
+    dataFile = path.join(os.tmpdir(), `chdb-http-${process.pid}-${crypto.randomUUID()}.data`);
+    fs.writeFileSync(dataFile, data);
+    query = `${insert[1]} FROM INFILE ${quoteString(dataFile)} FORMAT ${insert[2]}`;
+  } else {
+    const text = body.toString('utf8');
+    query = head && text ? head + '\n' + text : head + text;
+  }
   if (!query.trim()) throw new HttpError('SYNTAX_ERROR', 'Empty query');
   // As on a server, the X-ClickHouse-Database header wins over the `database` parameter.
   const database = req.headers['x-clickhouse-database'] || params.get('database') || 'default';
@@ -263,6 +287,7 @@ async function execute(req, params, body) {
         : await session.queryAsync(query, { format });
       return { format, result };
     } finally {
+      if (dataFile) fs.rmSync(dataFile, { force: true });
       for (const key of applied) {
         try {
           await session.queryAsync(`SET ${key} = DEFAULT`, { format: 'TabSeparated' });

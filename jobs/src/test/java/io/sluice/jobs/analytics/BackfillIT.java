@@ -208,8 +208,7 @@ class BackfillIT {
         assertThat(job.getJobStatus().get())
                 .as("still running when killed")
                 .isEqualTo(JobStatus.RUNNING);
-        cluster.terminateTaskManager(0).get();
-        cluster.startTaskManager();
+        JobTestSupport.replaceTaskManager(cluster);
         LOG.info("{}: killed the TaskManager after {} rows read", options.source(), read);
         var result = job.getJobExecutionResult().get();
         Object lastAttempt = result.getAllAccumulatorResults().get(PostgresChunkReader.ROWS_READ);

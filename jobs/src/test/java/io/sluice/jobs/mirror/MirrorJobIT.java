@@ -10,6 +10,7 @@ import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
 import io.sluice.jobs.ops.Resync;
+import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -23,6 +24,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.stream.Stream;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -32,6 +34,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,26 +55,43 @@ class MirrorJobIT {
     private static final int ROUNDS = 40;
     private static final int FAILURES = 3;
 
-    /**
-     * The index of the running TaskManager: MiniCluster.terminateTaskManager(i) stops the i-th
-     * TaskManager ever started on the cluster (the first is 0, each replacement takes the next
-     * index; stopping a stopped one again does nothing). The cluster is shared by the runs.
-     */
-    private static int liveTaskManager = 0;
-
     @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
 
-    @ParameterizedTest(name = "Postgres {0}")
-    @MethodSource("io.sluice.jobs.JobTestSupport#postgresMajors")
+    /**
+     * Every Postgres version on ClickHouse 18.16, and Postgres 17 on ClickHouse 26.7 as well (the
+     * ClickHouse side does not depend on the Postgres version).
+     */
+    static Stream<Arguments> versions() {
+        List<Integer> majors = JobTestSupport.postgresMajors().toList();
+        Stream<Arguments> legacy =
+                majors.stream().map(m -> Arguments.of(m, ClickHouseEngine.LEGACY));
+        return majors.contains(TestServers.DEFAULT_POSTGRES_MAJOR)
+                ? Stream.concat(
+                        legacy,
+                        Stream.of(
+                                Arguments.of(
+                                        TestServers.DEFAULT_POSTGRES_MAJOR,
+                                        ClickHouseEngine.MODERN)))
+                : legacy;
+    }
+
+    @ParameterizedTest(name = "Postgres {0}, ClickHouse {1}")
+    @MethodSource("versions")
     void mirrorsSnapshotAndStreamExactlyThroughFailures(
-            int postgresMajor, @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
+            int postgresMajor,
+            ClickHouseEngine engine,
+            @InjectMiniCluster MiniCluster cluster,
+            @TempDir Path tmp)
             throws Exception {
         TestServers servers = TestServers.get().withPostgres(postgresMajor);
+        TestServers.ClickHouse clickhouse = servers.clickhouse(engine);
         String serverVersion = servers.postgres().serverVersion();
-        LOG.info("MirrorJobIT on Postgres {}", serverVersion);
+        LOG.info("MirrorJobIT on Postgres {} and {}", serverVersion, clickhouse.describe());
+        System.out.println(
+                "MirrorJobIT on Postgres " + serverVersion + " and " + clickhouse.describe());
         long started = System.nanoTime();
         String pgDb = servers.postgres().newDatabase("mirror");
-        String chDb = servers.clickhouse().newDatabase("mirror");
+        String chDb = clickhouse.newDatabase("mirror");
         long seed = System.nanoTime();
         LOG.info("workload seed {}", seed);
         Random random = new Random(seed);
@@ -83,7 +103,7 @@ class MirrorJobIT {
                         servers.postgres().password())) {
             createSourceTable(pg);
             createEventsTable(pg);
-            SluiceConfig config = config(servers, pgDb, chDb, tmp);
+            SluiceConfig config = config(servers, clickhouse, pgDb, chDb, tmp);
             MirrorSetup.prepare(config);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -106,7 +126,7 @@ class MirrorJobIT {
             // The snapshot completes first; the failures then hit the streaming phase. (Killing a
             // TaskManager inside this JVM leaves the snapshot readers' JDBC transactions open,
             // which would block the ALTER TABLE below; a real process kill closes them.)
-            try (ClickHouseConnection ch = clickHouse(servers, chDb)) {
+            try (ClickHouseConnection ch = clickHouse(clickhouse, chDb)) {
                 awaitSnapshot(ch, Duration.ofMinutes(3));
             }
             int nextId = INITIAL_ROWS + 1;
@@ -130,8 +150,7 @@ class MirrorJobIT {
                                 JobTestSupport.awaitCheckpointAfter(
                                         cluster, job, checkpointsAtLastKill, Duration.ofMinutes(2));
                     }
-                    cluster.terminateTaskManager(liveTaskManager++).get();
-                    cluster.startTaskManager();
+                    JobTestSupport.replaceTaskManager(cluster);
                     LOG.info(
                             "killed and replaced the TaskManager after round {} ({} checkpoints completed)",
                             round,
@@ -140,7 +159,7 @@ class MirrorJobIT {
                 Thread.sleep(250); // paces the workload so changes stream while the job runs
             }
 
-            try (ClickHouseConnection ch = clickHouse(servers, chDb)) {
+            try (ClickHouseConnection ch = clickHouse(clickhouse, chDb)) {
                 ServerVersion version = ch.serverVersion();
                 List<List<String>> expected = postgresRows(pg, version);
                 assertThat(expected).hasSizeGreaterThan(INITIAL_ROWS);
@@ -182,7 +201,9 @@ class MirrorJobIT {
             job.cancel().get();
         }
         JobTestSupport.reportRun(
-                "MirrorJobIT", serverVersion, Duration.ofNanos(System.nanoTime() - started));
+                "MirrorJobIT (with " + clickhouse.describe() + ")",
+                serverVersion,
+                Duration.ofNanos(System.nanoTime() - started));
     }
 
     private static void awaitSnapshot(ClickHouseConnection ch, Duration timeout)
@@ -202,18 +223,22 @@ class MirrorJobIT {
         }
     }
 
-    private static ClickHouseConnection clickHouse(TestServers servers, String database) {
+    private static ClickHouseConnection clickHouse(
+            TestServers.ClickHouse clickhouse, String database) {
         return new ClickHouseConnection(
-                servers.clickhouse().url(),
-                servers.clickhouse().user(),
-                servers.clickhouse().password(),
-                database);
+                clickhouse.url(), clickhouse.user(), clickhouse.password(), database);
     }
 
-    private static SluiceConfig config(TestServers servers, String pgDb, String chDb, Path tmp) {
+    private static SluiceConfig config(
+            TestServers servers,
+            TestServers.ClickHouse clickhouse,
+            String pgDb,
+            String chDb,
+            Path tmp) {
         Map<String, Object> values =
                 JobTestSupport.settings(
                         servers, pgDb, chDb, List.of("public.items", "public.events"), tmp);
+        JobTestSupport.useClickHouse(values, clickhouse);
         return SluiceConfig.of(values);
     }
 
@@ -455,7 +480,7 @@ class MirrorJobIT {
         List<String[]> c = new ArrayList<>();
         c.add(new String[] {"id::text", "toString(id)"});
         c.add(new String[] {"small::text", "toString(small)"});
-        c.add(new String[] {"num::text", "toString(num)"});
+        c.add(new String[] {"num::text", "num"}); // keeps its scale: see ClickHouseConnection
         c.add(new String[] {"big::text", "big"});
         // real: the exact binary value as a double on both sides (real::numeric keeps only 6
         // digits)
