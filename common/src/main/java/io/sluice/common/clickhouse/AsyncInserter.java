@@ -338,14 +338,12 @@ public final class AsyncInserter implements AutoCloseable {
                 stop(e, ex);
                 return;
             }
-            if (e.batch != null) { // counted before it is confirmed: a waiter sees the counts
+            done(e);
+            if (e.batch != null) {
                 lastInsertMillis = System.currentTimeMillis() - start;
                 counters.rows().inc(e.batch.rows());
                 counters.bytes().inc(e.batch.bytes());
                 counters.batches().inc();
-            }
-            done(e);
-            if (e.batch != null) {
                 LOG.debug(
                         "{}: inserted {} rows ({} bytes) into {} in {} ms",
                         name,

@@ -318,11 +318,9 @@ class ClickHouseSinkWriterIT {
                 .isEqualTo("retried\n");
     }
 
-    @ParameterizedTest(name = "{0}")
-    @EnumSource(ClickHouseEngine.class)
-    void aCheckpointKeepsTheBatchesClickHouseHasNotTakenAndTheRestoredWriterInsertsThemFirst(
-            ClickHouseEngine engine, TestInfo test) throws Exception {
-        use(engine, test);
+    @Test
+    void aCheckpointKeepsTheBatchesClickHouseHasNotTakenAndTheRestoredWriterInsertsThemFirst()
+            throws Exception {
         CountDownLatch open = new CountDownLatch(1);
         List<String> inserted = new CopyOnWriteArrayList<>();
         UnaryOperator<AsyncInserter.Insert> held =
