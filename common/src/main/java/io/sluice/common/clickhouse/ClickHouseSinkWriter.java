@@ -33,13 +33,6 @@ import org.slf4j.LoggerFactory;
  * #snapshotState} and fails the job; the restored job inserts those batches again, which is
  * harmless with versioned rows.
  *
- * <p><b>Rescaling.</b> Restored at the same parallelism, each writer gets its own batches back, so
- * a row's earlier versions land before its later ones, as the TOAST lookups below need. Restored at
- * another parallelism, a batch may go to another writer than the one that now owns its keys; a
- * lookup of an unchanged TOASTed value can then run before that batch was re-inserted and take an
- * older value. Rescale from a savepoint taken once ClickHouse has caught up ({@code
- * sluiceQueuedBatches} at 0) to stay clear of this.
- *
  * <p><b>Where the task thread waits</b> (it never sleeps): (1) when the queued batches reach {@code
  * 4 × sink.batch-bytes}, until ClickHouse takes some (backpressure); (2) a flush whose batch has
  * unchanged TOASTed values it could not fill from the batch itself: it reads the current rows from
