@@ -8,9 +8,7 @@ import io.sluice.common.config.SluiceOptions;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.connector.sink2.Committer;
-import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.metrics.groups.SinkCommitterMetricGroup;
 
 /**
@@ -34,39 +32,15 @@ import org.apache.flink.metrics.groups.SinkCommitterMetricGroup;
  * inserting a batch twice is harmless.
  */
 final class AnalyticsCommitter implements Committer<ClickHouseBatch> {
-    private final AutoCloseable connection;
+    private final ClickHouseConnection clickHouse;
     private final AsyncInserter inserter;
 
     AnalyticsCommitter(SluiceConfig config, SinkCommitterMetricGroup metrics, String name) {
-        this(config, metrics, name, AnalyticsSetup.connect(config));
-    }
-
-    private AnalyticsCommitter(
-            SluiceConfig config,
-            MetricGroup metrics,
-            String name,
-            ClickHouseConnection clickHouse) {
-        this(
-                config,
-                metrics,
-                name,
-                b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
-                clickHouse);
-    }
-
-    /** {@code insert} stands in for ClickHouse in tests. */
-    @VisibleForTesting
-    AnalyticsCommitter(
-            SluiceConfig config,
-            MetricGroup metrics,
-            String name,
-            AsyncInserter.Insert insert,
-            AutoCloseable connection) {
-        this.connection = connection;
+        this.clickHouse = AnalyticsSetup.connect(config);
         this.inserter =
                 new AsyncInserter(
                         name,
-                        insert,
+                        b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
                         AsyncInserter.Retry.of(config),
                         4 * config.get(SluiceOptions.SINK_BATCH_BYTES),
                         metrics,
@@ -92,11 +66,11 @@ final class AnalyticsCommitter implements Committer<ClickHouseBatch> {
     }
 
     @Override
-    public void close() throws Exception {
+    public void close() {
         try {
             inserter.close();
         } finally {
-            connection.close();
+            clickHouse.close();
         }
     }
 }
