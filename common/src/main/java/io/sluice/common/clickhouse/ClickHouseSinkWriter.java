@@ -5,45 +5,27 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.function.UnaryOperator;
-import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers rows per table and hands a table's batch to an {@link AsyncInserter} when it reaches
- * {@code sink.batch-rows} or {@code sink.batch-bytes}, every {@code sink.flush-interval-ms}, and in
- * {@link #flush}, which Flink calls before the checkpoint barrier passes the sink. None of these
- * waits for ClickHouse: the inserter inserts in order on its own thread and retries there.
- *
- * <p><b>State.</b> {@link #snapshotState} returns the batches ClickHouse has not acknowledged yet
- * (queued or in flight); the source's position in the same checkpoint is past their changes, so a
- * restored writer submits them before anything else. A checkpoint therefore completes while
- * ClickHouse is unreachable or frozen, and no row is lost. A failed insert (rejected, or transient
- * past {@code sink.max-retries}) is thrown from the next {@link #write}, {@link #flush} or {@link
- * #snapshotState} and fails the job; the restored job inserts those batches again, which is
- * harmless with versioned rows.
- *
- * <p><b>Where the task thread waits</b> (it never sleeps): (1) when the queued batches reach {@code
- * 4 × sink.batch-bytes}, until ClickHouse takes some (backpressure); (2) a flush whose batch has
- * unchanged TOASTed values it could not fill from the batch itself: it reads the current rows from
- * ClickHouse, so every earlier batch must have landed first, and it waits for that and for the
- * lookup (the rare path: an update that leaves a TOASTed column untouched, and whose row has no
- * earlier version in the same batch); (3) the first row of a table and an added column, which read
- * or change the table's schema (through the inserter, after the batches before them); (4) {@code
- * flush(true)} at the end of a bounded input, until everything is inserted.
+ * Buffers rows per table and inserts a table's batch when it reaches {@code sink.batch-rows} or
+ * {@code sink.batch-bytes}, every {@code sink.flush-interval-ms}, and always in {@link #flush},
+ * which Flink calls before the checkpoint barrier passes the sink. Transient failures are retried
+ * with exponential backoff; anything else fails the job with the statement and the server's
+ * message.
  */
-final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, ClickHouseBatch> {
+final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
+    private static final long MAX_BACKOFF_MS = 30_000;
 
     private final ClickHouseConnection clickHouse;
     private final TableRouting routing;
@@ -51,64 +33,41 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
     private final int batchRows;
     private final long batchBytes;
     private final long flushIntervalMs;
-    private final AsyncInserter inserter;
+    private final int maxRetries;
+    private final long retryBackoffMs;
 
     private final Map<TableId, TableBuffer> buffers = new HashMap<>();
 
+    private final Counter rowsWritten;
+    private final Counter bytesWritten;
+    private final Counter batchesWritten;
+    private final Counter retries;
     private final Counter toastFilledFromClickHouse;
     private final Counter toastMissing;
     private final Counter columnsDropped;
+    private volatile long lastFlushMillis;
 
     ClickHouseSinkWriter(
             SluiceConfig config,
             TableRouting routing,
             ProcessingTimeService timeService,
-            SinkWriterMetricGroup metrics,
-            String name,
-            Collection<ClickHouseBatch> restored) {
-        this(config, routing, timeService, metrics, name, restored, UnaryOperator.identity());
-    }
-
-    /** {@code wrapInsert} lets a test hold or observe the inserts to the real server. */
-    @VisibleForTesting
-    ClickHouseSinkWriter(
-            SluiceConfig config,
-            TableRouting routing,
-            ProcessingTimeService timeService,
-            SinkWriterMetricGroup metrics,
-            String name,
-            Collection<ClickHouseBatch> restored,
-            UnaryOperator<AsyncInserter.Insert> wrapInsert) {
+            SinkWriterMetricGroup metrics) {
         this.clickHouse = ClickHouseConnection.connect(config);
         this.routing = routing;
         this.timeService = timeService;
         this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
         this.batchBytes = config.get(SluiceOptions.SINK_BATCH_BYTES);
         this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
+        this.maxRetries = config.get(SluiceOptions.SINK_MAX_RETRIES);
+        this.retryBackoffMs = config.get(SluiceOptions.SINK_RETRY_BACKOFF_MS);
+        this.rowsWritten = metrics.getNumRecordsSendCounter();
+        this.bytesWritten = metrics.getNumBytesSendCounter();
+        this.batchesWritten = metrics.counter("sluiceBatchesWritten");
+        this.retries = metrics.counter("sluiceRetries");
         this.toastFilledFromClickHouse = metrics.counter("sluiceToastFilledFromClickHouse");
         this.toastMissing = metrics.counter("sluiceToastMissing");
         this.columnsDropped = metrics.counter("sluiceColumnsNotWritten");
-        this.inserter =
-                new AsyncInserter(
-                        name,
-                        wrapInsert.apply(
-                                b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv())),
-                        AsyncInserter.Retry.of(config),
-                        4 * batchBytes,
-                        metrics,
-                        new AsyncInserter.Counters(
-                                metrics.getNumRecordsSendCounter(),
-                                metrics.getNumBytesSendCounter(),
-                                metrics.counter("sluiceBatchesWritten"),
-                                metrics.counter("sluiceRetries")));
-        metrics.gauge("sluiceLastFlushMillis", inserter::lastInsertMillis);
-        if (!restored.isEmpty()) {
-            LOG.info(
-                    "{}: inserting the {} batches the checkpoint held before any new row",
-                    name,
-                    restored.size());
-            inserter.resubmit(restored);
-        }
+        metrics.gauge("sluiceLastFlushMillis", () -> lastFlushMillis);
         scheduleFlush();
     }
 
@@ -122,8 +81,7 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
     }
 
     @Override
-    public void write(ChangeRecord record, Context context) throws InterruptedException {
-        inserter.checkError();
+    public void write(ChangeRecord record, Context context) {
         TableBuffer buffer = buffers.get(record.table());
         if (buffer == null) {
             buffer = open(record.table());
@@ -139,14 +97,10 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
         }
     }
 
-    /**
-     * Adds the columns a record brought (additive schema change), then reopens the table. Runs
-     * through the inserter, after the batches before it, and waits (rare: a schema change).
-     */
-    private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing)
-            throws InterruptedException {
+    /** Adds the columns a record brought (additive schema change), then reopens the table. */
+    private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing) {
         flush(buffer);
-        Set<String> added = inserter.call(() -> routing.addColumns(clickHouse, table, missing));
+        Set<String> added = routing.addColumns(clickHouse, table, missing);
         TableBuffer reopened = open(table);
         buffers.put(table, reopened);
         Set<String> stillMissing = new java.util.TreeSet<>(missing);
@@ -166,8 +120,7 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
         return reopened;
     }
 
-    /** Reads the table's columns (once per table and writer, and after a schema change). */
-    private TableBuffer open(TableId table) throws InterruptedException {
+    private TableBuffer open(TableId table) {
         String chTable = routing.clickHouseTable(table);
         String sql =
                 "SELECT name, type FROM system.columns WHERE database = '"
@@ -175,7 +128,7 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
                         + "' AND table = '"
                         + chTable.replace("'", "\\'")
                         + "'";
-        List<List<String>> rows = inserter.call(() -> clickHouse.query(sql));
+        List<List<String>> rows = withRetries(() -> clickHouse.query(sql));
         if (rows.isEmpty()) {
             throw new ClickHouseException(
                     sql,
@@ -197,48 +150,27 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
         return new TableBuffer(chTable, names, types, routing.keyColumns(table));
     }
 
-    /**
-     * Hands every buffer to the inserter without waiting for ClickHouse; at the end of a bounded
-     * input, waits until everything is inserted (there may be no checkpoint after it to keep what
-     * is still queued).
-     */
     @Override
-    public void flush(boolean endOfInput) throws InterruptedException {
+    public void flush(boolean endOfInput) {
         flushAll();
-        if (endOfInput) {
-            inserter.awaitAll();
-        }
-        inserter.checkError();
     }
 
-    @Override
-    public List<ClickHouseBatch> snapshotState(long checkpointId) {
-        inserter.checkError();
-        return inserter.unconfirmed();
-    }
-
-    private void flushAll() throws InterruptedException {
+    private void flushAll() {
         for (TableBuffer buffer : buffers.values()) {
             flush(buffer);
         }
     }
 
-    private void flush(TableBuffer buffer) throws InterruptedException {
+    private void flush(TableBuffer buffer) {
         if (buffer.size() == 0) {
             return;
         }
+        long start = System.currentTimeMillis();
         if (buffer.hasPending()) {
-            // The rare path that waits: see the class comment.
-            List<String> lookups = buffer.pendingLookupQueries(clickHouse.database());
-            List<List<String>> current =
-                    inserter.call(
-                            () -> {
-                                List<List<String>> rows = new ArrayList<>();
-                                for (String lookup : lookups) {
-                                    rows.addAll(clickHouse.query(lookup));
-                                }
-                                return rows;
-                            });
+            List<List<String>> current = new ArrayList<>();
+            for (String lookup : buffer.pendingLookupQueries(clickHouse.database())) {
+                current.addAll(withRetries(() -> clickHouse.query(lookup)));
+            }
             int missing = buffer.resolvePending(current);
             toastFilledFromClickHouse.inc(current.size());
             if (missing > 0) {
@@ -250,27 +182,59 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Cli
                         buffer.table);
             }
         }
-        inserter.submit(
-                new ClickHouseBatch(buffer.table, buffer.columns, buffer.size(), buffer.encode()));
+        byte[] tsv = buffer.encode();
+        int rows = buffer.size();
+        withRetries(
+                () -> {
+                    clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
+                    return null;
+                });
         buffer.clear();
+        rowsWritten.inc(rows);
+        bytesWritten.inc(tsv.length);
+        batchesWritten.inc();
+        lastFlushMillis = System.currentTimeMillis() - start;
+        LOG.debug(
+                "Wrote {} rows ({} bytes) to {} in {} ms",
+                rows,
+                tsv.length,
+                buffer.table,
+                lastFlushMillis);
     }
 
-    /** Waits until every batch handed over so far is in ClickHouse. */
-    @VisibleForTesting
-    void awaitInserted() throws InterruptedException {
-        inserter.awaitAll();
+    private <T> T withRetries(java.util.function.Supplier<T> request) {
+        long backoff = retryBackoffMs;
+        for (int attempt = 0; ; attempt++) {
+            try {
+                return request.get();
+            } catch (ClickHouseException e) {
+                if (!e.retryable() || attempt >= maxRetries) {
+                    throw e;
+                }
+                retries.inc();
+                LOG.warn(
+                        "Retrying in {} ms (attempt {} of {}): {}",
+                        backoff,
+                        attempt + 1,
+                        maxRetries,
+                        e.getMessage());
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
+            }
+        }
     }
 
     @Override
     public void close() {
         try {
-            inserter.close();
+            routing.close();
         } finally {
-            try {
-                routing.close();
-            } finally {
-                clickHouse.close();
-            }
+            clickHouse.close();
         }
     }
 }

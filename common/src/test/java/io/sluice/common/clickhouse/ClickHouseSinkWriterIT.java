@@ -16,17 +16,13 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.UnaryOperator;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
 import org.junit.jupiter.api.TestInfo;
@@ -113,9 +109,7 @@ class ClickHouseSinkWriterIT {
                 config(url),
                 routingTo(table),
                 new TestProcessingTimeService(),
-                UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                "test",
-                List.of());
+                UnregisteredMetricsGroup.createSinkWriterMetricGroup());
     }
 
     private static ChangeRecord row(
@@ -150,7 +144,7 @@ class ClickHouseSinkWriterIT {
             w.write(row(ChangeRecord.Op.DELETE, 3, null, null, null, 130), null);
             // A replay of an older change (same LSN as before) cannot win over a newer one.
             w.write(row(ChangeRecord.Op.UPDATE, 1, "ann", "10.50", "long bio of ann", 0), null);
-            w.flush(true);
+            w.flush(false);
         }
         assertThat(
                         clickHouse.query(
@@ -201,7 +195,7 @@ class ClickHouseSinkWriterIT {
                                 1000 + i),
                         null);
             }
-            w.flush(true);
+            w.flush(false);
         }
         // Every row kept its own bio: the bio's number matches the row's.
         assertThat(
@@ -228,22 +222,17 @@ class ClickHouseSinkWriterIT {
                                 .with(SluiceOptions.SINK_FLUSH_INTERVAL_MS, 1_000L),
                         routingTo("accounts"),
                         time,
-                        UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                        "test",
-                        List.of())) {
+                        UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {
             w.write(row(ChangeRecord.Op.INSERT, 201, "a", null, null, 1), null);
             assertThat(count("id BETWEEN 201 AND 203")).isEqualTo("0");
             w.write(row(ChangeRecord.Op.INSERT, 202, "b", null, null, 2), null);
-            w.awaitInserted();
             assertThat(count("id BETWEEN 201 AND 203"))
                     .as("batch of 2 rows is full")
                     .isEqualTo("2");
             w.write(row(ChangeRecord.Op.INSERT, 203, "c", null, null, 3), null);
             time.setCurrentTime(999);
-            w.awaitInserted();
             assertThat(count("id BETWEEN 201 AND 203")).isEqualTo("2");
             time.setCurrentTime(1_000);
-            w.awaitInserted();
             assertThat(count("id BETWEEN 201 AND 203")).as("flush interval passed").isEqualTo("3");
         }
     }
@@ -275,17 +264,12 @@ class ClickHouseSinkWriterIT {
             values.put("balance", null);
             values.put("bio", null);
             w.write(new ChangeRecord(ACCOUNTS, ChangeRecord.Op.INSERT, values, Set.of(), 1), null);
-            assertThatThrownBy(() -> w.flush(true))
+            assertThatThrownBy(() -> w.flush(false))
                     .isInstanceOfSatisfying(
                             ClickHouseException.class, e -> assertThat(e.retryable()).isFalse())
                     .hasMessageContaining("statement: INSERT INTO `" + db + "`.`accounts`")
                     .hasMessageContaining("Cannot parse")
                     .hasMessageContaining("not-a-number");
-            // The failure stays: the next row and the next checkpoint fail too.
-            assertThatThrownBy(
-                            () -> w.write(row(ChangeRecord.Op.INSERT, 8, "y", null, null, 2), null))
-                    .hasMessageContaining("Cannot parse");
-            assertThatThrownBy(() -> w.snapshotState(1)).hasMessageContaining("Cannot parse");
         }
     }
 
@@ -311,78 +295,11 @@ class ClickHouseSinkWriterIT {
         try (FlakyProxy proxy = new FlakyProxy(target.getHost(), target.getPort(), 3);
                 ClickHouseSinkWriter w = writer("http://127.0.0.1:" + proxy.port(), "accounts")) {
             w.write(row(ChangeRecord.Op.INSERT, 42, "retried", "4.20", "b", 500), null);
-            w.flush(true);
+            w.flush(false);
             assertThat(proxy.dropped.get()).isEqualTo(3);
         }
         assertThat(clickHouse.query("SELECT name FROM " + db + ".accounts FINAL WHERE id = 42"))
                 .isEqualTo("retried\n");
-    }
-
-    @Test
-    void aCheckpointKeepsTheBatchesClickHouseHasNotTakenAndTheRestoredWriterInsertsThemFirst()
-            throws Exception {
-        CountDownLatch open = new CountDownLatch(1);
-        List<String> inserted = new CopyOnWriteArrayList<>();
-        UnaryOperator<AsyncInserter.Insert> held =
-                insert ->
-                        batch -> {
-                            try {
-                                open.await(); // ClickHouse "frozen" until the test opens it
-                            } catch (InterruptedException e) {
-                                Thread.currentThread().interrupt();
-                                throw new ClickHouseException("held", 0, "closed", true, e);
-                            }
-                            insert.insert(batch);
-                            inserted.add(new String(batch.tsv(), StandardCharsets.UTF_8));
-                        };
-        List<ClickHouseBatch> state;
-        try (ClickHouseSinkWriter w =
-                new ClickHouseSinkWriter(
-                        config(clickHouse.url()),
-                        routingTo("accounts"),
-                        new TestProcessingTimeService(),
-                        UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                        "test",
-                        List.of(),
-                        held)) {
-            w.write(row(ChangeRecord.Op.INSERT, 301, "first", null, null, 10), null);
-            w.flush(false); // returns although the insert cannot go through
-            w.write(row(ChangeRecord.Op.INSERT, 302, "second", null, null, 11), null);
-            w.flush(false);
-            state = w.snapshotState(1);
-        }
-        assertThat(state).extracting(ClickHouseBatch::rows).containsExactly(1, 1);
-        assertThat(count("id IN (301, 302, 303)")).isEqualTo("0");
-
-        ClickHouseBatch.Serializer serializer = new ClickHouseBatch.Serializer();
-        List<ClickHouseBatch> restored = new java.util.ArrayList<>();
-        for (ClickHouseBatch b : state) {
-            restored.add(serializer.deserialize(serializer.getVersion(), serializer.serialize(b)));
-        }
-        open.countDown();
-        try (ClickHouseSinkWriter w =
-                new ClickHouseSinkWriter(
-                        config(clickHouse.url()),
-                        routingTo("accounts"),
-                        new TestProcessingTimeService(),
-                        UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
-                        "test",
-                        restored,
-                        held)) {
-            w.write(row(ChangeRecord.Op.INSERT, 303, "third", null, null, 12), null);
-            w.flush(true);
-            assertThat(w.snapshotState(2)).isEmpty();
-        }
-        assertThat(inserted)
-                .as("the restored batches first, in their order")
-                .hasSize(3)
-                .satisfies(
-                        l -> {
-                            assertThat(l.get(0)).startsWith("301\t");
-                            assertThat(l.get(1)).startsWith("302\t");
-                            assertThat(l.get(2)).startsWith("303\t");
-                        });
-        assertThat(count("id IN (301, 302, 303)")).isEqualTo("3");
     }
 
     /** A TCP proxy that drops its first {@code failures} connections, then forwards. */

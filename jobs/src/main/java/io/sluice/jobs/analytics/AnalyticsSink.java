@@ -1,10 +1,7 @@
 package io.sluice.jobs.analytics;
 
-import io.sluice.common.clickhouse.ClickHouseBatch;
-import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceConfig;
 import java.io.IOException;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,9 +9,7 @@ import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
-import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -29,14 +24,9 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  *
  * <p>Rows of {@code events}, {@code dead_letters} and {@code late_events} are deterministic per
  * change (versioned by its LSN), so the writer inserts them at the flush interval and before each
- * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}): they go through an
- * asynchronous inserter, and the batches ClickHouse has not acknowledged yet are the writer's
- * state. The committer waits for ClickHouse; {@link AnalyticsCommitter} says why.
+ * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}).
  */
-public final class AnalyticsSink
-        implements Sink<AnalyticsRow>,
-                SupportsCommitter<ClickHouseBatch>,
-                SupportsWriterState<AnalyticsRow, ClickHouseBatch> {
+public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitter<AnalyticsBatch> {
     private static final long serialVersionUID = 1L;
 
     private final SluiceConfig config;
@@ -54,29 +44,9 @@ public final class AnalyticsSink
     }
 
     @Override
-    public StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> createWriter(
-            WriterInitContext context) {
-        return restoreWriter(context, List.of());
-    }
-
-    @Override
-    public StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> restoreWriter(
-            WriterInitContext context, Collection<ClickHouseBatch> recoveredState) {
-        ClickHouseConnection clickHouse = AnalyticsSetup.connect(config);
+    public SinkWriter<AnalyticsRow> createWriter(WriterInitContext context) {
         return new AnalyticsSinkWriter(
-                columns,
-                context.metricGroup(),
-                config,
-                context.getProcessingTimeService(),
-                "analytics sink " + context.getTaskInfo().getTaskNameWithSubtasks(),
-                b -> clickHouse.insertTsv(b.table(), b.columns(), b.tsv()),
-                clickHouse,
-                recoveredState);
-    }
-
-    @Override
-    public SimpleVersionedSerializer<ClickHouseBatch> getWriterStateSerializer() {
-        return new ClickHouseBatch.Serializer();
+                columns, context.metricGroup(), config, context.getProcessingTimeService());
     }
 
     @Override
@@ -86,16 +56,13 @@ public final class AnalyticsSink
     }
 
     @Override
-    public Committer<ClickHouseBatch> createCommitter(CommitterInitContext context)
+    public Committer<AnalyticsBatch> createCommitter(CommitterInitContext context)
             throws IOException {
-        return new AnalyticsCommitter(
-                config,
-                context.metricGroup(),
-                "analytics committer " + context.getTaskInfo().getTaskNameWithSubtasks());
+        return new AnalyticsCommitter(config, context.metricGroup());
     }
 
     @Override
-    public SimpleVersionedSerializer<ClickHouseBatch> getCommittableSerializer() {
-        return new ClickHouseBatch.Serializer();
+    public SimpleVersionedSerializer<AnalyticsBatch> getCommittableSerializer() {
+        return new AnalyticsBatch.Serializer();
     }
 }

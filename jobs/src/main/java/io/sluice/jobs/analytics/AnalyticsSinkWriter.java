@@ -1,7 +1,5 @@
 package io.sluice.jobs.analytics;
 
-import io.sluice.common.clickhouse.AsyncInserter;
-import io.sluice.common.clickhouse.ClickHouseBatch;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SluiceOptions;
@@ -15,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
-import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
@@ -26,21 +23,15 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  *   <li><b>Early</b> ({@code events}, {@code dead_letters}, {@code late_events}): each row is
  *       versioned by its change's LSN and is a deterministic function of that change and the
  *       checkpointed state before it, so a replay after a restore writes the same row with the same
- *       version. These rows are handed to an {@link AsyncInserter} at every {@code
- *       sink.flush-interval-ms}, at {@code sink.batch-rows}, and before every checkpoint barrier,
- *       as the mirror does: freshness is the flush interval, not the checkpoint interval. The
- *       writer never waits for ClickHouse here (except when {@code 4 × sink.batch-bytes} are
- *       queued: backpressure); the batches not yet acknowledged are its checkpoint state, and a
- *       restored writer inserts them first. A failed insert is thrown from the next write, flush or
- *       snapshot.
+ *       version. These rows are inserted at every {@code sink.flush-interval-ms}, at {@code
+ *       sink.batch-rows}, and before every checkpoint barrier, as the mirror does: freshness is the
+ *       flush interval, not the checkpoint interval.
  *   <li><b>On commit</b> (rollups and sessions): a row's content depends on how parallel operators'
  *       changes met, which a replay need not repeat, so the newest row per key since the last
  *       checkpoint becomes a committable, inserted when the checkpoint completes.
  * </ul>
  */
-final class AnalyticsSinkWriter
-        implements CommittingSinkWriter<AnalyticsRow, ClickHouseBatch>,
-                StatefulSinkWriter<AnalyticsRow, ClickHouseBatch> {
+final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch> {
     static final Set<String> EARLY =
             Set.of(
                     AnalyticsTables.EVENTS,
@@ -51,8 +42,7 @@ final class AnalyticsSinkWriter
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> pending = new HashMap<>();
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> early = new HashMap<>();
     private final Counter rowsCollapsed;
-    private final AsyncInserter inserter;
-    private final AutoCloseable connection;
+    private final AnalyticsInserter inserter;
     private final ProcessingTimeService time;
     private final long flushIntervalMs;
     private final int batchRows;
@@ -62,25 +52,12 @@ final class AnalyticsSinkWriter
             Map<String, List<String>> columns,
             SinkWriterMetricGroup metrics,
             SluiceConfig config,
-            ProcessingTimeService time,
-            String name,
-            AsyncInserter.Insert insert,
-            AutoCloseable connection,
-            Collection<ClickHouseBatch> restored) {
+            ProcessingTimeService time) {
         this.columns = columns;
         this.rowsCollapsed = metrics.counter("sluiceRowsReplacedBeforeCommit");
-        this.connection = connection;
         this.inserter =
-                new AsyncInserter(
-                        name,
-                        insert,
-                        AsyncInserter.Retry.of(config),
-                        4 * config.get(SluiceOptions.SINK_BATCH_BYTES),
-                        metrics,
-                        AsyncInserter.Counters.of(
-                                metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries"));
-        metrics.gauge("sluiceLastFlushMillis", inserter::lastInsertMillis);
-        inserter.resubmit(restored);
+                new AnalyticsInserter(
+                        config, metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries");
         this.time = time;
         this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
         this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
@@ -98,7 +75,6 @@ final class AnalyticsSinkWriter
 
     @Override
     public void write(AnalyticsRow row, Context context) throws InterruptedException {
-        inserter.checkError();
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
@@ -118,44 +94,27 @@ final class AnalyticsSinkWriter
 
     @Override
     public void flush(boolean endOfInput) throws InterruptedException {
-        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes,
-        // inserted or in the writer state. At the end of a bounded input there may be no
-        // checkpoint after this one, so everything is inserted first.
+        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes.
         flushEarly();
-        if (endOfInput) {
-            inserter.awaitAll();
-        }
-        inserter.checkError();
-    }
-
-    @Override
-    public List<ClickHouseBatch> snapshotState(long checkpointId) {
-        inserter.checkError();
-        return inserter.unconfirmed();
     }
 
     private void flushEarly() throws InterruptedException {
-        for (ClickHouseBatch batch : encode(early)) {
-            inserter.submit(batch);
+        for (AnalyticsBatch batch : encode(early)) {
+            inserter.insert(batch);
         }
         early.clear();
         earlyRows = 0;
     }
 
-    /** Waits until every early batch handed over so far is in ClickHouse (tests). */
-    void awaitInserted() throws InterruptedException {
-        inserter.awaitAll();
-    }
-
     @Override
-    public Collection<ClickHouseBatch> prepareCommit() {
-        List<ClickHouseBatch> batches = encode(pending);
+    public Collection<AnalyticsBatch> prepareCommit() {
+        List<AnalyticsBatch> batches = encode(pending);
         pending.clear();
         return batches;
     }
 
-    private List<ClickHouseBatch> encode(Map<String, LinkedHashMap<String, AnalyticsRow>> tables) {
-        List<ClickHouseBatch> batches = new ArrayList<>();
+    private List<AnalyticsBatch> encode(Map<String, LinkedHashMap<String, AnalyticsRow>> tables) {
+        List<AnalyticsBatch> batches = new ArrayList<>();
         for (Map.Entry<String, LinkedHashMap<String, AnalyticsRow>> e : tables.entrySet()) {
             if (e.getValue().isEmpty()) {
                 continue;
@@ -165,7 +124,7 @@ final class AnalyticsSinkWriter
                 encode(row, tsv);
             }
             batches.add(
-                    new ClickHouseBatch(
+                    new AnalyticsBatch(
                             e.getKey(),
                             columns.get(e.getKey()),
                             e.getValue().size(),
@@ -191,11 +150,7 @@ final class AnalyticsSinkWriter
     }
 
     @Override
-    public void close() throws Exception {
-        try {
-            inserter.close();
-        } finally {
-            connection.close();
-        }
+    public void close() {
+        inserter.close();
     }
 }
