@@ -121,16 +121,74 @@ public final class JobTestSupport {
         values.put(SluiceOptions.CH_PASSWORD.key(), clickhouse.password());
     }
 
+    /**
+     * What a test failure about a job should say: its state, its checkpoints (in progress, failed,
+     * the latest failure's reason) and the job's latest failure, so a stall seen only in CI can be
+     * told apart from a failover loop.
+     */
+    public static String describe(MiniCluster cluster, JobClient job) {
+        try {
+            var graph = cluster.getExecutionGraph(job.getJobID()).get();
+            StringBuilder out = new StringBuilder("job " + graph.getState());
+            var stats = graph.getCheckpointStatsSnapshot();
+            if (stats != null) {
+                var counts = stats.getCounts();
+                out.append(", checkpoints completed ")
+                        .append(counts.getNumberOfCompletedCheckpoints())
+                        .append(", in progress ")
+                        .append(counts.getNumberOfInProgressCheckpoints())
+                        .append(", failed ")
+                        .append(counts.getNumberOfFailedCheckpoints());
+                var failed = stats.getHistory().getLatestFailedCheckpoint();
+                if (failed != null) {
+                    out.append(", latest failed checkpoint ")
+                            .append(failed.getCheckpointId())
+                            .append(": ")
+                            .append(failed.getFailureMessage());
+                }
+            }
+            var failure = graph.getFailureInfo();
+            if (failure != null) {
+                out.append("; latest job failure at ")
+                        .append(java.time.Instant.ofEpochMilli(failure.getTimestamp()))
+                        .append(": ")
+                        .append(failure.getExceptionAsString());
+            }
+            return out.toString();
+        } catch (Exception e) {
+            return "job state unknown (" + e + ")";
+        }
+    }
+
+    /**
+     * Cancels the jobs a failed test left running on a shared MiniCluster: a job with unlimited
+     * restarts would hold the slots, and the next test on the cluster would wait for checkpoints
+     * that never come.
+     */
+    public static void cancelLeftoverJobs(MiniCluster cluster) throws Exception {
+        for (var job : cluster.listJobs().get()) {
+            if (!job.getJobState().isGloballyTerminalState()) {
+                LOG.warn("cancelling job {} that a test left running", job.getJobName());
+                cluster.cancelJob(job.getJobId()).get();
+            }
+        }
+    }
+
     /** Waits until the job has completed more than {@code seen} checkpoints; returns the count. */
     public static long awaitCheckpointAfter(
             MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
+        long started = System.nanoTime();
+        long deadline = started + timeout.toNanos();
         while (true) {
             var stats =
                     cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
             long completed =
                     stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
             if (completed > seen) {
+                LOG.info(
+                        "checkpoint {} completed after waiting {} ms",
+                        completed,
+                        (System.nanoTime() - started) / 1_000_000);
                 return completed;
             }
             if (System.nanoTime() > deadline) {
@@ -139,7 +197,8 @@ public final class JobTestSupport {
                                 + timeout
                                 + " (completed: "
                                 + completed
-                                + ")");
+                                + "); "
+                                + describe(cluster, job));
             }
             Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
         }

@@ -36,6 +36,7 @@ import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -77,6 +78,11 @@ class AnalyticsJobIT {
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(2)
                             .build());
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
 
     @ParameterizedTest(name = "ClickHouse {0}")
     @EnumSource(ClickHouseEngine.class)

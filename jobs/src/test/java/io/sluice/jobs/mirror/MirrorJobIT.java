@@ -31,6 +31,7 @@ import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -56,6 +57,11 @@ class MirrorJobIT {
     private static final int FAILURES = 3;
 
     @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
 
     /**
      * Every Postgres version on ClickHouse 18.16, and Postgres 17 on ClickHouse 26.7 as well (the

@@ -22,8 +22,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -45,6 +48,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PostgresVersionsIT {
     @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
 
     private static final TableId ITEMS = TableId.parse("public.items");
 

@@ -21,9 +21,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +53,11 @@ class SnapshotLockIT {
                             .setNumberTaskManagers(1)
                             .setNumberSlotsPerTaskManager(2)
                             .build());
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
 
     /** Fails the first attempts of its task after some rows: a failover loop in the snapshot. */
     static final class FailoverLoop extends RichMapFunction<ChangeRecord, ChangeRecord> {
