@@ -10,7 +10,7 @@ CREATE TABLE IF NOT EXISTS users (
     attributes  jsonb NOT NULL DEFAULT '{}'
 );
 
--- The analytics job's source contract (README "Analytics"). Column names are mappable with
+-- The analytics job's source contract (docs/analytics.md). Column names are mappable with
 -- analytics.columns.* in sluice.yaml; the job checks them at start.
 --   event_id     unique id of the event (uuid or text); the dedupe key
 --   user_id      text or bigint; NULL makes the row a dead letter

@@ -213,7 +213,7 @@ class ClusterUpgradeIT {
 
     /**
      * Waits until the job's source streams (its slot is in use): a stop before the stream split
-     * reached a reader can fail (see the README's known issues).
+     * reached a reader can fail (see docs/known-limitations.md).
      */
     private static void awaitSlotActive(
             Connection pg, Duration timeout, java.util.concurrent.Callable<String> diagnostics)

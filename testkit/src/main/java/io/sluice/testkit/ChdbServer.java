@@ -19,8 +19,8 @@ import java.util.Properties;
  * ClickHouseServer}, until {@link #stop()}.
  *
  * <p>It is the ClickHouse SQL engine, not the server: queries run one at a time, there is no HTTP
- * compression, no native protocol and no HTTP sessions. The script's header and the README's
- * "Supported versions" say exactly what it does and does not reproduce.
+ * compression, no native protocol and no HTTP sessions. The script's header and docs/versions.md
+ * say exactly what it does and does not reproduce.
  *
  * <p>The package is installed by the launcher ({@code ./sluice test} runs {@value #INSTALL}) into
  * {@code .sluice/chdb} of the repository; {@code SLUICE_CHDB_DIR} (or the system property {@code

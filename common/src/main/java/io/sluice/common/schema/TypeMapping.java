@@ -3,8 +3,8 @@ package io.sluice.common.schema;
 import io.sluice.common.clickhouse.ServerVersion;
 
 /**
- * The one Postgres → ClickHouse type mapping (documented in the README). Types ClickHouse has no
- * faithful equivalent for are kept as String in Postgres' own text form, so nothing is lost.
+ * The one Postgres → ClickHouse type mapping (documented in docs/mirror.md). Types ClickHouse has
+ * no faithful equivalent for are kept as String in Postgres' own text form, so nothing is lost.
  *
  * <p>Timestamps: {@code DateTime64(6, 'UTC')} where the server has it (20.1+); on older servers
  * {@code DateTime('UTC')}, which keeps whole seconds only. {@code timestamp} (without time zone) is

@@ -6,7 +6,7 @@ import java.util.Objects;
  * One session of a user as last written to analytics.sessions.
  *
  * <p>Keyed state (a Flink POJO): fields may be added, and a savepoint taken before restores them
- * with their Java defaults; do not remove or retype a field (README "Upgrades").
+ * with their Java defaults; do not remove or retype a field (docs/upgrades.md).
  */
 public class Session {
     public long startedAtUs;

@@ -219,7 +219,7 @@ class BackfillIT {
                 result.getAllAccumulatorResults().get(BackfillEvents.EVENTS));
         if (!options.source().equals("postgres")) {
             // The archive replay's attempt after a failover re-reads its files from the start
-            // (README "Known issues"); its result is exact all the same, as checked by the caller.
+            // (docs/known-limitations.md); the result is still exact, as the caller checks.
             return;
         }
         assertThat(((Number) lastAttempt).longValue())

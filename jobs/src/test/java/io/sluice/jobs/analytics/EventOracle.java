@@ -23,9 +23,9 @@ import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.Obje
 /**
  * What every analytics table must hold, computed by SQL over the Postgres source tables (and the
  * workload's {@code expected_late}), compared with ClickHouse read with FINAL. The definitions are
- * written from the README's, independently of the job's code: usable = user and time present, not
- * more than 10 minutes ahead, properties a JSON object whose plan is a string and duration_ms an
- * integral number; counted = usable and not late.
+ * written from docs/analytics.md, independently of the job's code: usable = user and time present,
+ * not more than 10 minutes ahead, properties a JSON object whose plan is a string and duration_ms
+ * an integral number; counted = usable and not late.
  */
 final class EventOracle {
     static final String USABLE =
