@@ -15,7 +15,7 @@ CREATE TABLE IF NOT EXISTS users (
 --   event_id     unique id of the event (uuid or text); the dedupe key
 --   user_id      text or bigint; NULL makes the row a dead letter
 --   occurred_at  event time, timestamptz (or timestamp in UTC); NULL or more than
---                analytics.max-future-skew-ms ahead makes the row a dead letter
+--                analytics.max-future-skew ahead makes the row a dead letter
 --   event_name   text; the rollups' dimension
 --   properties   jsonb (json, or text holding JSON) object; anything else is a dead letter.
 --                analytics.promoted-properties become typed columns, pii.property-keys are hashed

@@ -1,7 +1,10 @@
 package io.sluice.bench;
 
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.analytics.AnalyticsSetup;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.testkit.TestServers;
@@ -148,8 +151,8 @@ public final class Bench {
                 MirrorSetup.prepare(mirror);
                 MirrorSetup.prepare(analytics);
                 AnalyticsSetup.prepare(analytics);
-                String mirrorTable = mirror.get(SluiceOptions.CH_DATABASE) + ".events";
-                String analyticsTable = analytics.get(SluiceOptions.AN_DATABASE) + ".events";
+                String mirrorTable = mirror.get(ClickHouseSinkOptions.DATABASE) + ".events";
+                String analyticsTable = analytics.get(AnalyticsOptions.DATABASE) + ".events";
 
                 Map<String, Object> cpu = new LinkedHashMap<>();
                 StageCpu stages = StageCpu.start();
@@ -268,7 +271,7 @@ public final class Bench {
                         Freshness.measure(
                                 servers,
                                 pgDb,
-                                analytics.get(SluiceOptions.AN_DATABASE),
+                                analytics.get(AnalyticsOptions.DATABASE),
                                 a.rate(),
                                 a.freshnessSeconds());
                 long p50 = Freshness.percentile(f.samples(), 0.50);
@@ -557,28 +560,28 @@ public final class Bench {
     static SluiceConfig config(
             TestServers servers, String pgDb, String suffix, int parallelism, long checkpointMs) {
         Map<String, Object> v = new HashMap<>();
-        v.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
-        v.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
-        v.put(SluiceOptions.PG_DATABASE.key(), pgDb);
-        v.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
-        v.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
-        v.put(SluiceOptions.PG_SLOT.key(), "sluice_bench_" + suffix);
-        v.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_bench_" + suffix);
-        v.put(SluiceOptions.PG_TABLES.key(), List.of("public.events"));
-        v.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 50_000);
-        v.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
+        v.put(PostgresSourceOptions.HOST.key(), servers.postgres().host());
+        v.put(PostgresSourceOptions.PORT.key(), servers.postgres().port());
+        v.put(PostgresSourceOptions.DATABASE.key(), pgDb);
+        v.put(PostgresSourceOptions.USER.key(), servers.postgres().user());
+        v.put(PostgresSourceOptions.PASSWORD.key(), servers.postgres().password());
+        v.put(PostgresSourceOptions.SLOT.key(), "sluice_bench_" + suffix);
+        v.put(PostgresSourceOptions.PUBLICATION.key(), "sluice_bench_" + suffix);
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("public.events"));
+        v.put(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.key(), 50_000);
+        v.put(ClickHouseSinkOptions.URL.key(), servers.clickhouse().url());
         v.put(
-                SluiceOptions.CH_DATABASE.key(),
+                ClickHouseSinkOptions.DATABASE.key(),
                 servers.clickhouse().newDatabase("bench_mirror_" + suffix));
-        v.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
-        v.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        v.put(ClickHouseSinkOptions.USER.key(), servers.clickhouse().user());
+        v.put(ClickHouseSinkOptions.PASSWORD.key(), servers.clickhouse().password());
         v.put(
-                SluiceOptions.AN_DATABASE.key(),
+                AnalyticsOptions.DATABASE.key(),
                 "bench_analytics_" + suffix + "_" + ProcessHandle.current().pid());
-        v.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "path:String"));
-        v.put(SluiceOptions.JOB_PARALLELISM.key(), parallelism);
-        v.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), checkpointMs);
-        v.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 200L);
+        v.put(AnalyticsOptions.PROMOTED_PROPERTIES.key(), List.of("plan:String", "path:String"));
+        v.put(JobOptions.PARALLELISM.key(), parallelism);
+        v.put(JobOptions.CHECKPOINT_INTERVAL.key(), Duration.ofMillis(checkpointMs));
+        v.put(ClickHouseSinkOptions.FLUSH_INTERVAL.key(), Duration.ofMillis(200));
         return SluiceConfig.of(v);
     }
 

@@ -1,7 +1,7 @@
 package io.sluice.bench;
 
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.AnalyticsJob;
@@ -104,13 +104,13 @@ final class JobRunner implements AutoCloseable {
      * the enumerator has nothing left to hand out.
      */
     static void awaitStreaming(SluiceConfig config, Duration timeout) throws Exception {
-        String slot = config.get(SluiceOptions.PG_SLOT);
+        String slot = config.get(PostgresSourceOptions.SLOT);
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Connection pg =
                         DriverManager.getConnection(
                                 config.postgresJdbcUrl(),
-                                config.get(SluiceOptions.PG_USER),
-                                config.get(SluiceOptions.PG_PASSWORD));
+                                config.get(PostgresSourceOptions.USER),
+                                config.get(PostgresSourceOptions.PASSWORD));
                 PreparedStatement active =
                         pg.prepareStatement(
                                 "SELECT active FROM pg_replication_slots WHERE slot_name = ?")) {

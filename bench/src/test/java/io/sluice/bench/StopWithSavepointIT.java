@@ -2,8 +2,8 @@ package io.sluice.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.analytics.AnalyticsSetup;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.testkit.TestServers;
@@ -55,7 +55,7 @@ class StopWithSavepointIT {
                 SluiceConfig config = Bench.config(servers, pgDb, "sws" + cycle, 2, 1_000);
                 MirrorSetup.prepare(config);
                 AnalyticsSetup.prepare(config);
-                String events = config.get(SluiceOptions.AN_DATABASE) + ".events";
+                String events = config.get(AnalyticsOptions.DATABASE) + ".events";
 
                 long t0 = System.nanoTime();
                 JobID job =

@@ -1,7 +1,7 @@
 package io.sluice.jobs;
 
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.ops.Startup;
 import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
@@ -50,7 +50,7 @@ public final class JobEnvironment {
     public static StreamExecutionEnvironment create(SluiceConfig config, Startup.Plan plan) {
         Configuration conf =
                 stateConfiguration(
-                        config.get(SluiceOptions.JOB_STATE_BACKEND), plan.checkpointDir());
+                        config.get(JobOptions.STATE_BACKEND).toString(), plan.checkpointDir());
         conf.set(
                 CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION,
                 ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -80,8 +80,8 @@ public final class JobEnvironment {
         StreamExecutionEnvironment env =
                 StreamExecutionEnvironment.getExecutionEnvironment(
                         stateConfiguration(
-                                config.get(SluiceOptions.JOB_STATE_BACKEND),
-                                config.get(SluiceOptions.JOB_CHECKPOINT_DIR)));
+                                config.get(JobOptions.STATE_BACKEND).toString(),
+                                config.get(JobOptions.CHECKPOINT_DIR)));
         configure(env, config);
         return env;
     }
@@ -100,15 +100,12 @@ public final class JobEnvironment {
     }
 
     public static void configure(StreamExecutionEnvironment env, SluiceConfig config) {
-        env.setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+        env.setParallelism(config.get(JobOptions.PARALLELISM));
         // The slot's confirmed LSN advances only when a checkpoint completes: without
         // checkpoints Postgres keeps WAL forever.
-        env.enableCheckpointing(
-                config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS),
-                CheckpointingMode.EXACTLY_ONCE);
-        env.getCheckpointConfig()
-                .setMinPauseBetweenCheckpoints(
-                        Math.min(1000, config.get(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS)));
+        long intervalMs = config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis();
+        env.enableCheckpointing(intervalMs, CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(1000, intervalMs));
         env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(10).toMillis());
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(3);
     }

@@ -1,7 +1,9 @@
 package io.sluice.jobs;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
-import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -73,24 +75,22 @@ public final class JobTestSupport {
     public static Map<String, Object> settings(
             TestServers servers, String pgDb, String chDb, List<String> tables, Path tmp) {
         Map<String, Object> values = new HashMap<>();
-        values.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
-        values.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
-        values.put(SluiceOptions.PG_DATABASE.key(), pgDb);
-        values.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
-        values.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
-        values.put(SluiceOptions.PG_SLOT.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_PUBLICATION.key(), "sluice_" + pgDb);
-        values.put(SluiceOptions.PG_TABLES.key(), tables);
-        values.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 20_000);
-        values.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
-        values.put(SluiceOptions.CH_DATABASE.key(), chDb);
-        values.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
-        values.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
-        values.put(SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS.key(), 1_000L);
-        values.put(
-                SluiceOptions.JOB_CHECKPOINT_DIR.key(),
-                tmp.resolve("checkpoints").toUri().toString());
-        values.put(SluiceOptions.SINK_FLUSH_INTERVAL_MS.key(), 500L);
+        values.put(PostgresSourceOptions.HOST.key(), servers.postgres().host());
+        values.put(PostgresSourceOptions.PORT.key(), servers.postgres().port());
+        values.put(PostgresSourceOptions.DATABASE.key(), pgDb);
+        values.put(PostgresSourceOptions.USER.key(), servers.postgres().user());
+        values.put(PostgresSourceOptions.PASSWORD.key(), servers.postgres().password());
+        values.put(PostgresSourceOptions.SLOT.key(), "sluice_" + pgDb);
+        values.put(PostgresSourceOptions.PUBLICATION.key(), "sluice_" + pgDb);
+        values.put(PostgresSourceOptions.TABLES.key(), tables);
+        values.put(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.key(), 20_000);
+        values.put(ClickHouseSinkOptions.URL.key(), servers.clickhouse().url());
+        values.put(ClickHouseSinkOptions.DATABASE.key(), chDb);
+        values.put(ClickHouseSinkOptions.USER.key(), servers.clickhouse().user());
+        values.put(ClickHouseSinkOptions.PASSWORD.key(), servers.clickhouse().password());
+        values.put(JobOptions.CHECKPOINT_INTERVAL.key(), Duration.ofSeconds(1));
+        values.put(JobOptions.CHECKPOINT_DIR.key(), tmp.resolve("checkpoints").toUri().toString());
+        values.put(ClickHouseSinkOptions.FLUSH_INTERVAL.key(), Duration.ofMillis(500));
         return values;
     }
 
@@ -116,9 +116,9 @@ public final class JobTestSupport {
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */
     public static void useClickHouse(
             Map<String, Object> values, TestServers.ClickHouse clickhouse) {
-        values.put(SluiceOptions.CH_URL.key(), clickhouse.url());
-        values.put(SluiceOptions.CH_USER.key(), clickhouse.user());
-        values.put(SluiceOptions.CH_PASSWORD.key(), clickhouse.password());
+        values.put(ClickHouseSinkOptions.URL.key(), clickhouse.url());
+        values.put(ClickHouseSinkOptions.USER.key(), clickhouse.user());
+        values.put(ClickHouseSinkOptions.PASSWORD.key(), clickhouse.password());
     }
 
     /**

@@ -6,6 +6,7 @@ import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,10 +69,10 @@ public final class ClickHouseConnection implements AutoCloseable {
     /** The connection to the ClickHouse database a configuration names. */
     public static ClickHouseConnection connect(io.sluice.common.config.SluiceConfig config) {
         return new ClickHouseConnection(
-                config.get(io.sluice.common.config.SluiceOptions.CH_URL),
-                config.get(io.sluice.common.config.SluiceOptions.CH_USER),
-                config.get(io.sluice.common.config.SluiceOptions.CH_PASSWORD),
-                config.get(io.sluice.common.config.SluiceOptions.CH_DATABASE));
+                config.get(ClickHouseSinkOptions.URL),
+                config.get(ClickHouseSinkOptions.USER),
+                config.get(ClickHouseSinkOptions.PASSWORD),
+                config.get(ClickHouseSinkOptions.DATABASE));
     }
 
     public String url() {

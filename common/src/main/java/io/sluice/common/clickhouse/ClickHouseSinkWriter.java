@@ -1,8 +1,8 @@
 package io.sluice.common.clickhouse;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -55,11 +55,11 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         this.clickHouse = ClickHouseConnection.connect(config);
         this.routing = routing;
         this.timeService = timeService;
-        this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
-        this.batchBytes = config.get(SluiceOptions.SINK_BATCH_BYTES);
-        this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
-        this.maxRetries = config.get(SluiceOptions.SINK_MAX_RETRIES);
-        this.retryBackoffMs = config.get(SluiceOptions.SINK_RETRY_BACKOFF_MS);
+        this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
+        this.batchBytes = config.get(ClickHouseSinkOptions.BATCH_BYTES);
+        this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
+        this.maxRetries = config.get(ClickHouseSinkOptions.MAX_RETRIES);
+        this.retryBackoffMs = config.get(ClickHouseSinkOptions.RETRY_BACKOFF).toMillis();
         this.rowsWritten = metrics.getNumRecordsSendCounter();
         this.bytesWritten = metrics.getNumBytesSendCounter();
         this.batchesWritten = metrics.counter("sluiceBatchesWritten");

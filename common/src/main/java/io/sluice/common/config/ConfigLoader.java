@@ -4,13 +4,21 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.flink.util.TimeUtils;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -18,12 +26,17 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /**
  * Reads {@code sluice.yaml}: nested YAML maps become dotted keys, {@code ${VAR}} and {@code
- * ${VAR:-default}} are taken from the environment (so secrets never sit in the file), and every key
- * is checked against {@link SluiceOptions}. All problems are reported together.
+ * ${VAR:-default}} are taken from the environment (so secrets never sit in the file), every value
+ * is converted to its option's type and checked by the option's rule (declared beside it, in the
+ * options class of its area, listed in {@link SluiceOptions}). A value under a key an option
+ * replaced (the millisecond {@code -ms} keys) is still read, with a warning naming the new key. All
+ * problems are reported together.
  */
 public final class ConfigLoader {
     private static final Pattern ENV_REF =
             Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigLoader.class);
 
     private ConfigLoader() {}
 
@@ -62,7 +75,7 @@ public final class ConfigLoader {
     private static void flatten(String prefix, Map<?, ?> map, Map<String, Object> out) {
         for (Map.Entry<?, ?> e : map.entrySet()) {
             String key = prefix + e.getKey();
-            if (e.getValue() instanceof Map<?, ?> nested && !isOptionKey(key)) {
+            if (e.getValue() instanceof Map<?, ?> nested && !knownKeys().contains(key)) {
                 flatten(key + ".", nested, out);
             } else {
                 out.put(key, e.getValue());
@@ -70,82 +83,229 @@ public final class ConfigLoader {
         }
     }
 
-    private static boolean isOptionKey(String key) {
-        return SluiceOptions.ALL.stream().anyMatch(o -> o.key().equals(key));
+    /** Every key the file may use: the options' keys and the keys they replaced. */
+    private static Set<String> knownKeys() {
+        Set<String> keys = new LinkedHashSet<>();
+        for (OptionRule<?> rule : SluiceOptions.ALL) {
+            keys.add(rule.key());
+            keys.addAll(rule.deprecatedKeys());
+        }
+        return keys;
     }
 
     static SluiceConfig fromFlatMap(Map<String, Object> flat, Map<String, String> env) {
+        return fromFlatMap(flat, env, LOG::warn);
+    }
+
+    /**
+     * Converts and checks every option; {@code deprecations} receives one line per value written
+     * under a key an option replaced.
+     */
+    static SluiceConfig fromFlatMap(
+            Map<String, Object> flat, Map<String, String> env, Consumer<String> deprecations) {
         List<String> problems = new ArrayList<>();
-        Map<String, Option<?>> known = new HashMap<>();
-        for (Option<?> o : SluiceOptions.ALL) {
-            known.put(o.key(), o);
-        }
+        Set<String> known = knownKeys();
+        List<String> current = SluiceOptions.ALL.stream().map(OptionRule::key).toList();
         for (String key : flat.keySet()) {
-            if (!known.containsKey(key)) {
-                problems.add("unknown key '" + key + "'" + suggestion(key, known.keySet()));
+            if (!known.contains(key)) {
+                problems.add("unknown key '" + key + "'" + suggestion(key, current));
             }
         }
         Map<String, Object> values = new HashMap<>();
-        for (Option<?> option : SluiceOptions.ALL) {
-            Object raw = flat.get(option.key());
+        for (OptionRule<?> rule : SluiceOptions.ALL) {
+            String key = rule.key();
+            Object raw = flat.get(key);
+            for (String old : rule.deprecatedKeys()) {
+                if (!flat.containsKey(old)) {
+                    continue;
+                }
+                if (raw != null) {
+                    problems.add(
+                            "'"
+                                    + key
+                                    + "' and '"
+                                    + old
+                                    + "', the key it replaced, are both set: keep only '"
+                                    + key
+                                    + "'");
+                    continue;
+                }
+                deprecations.accept(deprecation(old, rule));
+                key = old;
+                raw = flat.get(old);
+            }
             if (raw == null) {
-                if (option.required()) {
-                    problems.add("'" + option.key() + "' is required: " + option.description());
+                if (rule.required()) {
+                    problems.add("'" + rule.key() + "' is required: " + rule.description());
                 }
                 continue;
             }
             try {
-                values.put(option.key(), convert(option, raw, env));
+                Object value = convert(rule, raw, env);
+                rule.check(value, problems);
+                values.put(rule.key(), value);
             } catch (IllegalArgumentException e) {
-                problems.add("'" + option.key() + "' " + e.getMessage());
+                problems.add("'" + key + "' " + e.getMessage());
             }
         }
-        checkValues(values, problems);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         return new SluiceConfig(values);
     }
 
-    private static Object convert(Option<?> option, Object raw, Map<String, String> env) {
-        switch (option.type()) {
-            case STRING:
-                if (raw instanceof Map || raw instanceof List) {
-                    throw new IllegalArgumentException(
-                            "must be a single value, not " + describe(raw));
-                }
-                return interpolate(String.valueOf(raw), env);
-            case INT:
-                return (int) parseLong(raw, env, Integer.MIN_VALUE, Integer.MAX_VALUE);
-            case LONG:
-                return parseLong(raw, env, Long.MIN_VALUE, Long.MAX_VALUE);
-            case BOOLEAN:
-                String b = interpolate(String.valueOf(raw), env).trim().toLowerCase();
-                if (!b.equals("true") && !b.equals("false")) {
-                    throw new IllegalArgumentException("must be true or false, got '" + raw + "'");
-                }
-                return Boolean.parseBoolean(b);
-            case STRING_LIST:
-                List<String> list = new ArrayList<>();
-                if (raw instanceof List<?> items) {
-                    for (Object item : items) {
-                        if (item == null || item instanceof Map || item instanceof List) {
-                            throw new IllegalArgumentException(
-                                    "must be a list of names, found " + describe(item));
-                        }
-                        list.add(interpolate(String.valueOf(item), env));
-                    }
-                } else {
-                    for (String part : interpolate(String.valueOf(raw), env).split(",")) {
-                        if (!part.isBlank()) {
-                            list.add(part.trim());
-                        }
-                    }
-                }
-                return list;
-            default:
-                throw new IllegalStateException("unhandled option type " + option.type());
+    /** The line logged for a value under a replaced key. */
+    static String deprecation(String oldKey, OptionRule<?> rule) {
+        String line = "'" + oldKey + "' is deprecated: write '" + rule.key() + "' instead";
+        if (rule.valueClass() == Duration.class && rule.option().hasDefaultValue()) {
+            line +=
+                    " with a unit (e.g. "
+                            + rule.key()
+                            + ": "
+                            + Checks.format((Duration) rule.option().defaultValue())
+                            + "); a bare number under '"
+                            + oldKey
+                            + "' is read as milliseconds";
         }
+        return line;
+    }
+
+    private static Object convert(OptionRule<?> rule, Object raw, Map<String, String> env) {
+        Class<?> type = rule.valueClass();
+        if (!rule.isList()) {
+            return scalar(type, raw, env);
+        }
+        List<Object> items = new ArrayList<>();
+        if (raw instanceof List<?> list) {
+            for (Object item : list) {
+                if (item == null || item instanceof Map || item instanceof List) {
+                    throw new IllegalArgumentException(
+                            "must be a list of names, found " + describe(item));
+                }
+                items.add(item instanceof String s ? interpolate(s, env) : item);
+            }
+        } else if (raw instanceof Map) {
+            throw new IllegalArgumentException("must be a list, not " + describe(raw));
+        } else {
+            for (String part : interpolate(String.valueOf(raw), env).split(",")) {
+                if (!part.isBlank()) {
+                    items.add(part.trim());
+                }
+            }
+        }
+        List<Object> converted = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (Object item : items) {
+            if (type == String.class) {
+                converted.add(String.valueOf(item));
+            } else if (type.isEnum()) {
+                Object choice = choice(type, item);
+                if (choice == null) {
+                    problems.add(
+                            "entry '"
+                                    + item
+                                    + "' is not a "
+                                    + type.getSimpleName().toLowerCase(Locale.ROOT)
+                                    + "; choose from "
+                                    + choices(type, ", "));
+                }
+                converted.add(choice);
+            } else {
+                converted.add(scalar(type, item, env));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return converted;
+    }
+
+    private static Object scalar(Class<?> type, Object raw, Map<String, String> env) {
+        if (raw instanceof Map || raw instanceof List) {
+            throw new IllegalArgumentException("must be a single value, not " + describe(raw));
+        }
+        if (type == String.class) {
+            return interpolate(String.valueOf(raw), env);
+        }
+        if (type == Integer.class) {
+            return (int) parseLong(raw, env, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        }
+        if (type == Long.class) {
+            return parseLong(raw, env, Long.MIN_VALUE, Long.MAX_VALUE);
+        }
+        if (type == Boolean.class) {
+            if (raw instanceof Boolean b) {
+                return b;
+            }
+            String b = interpolate(String.valueOf(raw), env).trim().toLowerCase(Locale.ROOT);
+            if (!b.equals("true") && !b.equals("false")) {
+                throw new IllegalArgumentException("must be true or false, got '" + raw + "'");
+            }
+            return Boolean.parseBoolean(b);
+        }
+        if (type == Duration.class) {
+            return duration(raw, env);
+        }
+        if (type.isEnum()) {
+            Object text = raw instanceof String s ? interpolate(s, env).trim() : raw;
+            Object choice = choice(type, text);
+            if (choice == null) {
+                throw new IllegalArgumentException(
+                        "must be " + choices(type, " or ") + ", got '" + text + "'");
+            }
+            return choice;
+        }
+        throw new IllegalStateException("no conversion to " + type.getName() + " (an option type)");
+    }
+
+    /**
+     * A duration as Flink writes it ({@code 500 ms}, {@code 5 s}, {@code 10 min}, {@code 1 h},
+     * {@code 7 d}); a bare number is milliseconds, which keeps the values of the old {@code -ms}
+     * keys meaning what they meant.
+     */
+    private static Duration duration(Object raw, Map<String, String> env) {
+        if (raw instanceof Duration d) {
+            return d;
+        }
+        if (raw instanceof Number n) {
+            return Duration.ofMillis(n.longValue());
+        }
+        String text = interpolate(String.valueOf(raw), env).trim();
+        try {
+            return TimeUtils.parseDuration(text.replace("_", ""));
+        } catch (IllegalArgumentException | ArithmeticException e) {
+            throw new IllegalArgumentException(
+                    "must be a duration such as 500 ms, 5 s, 10 min, 1 h or 7 d, got '"
+                            + text
+                            + "'");
+        }
+    }
+
+    /** The constant of an enum named by {@code raw} (any case), or null. */
+    private static Object choice(Class<?> type, Object raw) {
+        if (type.isInstance(raw)) {
+            return raw;
+        }
+        String text = String.valueOf(raw).trim();
+        for (Object c : type.getEnumConstants()) {
+            if (c.toString().equalsIgnoreCase(text)
+                    || ((Enum<?>) c).name().equalsIgnoreCase(text)) {
+                return c;
+            }
+        }
+        return null;
+    }
+
+    /** An enum's values as the file writes them: "a or b", or "a, b, c". */
+    static String choices(Class<?> type, String lastSeparator) {
+        List<String> names = new ArrayList<>();
+        for (Object c : type.getEnumConstants()) {
+            names.add(c.toString());
+        }
+        if (names.size() == 2) {
+            return names.get(0) + lastSeparator + names.get(1);
+        }
+        return String.join(", ", names);
     }
 
     private static long parseLong(Object raw, Map<String, String> env, long min, long max) {
@@ -185,141 +345,6 @@ public final class ConfigLoader {
         }
         m.appendTail(sb);
         return sb.toString();
-    }
-
-    private static void checkValues(Map<String, Object> values, List<String> problems) {
-        Object tables = values.get(SluiceOptions.PG_TABLES.key());
-        if (tables instanceof List<?> list) {
-            if (list.isEmpty()) {
-                problems.add("'postgres.tables' is empty: name at least one table to capture");
-            }
-            List<TableId> seen = new ArrayList<>();
-            for (Object name : list) {
-                TableId id = TableId.parse(String.valueOf(name));
-                if (id == null) {
-                    problems.add(
-                            "'postgres.tables' entry '"
-                                    + name
-                                    + "' is not a table name: write schema.table or table");
-                } else if (seen.contains(id)) {
-                    problems.add("'postgres.tables' names " + id + " twice");
-                } else {
-                    seen.add(id);
-                }
-            }
-        }
-        positive(values, SluiceOptions.PG_PORT, problems);
-        positive(values, SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE, problems);
-        positive(values, SluiceOptions.PG_HEARTBEAT_MS, problems);
-        positive(values, SluiceOptions.SINK_BATCH_ROWS, problems);
-        positive(values, SluiceOptions.SINK_BATCH_BYTES, problems);
-        positive(values, SluiceOptions.SINK_FLUSH_INTERVAL_MS, problems);
-        positive(values, SluiceOptions.JOB_PARALLELISM, problems);
-        positive(values, SluiceOptions.JOB_CHECKPOINT_INTERVAL_MS, problems);
-        Object retries = values.get(SluiceOptions.SINK_MAX_RETRIES.key());
-        if (retries instanceof Integer r && r < 0) {
-            problems.add("'sink.max-retries' must be 0 or more, got " + r);
-        }
-        Object url = values.get(SluiceOptions.CH_URL.key());
-        if (url instanceof String u && !u.matches("https?://[^/\\s]+/?")) {
-            problems.add(
-                    "'clickhouse.url' must be an HTTP endpoint like http://host:8123, got '"
-                            + u
-                            + "'");
-        }
-        for (Option<String> name :
-                List.of(
-                        SluiceOptions.PG_SLOT,
-                        SluiceOptions.PG_PUBLICATION,
-                        SluiceOptions.CH_DATABASE)) {
-            Object v = values.get(name.key());
-            if (v instanceof String s && !s.matches("[a-z_][a-z0-9_]*")) {
-                problems.add(
-                        "'"
-                                + name.key()
-                                + "' must be a lower-case identifier (letters, digits, _), got '"
-                                + s
-                                + "'");
-            }
-        }
-        for (Option<Long> o :
-                List.of(
-                        SluiceOptions.AN_DEDUPE_TTL_MS,
-                        SluiceOptions.AN_MAX_FUTURE_SKEW_MS,
-                        SluiceOptions.AN_ALLOWED_LATENESS_MS,
-                        SluiceOptions.AN_SESSION_GAP_MS,
-                        SluiceOptions.AN_SESSION_MAX_MS)) {
-            positive(values, o, problems);
-        }
-        Object ooo = values.get(SluiceOptions.AN_OUT_OF_ORDERNESS_MS.key());
-        if (ooo instanceof Long l && l < 0) {
-            problems.add("'analytics.out-of-orderness-ms' must be 0 or more, got " + l);
-        }
-        Object analyticsDb = values.get(SluiceOptions.AN_DATABASE.key());
-        if (analyticsDb instanceof String s && !s.matches("[a-z_][a-z0-9_]*")) {
-            problems.add(
-                    "'analytics.database' must be a lower-case identifier (letters, digits, _),"
-                            + " got '"
-                            + s
-                            + "'");
-        }
-        if (values.get(SluiceOptions.AN_PROMOTED.key()) instanceof List<?> promoted) {
-            for (Object p : promoted) {
-                if (!String.valueOf(p)
-                        .matches("[A-Za-z_][A-Za-z0-9_]*:(String|Int64|Float64|Bool)")) {
-                    problems.add(
-                            "'analytics.promoted-properties' entry '"
-                                    + p
-                                    + "' must be key:Type with Type one of String, Int64,"
-                                    + " Float64, Bool (e.g. plan:String)");
-                }
-            }
-        }
-        if (values.get(SluiceOptions.PII_COLUMNS.key()) instanceof List<?> pii) {
-            for (Object c : pii) {
-                if (!String.valueOf(c).matches("[^.\\s]+\\.[^.\\s]+\\.[^.\\s]+")) {
-                    problems.add(
-                            "'pii.columns' entry '"
-                                    + c
-                                    + "' must be schema.table.column (e.g. public.users.email)");
-                }
-            }
-        }
-        if (values.get(SluiceOptions.AN_ROLLUPS.key()) instanceof List<?> rollups) {
-            for (Object r : rollups) {
-                if (!SluiceOptions.AN_ROLLUPS.defaultValue().contains(String.valueOf(r))) {
-                    problems.add(
-                            "'analytics.rollups' entry '"
-                                    + r
-                                    + "' is not a rollup; choose from "
-                                    + String.join(", ", SluiceOptions.AN_ROLLUPS.defaultValue()));
-                }
-            }
-        }
-        if (values.get(SluiceOptions.ARCHIVE_PATH.key()) instanceof String archive
-                && !archive.isEmpty()
-                && !archive.matches("(file:///|s3a?://[^/]+).*")) {
-            problems.add(
-                    "'archive.path' must be file:///absolute/dir or s3://bucket/prefix, got '"
-                            + archive
-                            + "'");
-        }
-        Object onSlotLoss = values.get(SluiceOptions.PG_ON_SLOT_LOSS.key());
-        if (onSlotLoss instanceof String s && !s.equals("fail") && !s.equals("resync")) {
-            problems.add("'postgres.on-slot-loss' must be fail or resync, got '" + s + "'");
-        }
-        Object backend = values.get(SluiceOptions.JOB_STATE_BACKEND.key());
-        if (backend instanceof String s && !s.equals("hashmap") && !s.equals("rocksdb")) {
-            problems.add("'job.state-backend' must be hashmap or rocksdb, got '" + s + "'");
-        }
-    }
-
-    private static void positive(
-            Map<String, Object> values, Option<?> option, List<String> problems) {
-        Object v = values.get(option.key());
-        if (v instanceof Number n && n.longValue() <= 0) {
-            problems.add("'" + option.key() + "' must be positive, got " + n);
-        }
     }
 
     private static String suggestion(String key, Iterable<String> known) {

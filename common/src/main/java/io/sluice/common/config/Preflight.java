@@ -31,12 +31,12 @@ public final class Preflight {
 
     private static void checkPostgres(SluiceConfig config, List<String> problems) {
         String where =
-                config.get(SluiceOptions.PG_HOST)
+                config.get(PostgresSourceOptions.HOST)
                         + ":"
-                        + config.get(SluiceOptions.PG_PORT)
+                        + config.get(PostgresSourceOptions.PORT)
                         + "/"
-                        + config.get(SluiceOptions.PG_DATABASE);
-        String user = config.get(SluiceOptions.PG_USER);
+                        + config.get(PostgresSourceOptions.DATABASE);
+        String user = config.get(PostgresSourceOptions.USER);
         PostgresCatalog catalog;
         try {
             catalog = PostgresCatalog.connect(config);
@@ -79,7 +79,7 @@ public final class Preflight {
                             "table "
                                     + table
                                     + " (in postgres.tables) does not exist in database "
-                                    + config.get(SluiceOptions.PG_DATABASE)
+                                    + config.get(PostgresSourceOptions.DATABASE)
                                     + " or is not visible to '"
                                     + user
                                     + "'");
@@ -121,7 +121,7 @@ public final class Preflight {
     private static void checkPiiColumns(
             SluiceConfig config, PostgresCatalog catalog, List<String> problems)
             throws SQLException {
-        for (String entry : config.get(SluiceOptions.PII_COLUMNS)) {
+        for (String entry : config.get(PiiOptions.COLUMNS)) {
             int dot = entry.lastIndexOf('.');
             TableId table = TableId.parse(entry.substring(0, dot));
             String column = entry.substring(dot + 1);
@@ -161,14 +161,14 @@ public final class Preflight {
     }
 
     private static void checkClickHouse(SluiceConfig config, List<String> problems) {
-        String url = config.get(SluiceOptions.CH_URL);
-        String database = config.get(SluiceOptions.CH_DATABASE);
+        String url = config.get(ClickHouseSinkOptions.URL);
+        String database = config.get(ClickHouseSinkOptions.DATABASE);
         // Connect to the always-present "default" database: the configured one may be missing.
         try (ClickHouseConnection ch =
                 new ClickHouseConnection(
                         url,
-                        config.get(SluiceOptions.CH_USER),
-                        config.get(SluiceOptions.CH_PASSWORD),
+                        config.get(ClickHouseSinkOptions.USER),
+                        config.get(ClickHouseSinkOptions.PASSWORD),
                         "default")) {
             String found =
                     ch.queryValue(

@@ -1,8 +1,8 @@
 package io.sluice.common.pii;
 
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
@@ -39,12 +39,12 @@ public final class PiiHasher implements Serializable {
      * ConfigException} when fields are configured but the key variable is unset or empty.
      */
     public static PiiHasher fromConfig(SluiceConfig config, Map<String, String> env) {
-        List<String> columns = config.get(SluiceOptions.PII_COLUMNS);
-        List<String> keys = config.get(SluiceOptions.PII_PROPERTY_KEYS);
+        List<String> columns = config.get(PiiOptions.COLUMNS);
+        List<String> keys = config.get(PiiOptions.PROPERTY_KEYS);
         if (columns.isEmpty() && keys.isEmpty()) {
             return null;
         }
-        String var = config.get(SluiceOptions.PII_KEY_ENV);
+        String var = config.get(PiiOptions.KEY_ENV);
         String secret = env.get(var);
         if (secret == null || secret.isEmpty()) {
             throw new ConfigException(

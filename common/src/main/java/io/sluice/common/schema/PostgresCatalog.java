@@ -1,8 +1,8 @@
 package io.sluice.common.schema;
 
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -57,8 +57,8 @@ public final class PostgresCatalog implements AutoCloseable {
     public static Connection openConnection(SluiceConfig config) throws SQLException {
         return DriverManager.getConnection(
                 config.postgresJdbcUrl(),
-                config.get(SluiceOptions.PG_USER),
-                config.get(SluiceOptions.PG_PASSWORD));
+                config.get(PostgresSourceOptions.USER),
+                config.get(PostgresSourceOptions.PASSWORD));
     }
 
     /** The primary-key columns of each table, in key order (tables without one are left out). */

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.TestServers;
@@ -16,6 +17,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -73,14 +75,14 @@ class ClickHouseSinkWriterIT {
 
     private SluiceConfig config(String url) {
         Map<String, Object> v = new HashMap<>();
-        v.put(SluiceOptions.PG_DATABASE.key(), "unused");
-        v.put(SluiceOptions.PG_USER.key(), "unused");
-        v.put(SluiceOptions.PG_TABLES.key(), List.of("accounts"));
-        v.put(SluiceOptions.CH_URL.key(), url);
-        v.put(SluiceOptions.CH_DATABASE.key(), db);
-        v.put(SluiceOptions.CH_USER.key(), clickHouse.user());
-        v.put(SluiceOptions.CH_PASSWORD.key(), clickHouse.password());
-        v.put(SluiceOptions.SINK_RETRY_BACKOFF_MS.key(), 10L);
+        v.put(PostgresSourceOptions.DATABASE.key(), "unused");
+        v.put(PostgresSourceOptions.USER.key(), "unused");
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("accounts"));
+        v.put(ClickHouseSinkOptions.URL.key(), url);
+        v.put(ClickHouseSinkOptions.DATABASE.key(), db);
+        v.put(ClickHouseSinkOptions.USER.key(), clickHouse.user());
+        v.put(ClickHouseSinkOptions.PASSWORD.key(), clickHouse.password());
+        v.put(ClickHouseSinkOptions.RETRY_BACKOFF.key(), Duration.ofMillis(10));
         return SluiceConfig.of(v);
     }
 
@@ -218,8 +220,8 @@ class ClickHouseSinkWriterIT {
         time.setCurrentTime(0); // its clock starts at Long.MIN_VALUE
         try (ClickHouseSinkWriter w =
                 new ClickHouseSinkWriter(
-                        base.with(SluiceOptions.SINK_BATCH_ROWS, 2)
-                                .with(SluiceOptions.SINK_FLUSH_INTERVAL_MS, 1_000L),
+                        base.with(ClickHouseSinkOptions.BATCH_ROWS, 2)
+                                .with(ClickHouseSinkOptions.FLUSH_INTERVAL, Duration.ofSeconds(1)),
                         routingTo("accounts"),
                         time,
                         UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {

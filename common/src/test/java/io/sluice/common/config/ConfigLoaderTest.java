@@ -3,9 +3,16 @@ package io.sluice.common.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.AnalyticsOptions.Rollup;
+import io.sluice.common.config.JobOptions.StateBackend;
+import io.sluice.common.config.PostgresSourceOptions.OnSlotLoss;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -27,9 +34,9 @@ class ConfigLoaderTest {
     @Test
     void readsNestedKeysAndFillsDefaults() throws IOException {
         SluiceConfig config = ConfigLoader.load(write(MINIMAL), Map.of());
-        assertThat(config.get(SluiceOptions.PG_DATABASE)).isEqualTo("app");
-        assertThat(config.get(SluiceOptions.PG_PORT)).isEqualTo(5432);
-        assertThat(config.get(SluiceOptions.SINK_BATCH_ROWS)).isEqualTo(50_000);
+        assertThat(config.get(PostgresSourceOptions.DATABASE)).isEqualTo("app");
+        assertThat(config.get(PostgresSourceOptions.PORT)).isEqualTo(5432);
+        assertThat(config.get(ClickHouseSinkOptions.BATCH_ROWS)).isEqualTo(50_000);
         assertThat(config.tables())
                 .containsExactly(new TableId("public", "users"), new TableId("billing", "orders"));
         assertThat(config.tables().get(1).clickHouseName()).isEqualTo("billing_orders");
@@ -39,7 +46,7 @@ class ConfigLoaderTest {
     void takesSecretsFromTheEnvironment() throws IOException {
         Path f = write(MINIMAL + "  password: ${CH_SECRET}\n");
         SluiceConfig config = ConfigLoader.load(f, Map.of("CH_SECRET", "s3cret"));
-        assertThat(config.get(SluiceOptions.CH_PASSWORD)).isEqualTo("s3cret");
+        assertThat(config.get(ClickHouseSinkOptions.PASSWORD)).isEqualTo("s3cret");
         assertThat(config.toString()).doesNotContain("s3cret");
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
                 .isInstanceOf(ConfigException.class)
@@ -53,7 +60,7 @@ class ConfigLoaderTest {
                 ConfigLoader.load(
                         write(MINIMAL.replace("database: app", "database: ${DB:-fallback}")),
                         Map.of());
-        assertThat(config.get(SluiceOptions.PG_DATABASE)).isEqualTo("fallback");
+        assertThat(config.get(PostgresSourceOptions.DATABASE)).isEqualTo("fallback");
     }
 
     @Test
@@ -99,6 +106,126 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsDurationsWithUnitsAndChoicesAsEnums() throws IOException {
+        SluiceConfig config =
+                ConfigLoader.load(
+                        write(
+                                MINIMAL
+                                        + "job:\n  checkpoint-interval: 2 s\n  state-backend: RocksDB\n"
+                                        + "analytics:\n  session-gap: 45 min\n  rollups: [events_per_5m]\n"
+                                        + "  out-of-orderness: ${OOO:-0 ms}\n"),
+                        Map.of());
+        assertThat(config.get(JobOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(config.get(JobOptions.STATE_BACKEND)).isEqualTo(StateBackend.ROCKSDB);
+        assertThat(config.get(AnalyticsOptions.SESSION_GAP)).isEqualTo(Duration.ofMinutes(45));
+        assertThat(config.get(AnalyticsOptions.OUT_OF_ORDERNESS)).isEqualTo(Duration.ZERO);
+        assertThat(config.get(AnalyticsOptions.ROLLUPS)).containsExactly(Rollup.EVENTS_PER_5M);
+        assertThat(config.get(AnalyticsOptions.DEDUPE_TTL)).isEqualTo(Duration.ofDays(7));
+        assertThat(config.get(PostgresSourceOptions.ON_SLOT_LOSS)).isEqualTo(OnSlotLoss.FAIL);
+    }
+
+    @Test
+    void oldMillisecondKeysAreReadAsMillisecondsWithADeprecationNamingTheNewKey()
+            throws IOException {
+        Path f =
+                write(
+                        MINIMAL
+                                + "sink:\n  flush-interval-ms: 250\n"
+                                + "job:\n  checkpoint-interval-ms: ${INTERVAL:-1500}\n"
+                                + "analytics:\n  allowed-lateness-ms: 7200000\n");
+        List<String> warnings = new ArrayList<>();
+        SluiceConfig config = ConfigLoader.fromFlatMap(flat(f), Map.of(), warnings::add);
+        assertThat(config.get(ClickHouseSinkOptions.FLUSH_INTERVAL))
+                .isEqualTo(Duration.ofMillis(250));
+        assertThat(config.get(JobOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofMillis(1500));
+        assertThat(config.get(AnalyticsOptions.ALLOWED_LATENESS)).isEqualTo(Duration.ofHours(2));
+        assertThat(warnings)
+                .containsExactlyInAnyOrder(
+                        "'sink.flush-interval-ms' is deprecated: write 'sink.flush-interval'"
+                                + " instead with a unit (e.g. sink.flush-interval: 1 s); a bare"
+                                + " number under 'sink.flush-interval-ms' is read as milliseconds",
+                        "'job.checkpoint-interval-ms' is deprecated: write"
+                                + " 'job.checkpoint-interval' instead with a unit (e.g."
+                                + " job.checkpoint-interval: 5 s); a bare number under"
+                                + " 'job.checkpoint-interval-ms' is read as milliseconds",
+                        "'analytics.allowed-lateness-ms' is deprecated: write"
+                                + " 'analytics.allowed-lateness' instead with a unit (e.g."
+                                + " analytics.allowed-lateness: 1 h); a bare number under"
+                                + " 'analytics.allowed-lateness-ms' is read as milliseconds");
+        // The same file through the public entry point: the old keys still load.
+        assertThat(ConfigLoader.load(f, Map.of()).get(JobOptions.CHECKPOINT_INTERVAL))
+                .isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void oldAndNewKeyTogetherAndBadDurationsOrChoicesAreProblems() throws IOException {
+        Path f =
+                write(
+                        MINIMAL.replace(
+                                        "  user: sluice\n",
+                                        "  user: sluice\n  on-slot-loss: retry\n")
+                                + "job:\n  checkpoint-interval: 5 s\n  checkpoint-interval-ms: 5000\n"
+                                + "sink:\n  flush-interval: soon\n"
+                                + "analytics:\n  session-gap: 0 s\n  session-max-ms: -1\n");
+        Map<String, Object> flat = flat(f);
+        assertThatThrownBy(() -> ConfigLoader.fromFlatMap(flat, Map.of(), w -> {}))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e ->
+                                assertThat(e.problems())
+                                        .contains(
+                                                "'job.checkpoint-interval' and"
+                                                        + " 'job.checkpoint-interval-ms', the key it"
+                                                        + " replaced, are both set: keep only"
+                                                        + " 'job.checkpoint-interval'",
+                                                "'sink.flush-interval' must be a duration such as"
+                                                        + " 500 ms, 5 s, 10 min, 1 h or 7 d, got"
+                                                        + " 'soon'",
+                                                "'postgres.on-slot-loss' must be fail or resync,"
+                                                        + " got 'retry'",
+                                                "'analytics.session-gap' must be positive, got 0 ms",
+                                                "'analytics.session-max' must be positive, got -1 ms"));
+    }
+
+    @Test
+    void typedValuesFromCodeAreValidatedLikeTheFile() {
+        Map<String, Object> v = new HashMap<>();
+        v.put(PostgresSourceOptions.DATABASE.key(), "app");
+        v.put(PostgresSourceOptions.USER.key(), "u");
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("users"));
+        v.put(ClickHouseSinkOptions.URL.key(), "http://ch:8123");
+        v.put(ClickHouseSinkOptions.DATABASE.key(), "d");
+        v.put(JobOptions.CHECKPOINT_INTERVAL.key(), Duration.ofSeconds(1));
+        v.put(PostgresSourceOptions.ON_SLOT_LOSS.key(), OnSlotLoss.RESYNC);
+        SluiceConfig config = SluiceConfig.of(v);
+        assertThat(config.get(JobOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(1));
+        assertThat(config.get(PostgresSourceOptions.ON_SLOT_LOSS)).isEqualTo(OnSlotLoss.RESYNC);
+        assertThat(config.with(JobOptions.CHECKPOINT_INTERVAL, Duration.ofMinutes(1)).toMap())
+                .containsEntry("job.checkpoint-interval", "1 min")
+                .containsEntry("postgres.on-slot-loss", "resync");
+        assertThatThrownBy(() -> config.with(JobOptions.CHECKPOINT_INTERVAL, Duration.ZERO))
+                .hasMessageContaining("'job.checkpoint-interval' must be positive, got 0 ms");
+    }
+
+    /** The file as the loader sees it before conversion: dotted keys. */
+    private static Map<String, Object> flat(Path f) throws IOException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        flatten("", new org.yaml.snakeyaml.Yaml().load(Files.readString(f)), out);
+        return out;
+    }
+
+    private static void flatten(String prefix, Map<?, ?> map, Map<String, Object> out) {
+        for (Map.Entry<?, ?> e : map.entrySet()) {
+            String key = prefix + e.getKey();
+            if (e.getValue() instanceof Map<?, ?> nested) {
+                flatten(key + ".", nested, out);
+            } else {
+                out.put(key, e.getValue());
+            }
+        }
+    }
+
+    @Test
     void rejectsBadTableNames() throws IOException {
         Path f = write(MINIMAL.replace("[users, billing.orders]", "[users, 'a.b.c', users]"));
         assertThatThrownBy(() -> ConfigLoader.load(f, Map.of()))
@@ -127,7 +254,7 @@ class ConfigLoaderTest {
         assertThat(config.tables())
                 .extracting(TableId::table)
                 .contains("users", "events", "orders", "subscriptions", "refunds");
-        assertThat(config.get(SluiceOptions.PG_TABLES))
+        assertThat(config.get(PostgresSourceOptions.TABLES))
                 .isEqualTo(
                         List.of(
                                 "public.users",

@@ -2,8 +2,8 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseException;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.MetricGroup;
 import org.slf4j.Logger;
@@ -26,8 +26,8 @@ final class AnalyticsInserter implements AutoCloseable {
     AnalyticsInserter(
             SluiceConfig config, MetricGroup metrics, String rowsMetric, String retriesMetric) {
         this.clickHouse = AnalyticsSetup.connect(config);
-        this.maxRetries = config.get(SluiceOptions.SINK_MAX_RETRIES);
-        this.retryBackoffMs = config.get(SluiceOptions.SINK_RETRY_BACKOFF_MS);
+        this.maxRetries = config.get(ClickHouseSinkOptions.MAX_RETRIES);
+        this.retryBackoffMs = config.get(ClickHouseSinkOptions.RETRY_BACKOFF).toMillis();
         this.rows = metrics.counter(rowsMetric);
         this.retries = metrics.counter(retriesMetric);
     }

@@ -1,10 +1,12 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.archive.ChangeArchive;
@@ -101,7 +103,7 @@ public final class AnalyticsJob {
                     changes.map(new PiiMasker(config, hasher))
                             .name("hash-pii")
                             .uid("hash-pii")
-                            .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+                            .setParallelism(config.get(JobOptions.PARALLELISM));
         }
         MirrorJob.mirror(changes, config);
         ChangeArchive.attach(changes, config);
@@ -110,8 +112,8 @@ public final class AnalyticsJob {
 
     static void analytics(DataStream<ChangeRecord> changes, SluiceConfig config) {
         EventSchema schema = EventSchema.fromConfig(config);
-        long lateness = config.get(SluiceOptions.AN_ALLOWED_LATENESS_MS);
-        long skew = config.get(SluiceOptions.AN_MAX_FUTURE_SKEW_MS);
+        long lateness = config.get(AnalyticsOptions.ALLOWED_LATENESS).toMillis();
+        long skew = config.get(AnalyticsOptions.MAX_FUTURE_SKEW).toMillis();
 
         DataStream<StampedChange> stamped =
                 changes.filter(c -> schema.isEvent(c))
@@ -121,7 +123,7 @@ public final class AnalyticsJob {
                                 TypeInformation.of(StampedChange.class),
                                 new EventClock(
                                         schema,
-                                        config.get(SluiceOptions.AN_OUT_OF_ORDERNESS_MS),
+                                        config.get(AnalyticsOptions.OUT_OF_ORDERNESS).toMillis(),
                                         skew))
                         .uid("event-clock")
                         .setParallelism(1)
@@ -133,14 +135,14 @@ public final class AnalyticsJob {
                                         schema,
                                         skew,
                                         lateness,
-                                        config.get(SluiceOptions.AN_DEDUPE_TTL_MS)))
+                                        config.get(AnalyticsOptions.DEDUPE_TTL).toMillis()))
                         .name("clean-and-dedupe")
                         .uid("clean-and-dedupe");
 
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         rows.add(deltas.getSideOutput(CleanAndDedupeFunction.ROWS));
-        for (String rollup : config.get(SluiceOptions.AN_ROLLUPS)) {
-            RollupSpec spec = RollupSpec.named(rollup);
+        for (Rollup rollup : config.get(AnalyticsOptions.ROLLUPS)) {
+            RollupSpec spec = RollupSpec.named(rollup.tableName());
             rows.add(
                     deltas.filter(d -> spec.accepts(d.event))
                             .name(spec.name() + "-input")
@@ -162,8 +164,8 @@ public final class AnalyticsJob {
                 deltas.keyBy(d -> d.event.userId, Types.STRING)
                         .process(
                                 new SessionizeFunction(
-                                        config.get(SluiceOptions.AN_SESSION_GAP_MS),
-                                        config.get(SluiceOptions.AN_SESSION_MAX_MS),
+                                        config.get(AnalyticsOptions.SESSION_GAP).toMillis(),
+                                        config.get(AnalyticsOptions.SESSION_MAX).toMillis(),
                                         lateness))
                         .name("sessionize")
                         .uid("sessionize"));

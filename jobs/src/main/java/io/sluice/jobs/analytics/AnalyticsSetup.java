@@ -2,9 +2,10 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ServerVersion;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
@@ -25,20 +26,20 @@ public final class AnalyticsSetup {
     /** A connection to the analytics database. */
     public static ClickHouseConnection connect(SluiceConfig config) {
         return new ClickHouseConnection(
-                config.get(SluiceOptions.CH_URL),
-                config.get(SluiceOptions.CH_USER),
-                config.get(SluiceOptions.CH_PASSWORD),
-                config.get(SluiceOptions.AN_DATABASE));
+                config.get(ClickHouseSinkOptions.URL),
+                config.get(ClickHouseSinkOptions.USER),
+                config.get(ClickHouseSinkOptions.PASSWORD),
+                config.get(AnalyticsOptions.DATABASE));
     }
 
     public static void prepare(SluiceConfig config) throws SQLException {
         checkSource(config);
-        String database = config.get(SluiceOptions.AN_DATABASE);
+        String database = config.get(AnalyticsOptions.DATABASE);
         try (ClickHouseConnection main = ClickHouseConnection.connect(config)) {
             main.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
         }
         List<PromotedProperty> promoted =
-                PromotedProperty.parse(config.get(SluiceOptions.AN_PROMOTED));
+                PromotedProperty.parse(config.get(AnalyticsOptions.PROMOTED_PROPERTIES));
         try (ClickHouseConnection ch = connect(config)) {
             ServerVersion server = ch.serverVersion();
             for (AnalyticsTables.Table table : AnalyticsTables.all(promoted)) {

@@ -1,8 +1,8 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.TsvCodec;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,7 +23,7 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  *   <li><b>Early</b> ({@code events}, {@code dead_letters}, {@code late_events}): each row is
  *       versioned by its change's LSN and is a deterministic function of that change and the
  *       checkpointed state before it, so a replay after a restore writes the same row with the same
- *       version. These rows are inserted at every {@code sink.flush-interval-ms}, at {@code
+ *       version. These rows are inserted at every {@code sink.flush-interval}, at {@code
  *       sink.batch-rows}, and before every checkpoint barrier, as the mirror does: freshness is the
  *       flush interval, not the checkpoint interval.
  *   <li><b>On commit</b> (rollups and sessions): a row's content depends on how parallel operators'
@@ -59,8 +59,8 @@ final class AnalyticsSinkWriter implements CommittingSinkWriter<AnalyticsRow, An
                 new AnalyticsInserter(
                         config, metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries");
         this.time = time;
-        this.flushIntervalMs = config.get(SluiceOptions.SINK_FLUSH_INTERVAL_MS);
-        this.batchRows = config.get(SluiceOptions.SINK_BATCH_ROWS);
+        this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
+        this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
         scheduleFlush();
     }
 

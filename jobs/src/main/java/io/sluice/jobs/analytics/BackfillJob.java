@@ -2,10 +2,12 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.Rollup;
+import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
@@ -201,9 +203,8 @@ public final class BackfillJob {
     /** Refuses a range the streaming job may still change. */
     static void checkClosed(SluiceConfig config, Options o, Instant now) {
         Duration open =
-                Duration.ofMillis(
-                        config.get(SluiceOptions.AN_ALLOWED_LATENESS_MS)
-                                + config.get(SluiceOptions.AN_OUT_OF_ORDERNESS_MS));
+                config.get(AnalyticsOptions.ALLOWED_LATENESS)
+                        .plus(config.get(AnalyticsOptions.OUT_OF_ORDERNESS));
         if (o.to().isAfter(now.minus(open))) {
             throw new ConfigException(
                     List.of(
@@ -212,8 +213,8 @@ public final class BackfillJob {
                                     + " is too recent: the streaming job may still change windows"
                                     + " after "
                                     + now.minus(open)
-                                    + " (now minus analytics.allowed-lateness-ms and"
-                                    + " analytics.out-of-orderness-ms); pick an earlier --to"));
+                                    + " (now minus analytics.allowed-lateness and"
+                                    + " analytics.out-of-orderness); pick an earlier --to"));
         }
     }
 
@@ -305,7 +306,8 @@ public final class BackfillJob {
 
     /** The window rollups the configuration runs. */
     static List<String> rollups(SluiceConfig config) {
-        return config.get(SluiceOptions.AN_ROLLUPS).stream()
+        return config.get(AnalyticsOptions.ROLLUPS).stream()
+                .map(Rollup::tableName)
                 .filter(WINDOW_ROLLUPS::contains)
                 .toList();
     }
@@ -328,7 +330,7 @@ public final class BackfillJob {
             PiiHasher hasher)
             throws IOException {
         EventSchema schema = EventSchema.fromConfig(config);
-        long skew = config.get(SluiceOptions.AN_MAX_FUTURE_SKEW_MS);
+        long skew = config.get(AnalyticsOptions.MAX_FUTURE_SKEW).toMillis();
         // A backfill runs backpressured (by its pacing, or by ClickHouse): unaligned checkpoints
         // let barriers pass the buffered rows, so progress is checkpointed every interval.
         env.getCheckpointConfig().enableUnalignedCheckpoints(true);
@@ -372,7 +374,7 @@ public final class BackfillJob {
                 throw new ConfigException(
                         List.of(
                                 "the archive at "
-                                        + config.get(SluiceOptions.ARCHIVE_PATH)
+                                        + config.get(ArchiveOptions.PATH)
                                         + " has no partitions of "
                                         + schema.table()
                                         + " from "
@@ -430,7 +432,7 @@ public final class BackfillJob {
             SluiceConfig config, EventSchema schema, Instant since) throws IOException {
         org.apache.flink.core.fs.Path table =
                 new org.apache.flink.core.fs.Path(
-                        config.get(SluiceOptions.ARCHIVE_PATH), schema.table().toString());
+                        config.get(ArchiveOptions.PATH), schema.table().toString());
         FileSystem fs = table.getFileSystem();
         String first =
                 DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd'/hour='HH", Locale.ROOT)

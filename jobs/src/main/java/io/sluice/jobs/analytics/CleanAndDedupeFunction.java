@@ -19,7 +19,7 @@ import org.apache.flink.util.OutputTag;
  *
  * <ul>
  *   <li>State: the event's current clean version (or a dead-letter mark), kept for {@code
- *       analytics.dedupe-ttl-ms} of processing time after its last change.
+ *       analytics.dedupe-ttl} of processing time after its last change.
  *   <li>A re-delivered event (same content) is dropped and counted in {@code sluiceDuplicates}.
  *   <li>A correction emits {@code -old}, {@code +new}; a delete emits {@code -old}.
  *   <li>Lateness, against the change's {@link StampedChange#watermarkMs}: an event older than

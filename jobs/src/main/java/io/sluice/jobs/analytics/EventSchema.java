@@ -1,8 +1,8 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.io.Serializable;
 import java.time.Instant;
@@ -45,13 +45,13 @@ public final class EventSchema implements Serializable {
 
     public static EventSchema fromConfig(SluiceConfig config) {
         return new EventSchema(
-                TableId.parse(config.get(SluiceOptions.AN_EVENTS_TABLE)),
-                config.get(SluiceOptions.AN_COL_EVENT_ID),
-                config.get(SluiceOptions.AN_COL_USER_ID),
-                config.get(SluiceOptions.AN_COL_OCCURRED_AT),
-                config.get(SluiceOptions.AN_COL_EVENT_NAME),
-                config.get(SluiceOptions.AN_COL_PROPERTIES),
-                PromotedProperty.parse(config.get(SluiceOptions.AN_PROMOTED)));
+                TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE)),
+                config.get(AnalyticsOptions.COLUMN_EVENT_ID),
+                config.get(AnalyticsOptions.COLUMN_USER_ID),
+                config.get(AnalyticsOptions.COLUMN_OCCURRED_AT),
+                config.get(AnalyticsOptions.COLUMN_EVENT_NAME),
+                config.get(AnalyticsOptions.COLUMN_PROPERTIES),
+                PromotedProperty.parse(config.get(AnalyticsOptions.PROMOTED_PROPERTIES)));
     }
 
     public TableId table() {

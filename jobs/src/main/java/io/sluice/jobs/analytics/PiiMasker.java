@@ -1,8 +1,9 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.pii.PiiHasher;
 import java.util.HashMap;
@@ -34,14 +35,14 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
 
     public PiiMasker(SluiceConfig config, PiiHasher hasher) {
         this.hasher = hasher;
-        for (String c : config.get(SluiceOptions.PII_COLUMNS)) {
+        for (String c : config.get(PiiOptions.COLUMNS)) {
             int dot = c.lastIndexOf('.');
             columns.computeIfAbsent(TableId.parse(c.substring(0, dot)), t -> new HashSet<>())
                     .add(c.substring(dot + 1));
         }
-        this.eventsTable = TableId.parse(config.get(SluiceOptions.AN_EVENTS_TABLE));
-        this.propertiesColumn = config.get(SluiceOptions.AN_COL_PROPERTIES);
-        this.propertyKeys = new HashSet<>(config.get(SluiceOptions.PII_PROPERTY_KEYS));
+        this.eventsTable = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
+        this.propertiesColumn = config.get(AnalyticsOptions.COLUMN_PROPERTIES);
+        this.propertyKeys = new HashSet<>(config.get(PiiOptions.PROPERTY_KEYS));
     }
 
     @Override

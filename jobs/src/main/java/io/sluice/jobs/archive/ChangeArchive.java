@@ -2,8 +2,9 @@ package io.sluice.jobs.archive;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.ChangeRecordSerializer;
+import io.sluice.common.config.ArchiveOptions;
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,12 +79,12 @@ public final class ChangeArchive {
 
     /** Adds the archive to a job when {@code archive.path} is set. */
     public static void attach(DataStream<ChangeRecord> changes, SluiceConfig config) {
-        String path = config.get(SluiceOptions.ARCHIVE_PATH);
+        String path = config.get(ArchiveOptions.PATH);
         if (path.isEmpty()) {
             return;
         }
         initializeS3(config);
-        int parallelism = config.get(SluiceOptions.JOB_PARALLELISM);
+        int parallelism = config.get(JobOptions.PARALLELISM);
         changes.map(new Encode())
                 .returns(new GenericRecordAvroTypeInfo(SCHEMA))
                 .name("archive-encode")
@@ -112,7 +113,7 @@ public final class ChangeArchive {
      * here. A real cluster reads {@code s3.endpoint} from its own config.yaml.
      */
     public static void initializeS3(SluiceConfig config) {
-        String endpoint = config.get(SluiceOptions.ARCHIVE_S3_ENDPOINT);
+        String endpoint = config.get(ArchiveOptions.S3_ENDPOINT);
         if (endpoint.isEmpty()) {
             return;
         }
@@ -120,7 +121,7 @@ public final class ChangeArchive {
         fs.setString("s3.endpoint", endpoint);
         fs.setString(
                 "s3.path.style.access",
-                String.valueOf(config.get(SluiceOptions.ARCHIVE_S3_PATH_STYLE)));
+                String.valueOf(config.get(ArchiveOptions.S3_PATH_STYLE_ACCESS)));
         // Do not delete parent "directory" markers after each file (Hadoop 3.4's default, and
         // AWS's advice): the bulk delete it issues stalls S3-compatible servers without it.
         fs.setString("s3.directory.marker.retention", "keep");

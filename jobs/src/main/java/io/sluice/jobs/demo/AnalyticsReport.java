@@ -1,9 +1,9 @@
 package io.sluice.jobs.demo;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.analytics.AnalyticsSetup;
 import java.nio.file.Path;
@@ -34,7 +34,7 @@ public final class AnalyticsReport {
         SluiceConfig config = ConfigLoader.load(Path.of(a.get("--config", "conf/sluice.yaml")));
         long deadline =
                 System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
-        String events = config.get(SluiceOptions.AN_EVENTS_TABLE);
+        String events = config.get(AnalyticsOptions.EVENTS_TABLE);
         try (Connection pg = PostgresCatalog.openConnection(config);
                 ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
             List<String> source = activeUsers(pg, events);

@@ -3,9 +3,9 @@ package io.sluice.jobs.mirror;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.clickhouse.ClickHouseSink;
 import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
@@ -66,7 +66,7 @@ public final class MirrorJob {
             Source<ChangeRecord, ?, ?> source) {
         return env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
                 .uid("postgres-cdc-source")
-                .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+                .setParallelism(config.get(JobOptions.PARALLELISM));
     }
 
     /**
@@ -77,7 +77,7 @@ public final class MirrorJob {
             DataStream<ChangeRecord> changes, LifecycleGuard guard, SluiceConfig config) {
         return changes.transform("lifecycle-guard", changes.getType(), guard)
                 .uid("lifecycle-guard")
-                .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM));
+                .setParallelism(config.get(JobOptions.PARALLELISM));
     }
 
     /** The primary key of every captured table. */

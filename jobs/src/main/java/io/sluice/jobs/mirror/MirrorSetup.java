@@ -2,8 +2,8 @@ package io.sluice.jobs.mirror;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ServerVersion;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.ClickHouseDdl;
 import io.sluice.common.schema.PgColumn;
@@ -29,7 +29,8 @@ public final class MirrorSetup {
     public static void prepare(SluiceConfig config) throws SQLException {
         try (PostgresCatalog catalog = PostgresCatalog.connect(config);
                 ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
-            catalog.ensurePublication(config.get(SluiceOptions.PG_PUBLICATION), config.tables());
+            catalog.ensurePublication(
+                    config.get(PostgresSourceOptions.PUBLICATION), config.tables());
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {
                 PgTable table = catalog.replicatedTable(id).orElseThrow();

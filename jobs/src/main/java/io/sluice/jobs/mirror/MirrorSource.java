@@ -1,12 +1,11 @@
 package io.sluice.jobs.mirror;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
@@ -50,7 +49,7 @@ public final class MirrorSource {
         Properties debezium = new Properties();
         // Sluice creates the publication for exactly the captured tables (PostgresCatalog);
         // Debezium must not create one FOR ALL TABLES.
-        debezium.setProperty("publication.name", config.get(SluiceOptions.PG_PUBLICATION));
+        debezium.setProperty("publication.name", config.get(PostgresSourceOptions.PUBLICATION));
         debezium.setProperty("publication.autocreate.mode", "disabled");
         // Numerics keep every digit as text (Debezium's default turns > 38 digits into NULL).
         debezium.setProperty("decimal.handling.mode", "string");
@@ -76,28 +75,28 @@ public final class MirrorSource {
         // The queue a chunk is read into holds a whole chunk, so reading one never waits on
         // the job mid-transaction (which the timeout above would end): only the transactions
         // left open after their chunk was read sit idle.
-        int chunk = config.get(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE);
+        int chunk = config.get(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE);
         debezium.setProperty("max.queue.size", Integer.toString(Math.max(8192, chunk + 2048)));
 
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =
                 config.tables().stream().map(TableId::schema).distinct().toArray(String[]::new);
         return PostgresIncrementalSource.<ChangeRecord>builder()
-                .hostname(config.get(SluiceOptions.PG_HOST))
-                .port(config.get(SluiceOptions.PG_PORT))
-                .database(config.get(SluiceOptions.PG_DATABASE))
+                .hostname(config.get(PostgresSourceOptions.HOST))
+                .port(config.get(PostgresSourceOptions.PORT))
+                .database(config.get(PostgresSourceOptions.DATABASE))
                 .schemaList(schemas)
                 .tableList(tables)
-                .username(config.get(SluiceOptions.PG_USER))
-                .password(config.get(SluiceOptions.PG_PASSWORD))
-                .slotName(config.get(SluiceOptions.PG_SLOT))
+                .username(config.get(PostgresSourceOptions.USER))
+                .password(config.get(PostgresSourceOptions.PASSWORD))
+                .slotName(config.get(PostgresSourceOptions.SLOT))
                 // Flink CDC defaults to decoderbufs, which stock Postgres does not ship.
                 .decodingPluginName("pgoutput")
                 // Timestamps are interpreted in UTC, never in the JVM's zone.
                 .serverTimeZone("UTC")
-                .splitSize(config.get(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE))
+                .splitSize(config.get(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE))
                 .startupOptions(StartupOptions.initial())
-                .heartbeatInterval(Duration.ofMillis(config.get(SluiceOptions.PG_HEARTBEAT_MS)))
+                .heartbeatInterval(config.get(PostgresSourceOptions.HEARTBEAT_INTERVAL))
                 // No backfill: a change made while a chunk is read would be merged into the
                 // snapshot row, TOAST placeholder included, and no earlier version of the row
                 // would exist to fill it from. Without it, snapshot rows are plain SELECT results

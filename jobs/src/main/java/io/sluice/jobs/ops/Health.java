@@ -2,8 +2,8 @@ package io.sluice.jobs.ops;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import java.nio.file.Path;
@@ -77,7 +77,7 @@ public final class Health {
     }
 
     public static Report report(SluiceConfig config) throws SQLException {
-        String slotName = config.get(SluiceOptions.PG_SLOT);
+        String slotName = config.get(PostgresSourceOptions.SLOT);
         try (Connection pg = PostgresCatalog.openConnection(config);
                 ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             Slot slot = new Slot(slotName, false, false, 0, 0);

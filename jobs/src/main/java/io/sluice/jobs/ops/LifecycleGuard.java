@@ -3,8 +3,8 @@ package io.sluice.jobs.ops;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.Versions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.Connection;
@@ -91,7 +91,7 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
             }
             return;
         }
-        String slot = config.get(SluiceOptions.PG_SLOT);
+        String slot = config.get(PostgresSourceOptions.SLOT);
         Long confirmed = Startup.slotConfirmedLsn(config);
         if (confirmed == null) {
             throw stop(
@@ -154,7 +154,7 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
                                                 + " '') - '0/0')::bigint, (SELECT"
                                                 + " (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint"
                                                 + " FROM pg_replication_slots WHERE slot_name = '"
-                                                + config.get(SluiceOptions.PG_SLOT)
+                                                + config.get(PostgresSourceOptions.SLOT)
                                                         .replace("'", "''")
                                                 + "')")) {
                     rs.next();

@@ -2,8 +2,9 @@ package io.sluice.jobs.ops;
 
 import io.sluice.common.change.Versions;
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.analytics.AnalyticsSetup;
@@ -209,7 +210,7 @@ public final class Resync {
     static List<Target> targets(
             SluiceConfig config, Map<TableId, List<String>> keys, boolean analytics) {
         List<Target> targets = new ArrayList<>();
-        String mirrorDb = config.get(SluiceOptions.CH_DATABASE);
+        String mirrorDb = config.get(ClickHouseSinkOptions.DATABASE);
         try (ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             for (TableId t : config.tables()) {
                 if (exists(ch, mirrorDb, t.clickHouseName())) {
@@ -227,9 +228,9 @@ public final class Resync {
             }
         }
         if (analytics) {
-            String db = config.get(SluiceOptions.AN_DATABASE);
+            String db = config.get(AnalyticsOptions.DATABASE);
             List<PromotedProperty> promoted =
-                    PromotedProperty.parse(config.get(SluiceOptions.AN_PROMOTED));
+                    PromotedProperty.parse(config.get(AnalyticsOptions.PROMOTED_PROPERTIES));
             try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
                 for (AnalyticsTables.Table table : AnalyticsTables.all(promoted)) {
                     if (!exists(ch, db, table.name())) {

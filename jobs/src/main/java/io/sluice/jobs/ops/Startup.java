@@ -1,9 +1,13 @@
 package io.sluice.jobs.ops;
 
 import io.sluice.common.change.Versions;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PostgresSourceOptions;
+import io.sluice.common.config.PostgresSourceOptions.OnSlotLoss;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -108,8 +112,8 @@ public final class Startup {
                             : "newest retained checkpoint";
         }
         if (restore != null && !slotExists(config)) {
-            String slot = config.get(SluiceOptions.PG_SLOT);
-            if (!config.get(SluiceOptions.PG_ON_SLOT_LOSS).equals("resync")) {
+            String slot = config.get(PostgresSourceOptions.SLOT);
+            if (config.get(PostgresSourceOptions.ON_SLOT_LOSS) != OnSlotLoss.RESYNC) {
                 throw new ConfigException(
                         List.of(
                                 "the replication slot '"
@@ -140,12 +144,12 @@ public final class Startup {
                                 + " ("
                                 + position.describe()
                                 + ") is older than what the replication slot '"
-                                + config.get(SluiceOptions.PG_SLOT)
+                                + config.get(PostgresSourceOptions.SLOT)
                                 + "' has confirmed ("
                                 + Versions.lsnText(confirmed)
                                 + "): Postgres cannot stream the changes in between again, so"
                                 + " resuming from it would skip them";
-                if (!config.get(SluiceOptions.PG_ON_SLOT_LOSS).equals("resync")) {
+                if (config.get(PostgresSourceOptions.ON_SLOT_LOSS) != OnSlotLoss.RESYNC) {
                     throw new ConfigException(
                             List.of(
                                     stale
@@ -184,11 +188,11 @@ public final class Startup {
 
     /** The pipeline's own checkpoint directory. */
     public static String checkpointDir(SluiceConfig config, String job) {
-        String base = config.get(SluiceOptions.JOB_CHECKPOINT_DIR);
+        String base = config.get(JobOptions.CHECKPOINT_DIR);
         return (base.endsWith("/") ? base : base + "/")
                 + job
                 + "-"
-                + config.get(SluiceOptions.PG_SLOT)
+                + config.get(PostgresSourceOptions.SLOT)
                 + "-"
                 + pipelineId(config, job);
     }
@@ -198,15 +202,15 @@ public final class Startup {
         StringBuilder id = new StringBuilder(job);
         for (Object part :
                 new Object[] {
-                    config.get(SluiceOptions.PG_HOST),
-                    config.get(SluiceOptions.PG_PORT),
-                    config.get(SluiceOptions.PG_DATABASE),
-                    config.get(SluiceOptions.PG_SLOT),
-                    config.get(SluiceOptions.PG_PUBLICATION),
+                    config.get(PostgresSourceOptions.HOST),
+                    config.get(PostgresSourceOptions.PORT),
+                    config.get(PostgresSourceOptions.DATABASE),
+                    config.get(PostgresSourceOptions.SLOT),
+                    config.get(PostgresSourceOptions.PUBLICATION),
                     new TreeSet<>(config.tables().stream().map(TableId::qualified).toList()),
-                    config.get(SluiceOptions.CH_URL),
-                    config.get(SluiceOptions.CH_DATABASE),
-                    config.get(SluiceOptions.AN_DATABASE)
+                    config.get(ClickHouseSinkOptions.URL),
+                    config.get(ClickHouseSinkOptions.DATABASE),
+                    config.get(AnalyticsOptions.DATABASE)
                 }) {
             id.append('\u0000').append(part);
         }
@@ -279,7 +283,7 @@ public final class Startup {
                         pg.prepareStatement(
                                 "SELECT coalesce((confirmed_flush_lsn - '0/0')::bigint, 0)"
                                         + " FROM pg_replication_slots WHERE slot_name = ?")) {
-            st.setString(1, config.get(SluiceOptions.PG_SLOT));
+            st.setString(1, config.get(PostgresSourceOptions.SLOT));
             try (ResultSet rs = st.executeQuery()) {
                 return rs.next() ? rs.getLong(1) : null;
             }
@@ -292,7 +296,7 @@ public final class Startup {
                 PreparedStatement st =
                         pg.prepareStatement(
                                 "SELECT 1 FROM pg_replication_slots WHERE slot_name = ?")) {
-            st.setString(1, config.get(SluiceOptions.PG_SLOT));
+            st.setString(1, config.get(PostgresSourceOptions.SLOT));
             try (ResultSet rs = st.executeQuery()) {
                 return rs.next();
             }

@@ -3,8 +3,11 @@ package io.sluice.jobs.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ArchiveOptions;
+import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
@@ -131,9 +134,9 @@ class AnalyticsJobIT {
             workload.writeHistory(HISTORY_EVENTS);
 
             Map<String, Object> settings = settings(servers, clickhouse, pgDb, chDb, anDb, tmp);
-            settings.put(SluiceOptions.ARCHIVE_PATH.key(), "s3://archive/sluice");
-            settings.put(SluiceOptions.ARCHIVE_S3_ENDPOINT.key(), s3.endpoint());
-            settings.put(SluiceOptions.ARCHIVE_S3_PATH_STYLE.key(), true);
+            settings.put(ArchiveOptions.PATH.key(), "s3://archive/sluice");
+            settings.put(ArchiveOptions.S3_ENDPOINT.key(), s3.endpoint());
+            settings.put(ArchiveOptions.S3_PATH_STYLE_ACCESS.key(), true);
             SluiceConfig config = SluiceConfig.of(settings);
             PiiHasher hasher = PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", PII_KEY));
             MirrorSetup.prepare(config);
@@ -328,14 +331,16 @@ class AnalyticsJobIT {
                 JobTestSupport.settings(
                         servers, pgDb, chDb, List.of("public.users", "public.events"), tmp);
         JobTestSupport.useClickHouse(values, clickhouse);
-        values.put(SluiceOptions.JOB_PARALLELISM.key(), 2);
-        values.put(SluiceOptions.AN_DATABASE.key(), anDb);
-        values.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "duration_ms:Int64"));
-        values.put(SluiceOptions.AN_OUT_OF_ORDERNESS_MS.key(), 300_000L);
-        values.put(SluiceOptions.AN_ALLOWED_LATENESS_MS.key(), 3_600_000L);
-        values.put(SluiceOptions.AN_MAX_FUTURE_SKEW_MS.key(), 600_000L);
-        values.put(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.email"));
-        values.put(SluiceOptions.PII_PROPERTY_KEYS.key(), List.of("email"));
+        values.put(JobOptions.PARALLELISM.key(), 2);
+        values.put(AnalyticsOptions.DATABASE.key(), anDb);
+        values.put(
+                AnalyticsOptions.PROMOTED_PROPERTIES.key(),
+                List.of("plan:String", "duration_ms:Int64"));
+        values.put(AnalyticsOptions.OUT_OF_ORDERNESS.key(), Duration.ofMinutes(5));
+        values.put(AnalyticsOptions.ALLOWED_LATENESS.key(), Duration.ofHours(1));
+        values.put(AnalyticsOptions.MAX_FUTURE_SKEW.key(), Duration.ofMinutes(10));
+        values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
+        values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));
         return values;
     }
 

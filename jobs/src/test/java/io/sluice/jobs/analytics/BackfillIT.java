@@ -5,8 +5,8 @@ import static io.sluice.jobs.SqlSets.pgSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
@@ -90,8 +90,7 @@ class BackfillIT {
             workload.writeHistory(60_000);
 
             Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
-            settings.put(
-                    SluiceOptions.ARCHIVE_PATH.key(), tmp.resolve("archive").toUri().toString());
+            settings.put(ArchiveOptions.PATH.key(), tmp.resolve("archive").toUri().toString());
             SluiceConfig config = SluiceConfig.of(settings);
             PiiHasher hasher =
                     PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));

@@ -3,9 +3,10 @@ package io.sluice.jobs.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -101,11 +102,11 @@ class BackfillOptionsTest {
     @Test
     void refusesARangeTheStreamingJobMayStillChange() {
         Map<String, Object> values = new HashMap<>();
-        values.put(SluiceOptions.PG_DATABASE.key(), "app");
-        values.put(SluiceOptions.PG_USER.key(), "u");
-        values.put(SluiceOptions.PG_TABLES.key(), java.util.List.of("public.events"));
-        values.put(SluiceOptions.CH_URL.key(), "http://127.0.0.1:8123");
-        values.put(SluiceOptions.CH_DATABASE.key(), "d");
+        values.put(PostgresSourceOptions.DATABASE.key(), "app");
+        values.put(PostgresSourceOptions.USER.key(), "u");
+        values.put(PostgresSourceOptions.TABLES.key(), java.util.List.of("public.events"));
+        values.put(ClickHouseSinkOptions.URL.key(), "http://127.0.0.1:8123");
+        values.put(ClickHouseSinkOptions.DATABASE.key(), "d");
         SluiceConfig config = SluiceConfig.of(values);
         Instant now = Instant.parse("2026-11-21T12:30:00Z");
         // Defaults: allowed lateness 1 h + out-of-orderness 5 min: windows before 11:25 are closed.

@@ -5,7 +5,8 @@ import static io.sluice.jobs.SqlSets.pgSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
-import io.sluice.common.config.SluiceOptions;
+import io.sluice.common.config.PostgresSourceOptions;
+import io.sluice.common.config.PostgresSourceOptions.OnSlotLoss;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Files;
@@ -133,7 +134,7 @@ class LifecycleIT {
             recentChanges(pg, 200, 20, 20);
             awaitExact("changes after the older checkpoint", job, oracle, pg, mirror);
             awaitSlotConfirmedPast(
-                    pg, (String) settings.get(SluiceOptions.PG_SLOT.key()), walAfterOlder);
+                    pg, (String) settings.get(PostgresSourceOptions.SLOT.key()), walAfterOlder);
             job.kill();
             if (!Files.exists(older.resolve("_metadata"))) {
                 copyTree(backup, older); // its metadata names its files by absolute path
@@ -143,13 +144,13 @@ class LifecycleIT {
                     .as("a restore older than the slot must stop")
                     .isNotZero();
             assertThat(job.log()).contains("older than what the replication slot");
-            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "resync");
+            settings.put(PostgresSourceOptions.ON_SLOT_LOSS.key(), OnSlotLoss.RESYNC);
             writeConfig(config, settings);
             recentChanges(pg, 100, 10, 10); // only the resync's snapshot can bring these
             job = JobProcess.start(config, tmp, "run2c", "--from", older.toUri().toString());
             job.awaitLog("resyncing instead");
             awaitExact("rollback past the slot, resynced", job, oracle, pg, mirror);
-            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "fail");
+            settings.put(PostgresSourceOptions.ON_SLOT_LOSS.key(), OnSlotLoss.FAIL);
             writeConfig(config, settings);
             phases.add(
                     "rollback past the slot: refused with the fix, then with on-slot-loss: resync,"
@@ -203,14 +204,14 @@ class LifecycleIT {
             // 4. Killed; the slot dropped while down.
             awaitRetainedCheckpoint(tmp);
             job.kill();
-            dropSlot(pg, (String) settings.get(SluiceOptions.PG_SLOT.key()));
+            dropSlot(pg, (String) settings.get(PostgresSourceOptions.SLOT.key()));
             recentChanges(pg, 100, 20, 20);
             job = JobProcess.start(config, tmp, "run4");
             assertThat(job.awaitExit(Duration.ofMinutes(2)))
                     .as("a resumed run without its slot must stop")
                     .isNotZero();
             assertThat(job.log()).contains("no longer exists").contains("--fresh");
-            settings.put(SluiceOptions.PG_ON_SLOT_LOSS.key(), "resync");
+            settings.put(PostgresSourceOptions.ON_SLOT_LOSS.key(), OnSlotLoss.RESYNC);
             writeConfig(config, settings);
             job = JobProcess.start(config, tmp, "run5");
             awaitExact("slot lost, on-slot-loss: resync", job, oracle, pg, mirror);

@@ -4,8 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Resync;
@@ -114,8 +115,8 @@ class SnapshotLockIT {
             }
             Map<String, Object> settings =
                     JobTestSupport.settings(servers, pgDb, chDb, List.of("public.orders"), tmp);
-            settings.put(SluiceOptions.PG_SNAPSHOT_CHUNK_SIZE.key(), 2_000);
-            settings.put(SluiceOptions.JOB_PARALLELISM.key(), 2);
+            settings.put(PostgresSourceOptions.SNAPSHOT_CHUNK_SIZE.key(), 2_000);
+            settings.put(JobOptions.PARALLELISM.key(), 2);
             SluiceConfig config = SluiceConfig.of(settings);
             MirrorSetup.prepare(config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
@@ -129,7 +130,7 @@ class SnapshotLockIT {
             MirrorJob.mirror(
                     changes.map(new FailoverLoop())
                             .name("failover-loop")
-                            .setParallelism(config.get(SluiceOptions.JOB_PARALLELISM)),
+                            .setParallelism(config.get(JobOptions.PARALLELISM)),
                     config);
             JobClient job = env.executeAsync("snapshot-lock");
             try {

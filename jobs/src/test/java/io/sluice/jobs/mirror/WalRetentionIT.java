@@ -3,8 +3,8 @@ package io.sluice.jobs.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.LifecycleGuard;
@@ -124,7 +124,7 @@ class WalRetentionIT {
         return number(
                         pg,
                         "SELECT count(*) FROM pg_replication_slots WHERE active AND slot_name = '"
-                                + config.get(SluiceOptions.PG_SLOT)
+                                + config.get(PostgresSourceOptions.SLOT)
                                 + "'")
                 > 0;
     }
@@ -138,7 +138,7 @@ class WalRetentionIT {
                 pg,
                 "SELECT (pg_current_wal_lsn() - confirmed_flush_lsn)::bigint FROM"
                         + " pg_replication_slots WHERE slot_name = '"
-                        + config.get(SluiceOptions.PG_SLOT)
+                        + config.get(PostgresSourceOptions.SLOT)
                         + "'");
     }
 

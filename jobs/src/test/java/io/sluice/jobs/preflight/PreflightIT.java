@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.testkit.PostgresServer;
 import io.sluice.testkit.TestServers;
 import java.net.ServerSocket;
@@ -58,16 +60,16 @@ class PreflightIT {
 
     private static Map<String, Object> valid() {
         Map<String, Object> v = new HashMap<>();
-        v.put(SluiceOptions.PG_HOST.key(), servers.postgres().host());
-        v.put(SluiceOptions.PG_PORT.key(), servers.postgres().port());
-        v.put(SluiceOptions.PG_DATABASE.key(), pgDb);
-        v.put(SluiceOptions.PG_USER.key(), servers.postgres().user());
-        v.put(SluiceOptions.PG_PASSWORD.key(), servers.postgres().password());
-        v.put(SluiceOptions.PG_TABLES.key(), List.of("users"));
-        v.put(SluiceOptions.CH_URL.key(), servers.clickhouse().url());
-        v.put(SluiceOptions.CH_DATABASE.key(), chDb);
-        v.put(SluiceOptions.CH_USER.key(), servers.clickhouse().user());
-        v.put(SluiceOptions.CH_PASSWORD.key(), servers.clickhouse().password());
+        v.put(PostgresSourceOptions.HOST.key(), servers.postgres().host());
+        v.put(PostgresSourceOptions.PORT.key(), servers.postgres().port());
+        v.put(PostgresSourceOptions.DATABASE.key(), pgDb);
+        v.put(PostgresSourceOptions.USER.key(), servers.postgres().user());
+        v.put(PostgresSourceOptions.PASSWORD.key(), servers.postgres().password());
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("users"));
+        v.put(ClickHouseSinkOptions.URL.key(), servers.clickhouse().url());
+        v.put(ClickHouseSinkOptions.DATABASE.key(), chDb);
+        v.put(ClickHouseSinkOptions.USER.key(), servers.clickhouse().user());
+        v.put(ClickHouseSinkOptions.PASSWORD.key(), servers.clickhouse().password());
         return v;
     }
 
@@ -98,32 +100,32 @@ class PreflightIT {
                         () ->
                                 Preflight.check(
                                         with(
-                                                SluiceOptions.PII_COLUMNS.key(),
+                                                PiiOptions.COLUMNS.key(),
                                                 List.of("public.users.email"))))
                 .doesNotThrowAnyException();
         assertSingleProblem(
-                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.user_id")),
+                with(PiiOptions.COLUMNS.key(), List.of("public.users.user_id")),
                 "'pii.columns' names public.users.user_id, a bigint column",
                 "only text columns");
         assertSingleProblem(
-                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.users.phone")),
+                with(PiiOptions.COLUMNS.key(), List.of("public.users.phone")),
                 "has no column phone");
         assertSingleProblem(
-                with(SluiceOptions.PII_COLUMNS.key(), List.of("public.audit_log.line")),
+                with(PiiOptions.COLUMNS.key(), List.of("public.audit_log.line")),
                 "public.audit_log is not in postgres.tables");
     }
 
     @Test
     void unknownTable() {
         assertSingleProblem(
-                with(SluiceOptions.PG_TABLES.key(), List.of("users", "public.nope")),
+                with(PostgresSourceOptions.TABLES.key(), List.of("users", "public.nope")),
                 "table public.nope (in postgres.tables) does not exist in database " + pgDb);
     }
 
     @Test
     void tableWithoutPrimaryKey() {
         assertSingleProblem(
-                with(SluiceOptions.PG_TABLES.key(), List.of("users", "audit_log")),
+                with(PostgresSourceOptions.TABLES.key(), List.of("users", "audit_log")),
                 "table public.audit_log has no primary key",
                 "ADD PRIMARY KEY");
     }
@@ -131,18 +133,18 @@ class PreflightIT {
     @Test
     void replicaIdentityMustPublishThePrimaryKey() {
         assertSingleProblem(
-                with(SluiceOptions.PG_TABLES.key(), List.of("users", "silent")),
+                with(PostgresSourceOptions.TABLES.key(), List.of("users", "silent")),
                 "table public.silent has REPLICA IDENTITY NOTHING",
                 "ALTER TABLE public.silent REPLICA IDENTITY DEFAULT");
         assertSingleProblem(
-                with(SluiceOptions.PG_TABLES.key(), List.of("users", "by_code")),
+                with(PostgresSourceOptions.TABLES.key(), List.of("users", "by_code")),
                 "table public.by_code has REPLICA IDENTITY USING INDEX by_code_code_key,"
                         + " which lacks primary-key columns");
         assertThatCode(
                         () ->
                                 Preflight.check(
                                         with(
-                                                SluiceOptions.PG_TABLES.key(),
+                                                PostgresSourceOptions.TABLES.key(),
                                                 List.of("users", "by_key", "whole"))))
                 .doesNotThrowAnyException();
     }
@@ -150,8 +152,8 @@ class PreflightIT {
     @Test
     void userWithoutReplication() {
         Map<String, Object> v = valid();
-        v.put(SluiceOptions.PG_USER.key(), "reader");
-        v.put(SluiceOptions.PG_PASSWORD.key(), "reader-pw");
+        v.put(PostgresSourceOptions.USER.key(), "reader");
+        v.put(PostgresSourceOptions.PASSWORD.key(), "reader-pw");
         assertSingleProblem(
                 SluiceConfig.of(v),
                 "Postgres user 'reader' lacks the REPLICATION attribute",
@@ -165,7 +167,7 @@ class PreflightIT {
             closedPort = s.getLocalPort();
         }
         assertSingleProblem(
-                with(SluiceOptions.CH_URL.key(), "http://127.0.0.1:" + closedPort),
+                with(ClickHouseSinkOptions.URL.key(), "http://127.0.0.1:" + closedPort),
                 "ClickHouse at http://127.0.0.1:"
                         + closedPort
                         + " (clickhouse.url) is unreachable");
@@ -174,7 +176,7 @@ class PreflightIT {
     @Test
     void clickHouseDatabaseMissing() {
         assertSingleProblem(
-                with(SluiceOptions.CH_DATABASE.key(), "no_such_db"),
+                with(ClickHouseSinkOptions.DATABASE.key(), "no_such_db"),
                 "ClickHouse database 'no_such_db' (clickhouse.database) does not exist",
                 "CREATE DATABASE no_such_db");
     }
@@ -184,10 +186,10 @@ class PreflightIT {
         try (PostgresServer replicaOnly =
                 PostgresServer.start(home, 0, Map.of("wal_level", "replica"))) {
             Map<String, Object> v = valid();
-            v.put(SluiceOptions.PG_PORT.key(), replicaOnly.port());
-            v.put(SluiceOptions.PG_DATABASE.key(), "postgres");
-            v.put(SluiceOptions.PG_USER.key(), replicaOnly.user());
-            v.put(SluiceOptions.PG_PASSWORD.key(), replicaOnly.password());
+            v.put(PostgresSourceOptions.PORT.key(), replicaOnly.port());
+            v.put(PostgresSourceOptions.DATABASE.key(), "postgres");
+            v.put(PostgresSourceOptions.USER.key(), replicaOnly.user());
+            v.put(PostgresSourceOptions.PASSWORD.key(), replicaOnly.password());
             try (Connection pg =
                             DriverManager.getConnection(
                                     replicaOnly.jdbcUrl("postgres"),

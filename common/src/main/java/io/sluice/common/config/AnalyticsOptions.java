@@ -1,0 +1,181 @@
+package io.sluice.common.config;
+
+import static io.sluice.common.config.Checks.eachEntryMatches;
+import static io.sluice.common.config.Checks.lowerCaseIdentifier;
+import static io.sluice.common.config.Checks.notNegativeDuration;
+import static io.sluice.common.config.Checks.positiveDuration;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * {@code analytics:}, the events source contract and the analytics job: which captured table holds
+ * the events, its columns, the rollups to run, and the event-time bounds.
+ */
+public final class AnalyticsOptions {
+    private AnalyticsOptions() {}
+
+    /** The count rollups; each is the ClickHouse table of the same name. */
+    public enum Rollup {
+        EVENTS_PER_MINUTE,
+        EVENTS_PER_5M,
+        EVENTS_PER_HOUR,
+        SESSIONS_DAILY;
+
+        /** The rollup's table in the analytics database. */
+        public String tableName() {
+            return toString();
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    public static final ConfigOption<String> DATABASE =
+            ConfigOptions.key("analytics.database")
+                    .stringType()
+                    .defaultValue("analytics")
+                    .withDescription(
+                            "ClickHouse database of the analytics tables (events, rollups,"
+                                    + " sessions, dead_letters, late_events); created when the job"
+                                    + " starts.");
+
+    public static final ConfigOption<String> EVENTS_TABLE =
+            ConfigOptions.key("analytics.events-table")
+                    .stringType()
+                    .defaultValue("public.events")
+                    .withDescription(
+                            "The captured Postgres table holding product events (must be in"
+                                    + " postgres.tables).");
+
+    public static final ConfigOption<String> COLUMN_EVENT_ID =
+            ConfigOptions.key("analytics.columns.event-id")
+                    .stringType()
+                    .defaultValue("event_id")
+                    .withDescription("Events column: unique event id.");
+
+    public static final ConfigOption<String> COLUMN_USER_ID =
+            ConfigOptions.key("analytics.columns.user-id")
+                    .stringType()
+                    .defaultValue("user_id")
+                    .withDescription("Events column: user id (text or integer).");
+
+    public static final ConfigOption<String> COLUMN_OCCURRED_AT =
+            ConfigOptions.key("analytics.columns.occurred-at")
+                    .stringType()
+                    .defaultValue("occurred_at")
+                    .withDescription(
+                            "Events column: event time (timestamptz or timestamp in UTC).");
+
+    public static final ConfigOption<String> COLUMN_EVENT_NAME =
+            ConfigOptions.key("analytics.columns.event-name")
+                    .stringType()
+                    .defaultValue("event_name")
+                    .withDescription("Events column: event name.");
+
+    public static final ConfigOption<String> COLUMN_PROPERTIES =
+            ConfigOptions.key("analytics.columns.properties")
+                    .stringType()
+                    .defaultValue("properties")
+                    .withDescription(
+                            "Events column: properties (jsonb, json or text holding a JSON"
+                                    + " object).");
+
+    public static final ConfigOption<List<String>> PROMOTED_PROPERTIES =
+            ConfigOptions.key("analytics.promoted-properties")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Property keys that become typed columns prop_<key> of"
+                                    + " analytics.events, as key:Type with Type one of String,"
+                                    + " Int64, Float64, Bool.");
+
+    public static final ConfigOption<List<Rollup>> ROLLUPS =
+            ConfigOptions.key("analytics.rollups")
+                    .enumType(Rollup.class)
+                    .asList()
+                    .defaultValues(Rollup.values())
+                    .withDescription(
+                            "The count rollups to run: events_per_minute, events_per_5m,"
+                                    + " events_per_hour, sessions_daily. Adding one to a running"
+                                    + " job is a savepoint-compatible upgrade (it counts from the"
+                                    + " upgrade on; a backfill fills its past).");
+
+    public static final ConfigOption<Duration> DEDUPE_TTL =
+            ConfigOptions.key("analytics.dedupe-ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDeprecatedKeys("analytics.dedupe-ttl-ms")
+                    .withDescription(
+                            "How long an event id is remembered (processing time); a re-delivery"
+                                    + " after that is counted again.");
+
+    public static final ConfigOption<Duration> MAX_FUTURE_SKEW =
+            ConfigOptions.key("analytics.max-future-skew")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDeprecatedKeys("analytics.max-future-skew-ms")
+                    .withDescription(
+                            "An event whose occurred_at is further than this in the future (wall"
+                                    + " clock) is a dead letter.");
+
+    public static final ConfigOption<Duration> OUT_OF_ORDERNESS =
+            ConfigOptions.key("analytics.out-of-orderness")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(5))
+                    .withDeprecatedKeys("analytics.out-of-orderness-ms")
+                    .withDescription("Watermark = newest streamed occurred_at minus this bound.");
+
+    public static final ConfigOption<Duration> ALLOWED_LATENESS =
+            ConfigOptions.key("analytics.allowed-lateness")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDeprecatedKeys("analytics.allowed-lateness-ms")
+                    .withDescription(
+                            "Events up to this far behind the watermark still correct rollups;"
+                                    + " older ones go to analytics.late_events.");
+
+    public static final ConfigOption<Duration> SESSION_GAP =
+            ConfigOptions.key("analytics.session-gap")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(30))
+                    .withDeprecatedKeys("analytics.session-gap-ms")
+                    .withDescription("A session ends after this long without events.");
+
+    public static final ConfigOption<Duration> SESSION_MAX =
+            ConfigOptions.key("analytics.session-max")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(24))
+                    .withDeprecatedKeys("analytics.session-max-ms")
+                    .withDescription("A session ends when it reaches this length.");
+
+    /** The options of this area in the order the docs list them, each with its rule. */
+    public static final List<OptionRule<?>> RULES =
+            List.of(
+                    OptionRule.optional(DATABASE, lowerCaseIdentifier()),
+                    OptionRule.optional(EVENTS_TABLE),
+                    OptionRule.optional(COLUMN_EVENT_ID),
+                    OptionRule.optional(COLUMN_USER_ID),
+                    OptionRule.optional(COLUMN_OCCURRED_AT),
+                    OptionRule.optional(COLUMN_EVENT_NAME),
+                    OptionRule.optional(COLUMN_PROPERTIES),
+                    OptionRule.optional(
+                            PROMOTED_PROPERTIES,
+                            eachEntryMatches(
+                                    "[A-Za-z_][A-Za-z0-9_]*:(String|Int64|Float64|Bool)",
+                                    "key:Type with Type one of String, Int64, Float64, Bool (e.g."
+                                            + " plan:String)")),
+                    OptionRule.optional(ROLLUPS),
+                    OptionRule.optional(DEDUPE_TTL, positiveDuration()),
+                    OptionRule.optional(MAX_FUTURE_SKEW, positiveDuration()),
+                    OptionRule.optional(OUT_OF_ORDERNESS, notNegativeDuration()),
+                    OptionRule.optional(ALLOWED_LATENESS, positiveDuration()),
+                    OptionRule.optional(SESSION_GAP, positiveDuration()),
+                    OptionRule.optional(SESSION_MAX, positiveDuration()));
+}

@@ -1,0 +1,77 @@
+package io.sluice.common.config;
+
+import java.time.Duration;
+import java.util.List;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The value checks the options classes use in their rules. Each message says what the value must be
+ * and what it was; {@link OptionRule} puts the key in front.
+ */
+public final class Checks {
+    private Checks() {}
+
+    /** A number above zero. */
+    public static OptionRule.Check<Number> positive() {
+        return (n, problems) -> {
+            if (n.longValue() <= 0) {
+                problems.add("must be positive, got " + n);
+            }
+        };
+    }
+
+    /** Zero or a number above it. */
+    public static OptionRule.Check<Number> notNegative() {
+        return (n, problems) -> {
+            if (n.longValue() < 0) {
+                problems.add("must be 0 or more, got " + n);
+            }
+        };
+    }
+
+    /** A duration longer than zero. */
+    public static OptionRule.Check<Duration> positiveDuration() {
+        return (d, problems) -> {
+            if (d.isNegative() || d.isZero()) {
+                problems.add("must be positive, got " + format(d));
+            }
+        };
+    }
+
+    /** Zero or a longer duration. */
+    public static OptionRule.Check<Duration> notNegativeDuration() {
+        return (d, problems) -> {
+            if (d.isNegative()) {
+                problems.add("must be 0 or more, got " + format(d));
+            }
+        };
+    }
+
+    /** A ClickHouse or Postgres object name Sluice writes into SQL unquoted. */
+    public static OptionRule.Check<String> lowerCaseIdentifier() {
+        return (s, problems) -> {
+            if (!s.matches("[a-z_][a-z0-9_]*")) {
+                problems.add(
+                        "must be a lower-case identifier (letters, digits, _), got '" + s + "'");
+            }
+        };
+    }
+
+    /**
+     * Every entry of a list matches {@code regex}; otherwise "entry 'x' must be {@code expected}".
+     */
+    public static OptionRule.Check<List<String>> eachEntryMatches(String regex, String expected) {
+        return (entries, problems) -> {
+            for (String e : entries) {
+                if (!e.matches(regex)) {
+                    problems.add("entry '" + e + "' must be " + expected);
+                }
+            }
+        };
+    }
+
+    /** A duration as the docs and messages write it: {@code 5 s}, {@code 10 min}, {@code 7 d}. */
+    public static String format(Duration d) {
+        return d.isNegative() ? d.toMillis() + " ms" : TimeUtils.formatWithHighestUnit(d);
+    }
+}
