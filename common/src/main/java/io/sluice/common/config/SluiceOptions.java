@@ -12,29 +12,40 @@ import java.util.List;
 public final class SluiceOptions {
     private SluiceOptions() {}
 
-    /** One area: its YAML section(s), a title for the docs, and its options with their rules. */
-    public record Area(String sections, String title, List<OptionRule<?>> rules) {}
+    /**
+     * One area: its YAML section(s), what it configures (for the docs), the class declaring it, and
+     * its options with their rules.
+     */
+    public record Area(
+            String sections, String title, Class<?> declaredIn, List<OptionRule<?>> rules) {}
 
     public static final List<Area> AREAS =
             List.of(
                     new Area(
                             "postgres",
-                            "the source database (PostgresSourceOptions)",
+                            "the source database",
+                            PostgresSourceOptions.class,
                             PostgresSourceOptions.RULES),
                     new Area(
                             "clickhouse, sink",
-                            "the target, batching and retries (ClickHouseSinkOptions)",
+                            "the target, batching and retries",
+                            ClickHouseSinkOptions.class,
                             ClickHouseSinkOptions.RULES),
-                    new Area("job", "Flink settings of the jobs (JobOptions)", JobOptions.RULES),
+                    new Area(
+                            "job",
+                            "Flink settings of the jobs",
+                            JobOptions.class,
+                            JobOptions.RULES),
                     new Area(
                             "analytics",
-                            "the events source contract and the analytics job"
-                                    + " (AnalyticsOptions)",
+                            "the events source contract and the analytics job",
+                            AnalyticsOptions.class,
                             AnalyticsOptions.RULES),
-                    new Area("pii", "hashed at ingestion (PiiOptions)", PiiOptions.RULES),
+                    new Area("pii", "hashed at ingestion", PiiOptions.class, PiiOptions.RULES),
                     new Area(
                             "archive",
-                            "every change as Parquet, for replay and lineage (ArchiveOptions)",
+                            "every change as Parquet, for replay and lineage",
+                            ArchiveOptions.class,
                             ArchiveOptions.RULES));
 
     /** Every option with its rule. */
