@@ -45,6 +45,10 @@ public final class ConfigLoader {
     }
 
     public static SluiceConfig load(Path file, Map<String, String> env) {
+        return load(file, env, LOG::warn);
+    }
+
+    static SluiceConfig load(Path file, Map<String, String> env, Consumer<String> deprecations) {
         if (!Files.isRegularFile(file)) {
             throw new ConfigException("configuration file " + file + " does not exist");
         }
@@ -69,7 +73,7 @@ public final class ConfigLoader {
         }
         Map<String, Object> flat = new LinkedHashMap<>();
         flatten("", rootMap, flat);
-        return fromFlatMap(flat, env);
+        return fromFlatMap(flat, env, deprecations);
     }
 
     private static void flatten(String prefix, Map<?, ?> map, Map<String, Object> out) {

@@ -250,7 +250,11 @@ class ConfigLoaderTest {
     @Test
     void exampleConfigurationOfTheRepositoryIsValid() {
         Path example = Path.of("..", "conf", "sluice.yaml");
-        SluiceConfig config = ConfigLoader.load(example, Map.of());
+        List<String> deprecations = new ArrayList<>();
+        SluiceConfig config = ConfigLoader.load(example, Map.of(), deprecations::add);
+        assertThat(deprecations).as("the example uses the current keys").isEmpty();
+        assertThat(config.get(AnalyticsOptions.SESSION_MAX)).isEqualTo(Duration.ofHours(24));
+        assertThat(config.get(JobOptions.STATE_BACKEND)).isEqualTo(StateBackend.ROCKSDB);
         assertThat(config.tables())
                 .extracting(TableId::table)
                 .contains("users", "events", "orders", "subscriptions", "refunds");
