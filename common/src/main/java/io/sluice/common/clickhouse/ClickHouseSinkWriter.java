@@ -18,10 +18,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Buffers rows per table and inserts a table's batch when it reaches {@code sink.batch-rows} or
- * {@code sink.batch-bytes}, every {@code sink.flush-interval-ms}, and always in {@link #flush},
- * which Flink calls before the checkpoint barrier passes the sink. Transient failures are retried
- * with exponential backoff; anything else fails the job with the statement and the server's
- * message.
+ * {@code sink.batch-bytes}, every {@code sink.flush-interval}, and always in {@link #flush}, which
+ * Flink calls before the checkpoint barrier passes the sink. Transient failures are retried with
+ * exponential backoff; anything else fails the job with the statement and the server's message.
  */
 final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
