@@ -8,8 +8,8 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.StateBackendOptions;
-import org.apache.flink.runtime.jobgraph.SavepointConfigOptions;
-import org.apache.flink.streaming.api.CheckpointingMode;
+import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The Flink settings every Sluice job shares: checkpointing, state backend, parallelism. */
@@ -38,7 +38,7 @@ public final class JobEnvironment {
         }
         return StreamExecutionEnvironment.getExecutionEnvironment()
                 .getConfiguration()
-                .getOptional(SavepointConfigOptions.SAVEPOINT_PATH)
+                .getOptional(StateRecoveryOptions.SAVEPOINT_PATH)
                 .orElse(null);
     }
 
@@ -57,7 +57,7 @@ public final class JobEnvironment {
         // The newest resumes; the older ones are there to roll back to (./sluice run --from).
         conf.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, RETAINED_CHECKPOINTS);
         if (plan.restorePath() != null) {
-            conf.set(SavepointConfigOptions.SAVEPOINT_PATH, plan.restorePath());
+            conf.set(StateRecoveryOptions.SAVEPOINT_PATH, plan.restorePath());
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         configure(env, config);

@@ -15,9 +15,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +30,27 @@ public final class JobTestSupport {
     private static final Logger LOG = LoggerFactory.getLogger(JobTestSupport.class);
 
     private JobTestSupport() {}
+
+    /**
+     * Restarts the job after every failure, {@code delay} apart: the fault-injection tests kill
+     * TaskManagers and expect the job to come back. Set through {@link RestartStrategyOptions}, as
+     * a cluster's configuration would (the {@code RestartStrategies} API is deprecated).
+     */
+    public static void restartForever(StreamExecutionEnvironment env, Duration delay) {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restart.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, Integer.MAX_VALUE);
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, delay);
+        env.configure(restart);
+    }
+
+    /** Fails the job on its first failure, so a test sees the cause instead of a restart loop. */
+    public static void noRestart(StreamExecutionEnvironment env) {
+        Configuration restart = new Configuration();
+        restart.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        env.configure(restart);
+    }
 
     /** A MiniCluster of one TaskManager with two slots, as the job tests run on. */
     public static MiniClusterExtension miniCluster() {

@@ -2,7 +2,7 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import org.apache.flink.api.common.accumulators.LongCounter;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -40,7 +40,7 @@ final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         parser = new EventParser(schema, maxFutureSkewMs);
         events = getRuntimeContext().getLongCounter(EVENTS);
         skipped = getRuntimeContext().getLongCounter(SKIPPED);

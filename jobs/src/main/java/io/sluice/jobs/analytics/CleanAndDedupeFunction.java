@@ -2,12 +2,12 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import java.time.Duration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -66,7 +66,7 @@ public final class CleanAndDedupeFunction
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         StateTtlConfig ttl =
                 StateTtlConfig.newBuilder(Duration.ofMillis(ttlMs))
                         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)

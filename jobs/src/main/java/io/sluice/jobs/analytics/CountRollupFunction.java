@@ -1,6 +1,6 @@
 package io.sluice.jobs.analytics;
 
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -34,7 +34,7 @@ public final class CountRollupFunction
     }
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         state = new VersionedCounts(getRuntimeContext(), "counts", versionBase);
     }
 

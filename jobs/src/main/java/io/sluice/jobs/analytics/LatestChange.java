@@ -3,10 +3,10 @@ package io.sluice.jobs.analytics;
 import io.sluice.common.change.ChangeRecord;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -24,7 +24,7 @@ final class LatestChange extends KeyedProcessFunction<String, ChangeRecord, Chan
     private transient ValueState<ChangeRecord> lastRow;
 
     @Override
-    public void open(Configuration parameters) {
+    public void open(OpenContext openContext) {
         latest =
                 getRuntimeContext()
                         .getState(

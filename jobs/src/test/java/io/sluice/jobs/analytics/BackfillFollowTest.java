@@ -4,13 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sluice.jobs.JobTestSupport;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.RuntimeExecutionMode;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.DiscardingSink;
@@ -45,7 +45,7 @@ class BackfillFollowTest {
     private static JobClient start(long from, long to) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         env.setRuntimeMode(RuntimeExecutionMode.STREAMING);
-        env.setRestartStrategy(RestartStrategies.noRestart());
+        JobTestSupport.noRestart(env);
         env.fromSequence(from, to).map(new Counting()).addSink(new DiscardingSink<>());
         return env.executeAsync("follow-test");
     }

@@ -27,7 +27,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -188,7 +187,7 @@ class BackfillIT {
         BackfillJob.Plan plan = BackfillJob.plan(config, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobEnvironment.configure(env, config);
-        env.setRestartStrategy(RestartStrategies.fixedDelayRestart(Integer.MAX_VALUE, 500));
+        JobTestSupport.restartForever(env, Duration.ofMillis(500));
         BackfillJob.build(
                 env, config, options, plan, options.source().equals("postgres") ? hasher : null);
         JobClient job = env.executeAsync(BackfillJob.name(options));

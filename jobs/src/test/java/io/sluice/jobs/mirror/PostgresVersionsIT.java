@@ -20,7 +20,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.flink.api.common.restartstrategy.RestartStrategies;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -202,7 +201,7 @@ class PostgresVersionsIT {
         MirrorSetup.prepare(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobEnvironment.configure(env, config);
-        env.setRestartStrategy(RestartStrategies.noRestart());
+        JobTestSupport.noRestart(env);
         MirrorJob.build(env, config, MirrorSource.create(config, Resync.anchor(config, "test")));
         return env.executeAsync("mirror-" + pgDb);
     }
