@@ -1,12 +1,12 @@
 package io.sluice.jobs.analytics;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.change.ChangeRecord;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.util.Map;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Turns an events-table row into a {@link CleanEvent}, or says in words why it cannot be used.

@@ -1,7 +1,7 @@
 package io.sluice.jobs.analytics;
 
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.DeserializationFeature;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /** The one JSON mapper of the analytics job (thread-safe once configured). */
 final class Json {

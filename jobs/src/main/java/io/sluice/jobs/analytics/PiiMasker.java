@@ -1,5 +1,8 @@
 package io.sluice.jobs.analytics;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.PiiOptions;
@@ -13,9 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.MapFunction;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.core.JsonProcessingException;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Hashes personal data as the change leaves the source, before the mirror, the analytics operators

@@ -1,5 +1,9 @@
 package io.sluice.jobs.analytics;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import java.nio.charset.StandardCharsets;
@@ -15,10 +19,6 @@ import java.util.Set;
 import java.util.TreeSet;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.JsonNode;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.SerializationFeature;
-import org.apache.flink.shaded.jackson2.com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * What every analytics table must hold, computed by SQL over the Postgres source tables (and the
