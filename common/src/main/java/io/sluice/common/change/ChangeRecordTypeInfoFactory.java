@@ -2,6 +2,7 @@ package io.sluice.common.change;
 
 import java.lang.reflect.Type;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.serialization.SerializerConfig;
 import org.apache.flink.api.common.typeinfo.TypeInfoFactory;
@@ -9,6 +10,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /** Gives {@link ChangeRecord} its own {@link ChangeRecordSerializer}. */
+@Internal
 public final class ChangeRecordTypeInfoFactory extends TypeInfoFactory<ChangeRecord> {
     @Override
     public TypeInformation<ChangeRecord> createTypeInfo(

@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -9,6 +10,7 @@ import org.apache.flink.util.Collector;
  * and MAU and emits the row with the next version after each change. State is dropped once the
  * watermark passes the day's end plus the allowed lateness.
  */
+@Internal
 public final class ActiveUsersDailyFunction
         extends KeyedProcessFunction<Long, ActiveUsersDelta, AnalyticsRow> {
     private static final long serialVersionUID = 1L;

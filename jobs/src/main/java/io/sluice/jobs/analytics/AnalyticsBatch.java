@@ -7,6 +7,7 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
@@ -14,6 +15,7 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * TabSeparated for ClickHouse. It is stored in the checkpoint and inserted once the checkpoint
  * completes, so ClickHouse only ever sees results of checkpointed state.
  */
+@Internal
 public record AnalyticsBatch(String table, List<String> columns, int rows, byte[] tsv) {
 
     /** Serializer of the committables in checkpoints. */

@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import java.time.Duration;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.StateTtlConfig;
 import org.apache.flink.api.common.state.ValueState;
@@ -31,6 +32,7 @@ import org.apache.flink.util.OutputTag;
  *       output, versioned by the change's LSN.
  * </ul>
  */
+@Internal
 public final class CleanAndDedupeFunction
         extends KeyedProcessFunction<String, StampedChange, EventDelta> {
     private static final long serialVersionUID = 1L;

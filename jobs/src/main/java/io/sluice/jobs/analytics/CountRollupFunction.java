@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics;
 
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -12,6 +13,7 @@ import org.apache.flink.util.Collector;
  * watermark passes the window's end plus the allowed lateness (no later change can reach it: such a
  * change is late, and never leaves {@link CleanAndDedupeFunction}).
  */
+@Internal
 public final class CountRollupFunction
         extends KeyedProcessFunction<String, EventDelta, AnalyticsRow> {
     private static final long serialVersionUID = 1L;

@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -31,6 +32,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * begun streaming. So the Flink watermark is held back until no snapshot row has been seen for
  * {@link #SNAPSHOT_QUIET_MS} of processing time. This delays state cleanup only, not any result.
  */
+@Internal
 public final class EventClock extends AbstractStreamOperator<StampedChange>
         implements OneInputStreamOperator<ChangeRecord, StampedChange> {
     private static final long serialVersionUID = 1L;

@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.SluiceConfig;
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -21,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * overwrite the rows its first attempt wrote. The statements write below the versions the run
  * writes, so they may run before or after any of its rows land.
  */
+@Internal
 public final class FreshStartStatements<T> extends AbstractStreamOperator<T>
         implements OneInputStreamOperator<T, T> {
     private static final long serialVersionUID = 1L;

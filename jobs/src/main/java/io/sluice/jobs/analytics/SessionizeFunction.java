@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -43,6 +44,7 @@ import org.apache.flink.util.Collector;
  * session is final, and dropped from state, once it ended more than {@code gap} before the
  * watermark minus the allowed lateness: any event that could still arrive starts a new session.
  */
+@Internal
 public final class SessionizeFunction
         extends KeyedProcessFunction<String, EventDelta, AnalyticsRow> {
     private static final long serialVersionUID = 1L;

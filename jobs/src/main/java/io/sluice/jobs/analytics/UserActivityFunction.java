@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -19,6 +20,7 @@ import org.apache.flink.util.Collector;
  * <p>State: events per day, for days no older than 30 days before the watermark minus the allowed
  * lateness (older days can no longer change any count); pruned by an event-time timer.
  */
+@Internal
 public final class UserActivityFunction
         extends KeyedProcessFunction<String, EventDelta, ActiveUsersDelta> {
     private static final long serialVersionUID = 1L;

@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 import org.apache.flink.util.Collector;
@@ -33,6 +34,7 @@ import org.apache.kafka.connect.source.SourceRecord;
  * change did not touch arrives as Debezium's placeholder; it is reported in {@link
  * ChangeRecord#unchangedColumns()} instead of as a value.
  */
+@Internal
 public final class ChangeRecordDeserializer implements DebeziumDeserializationSchema<ChangeRecord> {
     private static final long serialVersionUID = 1L;
 

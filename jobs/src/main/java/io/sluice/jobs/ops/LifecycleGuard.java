@@ -13,6 +13,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -45,6 +46,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * <p>At every checkpoint it also writes a heartbeat message into the WAL (see {@link #heartbeat})
  * and publishes the WAL the slot holds back as the gauge {@code sluiceSlotRetainedWalBytes}.
  */
+@Internal
 public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
         implements OneInputStreamOperator<ChangeRecord, ChangeRecord> {
     private static final long serialVersionUID = 1L;
