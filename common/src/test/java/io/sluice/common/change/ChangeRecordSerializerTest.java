@@ -1,8 +1,10 @@
 package io.sluice.common.change;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.config.TableId;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -15,6 +17,7 @@ import java.util.Set;
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
@@ -63,6 +66,40 @@ class ChangeRecordSerializerTest {
         assertThat(back).isEqualTo(record);
         assertThat((byte[]) back.values().get("bytes")).containsExactly(1, 2, 3);
         assertThat(back.values().keySet()).containsExactlyElementsOf(values.keySet());
+    }
+
+    @Test
+    void theSnapshotInACheckpointRestoresTheSameSerializerAsIs() throws Exception {
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        TypeSerializerSnapshot.writeVersionedSnapshot(
+                out, ChangeRecordSerializer.INSTANCE.snapshotConfiguration());
+        TypeSerializerSnapshot<ChangeRecord> restored =
+                TypeSerializerSnapshot.readVersionedSnapshot(
+                        new DataInputDeserializer(out.getCopyOfBuffer()),
+                        getClass().getClassLoader());
+
+        assertThat(restored).isInstanceOf(ChangeRecordSerializer.Snapshot.class);
+        assertThat(restored.restoreSerializer()).isSameAs(ChangeRecordSerializer.INSTANCE);
+        assertThat(
+                        ChangeRecordSerializer.INSTANCE
+                                .snapshotConfiguration()
+                                .resolveSchemaCompatibility(restored)
+                                .isCompatibleAsIs())
+                .isTrue();
+    }
+
+    @Test
+    void aSnapshotOfAnUnknownVersionIsRefused() {
+        ChangeRecordSerializer.Snapshot snapshot = new ChangeRecordSerializer.Snapshot();
+        int unknown = snapshot.getCurrentVersion() + 1;
+        assertThatThrownBy(
+                        () ->
+                                snapshot.readSnapshot(
+                                        unknown,
+                                        new DataInputDeserializer(new byte[0]),
+                                        getClass().getClassLoader()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining(Integer.toString(unknown));
     }
 
     @Test

@@ -20,9 +20,12 @@ public record AnalyticsBatch(String table, List<String> columns, int rows, byte[
 
     /** Serializer of the committables in checkpoints. */
     public static final class Serializer implements SimpleVersionedSerializer<AnalyticsBatch> {
+        /** The format written; a checkpoint holding another cannot be read by this build. */
+        static final int VERSION = 1;
+
         @Override
         public int getVersion() {
-            return 1;
+            return VERSION;
         }
 
         @Override
@@ -43,8 +46,13 @@ public record AnalyticsBatch(String table, List<String> columns, int rows, byte[
 
         @Override
         public AnalyticsBatch deserialize(int version, byte[] serialized) throws IOException {
-            if (version != 1) {
-                throw new IOException("unknown analytics batch version " + version);
+            if (version != VERSION) {
+                throw new IOException(
+                        "unknown analytics batch version "
+                                + version
+                                + " in the checkpoint (this build reads version "
+                                + VERSION
+                                + "): restore it with the Sluice release that wrote it");
             }
             DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized));
             String table = in.readUTF();
