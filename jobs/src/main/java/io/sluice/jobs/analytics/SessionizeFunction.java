@@ -1,13 +1,11 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.Versions;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -50,8 +48,10 @@ public final class SessionizeFunction
     private static final long serialVersionUID = 1L;
 
     private final long gapUs;
-    private final long maxLengthUs;
     private final long allowedLatenessMs;
+
+    /** The sessionization rule; this function keeps its state and timers. */
+    private final Sessionizer sessionizer;
 
     /** Key: zero-padded occurred_at micros + event id, so the map's order is the session order. */
     private transient MapState<String, SessionEvent> events;
@@ -83,8 +83,8 @@ public final class SessionizeFunction
 
     public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
         this.gapUs = gapMs * 1000;
-        this.maxLengthUs = maxLengthMs * 1000;
         this.allowedLatenessMs = allowedLatenessMs;
+        this.sessionizer = new Sessionizer(gapMs * 1000, maxLengthMs * 1000);
     }
 
     @Override
@@ -133,7 +133,7 @@ public final class SessionizeFunction
         if (seen == null || delta.lsn > seen) {
             changeLsn.update(delta.lsn);
         }
-        String key = sortable(e.occurredAtUs) + "|" + e.eventId;
+        String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
         if (delta.sign > 0) {
             SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
             if (ctx.timerService().currentWatermark() != Long.MIN_VALUE && isAppend(key)) {
@@ -192,12 +192,6 @@ public final class SessionizeFunction
         return Math.floorDiv(ms + 59_999, 60_000L) * 60_000L;
     }
 
-    /** Micros as a fixed-width string whose lexical order is numeric order. */
-    static String sortable(long micros) {
-        String unsigned = Long.toUnsignedString(micros ^ Long.MIN_VALUE);
-        return "0".repeat(20 - unsigned.length()) + unsigned;
-    }
-
     private List<Session> sessionize() throws Exception {
         List<Map.Entry<String, SessionEvent>> sorted = new ArrayList<>();
         for (Map.Entry<String, SessionEvent> e : events.entries()) {
@@ -209,31 +203,11 @@ public final class SessionizeFunction
         } else {
             newestKey.update(sorted.get(sorted.size() - 1).getKey());
         }
-        List<Session> sessions = new ArrayList<>();
-        Session open = null;
+        List<SessionEvent> inOrder = new ArrayList<>(sorted.size());
         for (Map.Entry<String, SessionEvent> entry : sorted) {
-            open = extend(sessions, open, entry.getValue());
+            inOrder.add(entry.getValue());
         }
-        return sessions;
-    }
-
-    /**
-     * Adds {@code ev}, which follows every event before it, to the open session, or starts a new
-     * one (added to {@code sessions}); returns the session now open.
-     */
-    private Session extend(List<Session> sessions, Session open, SessionEvent ev) {
-        if (open == null
-                || ev.occurredAtUs - open.endedAtUs > gapUs
-                || ev.occurredAtUs - open.startedAtUs >= maxLengthUs) {
-            open = new Session();
-            open.startedAtUs = ev.occurredAtUs;
-            open.entryEvent = ev.eventName;
-            sessions.add(open);
-        }
-        open.endedAtUs = ev.occurredAtUs;
-        open.exitEvent = ev.eventName;
-        open.events++;
-        return open;
+        return sessionizer.sessionize(inOrder);
     }
 
     /** Writes the rows that changed since the last emission, all with the next version. */
@@ -291,21 +265,7 @@ public final class SessionizeFunction
                 last = w;
             }
         }
-        List<Session> sessions = new ArrayList<>();
-        Session open = null;
-        if (last != null) {
-            open = new Session();
-            open.startedAtUs = last.startedAtUs;
-            open.endedAtUs = last.endedAtUs;
-            open.events = last.events;
-            open.entryEvent = last.entryEvent;
-            open.exitEvent = last.exitEvent;
-            sessions.add(open);
-        }
-        for (SessionEvent e : tail) {
-            open = extend(sessions, open, e);
-        }
-        for (Session s : sessions) {
+        for (Session s : sessionizer.append(last, tail)) {
             Session previous = last != null && s.startedAtUs == last.startedAtUs ? last : null;
             if (!s.equals(previous)) {
                 s.replaces(previous);
@@ -332,9 +292,9 @@ public final class SessionizeFunction
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             return;
         }
-        long horizonMs = ctx.timerService().currentWatermark() - allowedLatenessMs;
         long horizonUs =
-                horizonMs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : horizonMs * 1000 - gapUs;
+                sessionizer.finalHorizonUs(
+                        ctx.timerService().currentWatermark(), allowedLatenessMs);
         boolean anyFinal = false;
         for (Session w : written.values()) {
             anyFinal |= w.endedAtUs < horizonUs;
@@ -345,10 +305,7 @@ public final class SessionizeFunction
         List<Session> sessions = sessionize();
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;
-        for (Session s : sessions) {
-            if (s.endedAtUs >= horizonUs) {
-                break;
-            }
+        for (Session s : sessions.subList(0, Sessionizer.finalPrefix(sessions, horizonUs))) {
             finalUntil = s.endedAtUs;
             written.remove(s.startedAtUs);
         }
@@ -375,8 +332,7 @@ public final class SessionizeFunction
     }
 
     static String sessionId(String user, long startedAtUs) {
-        return UUID.nameUUIDFromBytes((user + "|" + startedAtUs).getBytes(StandardCharsets.UTF_8))
-                .toString();
+        return Sessionizer.sessionId(user, startedAtUs);
     }
 
     private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {
