@@ -27,6 +27,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private static final long MAX_BACKOFF_MS = 30_000;
 
     private final ClickHouseConnection clickHouse;
+    private final ClickHouseSchema schema;
     private final TableRouting routing;
     private final ProcessingTimeService timeService;
     private final int batchRows;
@@ -52,6 +53,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics) {
         this.clickHouse = ClickHouseConnection.connect(config);
+        this.schema = new ClickHouseSchema(clickHouse);
         this.routing = routing;
         this.timeService = timeService;
         this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
@@ -99,7 +101,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     /** Adds the columns a record brought (additive schema change), then reopens the table. */
     private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing) {
         flush(buffer);
-        Set<String> added = routing.addColumns(clickHouse, table, missing);
+        Set<String> added = routing.addColumns(schema, table, missing);
         TableBuffer reopened = open(table);
         buffers.put(table, reopened);
         Set<String> stillMissing = new java.util.TreeSet<>(missing);
@@ -121,16 +123,11 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
 
     private TableBuffer open(TableId table) {
         String chTable = routing.clickHouseTable(table);
-        String sql =
-                "SELECT name, type FROM system.columns WHERE database = '"
-                        + clickHouse.database()
-                        + "' AND table = '"
-                        + chTable.replace("'", "\\'")
-                        + "'";
-        List<List<String>> rows = withRetries(() -> clickHouse.query(sql));
-        if (rows.isEmpty()) {
+        Map<String, String> columns =
+                withRetries(() -> schema.columns(clickHouse.database(), chTable));
+        if (columns.isEmpty()) {
             throw new ClickHouseException(
-                    sql,
+                    ClickHouseSchema.columnsQuery(clickHouse.database(), chTable),
                     60,
                     "table "
                             + clickHouse.database()
@@ -140,13 +137,11 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
                     false,
                     null);
         }
-        List<String> names = new ArrayList<>();
-        List<String> types = new ArrayList<>();
-        for (List<String> r : rows) {
-            names.add(TsvCodec.unescape(r.get(0)));
-            types.add(TsvCodec.unescape(r.get(1)));
-        }
-        return new TableBuffer(chTable, names, types, routing.keyColumns(table));
+        return new TableBuffer(
+                chTable,
+                new ArrayList<>(columns.keySet()),
+                new ArrayList<>(columns.values()),
+                routing.keyColumns(table));
     }
 
     @Override

@@ -19,10 +19,11 @@ public interface TableRouting extends Serializable {
 
     /**
      * Called when rows of {@code table} carry columns its ClickHouse table lacks: add them (an
-     * additive schema change in the source). Columns that cannot be added are left out of the
-     * returned set; their values are then not written, and the sink says so in its log.
+     * additive schema change in the source) through {@code schema}, which runs every ALTER. Columns
+     * that cannot be added are left out of the returned set; their values are then not written, and
+     * the sink says so in its log.
      */
-    Set<String> addColumns(ClickHouseConnection clickHouse, TableId table, Set<String> missing);
+    Set<String> addColumns(ClickHouseSchema schema, TableId table, Set<String> missing);
 
     /** Releases connections the routing opened. */
     default void close() {}

@@ -100,7 +100,7 @@ class ClickHouseSinkWriterIT {
             }
 
             @Override
-            public Set<String> addColumns(ClickHouseConnection ch, TableId t, Set<String> missing) {
+            public Set<String> addColumns(ClickHouseSchema schema, TableId t, Set<String> missing) {
                 return Set.of();
             }
         };
@@ -287,6 +287,72 @@ class ClickHouseSinkWriterIT {
                             ClickHouseException.class, e -> assertThat(e.retryable()).isFalse())
                     .hasMessageContaining(db + ".no_such_table does not exist");
         }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(ClickHouseEngine.class)
+    void aColumnTheSourceGainedIsAddedAndAddingItAgainAfterAFailoverIsHarmless(
+            ClickHouseEngine engine, TestInfo test) throws Exception {
+        use(engine, test);
+        clickHouse.query(
+                "CREATE TABLE "
+                        + db
+                        + ".evolving (id Int64, name String, _version UInt64, _is_deleted UInt8,"
+                        + " _lsn UInt64) ENGINE = ReplacingMergeTree(_version) ORDER BY id");
+        String alter = "ALTER TABLE `" + db + "`.`evolving` ADD COLUMN `nickname` Nullable(String)";
+        TableRouting evolving =
+                new TableRouting() {
+                    @Override
+                    public String clickHouseTable(TableId t) {
+                        return "evolving";
+                    }
+
+                    @Override
+                    public List<String> keyColumns(TableId t) {
+                        return List.of("id");
+                    }
+
+                    @Override
+                    public Set<String> addColumns(
+                            ClickHouseSchema schema, TableId t, Set<String> missing) {
+                        assertThat(missing).containsExactly("nickname");
+                        return schema.addColumn(db, "evolving", "nickname", alter)
+                                ? Set.of("nickname")
+                                : Set.of();
+                    }
+                };
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", 1L);
+        values.put("name", "ann");
+        values.put("nickname", "annie");
+        ChangeRecord gainedAColumn =
+                new ChangeRecord(ACCOUNTS, ChangeRecord.Op.UPDATE, values, Set.of(), 700);
+        try (ClickHouseSinkWriter w =
+                new ClickHouseSinkWriter(
+                        config(clickHouse.url()),
+                        evolving,
+                        new TestProcessingTimeService(),
+                        UnregisteredMetricsGroup.createSinkWriterMetricGroup())) {
+            w.write(gainedAColumn, null);
+            w.flush(false);
+        }
+        // The run after a failover replays the ALTER: the table has the column, nothing changes.
+        try (ClickHouseConnection connection =
+                new ClickHouseConnection(
+                        clickHouse.url(), clickHouse.user(), clickHouse.password(), db)) {
+            assertThat(
+                            new ClickHouseSchema(connection)
+                                    .addColumn(db, "evolving", "nickname", alter))
+                    .isTrue();
+        }
+        assertThat(
+                        clickHouse.query(
+                                "SELECT name, type FROM system.columns WHERE database = '"
+                                        + db
+                                        + "' AND table = 'evolving' AND name = 'nickname'"))
+                .isEqualTo("nickname\tNullable(String)\n");
+        assertThat(clickHouse.query("SELECT id, nickname FROM " + db + ".evolving FINAL"))
+                .isEqualTo("1\tannie\n");
     }
 
     @ParameterizedTest(name = "{0}")

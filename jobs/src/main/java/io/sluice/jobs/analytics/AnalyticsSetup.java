@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
@@ -11,7 +12,6 @@ import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -36,26 +36,23 @@ public final class AnalyticsSetup {
         checkSource(config);
         String database = config.get(AnalyticsOptions.DATABASE);
         try (ClickHouseConnection main = ClickHouseConnection.connect(config)) {
-            main.execute("CREATE DATABASE IF NOT EXISTS `" + database + "`");
+            new ClickHouseSchema(main).createDatabase(database);
         }
         List<PromotedProperty> promoted =
                 PromotedProperty.parse(config.get(AnalyticsOptions.PROMOTED_PROPERTIES));
         try (ClickHouseConnection ch = connect(config)) {
+            ClickHouseSchema schema = new ClickHouseSchema(ch);
             ServerVersion server = ch.serverVersion();
             for (AnalyticsTables.Table table : AnalyticsTables.all(promoted)) {
-                ch.execute(table.createSql(database, server));
+                schema.createTable(table.createSql(database, server));
             }
-            Set<String> existing = new HashSet<>();
-            for (List<String> row :
-                    ch.query(
-                            "SELECT name FROM system.columns WHERE database = '"
-                                    + database
-                                    + "' AND table = 'events'")) {
-                existing.add(row.get(0));
-            }
+            Set<String> existing = schema.columns(database, AnalyticsTables.EVENTS).keySet();
             for (PromotedProperty p : promoted) {
                 if (!existing.contains(p.column())) {
-                    ch.execute(
+                    schema.addColumn(
+                            database,
+                            AnalyticsTables.EVENTS,
+                            p.column(),
                             "ALTER TABLE `"
                                     + database
                                     + "`.`events` ADD COLUMN `"

@@ -1,6 +1,7 @@
 package io.sluice.jobs.mirror;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
@@ -10,7 +11,6 @@ import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
 import java.sql.SQLException;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -31,6 +31,7 @@ public final class MirrorSetup {
                 ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
             catalog.ensurePublication(
                     config.get(PostgresSourceOptions.PUBLICATION), config.tables());
+            ClickHouseSchema schema = new ClickHouseSchema(ch);
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {
                 PgTable table = catalog.replicatedTable(id).orElseThrow();
@@ -43,26 +44,20 @@ public final class MirrorSetup {
                             left,
                             id);
                 }
-                ch.execute(
+                schema.createTable(
                         ClickHouseDdl.createMirrorTable(
                                 ch.database(), id.clickHouseName(), table, server));
-                Set<String> existing = new HashSet<>();
-                for (List<String> row :
-                        ch.query(
-                                "SELECT name FROM system.columns WHERE database = '"
-                                        + ch.database()
-                                        + "' AND table = '"
-                                        + id.clickHouseName()
-                                        + "'")) {
-                    existing.add(row.get(0));
-                }
+                Set<String> existing = schema.columns(ch.database(), id.clickHouseName()).keySet();
                 for (PgColumn column : table.columns()) {
                     if (!existing.contains(column.name())) {
                         LOG.info(
                                 "Adding column {} to ClickHouse table {}",
                                 column.name(),
                                 id.clickHouseName());
-                        ch.execute(
+                        schema.addColumn(
+                                ch.database(),
+                                id.clickHouseName(),
+                                column.name(),
                                 ClickHouseDdl.addColumn(
                                         ch.database(), id.clickHouseName(), column, server));
                     }

@@ -1,6 +1,6 @@
 package io.sluice.jobs.mirror;
 
-import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.TableRouting;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
@@ -49,31 +49,21 @@ public final class PostgresTableRouting implements TableRouting {
     }
 
     @Override
-    public Set<String> addColumns(
-            ClickHouseConnection clickHouse, TableId table, Set<String> missing) {
+    public Set<String> addColumns(ClickHouseSchema schema, TableId table, Set<String> missing) {
         PgTable source = read(table);
         Set<String> added = new HashSet<>();
-        var server = clickHouse.serverVersion();
+        String database = schema.database();
+        var server = schema.serverVersion();
         for (String name : missing) {
             PgColumn column = source.column(name);
             if (column == null) {
                 continue; // gone from Postgres again: nothing to map it from
             }
-            String exists =
-                    clickHouse.queryValue(
-                            "SELECT count() FROM system.columns WHERE database = '"
-                                    + clickHouse.database()
-                                    + "' AND table = '"
-                                    + table.clickHouseName()
-                                    + "' AND name = '"
-                                    + name.replace("'", "\\'")
-                                    + "'");
-            if ("0".equals(exists)) {
-                clickHouse.execute(
-                        ClickHouseDdl.addColumn(
-                                clickHouse.database(), table.clickHouseName(), column, server));
+            String alter =
+                    ClickHouseDdl.addColumn(database, table.clickHouseName(), column, server);
+            if (schema.addColumn(database, table.clickHouseName(), name, alter)) {
+                added.add(name);
             }
-            added.add(name);
         }
         return added;
     }

@@ -1,0 +1,151 @@
+package io.sluice.common.clickhouse;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every schema statement Sluice runs against ClickHouse ({@code CREATE DATABASE}, {@code CREATE
+ * TABLE}, {@code ALTER TABLE ... ADD COLUMN}) and the one lookup of a table's columns in {@code
+ * system.columns}. The statement texts come from the DDL builders ({@code ClickHouseDdl}, {@code
+ * AnalyticsTables}); this class decides whether and how they run.
+ *
+ * <p>Idempotent, like Flink CDC's {@code StarRocksMetadataApplier}: creates are {@code IF NOT
+ * EXISTS}, and a column is added only when the table lacks it, with the table read again after the
+ * {@code ALTER}. So replaying a schema change after a failover, or two subtasks adding the same
+ * column, is harmless: the second finds the column and does nothing, and an {@code ALTER} that
+ * fails because the column appeared meanwhile counts as done.
+ */
+public final class ClickHouseSchema {
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSchema.class);
+
+    /** The statements this class needs; a {@link ClickHouseConnection}, or a test's fake. */
+    interface Statements {
+        /** Rows as raw TabSeparated fields (see {@link ClickHouseConnection#query}). */
+        List<List<String>> query(String sql);
+
+        void execute(String sql);
+
+        /** The database the connection works in. */
+        String database();
+
+        ServerVersion serverVersion();
+    }
+
+    private final Statements clickHouse;
+
+    public ClickHouseSchema(ClickHouseConnection clickHouse) {
+        this(
+                new Statements() {
+                    @Override
+                    public List<List<String>> query(String sql) {
+                        return clickHouse.query(sql);
+                    }
+
+                    @Override
+                    public void execute(String sql) {
+                        clickHouse.execute(sql);
+                    }
+
+                    @Override
+                    public String database() {
+                        return clickHouse.database();
+                    }
+
+                    @Override
+                    public ServerVersion serverVersion() {
+                        return clickHouse.serverVersion();
+                    }
+                });
+    }
+
+    ClickHouseSchema(Statements clickHouse) {
+        this.clickHouse = clickHouse;
+    }
+
+    /** The database of the connection: where the mirror's tables are. */
+    public String database() {
+        return clickHouse.database();
+    }
+
+    /** The server's version, asked each time (the DDL depends on it). */
+    public ServerVersion serverVersion() {
+        return clickHouse.serverVersion();
+    }
+
+    /**
+     * The columns of {@code database.table}, name to type, in the table's order (the order {@code
+     * system.columns} lists them in; ClickHouse 18.16 has no {@code position} to sort by); empty
+     * when there is no such table.
+     */
+    public LinkedHashMap<String, String> columns(String database, String table) {
+        LinkedHashMap<String, String> columns = new LinkedHashMap<>();
+        for (List<String> row : clickHouse.query(columnsQuery(database, table))) {
+            columns.put(TsvCodec.unescape(row.get(0)), TsvCodec.unescape(row.get(1)));
+        }
+        return columns;
+    }
+
+    static String columnsQuery(String database, String table) {
+        return "SELECT name, type FROM system.columns WHERE database = "
+                + literal(database)
+                + " AND table = "
+                + literal(table);
+    }
+
+    public void createDatabase(String database) {
+        clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + quote(database));
+    }
+
+    /**
+     * Runs a {@code CREATE TABLE IF NOT EXISTS} statement: a table that exists is left as it is
+     * (columns it lacks are added with {@link #addColumn}).
+     */
+    public void createTable(String createIfNotExists) {
+        if (!createIfNotExists.startsWith("CREATE TABLE IF NOT EXISTS ")) {
+            throw new IllegalArgumentException(
+                    "not an idempotent CREATE TABLE IF NOT EXISTS statement: " + createIfNotExists);
+        }
+        clickHouse.execute(createIfNotExists);
+    }
+
+    /**
+     * Adds {@code column} to {@code database.table} with {@code alter} (an {@code ALTER TABLE ...
+     * ADD COLUMN} statement) unless the table has it already; returns whether the table has it now,
+     * as read from ClickHouse after the {@code ALTER}.
+     *
+     * @throws ClickHouseException when the {@code ALTER} fails and the column is still missing
+     */
+    public boolean addColumn(String database, String table, String column, String alter) {
+        if (columns(database, table).containsKey(column)) {
+            return true;
+        }
+        try {
+            clickHouse.execute(alter);
+        } catch (ClickHouseException e) {
+            if (columns(database, table).containsKey(column)) {
+                LOG.info(
+                        "Column {} of {}.{} was added meanwhile (by another subtask or an earlier"
+                                + " attempt): {}",
+                        column,
+                        database,
+                        table,
+                        e.getMessage());
+                return true;
+            }
+            throw e;
+        }
+        return columns(database, table).containsKey(column);
+    }
+
+    /** A ClickHouse identifier, quoted. */
+    static String quote(String identifier) {
+        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
+    }
+
+    /** A ClickHouse string literal. */
+    static String literal(String text) {
+        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+    }
+}
