@@ -23,7 +23,7 @@ import java.util.concurrent.TimeoutException;
  * uncompressed because ClickHouse 18.16 does not accept the client's compressed requests; data is
  * exchanged as TabSeparated text, which every server version reads and writes the same way.
  */
-public final class ClickHouseConnection implements AutoCloseable {
+public final class ClickHouseConnection implements ClickHouseStatements {
     /**
      * Server error codes worth a retry: overload, timeouts, network and keeper trouble. Every other
      * server error (syntax, unknown table or column, a value that does not parse) is final.
@@ -79,15 +79,18 @@ public final class ClickHouseConnection implements AutoCloseable {
         return url;
     }
 
+    @Override
     public String database() {
         return database;
     }
 
+    @Override
     public ServerVersion serverVersion() {
         return ServerVersion.parse(queryValue("SELECT version()"));
     }
 
     /** Runs a statement that returns no rows (DDL, INSERT ... SELECT). */
+    @Override
     public void execute(String sql) {
         try (QueryResponse ignored = await(sql, client.query(sql, settings()))) {
             // The response body of a statement is empty; closing releases the connection.
@@ -108,6 +111,7 @@ public final class ClickHouseConnection implements AutoCloseable {
      * Rows as raw TabSeparated fields (still escaped, exactly as the server wrote them), so a value
      * read here can be written back unchanged. Use {@link TsvCodec#unescape} for the text.
      */
+    @Override
     public List<List<String>> query(String sql) {
         try (QueryResponse response = await(sql, client.query(sql, settings()))) {
             return parse(response.getInputStream());
@@ -119,6 +123,7 @@ public final class ClickHouseConnection implements AutoCloseable {
     }
 
     /** Inserts TabSeparated rows into the named columns of a table of this database. */
+    @Override
     public void insertTsv(String table, List<String> columns, byte[] tsv) {
         String qualified = quote(database) + "." + quote(table);
         String statement =

@@ -20,47 +20,13 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseSchema {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSchema.class);
 
-    /** The statements this class needs; a {@link ClickHouseConnection}, or a test's fake. */
-    interface Statements {
-        /** Rows as raw TabSeparated fields (see {@link ClickHouseConnection#query}). */
-        List<List<String>> query(String sql);
-
-        void execute(String sql);
-
-        /** The database the connection works in. */
-        String database();
-
-        ServerVersion serverVersion();
-    }
-
-    private final Statements clickHouse;
+    private final ClickHouseStatements clickHouse;
 
     public ClickHouseSchema(ClickHouseConnection clickHouse) {
-        this(
-                new Statements() {
-                    @Override
-                    public List<List<String>> query(String sql) {
-                        return clickHouse.query(sql);
-                    }
-
-                    @Override
-                    public void execute(String sql) {
-                        clickHouse.execute(sql);
-                    }
-
-                    @Override
-                    public String database() {
-                        return clickHouse.database();
-                    }
-
-                    @Override
-                    public ServerVersion serverVersion() {
-                        return clickHouse.serverVersion();
-                    }
-                });
+        this((ClickHouseStatements) clickHouse);
     }
 
-    ClickHouseSchema(Statements clickHouse) {
+    ClickHouseSchema(ClickHouseStatements clickHouse) {
         this.clickHouse = clickHouse;
     }
 

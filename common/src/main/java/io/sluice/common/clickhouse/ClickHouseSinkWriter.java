@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.metrics.Counter;
@@ -26,7 +27,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
     private static final long MAX_BACKOFF_MS = 30_000;
 
-    private final ClickHouseConnection clickHouse;
+    private final ClickHouseStatements clickHouse;
     private final ClickHouseSchema schema;
     private final TableRouting routing;
     private final ProcessingTimeService timeService;
@@ -52,7 +53,18 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
             TableRouting routing,
             ProcessingTimeService timeService,
             SinkWriterMetricGroup metrics) {
-        this.clickHouse = ClickHouseConnection.connect(config);
+        this(ClickHouseConnection.connect(config), config, routing, timeService, metrics);
+    }
+
+    /** A writer over the given ClickHouse: a connection, or a unit test's fake. */
+    @VisibleForTesting
+    ClickHouseSinkWriter(
+            ClickHouseStatements clickHouse,
+            SluiceConfig config,
+            TableRouting routing,
+            ProcessingTimeService timeService,
+            SinkWriterMetricGroup metrics) {
+        this.clickHouse = clickHouse;
         this.schema = new ClickHouseSchema(clickHouse);
         this.routing = routing;
         this.timeService = timeService;

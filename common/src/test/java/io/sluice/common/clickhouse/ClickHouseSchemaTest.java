@@ -18,7 +18,7 @@ class ClickHouseSchemaTest {
     private static final String ALTER = "ALTER TABLE `db`.`t` ADD COLUMN `c` Nullable(String)";
 
     /** Each ALTER ... ADD COLUMN adds the column named {@code c}. */
-    private static final class FakeClickHouse implements ClickHouseSchema.Statements {
+    private static final class FakeClickHouse implements ClickHouseStatements {
         final Map<String, String> columns = new LinkedHashMap<>();
         final List<String> executed = new ArrayList<>();
         final List<String> queried = new ArrayList<>();
@@ -46,6 +46,14 @@ class ClickHouseSchemaTest {
                 }
             }
         }
+
+        @Override
+        public void insertTsv(String table, List<String> columns, byte[] tsv) {
+            throw new UnsupportedOperationException("the schema inserts nothing");
+        }
+
+        @Override
+        public void close() {}
 
         @Override
         public String database() {

@@ -1,0 +1,24 @@
+package io.sluice.common.clickhouse;
+
+import java.util.List;
+
+/**
+ * What the sink writer and {@link ClickHouseSchema} ask of ClickHouse: a {@link
+ * ClickHouseConnection}, or a unit test's fake.
+ */
+interface ClickHouseStatements extends AutoCloseable {
+    /** Rows as raw TabSeparated fields (see {@link ClickHouseConnection#query}). */
+    List<List<String>> query(String sql);
+
+    void execute(String sql);
+
+    void insertTsv(String table, List<String> columns, byte[] tsv);
+
+    /** The database the connection works in. */
+    String database();
+
+    ServerVersion serverVersion();
+
+    @Override
+    void close();
+}
