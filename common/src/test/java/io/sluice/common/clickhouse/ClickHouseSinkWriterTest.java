@@ -3,10 +3,12 @@ package io.sluice.common.clickhouse;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.common.config.TableId;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -94,15 +96,15 @@ class ClickHouseSinkWriterTest {
     void startAtZero() throws Exception {
         time.setCurrentTime(0); // its clock starts at Long.MIN_VALUE
         Map<String, Object> v = new HashMap<>();
-        v.put(SluiceOptions.PG_DATABASE.key(), "unused");
-        v.put(SluiceOptions.PG_USER.key(), "unused");
-        v.put(SluiceOptions.PG_TABLES.key(), List.of("accounts"));
-        v.put(SluiceOptions.CH_URL.key(), "http://unused:8123");
-        v.put(SluiceOptions.CH_DATABASE.key(), "sink");
+        v.put(PostgresSourceOptions.DATABASE.key(), "unused");
+        v.put(PostgresSourceOptions.USER.key(), "unused");
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("accounts"));
+        v.put(ClickHouseSinkOptions.URL.key(), "http://unused:8123");
+        v.put(ClickHouseSinkOptions.DATABASE.key(), "sink");
         SluiceConfig config =
                 SluiceConfig.of(v)
-                        .with(SluiceOptions.SINK_BATCH_ROWS, 3)
-                        .with(SluiceOptions.SINK_FLUSH_INTERVAL_MS, INTERVAL_MS);
+                        .with(ClickHouseSinkOptions.BATCH_ROWS, 3)
+                        .with(ClickHouseSinkOptions.FLUSH_INTERVAL, Duration.ofMillis(INTERVAL_MS));
         writer =
                 new ClickHouseSinkWriter(
                         clickHouse,

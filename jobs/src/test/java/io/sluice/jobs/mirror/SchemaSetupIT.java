@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
+import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SluiceOptions;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.analytics.AnalyticsSetup;
 import io.sluice.testkit.TestServers;
@@ -37,8 +37,8 @@ class SchemaSetupIT {
                             + " occurred_at timestamptz, event_name text, properties jsonb)");
             Map<String, Object> settings =
                     JobTestSupport.settings(servers, pgDb, chDb, List.of("public.events"), tmp);
-            settings.put(SluiceOptions.AN_DATABASE.key(), anDb);
-            settings.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String"));
+            settings.put(AnalyticsOptions.DATABASE.key(), anDb);
+            settings.put(AnalyticsOptions.PROMOTED_PROPERTIES.key(), List.of("plan:String"));
             SluiceConfig config = SluiceConfig.of(settings);
             ClickHouseSchema schema = new ClickHouseSchema(ch);
 
@@ -58,7 +58,9 @@ class SchemaSetupIT {
 
             // A column added in Postgres and a newly promoted property, each added once.
             st.execute("ALTER TABLE events ADD COLUMN country text");
-            settings.put(SluiceOptions.AN_PROMOTED.key(), List.of("plan:String", "tier:Int64"));
+            settings.put(
+                    AnalyticsOptions.PROMOTED_PROPERTIES.key(),
+                    List.of("plan:String", "tier:Int64"));
             SluiceConfig changed = SluiceConfig.of(settings);
             MirrorSetup.prepare(changed);
             MirrorSetup.prepare(changed);
