@@ -4,6 +4,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
+import io.sluice.common.config.SluiceConfig;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -137,6 +139,22 @@ public final class JobTestSupport {
         cluster.startTaskManager();
     }
 
+    /**
+     * {@link JobEnvironment#configure} for a job on the test MiniCluster, with its checkpoints
+     * written to the settings' checkpoint directory as in production. Without a directory Flink
+     * keeps checkpoints in the JobManager's memory, which refuses a state handle over 5 MB: the
+     * analytics job's dedupe state crosses that within a test, and from then on every checkpoint
+     * fails.
+     */
+    public static void configure(StreamExecutionEnvironment env, SluiceConfig config) {
+        JobEnvironment.configure(env, config);
+        Configuration storage = new Configuration();
+        storage.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        storage.set(
+                CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(JobOptions.CHECKPOINT_DIR));
+        env.configure(storage);
+    }
+
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */
     public static void useClickHouse(
             Map<String, Object> values, TestServers.ClickHouse clickhouse) {
@@ -184,6 +202,26 @@ public final class JobTestSupport {
         }
     }
 
+    /** The stacks of the Flink task threads of this JVM (names like {@code op (1/2)#3}). */
+    private static String taskThreads() {
+        StringBuilder out = new StringBuilder();
+        Thread.getAllStackTraces()
+                .forEach(
+                        (thread, stack) -> {
+                            if (thread.getName().matches(".*\\(\\d+/\\d+\\)#\\d+.*")
+                                    && !thread.getName().startsWith("OutputFlusher")) {
+                                out.append("\n\"")
+                                        .append(thread.getName())
+                                        .append("\" ")
+                                        .append(thread.getState());
+                                for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                                    out.append("\n    at ").append(stack[i]);
+                                }
+                            }
+                        });
+        return out.toString();
+    }
+
     /**
      * Cancels the jobs a failed test left running on a shared MiniCluster: a job with unlimited
      * restarts would hold the slots, and the next test on the cluster would wait for checkpoints
@@ -203,6 +241,7 @@ public final class JobTestSupport {
             MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {
         long started = System.nanoTime();
         long deadline = started + timeout.toNanos();
+        boolean dumped = false;
         while (true) {
             var stats =
                     cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
@@ -223,6 +262,14 @@ public final class JobTestSupport {
                                 + completed
                                 + "); "
                                 + describe(cluster, job));
+            }
+            if (!dumped && System.nanoTime() - started > timeout.toNanos() / 2) {
+                dumped = true;
+                LOG.warn(
+                        "no checkpoint for {} s; {}; task threads:{}",
+                        (System.nanoTime() - started) / 1_000_000_000,
+                        describe(cluster, job),
+                        taskThreads());
             }
             Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
         }

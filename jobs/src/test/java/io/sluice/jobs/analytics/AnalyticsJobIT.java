@@ -9,7 +9,6 @@ import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
@@ -141,7 +140,7 @@ class AnalyticsJobIT {
             MirrorSetup.prepare(config);
             AnalyticsSetup.prepare(config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobEnvironment.configure(env, config);
+            JobTestSupport.configure(env, config);
             JobTestSupport.restartForever(env, Duration.ofMillis(500));
             AnalyticsJob.build(
                     env,

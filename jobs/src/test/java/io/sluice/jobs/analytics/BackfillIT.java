@@ -8,7 +8,6 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -98,7 +97,7 @@ class BackfillIT {
             MirrorSetup.prepare(config);
             AnalyticsSetup.prepare(config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobEnvironment.configure(env, config);
+            JobTestSupport.configure(env, config);
             AnalyticsJob.build(
                     env,
                     config,
@@ -186,7 +185,7 @@ class BackfillIT {
             throws Exception {
         BackfillJob.Plan plan = BackfillJob.plan(config, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        JobEnvironment.configure(env, config);
+        JobTestSupport.configure(env, config);
         JobTestSupport.restartForever(env, Duration.ofMillis(500));
         BackfillJob.build(
                 env, config, options, plan, options.source().equals("postgres") ? hasher : null);

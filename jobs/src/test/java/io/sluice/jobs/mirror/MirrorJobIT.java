@@ -6,7 +6,6 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
 import io.sluice.jobs.ops.Resync;
@@ -112,7 +111,7 @@ class MirrorJobIT {
             MirrorSetup.prepare(config);
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobEnvironment.configure(env, config);
+            JobTestSupport.configure(env, config);
             JobTestSupport.restartForever(env, Duration.ofMillis(500));
             MirrorJob.build(
                     env, config, MirrorSource.create(config, Resync.anchor(config, "test")));

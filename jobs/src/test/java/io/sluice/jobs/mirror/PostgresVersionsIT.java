@@ -8,7 +8,6 @@ import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
@@ -200,7 +199,7 @@ class PostgresVersionsIT {
                 SluiceConfig.of(JobTestSupport.settings(servers, pgDb, chDb, List.of(table), tmp));
         MirrorSetup.prepare(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        JobEnvironment.configure(env, config);
+        JobTestSupport.configure(env, config);
         JobTestSupport.noRestart(env);
         MirrorJob.build(env, config, MirrorSource.create(config, Resync.anchor(config, "test")));
         return env.executeAsync("mirror-" + pgDb);

@@ -7,7 +7,6 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
@@ -119,7 +118,7 @@ class SnapshotLockIT {
             SluiceConfig config = SluiceConfig.of(settings);
             MirrorSetup.prepare(config);
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobEnvironment.configure(env, config);
+            JobTestSupport.configure(env, config);
             JobTestSupport.restartForever(env, Duration.ofMillis(200));
             DataStream<ChangeRecord> changes =
                     MirrorJob.changes(

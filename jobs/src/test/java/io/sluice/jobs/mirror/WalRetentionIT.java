@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Resync;
@@ -61,7 +60,7 @@ class WalRetentionIT {
             MirrorSetup.prepare(config);
             Resync.Anchor anchor = Resync.anchor(config, "test");
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobEnvironment.configure(env, config);
+            JobTestSupport.configure(env, config);
             MirrorJob.mirror(
                     MirrorJob.guarded(
                             MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
