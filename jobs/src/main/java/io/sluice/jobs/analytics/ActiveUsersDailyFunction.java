@@ -32,18 +32,7 @@ public final class ActiveUsersDailyFunction
             throws Exception {
         long[] c = state.add(new long[] {d.dau, d.wau, d.mau}, 1);
         long next = state.nextVersion(d.lsn);
-        out.collect(
-                new AnalyticsRow(
-                        AnalyticsTables.ACTIVE_USERS_DAILY,
-                        Long.toString(d.day),
-                        next,
-                        new String[] {
-                            AnalyticsTables.date(d.day),
-                            Long.toString(c[0]),
-                            Long.toString(c[1]),
-                            Long.toString(c[2]),
-                            Long.toString(next)
-                        }));
+        out.collect(new ActiveUsersDailyRow(d.day, c[0], c[1], c[2], next).encode());
         ctx.timerService()
                 .registerEventTimeTimer(
                         CountRollupFunction.saturatedAdd(

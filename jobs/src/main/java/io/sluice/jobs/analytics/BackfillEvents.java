@@ -25,7 +25,7 @@ final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
     /** The version of every row, or -1: each change's own WAL position (archive replay). */
     private final long version;
 
-    private final AnalyticsTables.Table eventsTable;
+    private final RowEncoder<EventRow> eventRows;
     private transient EventParser parser;
     private transient LongCounter events;
     private transient LongCounter skipped;
@@ -36,7 +36,7 @@ final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
         this.fromUs = fromMs * 1000;
         this.toUs = toMs * 1000;
         this.version = version;
-        this.eventsTable = AnalyticsTables.events(schema.promoted());
+        this.eventRows = EventRow.encoder(schema.promoted());
     }
 
     @Override
@@ -59,14 +59,10 @@ final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
         }
         long v = version >= 0 ? version : change.lsn();
         if (change.isDelete()) {
-            ctx.output(
-                    CleanAndDedupeFunction.ROWS,
-                    CleanAndDedupeFunction.eventRow(eventsTable, e, v, true));
+            ctx.output(CleanAndDedupeFunction.ROWS, eventRows.encode(EventRow.of(e, v, true)));
             return;
         }
-        ctx.output(
-                CleanAndDedupeFunction.ROWS,
-                CleanAndDedupeFunction.eventRow(eventsTable, e, v, false));
+        ctx.output(CleanAndDedupeFunction.ROWS, eventRows.encode(EventRow.of(e, v, false)));
         out.collect(new EventDelta(1, e, v));
         events.add(1);
     }

@@ -42,7 +42,7 @@ public final class CleanAndDedupeFunction
 
     private final EventParser parser;
     private final EventSchema schema;
-    private final AnalyticsTables.Table eventsTable;
+    private final RowEncoder<EventRow> eventRows;
     private final long allowedLatenessMs;
     private final long ttlMs;
 
@@ -58,7 +58,7 @@ public final class CleanAndDedupeFunction
             EventSchema schema, long maxFutureSkewMs, long allowedLatenessMs, long ttlMs) {
         this.schema = schema;
         this.parser = new EventParser(schema, maxFutureSkewMs);
-        this.eventsTable = AnalyticsTables.events(schema.promoted());
+        this.eventRows = EventRow.encoder(schema.promoted());
         this.allowedLatenessMs = allowedLatenessMs;
         this.ttlMs = ttlMs;
     }
@@ -137,8 +137,9 @@ public final class CleanAndDedupeFunction
                         || !isLate(event.occurredAtMs(), stamped.watermarkMs);
         if (old != null) {
             corrections.inc();
-            if (!sortKey(old).equals(sortKey(event))) {
-                ctx.output(ROWS, eventRow(old, version, true));
+            EventRow tombstone = EventRow.of(old, version, true);
+            if (!tombstone.key().equals(EventRow.of(event, version, false).key())) {
+                ctx.output(ROWS, eventRows.encode(tombstone));
             }
             retract(old, stamped, ctx, out);
         }
@@ -179,75 +180,34 @@ public final class CleanAndDedupeFunction
         }
     }
 
-    private static String sortKey(CleanEvent e) {
-        return e.eventName
-                + '\u0000'
-                + Math.floorDiv(e.occurredAtUs, 1_000_000L)
-                + '\u0000'
-                + e.userId
-                + '\u0000'
-                + e.eventId;
-    }
-
     private AnalyticsRow eventRow(CleanEvent e, long version, boolean deleted) {
-        return eventRow(eventsTable, e, version, deleted);
-    }
-
-    /** The analytics.events row of an event (a tombstone when {@code deleted}). */
-    static AnalyticsRow eventRow(
-            AnalyticsTables.Table eventsTable, CleanEvent e, long version, boolean deleted) {
-        String[] f = new String[eventsTable.columns().size()];
-        int i = 0;
-        f[i++] = e.eventId;
-        f[i++] = e.userId;
-        f[i++] = AnalyticsTables.dateTime(e.occurredAtUs);
-        f[i++] = Long.toString(e.occurredAtUs);
-        f[i++] = e.eventName;
-        f[i++] = e.propertiesJson;
-        for (String p : e.promoted) {
-            f[i++] = p;
-        }
-        f[i++] = Long.toString(version);
-        f[i] = deleted ? "1" : "0";
-        return new AnalyticsRow(AnalyticsTables.EVENTS, sortKey(e), version, f);
+        return eventRows.encode(EventRow.of(e, version, deleted));
     }
 
     private AnalyticsRow deadLetterRow(
             ChangeRecord change, String reason, long version, boolean deleted) {
         String table = schema.table().toString();
         String eventId = schema.eventId(change);
-        return new AnalyticsRow(
-                AnalyticsTables.DEAD_LETTERS,
-                table + '\u0000' + eventId,
-                version,
-                new String[] {
-                    table,
-                    eventId,
-                    reason,
-                    deleted ? "" : EventParser.rawRow(change),
-                    Long.toString(version),
-                    deleted ? "1" : "0"
-                });
+        return new DeadLetterRow(
+                        table,
+                        eventId,
+                        reason,
+                        deleted ? "" : EventParser.rawRow(change),
+                        version,
+                        deleted)
+                .encode();
     }
 
     private static AnalyticsRow lateRow(
             String eventId, CleanEvent e, StampedChange stamped, String kind) {
-        long version = stamped.change.lsn();
-        return new AnalyticsRow(
-                AnalyticsTables.LATE_EVENTS,
-                eventId + '\u0000' + kind + '\u0000' + version,
-                version,
-                new String[] {
-                    eventId,
-                    e == null ? "" : e.userId,
-                    e == null
-                            ? AnalyticsTables.dateTime(0)
-                            : AnalyticsTables.dateTime(e.occurredAtUs),
-                    e == null ? "0" : Long.toString(e.occurredAtUs),
-                    e == null ? "" : e.eventName,
-                    AnalyticsTables.dateTimeMillis(Math.max(0, stamped.watermarkMs)),
-                    kind,
-                    Long.toString(version)
-                });
+        return new LateEventRow(
+                        eventId,
+                        e == null ? "" : e.userId,
+                        e == null ? 0 : e.occurredAtUs,
+                        e == null ? "" : e.eventName,
+                        stamped.watermarkMs,
+                        kind,
+                        stamped.change.lsn())
+                .encode();
     }
 }

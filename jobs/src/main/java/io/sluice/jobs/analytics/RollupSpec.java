@@ -47,7 +47,7 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public String key(CleanEvent e) {
-                return start(e) + "\u0000" + e.eventName;
+                return EventsPerWindowRow.key(start(e), e.eventName);
             }
 
             @Override
@@ -62,16 +62,8 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
-                return new AnalyticsRow(
-                        table,
-                        key(e),
-                        version,
-                        new String[] {
-                            AnalyticsTables.dateTimeMillis(start(e)),
-                            e.eventName,
-                            Long.toString(counts[0]),
-                            Long.toString(version)
-                        });
+                return new EventsPerWindowRow(table, start(e), e.eventName, counts[0], version)
+                        .encode();
             }
         };
     }
@@ -115,7 +107,7 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public String key(CleanEvent e) {
-                return AnalyticsTables.date(day(e)) + "|" + e.userId;
+                return SessionsDailyRow.key(day(e), e.userId);
             }
 
             @Override
@@ -130,18 +122,8 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
-                return new AnalyticsRow(
-                        AnalyticsTables.SESSIONS_DAILY,
-                        key(e),
-                        version,
-                        new String[] {
-                            key(e),
-                            e.userId,
-                            AnalyticsTables.date(day(e)),
-                            Long.toString(counts[0]),
-                            Long.toString(counts[1]),
-                            Long.toString(version)
-                        });
+                return new SessionsDailyRow(day(e), e.userId, counts[0], counts[1], version)
+                        .encode();
             }
         };
     }

@@ -336,24 +336,6 @@ public final class SessionizeFunction
     }
 
     private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {
-        String id = sessionId(user, s.startedAtUs);
-        return new AnalyticsRow(
-                AnalyticsTables.SESSIONS,
-                user + "|" + id,
-                version,
-                new String[] {
-                    id,
-                    user,
-                    AnalyticsTables.dateTime(s.startedAtUs),
-                    AnalyticsTables.dateTime(s.endedAtUs),
-                    Long.toString(s.startedAtUs),
-                    Long.toString(s.endedAtUs),
-                    Long.toString(Math.floorDiv(s.endedAtUs - s.startedAtUs, 1_000_000L)),
-                    Long.toString(s.events),
-                    s.entryEvent,
-                    s.exitEvent,
-                    Long.toString(version),
-                    deleted ? "1" : "0"
-                });
+        return SessionRow.of(user, s, version, deleted).encode();
     }
 }
