@@ -24,6 +24,14 @@ public class AnalyticsRow {
         this.fields = fields;
     }
 
+    /**
+     * The value of {@code column}, as ClickHouse text. Not for analytics.events rows, whose columns
+     * depend on the promoted properties: read those with {@link AnalyticsTables.Table#get}.
+     */
+    public String get(String column) {
+        return AnalyticsTables.fixed(table).get(this, column);
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof AnalyticsRow r

@@ -40,6 +40,20 @@ public final class AnalyticsTables {
             return names;
         }
 
+        /** The value of {@code column} in a row of this table, as ClickHouse text. */
+        public String get(AnalyticsRow row, String column) {
+            if (!row.table.equals(name)) {
+                throw new IllegalArgumentException(
+                        "a row of analytics." + row.table + " read as one of analytics." + name);
+            }
+            int i = columnNames().indexOf(column);
+            if (i < 0) {
+                throw new IllegalArgumentException(
+                        "analytics." + name + " has no column " + column + ": " + columnNames());
+            }
+            return row.fields[i];
+        }
+
         public String createSql(String database, ServerVersion server) {
             StringBuilder sql = new StringBuilder();
             sql.append("CREATE TABLE IF NOT EXISTS `")
@@ -189,6 +203,23 @@ public final class AnalyticsTables {
                     null,
                     "session_day_user",
                     "session_start and session_end events per user and day");
+
+    /**
+     * The table named {@code name}, unless it is analytics.events, whose columns depend on the
+     * promoted properties ({@link #events}).
+     */
+    public static Table fixed(String name) {
+        for (Table t : all(List.of())) {
+            if (t.name().equals(name) && !name.equals(EVENTS)) {
+                return t;
+            }
+        }
+        throw new IllegalArgumentException(
+                name.equals(EVENTS)
+                        ? "analytics.events has a column per promoted property: read it with"
+                                + " AnalyticsTables.events(promoted)"
+                        : "no analytics table named " + name);
+    }
 
     /** Every table, for setup. */
     public static List<Table> all(List<PromotedProperty> promoted) {

@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.ChangeRecord.Op;
@@ -8,6 +9,7 @@ import io.sluice.common.config.TableId;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,6 +34,7 @@ class CleanAndDedupeFunctionTest {
                     "event_name",
                     "properties",
                     PromotedProperty.parse(List.of("plan:String", "duration_ms:Int64")));
+    static final AnalyticsTables.Table EVENTS_TABLE = AnalyticsTables.events(SCHEMA.promoted());
     static final long LATENESS = 3_600_000L;
     static final long TTL = 7L * 24 * 3_600_000L;
     static final long NOW = Instant.parse("2026-11-20T12:00:00Z").toEpochMilli();
@@ -109,6 +112,20 @@ class CleanAndDedupeFunctionTest {
         return out;
     }
 
+    /** A row's value by column name (the events table's columns follow SCHEMA's promoted ones). */
+    private static String get(AnalyticsRow r, String column) {
+        return r.table.equals(AnalyticsTables.EVENTS) ? EVENTS_TABLE.get(r, column) : r.get(column);
+    }
+
+    /** A row as column name to value, in the table's column order. */
+    private static Map<String, String> byColumn(AnalyticsRow r) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String column : EVENTS_TABLE.columnNames()) {
+            out.put(column, get(r, column));
+        }
+        return out;
+    }
+
     private void clearRows() {
         if (harness.getSideOutput(CleanAndDedupeFunction.ROWS) != null) {
             harness.getSideOutput(CleanAndDedupeFunction.ROWS).clear();
@@ -125,20 +142,22 @@ class CleanAndDedupeFunctionTest {
         assertThat(deltas()).containsExactly("+e1:click");
         List<AnalyticsRow> events = rows(AnalyticsTables.EVENTS);
         assertThat(events).hasSize(1);
-        // event_id, user_id, occurred_at, occurred_at_us, event_name, properties_json, prop_plan,
-        // prop_duration_ms, _version, _is_deleted
-        assertThat(events.get(0).fields)
+        assertThat(byColumn(events.get(0)))
                 .containsExactly(
-                        "e1",
-                        "7",
-                        "2026-11-20 10:00:00",
-                        Long.toString(Instant.parse("2026-11-20T10:00:00Z").toEpochMilli() * 1000),
-                        "click",
-                        "{\"a\":1}",
-                        null,
-                        null,
-                        "100",
-                        "0");
+                        entry("event_id", "e1"),
+                        entry("user_id", "7"),
+                        entry("occurred_at", "2026-11-20 10:00:00"),
+                        entry(
+                                "occurred_at_us",
+                                Long.toString(
+                                        Instant.parse("2026-11-20T10:00:00Z").toEpochMilli()
+                                                * 1000)),
+                        entry("event_name", "click"),
+                        entry("properties_json", "{\"a\":1}"),
+                        entry("prop_plan", null),
+                        entry("prop_duration_ms", null),
+                        entry("_version", "100"),
+                        entry("_is_deleted", "0"));
     }
 
     @Test
@@ -152,10 +171,10 @@ class CleanAndDedupeFunctionTest {
                         "2026-11-20T10:00:00Z",
                         "view",
                         "{\"plan\": \"pro\", \"duration_ms\": 250.0, \"x\": [1, 2]}"));
-        String[] f = rows(AnalyticsTables.EVENTS).get(0).fields;
-        assertThat(f[5]).isEqualTo("{\"x\":[1,2]}");
-        assertThat(f[6]).isEqualTo("pro");
-        assertThat(f[7]).isEqualTo("250");
+        AnalyticsRow row = rows(AnalyticsTables.EVENTS).get(0);
+        assertThat(get(row, "properties_json")).isEqualTo("{\"x\":[1,2]}");
+        assertThat(get(row, "prop_plan")).isEqualTo("pro");
+        assertThat(get(row, "prop_duration_ms")).isEqualTo("250");
     }
 
     @Test
@@ -166,7 +185,8 @@ class CleanAndDedupeFunctionTest {
         List<AnalyticsRow> events = rows(AnalyticsTables.EVENTS);
         // The sort key changed (event_name): the old row is deleted at the correction's version.
         assertThat(events)
-                .extracting(r -> r.fields[4] + "/" + r.version + "/" + r.fields[9])
+                .extracting(
+                        r -> get(r, "event_name") + "/" + r.version + "/" + get(r, "_is_deleted"))
                 .containsExactly("click/100/0", "click/200/1", "purchase/200/0");
     }
 
@@ -177,10 +197,10 @@ class CleanAndDedupeFunctionTest {
         push(delete(301, "never-seen"));
         assertThat(deltas()).containsExactly("+e1:click", "-e1:click");
         assertThat(rows(AnalyticsTables.EVENTS))
-                .extracting(r -> r.fields[9])
+                .extracting(r -> get(r, "_is_deleted"))
                 .containsExactly("0", "1");
         assertThat(rows(AnalyticsTables.LATE_EVENTS))
-                .extracting(r -> r.fields[0] + "/" + r.fields[6])
+                .extracting(r -> get(r, "event_id") + "/" + get(r, "kind"))
                 .containsExactly("never-seen/unknown-delete");
     }
 
@@ -195,10 +215,10 @@ class CleanAndDedupeFunctionTest {
                         change(Op.INSERT, 2, "caught-up", 7L, at, "x", null),
                         Instant.parse(at).toEpochMilli() - 60_000L));
         assertThat(rows(AnalyticsTables.DEAD_LETTERS))
-                .extracting(r -> r.fields[1])
+                .extracting(r -> get(r, "event_id"))
                 .containsExactly("ahead");
         assertThat(rows(AnalyticsTables.EVENTS))
-                .extracting(r -> r.fields[0])
+                .extracting(r -> get(r, "event_id"))
                 .containsExactly("caught-up");
     }
 
@@ -222,7 +242,7 @@ class CleanAndDedupeFunctionTest {
         assertThat(rows(AnalyticsTables.EVENTS)).isEmpty();
         List<AnalyticsRow> dead = rows(AnalyticsTables.DEAD_LETTERS);
         assertThat(dead)
-                .extracting(r -> r.fields[1] + ": " + r.fields[2])
+                .extracting(r -> get(r, "event_id") + ": " + get(r, "reason"))
                 .containsExactly(
                         "bad-json: properties is a JSON array, not an object",
                         "no-user: user_id is NULL or empty",
@@ -233,13 +253,13 @@ class CleanAndDedupeFunctionTest {
                                 + " (analytics.promoted-properties)",
                         "text: properties is not valid JSON: Unexpected character ('n' (code 110)):"
                                 + " was expecting double-quote to start field name");
-        assertThat(dead.get(0).fields[3]).contains("\"event_id\":\"bad-json\"");
+        assertThat(get(dead.get(0), "raw_row")).contains("\"event_id\":\"bad-json\"");
 
         clearRows();
         push(change(Op.UPDATE, 10, "no-user", 8L, "2026-11-20T10:00:00Z", "x", null));
         assertThat(deltas()).containsExactly("+no-user:x");
         assertThat(rows(AnalyticsTables.DEAD_LETTERS))
-                .extracting(r -> r.fields[1] + "/" + r.version + "/" + r.fields[5])
+                .extracting(r -> get(r, "event_id") + "/" + r.version + "/" + get(r, "_is_deleted"))
                 .containsExactly("no-user/10/1");
     }
 
@@ -249,7 +269,7 @@ class CleanAndDedupeFunctionTest {
         push(change(Op.UPDATE, 2, "e1", null, "2026-11-20T10:00:00Z", "x", null));
         assertThat(deltas()).containsExactly("+e1:x", "-e1:x");
         assertThat(rows(AnalyticsTables.EVENTS))
-                .extracting(r -> r.fields[9])
+                .extracting(r -> get(r, "_is_deleted"))
                 .containsExactly("0", "1");
         assertThat(rows(AnalyticsTables.DEAD_LETTERS)).hasSize(1);
     }
@@ -264,11 +284,12 @@ class CleanAndDedupeFunctionTest {
         push(change(Op.SNAPSHOT, 0, "old", 7L, "2026-11-01T00:00:00Z", "x", null), wm);
         assertThat(deltas()).containsExactly("+on-time:x", "+old:x");
         assertThat(rows(AnalyticsTables.LATE_EVENTS))
-                .extracting(r -> r.fields[0] + "/" + r.fields[6] + "/" + r.fields[5])
+                .extracting(
+                        r -> get(r, "event_id") + "/" + get(r, "kind") + "/" + get(r, "watermark"))
                 .containsExactly("late/event/2026-11-20 11:00:00");
         // A late event is still a true event.
         assertThat(rows(AnalyticsTables.EVENTS))
-                .extracting(r -> r.fields[0])
+                .extracting(r -> get(r, "event_id"))
                 .containsExactly("on-time", "late", "old");
 
         // Correcting the late event does not retract what it never added.
@@ -280,7 +301,7 @@ class CleanAndDedupeFunctionTest {
         push(delete(4, "on-time"), later);
         assertThat(deltas()).isEmpty();
         assertThat(rows(AnalyticsTables.LATE_EVENTS))
-                .extracting(r -> r.fields[0] + "/" + r.fields[6])
+                .extracting(r -> get(r, "event_id") + "/" + get(r, "kind"))
                 .contains("on-time/retraction");
     }
 

@@ -97,7 +97,13 @@ class RollupOperatorsTest {
             h.processElement(new StreamRecord<>(delta(1, bMoved)));
             Map<String, AnalyticsRow> rows = latest(h.extractOutputValues());
             assertThat(rows.values())
-                    .extracting(r -> r.fields[0] + " " + r.fields[1] + " " + r.fields[2])
+                    .extracting(
+                            r ->
+                                    r.get("minute")
+                                            + " "
+                                            + r.get("event_name")
+                                            + " "
+                                            + r.get("events"))
                     .containsExactly("2026-11-20 10:00:00 click 1", "2026-11-20 10:01:00 click 1");
         }
     }
@@ -118,7 +124,7 @@ class RollupOperatorsTest {
             EventDelta third = delta(1, a);
             h.processElement(new StreamRecord<>(third));
             AnalyticsRow row = h.extractOutputValues().get(0);
-            assertThat(row.fields[2]).isEqualTo("3");
+            assertThat(row.get("events")).isEqualTo("3");
             // WAL-anchored: the version is the change's LSN, above the restored one.
             assertThat(row.version).isEqualTo(third.lsn);
             assertThat(h.numKeyedStateEntries()).isEqualTo(2);
@@ -142,7 +148,17 @@ class RollupOperatorsTest {
             }
             assertThat(spec.accepts(event("5", "u1", "2026-11-20T10:00:00Z", "click"))).isFalse();
             assertThat(latest(h.extractOutputValues()).values())
-                    .extracting(r -> String.join(" ", r.fields).replaceAll(" \\d+$", ""))
+                    .extracting(
+                            r ->
+                                    r.get("session_day_user")
+                                            + " "
+                                            + r.get("user_id")
+                                            + " "
+                                            + r.get("session_day")
+                                            + " "
+                                            + r.get("starts")
+                                            + " "
+                                            + r.get("ends"))
                     .containsExactly(
                             "2026-11-20|u1 u1 2026-11-20 2 1", "2026-11-21|u1 u1 2026-11-21 0 1");
         }
@@ -177,9 +193,9 @@ class RollupOperatorsTest {
             }
             for (AnalyticsRow r : latest(days.extractOutputValues()).values()) {
                 long[] v = {
-                    Long.parseLong(r.fields[1]),
-                    Long.parseLong(r.fields[2]),
-                    Long.parseLong(r.fields[3])
+                    Long.parseLong(r.get("dau")),
+                    Long.parseLong(r.get("wau")),
+                    Long.parseLong(r.get("mau"))
                 };
                 if (v[0] != 0 || v[1] != 0 || v[2] != 0) {
                     out.put(Long.parseLong(r.key), v);
@@ -298,17 +314,17 @@ class RollupOperatorsTest {
     static List<String> liveSessions(List<AnalyticsRow> rows) {
         List<String> out = new ArrayList<>();
         for (AnalyticsRow r : latest(rows).values()) {
-            if (r.fields[11].equals("0")) {
+            if (r.get("_is_deleted").equals("0")) {
                 out.add(
-                        r.fields[2]
+                        r.get("started_at")
                                 + ".."
-                                + r.fields[3]
+                                + r.get("ended_at")
                                 + " "
-                                + r.fields[7]
+                                + r.get("events")
                                 + " "
-                                + r.fields[8]
+                                + r.get("entry_event")
                                 + ">"
-                                + r.fields[9]);
+                                + r.get("exit_event"));
             }
         }
         out.sort(null);
@@ -337,8 +353,8 @@ class RollupOperatorsTest {
             String earlier = SessionizeFunction.sessionId("u", ms("2026-11-20T10:00:00Z") * 1000);
             String later = SessionizeFunction.sessionId("u", ms("2026-11-20T10:50:00Z") * 1000);
             Map<String, AnalyticsRow> newest = latest(rows);
-            assertThat(newest.get("u|" + earlier).fields[11]).isEqualTo("0");
-            assertThat(newest.get("u|" + later).fields[11]).isEqualTo("1");
+            assertThat(newest.get("u|" + earlier).get("_is_deleted")).isEqualTo("0");
+            assertThat(newest.get("u|" + later).get("_is_deleted")).isEqualTo("1");
 
             // Deleting the bridge splits them again.
             h.processElement(
@@ -604,19 +620,19 @@ class RollupOperatorsTest {
         }
         List<String> got = new ArrayList<>();
         for (AnalyticsRow r : latest(rows).values()) {
-            if (r.fields[11].equals("0")) {
+            if (r.get("_is_deleted").equals("0")) {
                 got.add(
-                        r.fields[1]
+                        r.get("user_id")
                                 + " "
-                                + r.fields[4]
+                                + r.get("started_at_us")
                                 + " "
-                                + r.fields[5]
+                                + r.get("ended_at_us")
                                 + " "
-                                + r.fields[7]
+                                + r.get("events")
                                 + " "
-                                + r.fields[8]
+                                + r.get("entry_event")
                                 + " "
-                                + r.fields[9]);
+                                + r.get("exit_event"));
             }
         }
         got.sort(null);
