@@ -8,6 +8,10 @@ import java.util.Objects;
  * columns, joined), its version, and its fields as ClickHouse text in the table's column order
  * ({@code null} for NULL). Rows with the same table and key replace each other: the highest version
  * wins, in ClickHouse ({@code ReplacingMergeTree(_version)}) and already in the sink's buffer.
+ *
+ * <p>Operators do not fill it by hand: each table has a typed row ({@link EventRow}, {@link
+ * SessionRow}, ...) whose {@link RowEncoder} writes the fields, bound to the table's columns by
+ * name. Read a value back with {@link #get} (or {@link AnalyticsTables.Table#get} for events).
  */
 public class AnalyticsRow {
     public String table;
