@@ -64,10 +64,6 @@ final class PostgresChunkReader extends RichFlatMapFunction<Long, ChangeRecord> 
         this.maxRowsPerSecond = maxRowsPerSecond;
     }
 
-    static long chunks(long fromMs, long toMs, long chunkMs) {
-        return (toMs - fromMs + chunkMs - 1) / chunkMs;
-    }
-
     @Override
     public void open(OpenContext openContext) throws Exception {
         connection = PostgresCatalog.openConnection(config);

@@ -57,7 +57,7 @@ class BackfillFollowTest {
         // The poll interval is far longer than the job: it ends (and its MiniCluster shuts down)
         // while the follower waits, which is what made the old loop fail after a successful run.
         JobExecutionResult result =
-                BackfillJob.awaitResult(
+                BackfillProgress.awaitResult(
                         job, Duration.ofSeconds(30), acc -> reports.incrementAndGet());
         assertEquals(1_000L, ((Number) result.getAllAccumulatorResults().get("rows")).longValue());
         assertEquals(0, reports.get());
@@ -69,7 +69,7 @@ class BackfillFollowTest {
         Exception e =
                 assertThrows(
                         Exception.class,
-                        () -> BackfillJob.awaitResult(job, Duration.ofMillis(200), acc -> {}));
+                        () -> BackfillProgress.awaitResult(job, Duration.ofMillis(200), acc -> {}));
         assertTrue(
                 String.valueOf(e.getMessage()).contains("chunk 7 could not be read: boom"),
                 "the job's own error, not Flink's wrapper: " + e);

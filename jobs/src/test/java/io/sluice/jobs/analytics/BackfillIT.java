@@ -149,10 +149,17 @@ class BackfillIT {
                 // Paced so that the kill lands mid-way: Postgres reads the range's rows, the
                 // archive replays every archived change of the events table.
                 boolean postgres = source.equals("postgres");
-                BackfillJob.Options options =
-                        new BackfillJob.Options(
-                                "-", from, to, source, 3_600_000L, postgres ? 500 : 2_000);
-                BackfillJob.checkClosed(config, options, Instant.now());
+                BackfillOptions options =
+                        new BackfillOptions(
+                                "-",
+                                from,
+                                to,
+                                postgres
+                                        ? BackfillOptions.Source.POSTGRES
+                                        : BackfillOptions.Source.ARCHIVE,
+                                Duration.ofHours(1),
+                                postgres ? 500 : 2_000);
+                options.checkClosed(config, Instant.now());
                 long toRead =
                         postgres
                                 ? count(pg, "SELECT count(*) FROM events WHERE " + inRange)
@@ -179,17 +186,17 @@ class BackfillIT {
     private static void runKillingOnce(
             MiniCluster cluster,
             SluiceConfig config,
-            BackfillJob.Options options,
+            BackfillOptions options,
             PiiHasher hasher,
             long rowsInRange)
             throws Exception {
-        BackfillJob.Plan plan = BackfillJob.plan(config, options);
+        BackfillPlan plan = BackfillPlan.create(config, options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobTestSupport.configure(env, config);
         JobTestSupport.restartForever(env, Duration.ofMillis(500));
-        BackfillJob.build(
-                env, config, options, plan, options.source().equals("postgres") ? hasher : null);
-        JobClient job = env.executeAsync(BackfillJob.name(options));
+        boolean postgres = options.source() == BackfillOptions.Source.POSTGRES;
+        BackfillTopology.build(env, config, plan, postgres ? hasher : null);
+        JobClient job = env.executeAsync(options.jobName());
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         long read = 0;
         while (read < rowsInRange / 3) {
@@ -214,7 +221,7 @@ class BackfillIT {
                 options.source(),
                 lastAttempt,
                 result.getAllAccumulatorResults().get(BackfillEvents.EVENTS));
-        if (!options.source().equals("postgres")) {
+        if (!postgres) {
             // The archive replay's attempt after a failover re-reads its files from the start
             // (docs/known-limitations.md); the result is still exact, as the caller checks.
             return;

@@ -7,6 +7,7 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -16,13 +17,13 @@ import org.junit.jupiter.api.Test;
  * The backfill's arguments are checked before anything runs, with messages that say what to fix.
  */
 class BackfillOptionsTest {
-    private static BackfillJob.Options parse(String... args) {
-        return BackfillJob.Options.parse(args);
+    private static BackfillOptions parse(String... args) {
+        return BackfillOptions.parse(args);
     }
 
     @Test
     void parsesTheDefaults() {
-        BackfillJob.Options o =
+        BackfillOptions o =
                 parse(
                         "--config",
                         "c.yaml",
@@ -30,13 +31,10 @@ class BackfillOptionsTest {
                         "2026-11-20T00:00:00Z",
                         "--to",
                         "2026-11-21T03:00:00Z");
-        assertThat(o.source()).isEqualTo("postgres");
-        assertThat(o.chunkMs()).isEqualTo(3_600_000L);
+        assertThat(o.source()).isEqualTo(BackfillOptions.Source.POSTGRES);
+        assertThat(o.chunk()).isEqualTo(Duration.ofHours(1));
         assertThat(o.maxRowsPerSecond()).isZero();
-        assertThat(
-                        PostgresChunkReader.chunks(
-                                o.from().toEpochMilli(), o.to().toEpochMilli(), o.chunkMs()))
-                .isEqualTo(27);
+        assertThat(o.chunks()).isEqualTo(27);
     }
 
     @Test
@@ -110,28 +108,18 @@ class BackfillOptionsTest {
         SluiceConfig config = SluiceConfig.of(values);
         Instant now = Instant.parse("2026-11-21T12:30:00Z");
         // Defaults: allowed lateness 1 h + out-of-orderness 5 min: windows before 11:25 are closed.
-        BackfillJob.checkClosed(
-                config,
-                parse(
-                        "--config",
-                        "c",
-                        "--from",
-                        "2026-11-21T09:00:00Z",
-                        "--to",
-                        "2026-11-21T11:00:00Z"),
-                now);
+        parse("--config", "c", "--from", "2026-11-21T09:00:00Z", "--to", "2026-11-21T11:00:00Z")
+                .checkClosed(config, now);
         assertThatThrownBy(
                         () ->
-                                BackfillJob.checkClosed(
-                                        config,
-                                        parse(
+                                parse(
                                                 "--config",
                                                 "c",
                                                 "--from",
                                                 "2026-11-21T09:00:00Z",
                                                 "--to",
-                                                "2026-11-21T12:00:00Z"),
-                                        now))
+                                                "2026-11-21T12:00:00Z")
+                                        .checkClosed(config, now))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("--to 2026-11-21T12:00:00Z is too recent");
     }
