@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.jobs.analytics.backfill.ChunkSplit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -125,12 +126,9 @@ public record BackfillOptions(
         }
     }
 
-    /**
-     * How many {@link #chunk} slices of {@code occurred_at} the range is cut into (last shorter).
-     */
-    long chunks() {
-        long chunkMs = chunk.toMillis();
-        return (to.toEpochMilli() - from.toEpochMilli() + chunkMs - 1) / chunkMs;
+    /** The {@link #chunk} slices of {@code occurred_at} the range is cut into, the last shorter. */
+    List<ChunkSplit> chunks() {
+        return ChunkSplit.cut(from.toEpochMilli(), to.toEpochMilli(), chunk.toMillis());
     }
 
     /** The Flink job's name. */

@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.jobs.analytics.backfill.ChunkProgress;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -26,7 +27,7 @@ final class BackfillProgress {
     /** Prints progress every 5 s until the job ends, then a summary; fails if the job failed. */
     static JobExecutionResult follow(JobClient job, BackfillOptions o) throws Exception {
         long started = System.nanoTime();
-        long chunks = o.chunks();
+        long chunks = o.chunks().size();
         JobExecutionResult result =
                 awaitResult(
                         job,
@@ -89,16 +90,16 @@ final class BackfillProgress {
 
     static String progress(
             Map<String, Object> acc, BackfillOptions o, long chunks, long startedNanos) {
-        long rows = number(acc, PostgresChunkReader.ROWS_READ);
+        long rows = number(acc, ChunkProgress.ROWS_READ);
         double seconds = Math.max(0.001, (System.nanoTime() - startedNanos) / 1e9);
         String done =
                 o.source() == BackfillOptions.Source.POSTGRES
                         ? String.format(
                                 Locale.ROOT,
                                 ", %d/%d chunks (%.1f %%)",
-                                number(acc, PostgresChunkReader.CHUNKS_DONE),
+                                number(acc, ChunkProgress.CHUNKS_DONE),
                                 chunks,
-                                100.0 * number(acc, PostgresChunkReader.CHUNKS_DONE) / chunks)
+                                100.0 * number(acc, ChunkProgress.CHUNKS_DONE) / chunks)
                         : "";
         return String.format(
                 Locale.ROOT,

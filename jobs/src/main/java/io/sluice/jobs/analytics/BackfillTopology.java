@@ -6,6 +6,10 @@ import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.analytics.backfill.ChunkProgress;
+import io.sluice.jobs.analytics.backfill.ChunkRead;
+import io.sluice.jobs.analytics.backfill.PostgresChunkSource;
+import io.sluice.jobs.analytics.backfill.RateLimitedSource;
 import io.sluice.jobs.archive.ChangeArchive;
 import java.io.IOException;
 import java.time.Instant;
@@ -13,11 +17,12 @@ import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.source.lib.NumberSequenceSource;
-import org.apache.flink.configuration.Configuration;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.api.connector.source.SourceSplit;
 import org.apache.flink.connector.file.src.FileSource;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.formats.parquet.avro.AvroParquetReaders;
@@ -32,7 +37,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * sink.
  *
  * <pre>
- * postgres: backfill-chunks -> overwrite-range -> read-postgres -> [hash-pii] --+
+ * postgres: read-postgres -> overwrite-range -> count-progress -> [hash-pii] ---+
  * archive:  backfill-archive -> decode-archive -> overwrite-range -> events-only  |
  *           -> latest-change (keyed by event id) ----------------------------------+
  *   -> backfill-events -> rows ------------------------------------+
@@ -95,29 +100,31 @@ final class BackfillTopology {
             EventSchema schema,
             PiiHasher hasher) {
         BackfillOptions o = plan.options();
+        PostgresChunkSource chunks =
+                new PostgresChunkSource(
+                        config,
+                        schema.table(),
+                        schema.occurredAt,
+                        schema.eventId,
+                        plan.eventsVersion(),
+                        o.chunks());
+        TypeInformation<ChunkRead> type = chunks.getProducedType();
         DataStream<ChangeRecord> rows =
                 env.fromSource(
-                                new NumberSequenceSource(0, o.chunks() - 1),
+                                paced(chunks, type, o.maxRowsPerSecond()),
                                 WatermarkStrategy.noWatermarks(),
-                                "backfill-chunks")
-                        .uid("backfill-chunks")
+                                "read-postgres",
+                                type)
+                        .uid("read-postgres")
                         .transform(
                                 "overwrite-range",
-                                Types.LONG,
-                                new FreshStartStatements<Long>(
+                                type,
+                                new FreshStartStatements<ChunkRead>(
                                         config, plan.overwriteStatements(config)))
                         .uid("overwrite-range")
-                        .flatMap(
-                                new PostgresChunkReader(
-                                        config,
-                                        schema,
-                                        o.from().toEpochMilli(),
-                                        o.to().toEpochMilli(),
-                                        o.chunk().toMillis(),
-                                        plan.eventsVersion(),
-                                        o.maxRowsPerSecond()))
-                        .name("read-postgres")
-                        .uid("read-postgres");
+                        .flatMap(new ChunkProgress())
+                        .name("count-progress")
+                        .uid("count-progress");
         if (hasher == null) {
             return rows;
         }
@@ -154,9 +161,13 @@ final class BackfillTopology {
                                 AvroParquetReaders.forGenericRecord(ChangeArchive.SCHEMA),
                                 partitions.toArray(new Path[0]))
                         .build();
-        return env.fromSource(files, WatermarkStrategy.noWatermarks(), "archive")
+        return env.fromSource(
+                        paced(files, files.getProducedType(), plan.options().maxRowsPerSecond()),
+                        WatermarkStrategy.noWatermarks(),
+                        "archive",
+                        files.getProducedType())
                 .uid("backfill-archive")
-                .map(new DecodeArchived(plan.options().maxRowsPerSecond()))
+                .map(new DecodeArchived())
                 .name("decode-archive")
                 .uid("decode-archive")
                 .transform(
@@ -173,27 +184,25 @@ final class BackfillTopology {
                 .uid("latest-change");
     }
 
-    /** Archived records back into changes, counted and paced. */
+    /** {@code source} held to {@code rowsPerSecond} per reader, or as it is (0: no limit). */
+    private static <T, S extends SourceSplit, E> Source<T, S, E> paced(
+            Source<T, S, E> source, TypeInformation<T> type, long rowsPerSecond) {
+        return rowsPerSecond > 0 ? new RateLimitedSource<>(source, type, rowsPerSecond) : source;
+    }
+
+    /** Archived records back into changes, counted. */
     static final class DecodeArchived extends RichMapFunction<GenericRecord, ChangeRecord> {
         private static final long serialVersionUID = 1L;
-        private final long maxRowsPerSecond;
-        private transient Pacer pacer;
         private transient LongCounter rowsRead;
 
-        DecodeArchived(long maxRowsPerSecond) {
-            this.maxRowsPerSecond = maxRowsPerSecond;
+        @Override
+        public void open(OpenContext context) {
+            rowsRead = getRuntimeContext().getLongCounter(ChunkProgress.ROWS_READ);
         }
 
         @Override
-        public void open(Configuration parameters) {
-            pacer = new Pacer(maxRowsPerSecond);
-            rowsRead = getRuntimeContext().getLongCounter(PostgresChunkReader.ROWS_READ);
-        }
-
-        @Override
-        public ChangeRecord map(GenericRecord r) throws InterruptedException {
+        public ChangeRecord map(GenericRecord r) {
             rowsRead.add(1);
-            pacer.row();
             return ChangeArchive.decode(r);
         }
     }

@@ -9,6 +9,7 @@ import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.analytics.backfill.ChunkProgress;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
@@ -202,7 +203,7 @@ class BackfillIT {
         while (read < rowsInRange / 3) {
             assertThat(System.nanoTime()).as("a third read within 2 minutes").isLessThan(deadline);
             Thread.sleep(200); // polling the job's progress, with a deadline
-            Object v = job.getAccumulators().get().get(PostgresChunkReader.ROWS_READ);
+            Object v = job.getAccumulators().get().get(ChunkProgress.ROWS_READ);
             read = v instanceof Number n ? n.longValue() : 0;
         }
         // A checkpoint taken after that point, so the restart has progress to resume from.
@@ -215,7 +216,7 @@ class BackfillIT {
         JobTestSupport.replaceTaskManager(cluster);
         LOG.info("{}: killed the TaskManager after {} rows read", options.source(), read);
         var result = job.getJobExecutionResult().get();
-        Object lastAttempt = result.getAllAccumulatorResults().get(PostgresChunkReader.ROWS_READ);
+        Object lastAttempt = result.getAllAccumulatorResults().get(ChunkProgress.ROWS_READ);
         LOG.info(
                 "{}: finished; the last attempt read {} rows and wrote {} events",
                 options.source(),
