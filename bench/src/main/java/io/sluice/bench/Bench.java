@@ -5,7 +5,7 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.jobs.analytics.AnalyticsSetup;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.testkit.TestServers;
 import java.lang.management.ManagementFactory;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.jobs.analytics.AnalyticsSetup;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Files;

@@ -5,7 +5,7 @@ import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.schema.PostgresCatalog;
-import io.sluice.jobs.analytics.AnalyticsSetup;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -10,6 +10,7 @@ import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;

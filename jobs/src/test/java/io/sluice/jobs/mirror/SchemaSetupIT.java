@@ -7,7 +7,7 @@ import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.analytics.AnalyticsSetup;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;

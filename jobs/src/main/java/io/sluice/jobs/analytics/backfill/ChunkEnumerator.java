@@ -12,7 +12,7 @@ import org.apache.flink.api.connector.source.SplitEnumeratorContext;
  * it starts with nothing to read and when it finishes a chunk), so faster readers take more chunks.
  * Chunks a failed reader held since the last checkpoint come back first.
  */
-final class ChunkEnumerator implements SplitEnumerator<ChunkSplit, ChunkEnumeratorState> {
+public final class ChunkEnumerator implements SplitEnumerator<ChunkSplit, ChunkEnumeratorState> {
     private final SplitEnumeratorContext<ChunkSplit> context;
     private final Deque<ChunkSplit> pending;
 

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * chunk resumed from a checkpoint goes on after its last emitted row. Rows get the value types the
  * CDC source gives, and the run's version. A chunk ends with an end row.
  */
-final class ChunkFetcher implements SplitReader<ChunkFetcher.Row, ChunkSplit> {
+public final class ChunkFetcher implements SplitReader<ChunkFetcher.Row, ChunkSplit> {
     private static final Logger LOG = LoggerFactory.getLogger(ChunkFetcher.class);
     private static final int BATCH = 1_000;
 

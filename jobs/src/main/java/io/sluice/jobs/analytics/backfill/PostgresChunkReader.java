@@ -12,7 +12,7 @@ import org.apache.flink.connector.base.source.reader.SingleThreadMultiplexSource
  * the next. Its checkpointed state is the chunk it holds and the key of the last row it emitted, so
  * a restored reader neither emits a row again nor skips one.
  */
-final class PostgresChunkReader
+public final class PostgresChunkReader
         extends SingleThreadMultiplexSourceReaderBase<
                 ChunkFetcher.Row, ChunkRead, ChunkSplit, PostgresChunkReader.Position> {
 

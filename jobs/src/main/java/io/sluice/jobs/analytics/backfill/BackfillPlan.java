@@ -1,0 +1,183 @@
+package io.sluice.jobs.analytics.backfill;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.Rollup;
+import io.sluice.common.config.ArchiveOptions;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.analytics.model.EventSchema;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
+import io.sluice.jobs.analytics.setup.AnalyticsTables;
+import io.sluice.jobs.analytics.setup.FreshStartStatements;
+import io.sluice.jobs.ops.Resync;
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.apache.flink.core.fs.FileStatus;
+import org.apache.flink.core.fs.FileSystem;
+import org.apache.flink.core.fs.Path;
+
+/**
+ * One backfill run as planned before its job starts: the versions it writes at, the overwrite of
+ * its range, and what it reads (the window rollups it rebuilds, the archive partitions it replays).
+ *
+ * @param eventsVersion the WAL position when the run was planned, the version of every event read
+ *     from Postgres; -1 for an archive replay (each change keeps its own)
+ * @param rollupBase the WAL position the run's rollup versions start at, above every rollup row
+ *     already written
+ */
+public record BackfillPlan(BackfillOptions options, long eventsVersion, long rollupBase) {
+
+    /** The rollups a backfill rebuilds: the ones whose windows lie inside an hour-aligned range. */
+    static final List<String> WINDOW_ROLLUPS =
+            List.of(
+                    AnalyticsTables.EVENTS_PER_MINUTE,
+                    AnalyticsTables.EVENTS_PER_5M,
+                    AnalyticsTables.EVENTS_PER_HOUR);
+
+    /**
+     * Fixes the run's versions: reads the WAL position (from Postgres) and writes a WAL anchor
+     * above every rollup version in ClickHouse. Nothing is overwritten yet: that is left to the
+     * job's fresh start ({@link FreshStartStatements}), which a resumed run skips.
+     */
+    public static BackfillPlan create(SluiceConfig config, BackfillOptions o) throws SQLException {
+        long eventsVersion = -1;
+        if (o.source() == BackfillOptions.Source.POSTGRES) {
+            try (Connection pg = PostgresCatalog.openConnection(config);
+                    Statement st = pg.createStatement();
+                    ResultSet rs =
+                            st.executeQuery("SELECT (pg_current_wal_lsn() - '0/0')::bigint")) {
+                rs.next();
+                eventsVersion = rs.getLong(1);
+            }
+        }
+        // WAL-anchored like every version: above every rollup row already written (the range's
+        // rows are set to 0 at this version), and below what a later resync writes.
+        long maxRollupVersion = 0;
+        try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
+            for (String rollup : rollups(config)) {
+                String max = ch.queryValue("SELECT max(_version) FROM " + rollup);
+                maxRollupVersion =
+                        Math.max(
+                                maxRollupVersion,
+                                max == null || max.isEmpty() ? 0 : Long.parseLong(max));
+            }
+        }
+        long rollupBase =
+                Resync.anchorAbove(config, "backfill " + o.from() + ".." + o.to(), maxRollupVersion)
+                        .lsn();
+        return new BackfillPlan(o, eventsVersion, rollupBase);
+    }
+
+    /**
+     * The range's overwrite: its rollup rows set to 0 at {@link #rollupBase} and (from Postgres)
+     * its events tombstoned just below {@link #eventsVersion}, so every row the run writes wins.
+     */
+    List<String> overwriteStatements(SluiceConfig config) {
+        long from = options.from().getEpochSecond();
+        long to = options.to().getEpochSecond();
+        List<String> sql = new ArrayList<>();
+        for (String rollup : rollups(config)) {
+            String w = windowColumn(rollup);
+            sql.add(
+                    "INSERT INTO "
+                            + rollup
+                            + " (`"
+                            + w
+                            + "`, event_name, events, _version) SELECT `"
+                            + w
+                            + "`, event_name, 0, "
+                            + rollupBase
+                            + " FROM "
+                            + rollup
+                            + " FINAL WHERE `"
+                            + w
+                            + "` >= toDateTime("
+                            + from
+                            + ") AND `"
+                            + w
+                            + "` < toDateTime("
+                            + to
+                            + ") AND events != 0");
+        }
+        if (eventsVersion >= 0) {
+            AnalyticsTables.Table events =
+                    AnalyticsTables.events(EventSchema.fromConfig(config).promoted());
+            List<String> select = new ArrayList<>();
+            for (String c : events.columnNames()) {
+                select.add(
+                        c.equals("_version")
+                                ? Long.toString(eventsVersion - 1)
+                                : c.equals("_is_deleted") ? "1" : "`" + c + "`");
+            }
+            sql.add(
+                    "INSERT INTO events (`"
+                            + String.join("`, `", events.columnNames())
+                            + "`) SELECT "
+                            + String.join(", ", select)
+                            + " FROM events FINAL WHERE occurred_at >= toDateTime("
+                            + from
+                            + ") AND occurred_at < toDateTime("
+                            + to
+                            + ") AND _is_deleted = 0 AND _version < "
+                            + eventsVersion);
+        }
+        return sql;
+    }
+
+    /** The window rollups the configuration runs. */
+    static List<String> rollups(SluiceConfig config) {
+        return config.get(AnalyticsOptions.ROLLUPS).stream()
+                .map(Rollup::tableName)
+                .filter(WINDOW_ROLLUPS::contains)
+                .toList();
+    }
+
+    private static String windowColumn(String rollup) {
+        return switch (rollup) {
+            case AnalyticsTables.EVENTS_PER_MINUTE -> "minute";
+            case AnalyticsTables.EVENTS_PER_5M -> "window_start";
+            case AnalyticsTables.EVENTS_PER_HOUR -> "hour";
+            default -> throw new IllegalArgumentException(rollup);
+        };
+    }
+
+    /**
+     * The archive's hour partitions of the events table from {@code since}'s hour on (an event of
+     * the range cannot have been written before {@code from} minus the allowed future skew).
+     */
+    static List<Path> archivePartitions(SluiceConfig config, EventSchema schema, Instant since)
+            throws IOException {
+        Path table = new Path(config.get(ArchiveOptions.PATH), schema.table().toString());
+        FileSystem fs = table.getFileSystem();
+        String first =
+                DateTimeFormatter.ofPattern("'dt='yyyy-MM-dd'/hour='HH", Locale.ROOT)
+                        .format(LocalDateTime.ofInstant(since, ZoneOffset.UTC));
+        List<Path> partitions = new ArrayList<>();
+        if (!fs.exists(table)) {
+            return partitions;
+        }
+        for (FileStatus day : fs.listStatus(table)) {
+            if (!day.isDir() || !day.getPath().getName().startsWith("dt=")) {
+                continue;
+            }
+            for (FileStatus hour : fs.listStatus(day.getPath())) {
+                String id = day.getPath().getName() + "/" + hour.getPath().getName();
+                if (hour.isDir() && id.compareTo(first) >= 0) {
+                    partitions.add(hour.getPath());
+                }
+            }
+        }
+        return partitions;
+    }
+}

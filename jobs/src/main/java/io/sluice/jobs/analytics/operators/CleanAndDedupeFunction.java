@@ -1,0 +1,222 @@
+package io.sluice.jobs.analytics.operators;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.CleanEvent;
+import io.sluice.jobs.analytics.model.DeadLetterRow;
+import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventRow;
+import io.sluice.jobs.analytics.model.EventSchema;
+import io.sluice.jobs.analytics.model.LateEventRow;
+import io.sluice.jobs.analytics.model.RowEncoder;
+import io.sluice.jobs.analytics.model.StampedChange;
+import java.time.Duration;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed by event id: validates each events-table change, deduplicates it, and turns it into changes
+ * of the counted set.
+ *
+ * <ul>
+ *   <li>State: the event's current clean version (or a dead-letter mark), kept for {@code
+ *       analytics.dedupe-ttl} of processing time after its last change.
+ *   <li>A re-delivered event (same content) is dropped and counted in {@code sluiceDuplicates}.
+ *   <li>A correction emits {@code -old}, {@code +new}; a delete emits {@code -old}.
+ *   <li>Lateness, against the change's {@link StampedChange#watermarkMs}: an event older than
+ *       watermark − allowed lateness is written to analytics.events and analytics.late_events but
+ *       not counted; a retraction that late is recorded in late_events and not applied.
+ *   <li>Unusable rows go to analytics.dead_letters with the reason; a later correction that makes
+ *       the row usable deletes that dead letter.
+ *   <li>Rows for analytics.events, dead_letters and late_events go to the {@link #ROWS} side
+ *       output, versioned by the change's LSN.
+ * </ul>
+ */
+@Internal
+public final class CleanAndDedupeFunction
+        extends KeyedProcessFunction<String, StampedChange, EventDelta> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<AnalyticsRow> ROWS =
+            new OutputTag<>("analytics-rows", TypeInformation.of(AnalyticsRow.class));
+
+    private final EventParser parser;
+    private final EventSchema schema;
+    private final RowEncoder<EventRow> eventRows;
+    private final long allowedLatenessMs;
+    private final long ttlMs;
+
+    private transient ValueState<CleanEvent> current;
+    private transient ValueState<Boolean> deadLettered;
+    private transient Counter deadLetters;
+    private transient Counter lateEvents;
+    private transient Counter duplicates;
+    private transient Counter corrections;
+    private transient Counter deletes;
+
+    public CleanAndDedupeFunction(
+            EventSchema schema, long maxFutureSkewMs, long allowedLatenessMs, long ttlMs) {
+        this.schema = schema;
+        this.parser = new EventParser(schema, maxFutureSkewMs);
+        this.eventRows = EventRow.encoder(schema.promoted());
+        this.allowedLatenessMs = allowedLatenessMs;
+        this.ttlMs = ttlMs;
+    }
+
+    static ValueStateDescriptor<CleanEvent> currentDescriptor() {
+        return new ValueStateDescriptor<>("current-event", TypeInformation.of(CleanEvent.class));
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        StateTtlConfig ttl =
+                StateTtlConfig.newBuilder(Duration.ofMillis(ttlMs))
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .build();
+        ValueStateDescriptor<CleanEvent> currentDesc = currentDescriptor();
+        currentDesc.enableTimeToLive(ttl);
+        current = getRuntimeContext().getState(currentDesc);
+        ValueStateDescriptor<Boolean> deadDesc =
+                new ValueStateDescriptor<>("dead-lettered", Types.BOOLEAN);
+        deadDesc.enableTimeToLive(ttl);
+        deadLettered = getRuntimeContext().getState(deadDesc);
+        var metrics = getRuntimeContext().getMetricGroup();
+        deadLetters = metrics.counter("sluiceDeadLetters");
+        lateEvents = metrics.counter("sluiceLateEvents");
+        duplicates = metrics.counter("sluiceDuplicates");
+        corrections = metrics.counter("sluiceCorrections");
+        deletes = metrics.counter("sluiceDeletes");
+    }
+
+    @Override
+    public void processElement(StampedChange stamped, Context ctx, Collector<EventDelta> out)
+            throws Exception {
+        ChangeRecord change = stamped.change;
+        long version = change.lsn();
+        CleanEvent old = current.value();
+        if (change.isDelete()) {
+            deletes.inc();
+            if (old != null) {
+                ctx.output(ROWS, eventRow(old, version, true));
+                retract(old, stamped, ctx, out);
+                current.clear();
+            } else if (Boolean.TRUE.equals(deadLettered.value())) {
+                ctx.output(ROWS, deadLetterRow(change, "", version, true));
+                deadLettered.clear();
+            } else {
+                // Never seen, or forgotten after the dedupe TTL: nothing it fed can be found.
+                lateEvents.inc();
+                ctx.output(ROWS, lateRow(ctx.getCurrentKey(), null, stamped, "unknown-delete"));
+            }
+            return;
+        }
+        EventParser.Result result = parser.parse(change, old, commitTime(change));
+        if (result.event() == null) {
+            deadLetters.inc();
+            if (old != null) {
+                ctx.output(ROWS, eventRow(old, version, true));
+                retract(old, stamped, ctx, out);
+                current.clear();
+            }
+            ctx.output(ROWS, deadLetterRow(change, result.reason(), version, false));
+            deadLettered.update(true);
+            return;
+        }
+        CleanEvent event = result.event();
+        if (Boolean.TRUE.equals(deadLettered.value())) {
+            ctx.output(ROWS, deadLetterRow(change, "", version, true));
+            deadLettered.clear();
+        }
+        if (old != null && old.sameContent(event)) {
+            duplicates.inc();
+            return;
+        }
+        event.counted =
+                change.op() == ChangeRecord.Op.SNAPSHOT
+                        || !isLate(event.occurredAtMs(), stamped.watermarkMs);
+        if (old != null) {
+            corrections.inc();
+            EventRow tombstone = EventRow.of(old, version, true);
+            if (!tombstone.key().equals(EventRow.of(event, version, false).key())) {
+                ctx.output(ROWS, eventRows.encode(tombstone));
+            }
+            retract(old, stamped, ctx, out);
+        }
+        ctx.output(ROWS, eventRow(event, version, false));
+        if (event.counted) {
+            out.collect(new EventDelta(1, event, version));
+        } else {
+            lateEvents.inc();
+            ctx.output(ROWS, lateRow(event.eventId, event, stamped, "event"));
+        }
+        current.update(event);
+    }
+
+    /**
+     * The "now" of a change: its commit time (for snapshot rows, the time of the run's snapshot
+     * anchor). Records without one (from a release before commit times) fall back to the wall
+     * clock.
+     */
+    static long commitTime(ChangeRecord change) {
+        return change.commitMs() != 0 ? change.commitMs() : System.currentTimeMillis();
+    }
+
+    private boolean isLate(long eventTimeMs, long watermarkMs) {
+        return watermarkMs != Long.MIN_VALUE && eventTimeMs < watermarkMs - allowedLatenessMs;
+    }
+
+    private void retract(
+            CleanEvent old, StampedChange stamped, Context ctx, Collector<EventDelta> out) {
+        if (!old.counted) {
+            return;
+        }
+        if (stamped.change.op() != ChangeRecord.Op.SNAPSHOT
+                && isLate(old.occurredAtMs(), stamped.watermarkMs)) {
+            lateEvents.inc();
+            ctx.output(ROWS, lateRow(old.eventId, old, stamped, "retraction"));
+        } else {
+            out.collect(new EventDelta(-1, old, stamped.change.lsn()));
+        }
+    }
+
+    private AnalyticsRow eventRow(CleanEvent e, long version, boolean deleted) {
+        return eventRows.encode(EventRow.of(e, version, deleted));
+    }
+
+    private AnalyticsRow deadLetterRow(
+            ChangeRecord change, String reason, long version, boolean deleted) {
+        String table = schema.table().toString();
+        String eventId = schema.eventId(change);
+        return new DeadLetterRow(
+                        table,
+                        eventId,
+                        reason,
+                        deleted ? "" : EventParser.rawRow(change),
+                        version,
+                        deleted)
+                .encode();
+    }
+
+    private static AnalyticsRow lateRow(
+            String eventId, CleanEvent e, StampedChange stamped, String kind) {
+        return new LateEventRow(
+                        eventId,
+                        e == null ? "" : e.userId,
+                        e == null ? 0 : e.occurredAtUs,
+                        e == null ? "" : e.eventName,
+                        stamped.watermarkMs,
+                        kind,
+                        stamped.change.lsn())
+                .encode();
+    }
+}

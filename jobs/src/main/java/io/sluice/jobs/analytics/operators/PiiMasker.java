@@ -1,0 +1,94 @@
+package io.sluice.jobs.analytics.operators;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.TableId;
+import io.sluice.common.pii.PiiHasher;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.api.common.functions.MapFunction;
+
+/**
+ * Hashes personal data as the change leaves the source, before the mirror, the analytics operators
+ * or any sink see it: the configured columns ({@code pii.columns}) and the configured top-level
+ * keys of the events properties ({@code pii.property-keys}). A properties value that is not a JSON
+ * object has every e-mail address in its text hashed instead, so a malformed row cannot carry one
+ * to the dead-letter table.
+ */
+public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> {
+    private static final long serialVersionUID = 1L;
+
+    private final PiiHasher hasher;
+    private final HashMap<TableId, Set<String>> columns = new HashMap<>();
+    private final TableId eventsTable;
+    private final String propertiesColumn;
+    private final Set<String> propertyKeys;
+
+    public PiiMasker(SluiceConfig config, PiiHasher hasher) {
+        this.hasher = hasher;
+        for (String c : config.get(PiiOptions.COLUMNS)) {
+            int dot = c.lastIndexOf('.');
+            columns.computeIfAbsent(TableId.parse(c.substring(0, dot)), t -> new HashSet<>())
+                    .add(c.substring(dot + 1));
+        }
+        this.eventsTable = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
+        this.propertiesColumn = config.get(AnalyticsOptions.COLUMN_PROPERTIES);
+        this.propertyKeys = new HashSet<>(config.get(PiiOptions.PROPERTY_KEYS));
+    }
+
+    @Override
+    public ChangeRecord map(ChangeRecord change) {
+        Set<String> hashed = columns.getOrDefault(change.table(), Set.of());
+        boolean properties =
+                !propertyKeys.isEmpty()
+                        && change.table().equals(eventsTable)
+                        && change.values().get(propertiesColumn) != null
+                        && !change.unchangedColumns().contains(propertiesColumn);
+        if (hashed.isEmpty() && !properties) {
+            return change;
+        }
+        Map<String, Object> values = new LinkedHashMap<>(change.values());
+        for (String column : hashed) {
+            Object v = values.get(column);
+            if (v != null && !change.unchangedColumns().contains(column)) {
+                values.put(column, hasher.hash(v.toString()));
+            }
+        }
+        if (properties) {
+            values.put(propertiesColumn, maskProperties(values.get(propertiesColumn).toString()));
+        }
+        return new ChangeRecord(
+                change.table(), change.op(), values, change.unchangedColumns(), change.lsn());
+    }
+
+    String maskProperties(String json) {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(json);
+        } catch (JsonProcessingException notJson) {
+            return hasher.hashEmailsIn(json);
+        }
+        if (!(node instanceof ObjectNode object)) {
+            return hasher.hashEmailsIn(json);
+        }
+        boolean changed = false;
+        for (String key : List.copyOf(propertyKeys)) {
+            JsonNode value = object.get(key);
+            if (value != null && !value.isNull()) {
+                object.put(
+                        key, hasher.hash(value.isTextual() ? value.textValue() : value.toString()));
+                changed = true;
+            }
+        }
+        return changed ? object.toString() : json;
+    }
+}

@@ -1,0 +1,347 @@
+package io.sluice.jobs.analytics.operators;
+
+import io.sluice.common.change.Versions;
+import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.CleanEvent;
+import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.Session;
+import io.sluice.jobs.analytics.model.SessionEvent;
+import io.sluice.jobs.analytics.model.SessionRow;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+
+/**
+ * Keyed by user: splits the user's counted events, in (occurred_at, event_id) order, into sessions.
+ * A session starts at the user's first event, and at any event more than {@code gap} after the one
+ * before it or at least {@code maxLength} after the session's start.
+ *
+ * <p>The user's open sessions are re-derived from their events after changes (at the first
+ * watermark for snapshot rows, then within a second of processing time; see {@link
+ * #processElement}), and only rows that changed are written: an out-of-order event that bridges two
+ * sessions yields the merged session (its id is the earlier session's, since the id is a hash of
+ * user and start) and a delete of the later one; a deleted event can split a session again. All
+ * rows of one derivation share the next version: above the last one, and not below the newest LSN
+ * among the user's changes, so it outranks what any earlier run wrote.
+ *
+ * <p>While streaming, events that arrive after all of the user's others (the common case) are also
+ * kept in a short list until the next derivation, which then only extends the user's last session
+ * and appends new ones instead of re-reading all of the user's events; any other change (an
+ * out-of-order event, a correction, a delete) re-derives from all of them.
+ *
+ * <p>State: the events of sessions that may still change, and the rows last written for them. A
+ * session is final, and dropped from state, once it ended more than {@code gap} before the
+ * watermark minus the allowed lateness: any event that could still arrive starts a new session.
+ */
+@Internal
+public final class SessionizeFunction
+        extends KeyedProcessFunction<String, EventDelta, AnalyticsRow> {
+    private static final long serialVersionUID = 1L;
+
+    private final long gapUs;
+    private final long allowedLatenessMs;
+
+    /** The sessionization rule; this function keeps its state and timers. */
+    private final Sessionizer sessionizer;
+
+    /** Key: zero-padded occurred_at micros + event id, so the map's order is the session order. */
+    private transient MapState<String, SessionEvent> events;
+
+    private transient MapState<Long, Session> written;
+    private transient ValueState<Long> version;
+    private transient ValueState<Long> changeLsn;
+
+    /** Whether events changed since the rows were last derived. */
+    private transient ValueState<Boolean> dirty;
+
+    /**
+     * Events added since the last derivation, in order, each after all events before it; only
+     * meaningful while {@link #rederive} is not set.
+     */
+    private transient ListState<SessionEvent> appended;
+
+    /** Set by a change that is not an append: the next derivation reads all events. */
+    private transient ValueState<Boolean> rederive;
+
+    /** The greatest event key in {@link #events} (or greater, after a delete). */
+    private transient ValueState<String> newestKey;
+
+    /** Processing time of the user's last change while no watermark exists (the snapshot). */
+    private transient ValueState<Long> lastChangeMs;
+
+    /** Without a watermark, rows are derived once a user's changes pause for this long. */
+    static final long SNAPSHOT_QUIET_MS = 10_000L;
+
+    public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
+        this.gapUs = gapMs * 1000;
+        this.allowedLatenessMs = allowedLatenessMs;
+        this.sessionizer = new Sessionizer(gapMs * 1000, maxLengthMs * 1000);
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        events =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "events",
+                                        Types.STRING,
+                                        TypeInformation.of(SessionEvent.class)));
+        written =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "written-sessions",
+                                        Types.LONG,
+                                        TypeInformation.of(Session.class)));
+        version = getRuntimeContext().getState(new ValueStateDescriptor<>("version", Types.LONG));
+        // Added with WAL-anchored versions: the newest LSN among the user's changes.
+        changeLsn =
+                getRuntimeContext().getState(new ValueStateDescriptor<>("change-lsn", Types.LONG));
+        dirty = getRuntimeContext().getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
+        // Added after the first release; absent in older savepoints, which then re-derive.
+        appended =
+                getRuntimeContext()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "appended-events", TypeInformation.of(SessionEvent.class)));
+        rederive =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("rederive-all", Types.BOOLEAN));
+        newestKey =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("newest-event-key", Types.STRING));
+        lastChangeMs =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
+    }
+
+    @Override
+    public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        CleanEvent e = delta.event;
+        Long seen = changeLsn.value();
+        if (seen == null || delta.lsn > seen) {
+            changeLsn.update(delta.lsn);
+        }
+        String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
+        if (delta.sign > 0) {
+            SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
+            if (ctx.timerService().currentWatermark() != Long.MIN_VALUE && isAppend(key)) {
+                appended.add(event);
+                newestKey.update(key);
+            } else {
+                rederive.update(true);
+            }
+            events.put(key, event);
+        } else {
+            rederive.update(true);
+            events.remove(key);
+        }
+        // Rows are re-derived lazily, once per user for all the changes since the last time:
+        // before the first watermark (the snapshot) at that watermark, so a snapshotted history
+        // is sessionized once per user instead of once per event; while streaming at the next
+        // whole second of processing time. Rows are committed on checkpoints anyway.
+        // Without a watermark yet, also once the user's changes pause for 10 s of processing
+        // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
+        // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
+        // A snapshot is derived from all events anyway (once), so it keeps no list of appended
+        // events: a time-ordered history would otherwise be held twice until then.
+        dirty.update(true);
+        long now = ctx.timerService().currentProcessingTime();
+        if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
+            ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+            lastChangeMs.update(now);
+            ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
+        } else {
+            ctx.timerService()
+                    .registerProcessingTimeTimer(now + (1000L - Math.floorMod(now, 1000L)));
+        }
+        long cleanupMs = Math.floorDiv(e.occurredAtUs + gapUs, 1000L) + 1;
+        ctx.timerService()
+                .registerEventTimeTimer(
+                        CountRollupFunction.saturatedAdd(
+                                roundUpToMinute(cleanupMs), allowedLatenessMs));
+    }
+
+    /** Whether an event with this key comes after every event of the user in state. */
+    private boolean isAppend(String key) throws Exception {
+        if (Boolean.TRUE.equals(rederive.value())) {
+            return false;
+        }
+        String newest = newestKey.value();
+        return newest == null ? events.isEmpty() : key.compareTo(newest) > 0;
+    }
+
+    /** The first 10 s boundary at least {@link #SNAPSHOT_QUIET_MS} after {@code ms}. */
+    private static long quietAfter(long ms) {
+        long t = ms + SNAPSHOT_QUIET_MS;
+        return t + Math.floorMod(-t, SNAPSHOT_QUIET_MS);
+    }
+
+    private static long roundUpToMinute(long ms) {
+        return Math.floorDiv(ms + 59_999, 60_000L) * 60_000L;
+    }
+
+    private List<Session> sessionize() throws Exception {
+        List<Map.Entry<String, SessionEvent>> sorted = new ArrayList<>();
+        for (Map.Entry<String, SessionEvent> e : events.entries()) {
+            sorted.add(Map.entry(e.getKey(), e.getValue()));
+        }
+        sorted.sort(Map.Entry.comparingByKey());
+        if (sorted.isEmpty()) {
+            newestKey.clear();
+        } else {
+            newestKey.update(sorted.get(sorted.size() - 1).getKey());
+        }
+        List<SessionEvent> inOrder = new ArrayList<>(sorted.size());
+        for (Map.Entry<String, SessionEvent> entry : sorted) {
+            inOrder.add(entry.getValue());
+        }
+        return sessionizer.sessionize(inOrder);
+    }
+
+    /** Writes the rows that changed since the last emission, all with the next version. */
+    private void emitChanges(String user, Collector<AnalyticsRow> out) throws Exception {
+        dirty.clear();
+        Long v = version.value();
+        Long lsn = changeLsn.value();
+        long next = Versions.next(v == null ? Versions.NONE : v, lsn == null ? 0 : lsn);
+        version.update(next);
+        boolean all = Boolean.TRUE.equals(rederive.value());
+        rederive.clear();
+        List<SessionEvent> tail = new ArrayList<>();
+        for (SessionEvent e : appended.get()) {
+            tail.add(e);
+        }
+        appended.clear();
+        if (!all && !tail.isEmpty()) {
+            emitAppended(user, tail, next, out);
+            return;
+        }
+        List<Session> sessions = sessionize();
+        Set<Long> starts = new HashSet<>();
+        for (Session s : sessions) {
+            starts.add(s.startedAtUs);
+            Session previous = written.get(s.startedAtUs);
+            if (!s.equals(previous)) {
+                s.replaces(previous);
+                written.put(s.startedAtUs, s);
+                out.collect(row(user, s, next, false));
+            }
+        }
+        List<Long> gone = new ArrayList<>();
+        for (Map.Entry<Long, Session> w : written.entries()) {
+            if (!starts.contains(w.getKey())) {
+                gone.add(w.getKey());
+                out.collect(row(user, w.getValue(), next, true));
+            }
+        }
+        for (Long start : gone) {
+            written.remove(start);
+        }
+    }
+
+    /**
+     * Only events after all others were added since the last derivation, so the written rows are
+     * the derivation of all other events: the appended events extend the last of those sessions or
+     * start new ones, and no other session changes.
+     */
+    private void emitAppended(
+            String user, List<SessionEvent> tail, long version, Collector<AnalyticsRow> out)
+            throws Exception {
+        Session last = null;
+        for (Session w : written.values()) {
+            if (last == null || w.startedAtUs > last.startedAtUs) {
+                last = w;
+            }
+        }
+        for (Session s : sessionizer.append(last, tail)) {
+            Session previous = last != null && s.startedAtUs == last.startedAtUs ? last : null;
+            if (!s.equals(previous)) {
+                s.replaces(previous);
+                written.put(s.startedAtUs, s);
+                out.collect(row(user, s, version, false));
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME
+                && ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
+            Long last = lastChangeMs.value();
+            if (last != null && timestamp < quietAfter(last)) {
+                return; // still changing: the timer of its latest change derives
+            }
+        }
+        lastChangeMs.clear();
+        if (Boolean.TRUE.equals(dirty.value())) {
+            emitChanges(ctx.getCurrentKey(), out);
+        }
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            return;
+        }
+        long horizonUs =
+                sessionizer.finalHorizonUs(
+                        ctx.timerService().currentWatermark(), allowedLatenessMs);
+        boolean anyFinal = false;
+        for (Session w : written.values()) {
+            anyFinal |= w.endedAtUs < horizonUs;
+        }
+        if (!anyFinal) {
+            return; // a timer of a later change, or nothing has ended yet
+        }
+        List<Session> sessions = sessionize();
+        // Only a prefix can be final: a later session's start depends on the ones before it.
+        long finalUntil = Long.MIN_VALUE;
+        for (Session s : sessions.subList(0, Sessionizer.finalPrefix(sessions, horizonUs))) {
+            finalUntil = s.endedAtUs;
+            written.remove(s.startedAtUs);
+        }
+        if (finalUntil == Long.MIN_VALUE) {
+            return;
+        }
+        List<String> drop = new ArrayList<>();
+        for (Map.Entry<String, SessionEvent> e : events.entries()) {
+            if (e.getValue().occurredAtUs <= finalUntil) {
+                drop.add(e.getKey());
+            }
+        }
+        for (String k : drop) {
+            events.remove(k);
+        }
+        if (events.isEmpty()) {
+            // Nothing can change for this user any more: a later event starts a new session
+            // with a new id, whose versions start at that event's LSN.
+            written.clear();
+            version.clear();
+            changeLsn.clear();
+            newestKey.clear();
+        }
+    }
+
+    static String sessionId(String user, long startedAtUs) {
+        return Sessionizer.sessionId(user, startedAtUs);
+    }
+
+    private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {
+        return SessionRow.of(user, s, version, deleted).encode();
+    }
+}

@@ -1,0 +1,54 @@
+package io.sluice.jobs.analytics.model;
+
+import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every type the analytics job keeps in keyed state, or sends between keyed operators (so it is in
+ * unaligned checkpoints' in-flight data), is serialized by Flink's POJO serializer and never by
+ * Kryo: only then can a savepoint be restored after the type gains a field (README "Upgrades").
+ */
+class StateTypesTest {
+    @Test
+    void cleanEventIsAPojo() {
+        // ValueState of clean-and-dedupe; also inside EventDelta.
+        assertSerializedAsPojoWithoutKryo(CleanEvent.class);
+    }
+
+    @Test
+    void sessionIsAPojo() {
+        // MapState "written-sessions" of sessionize.
+        assertSerializedAsPojoWithoutKryo(Session.class);
+    }
+
+    @Test
+    void sessionEventIsAPojo() {
+        // MapState "events" and ListState "appended-events" of sessionize.
+        assertSerializedAsPojoWithoutKryo(SessionEvent.class);
+    }
+
+    @Test
+    void stampedChangeIsAPojo() {
+        // Event clock to clean-and-dedupe (keyed by event id); ChangeRecord has its own serializer.
+        assertSerializedAsPojoWithoutKryo(StampedChange.class);
+    }
+
+    @Test
+    void eventDeltaIsAPojo() {
+        // Clean-and-dedupe to the rollups, user activity and sessionize (keyed).
+        assertSerializedAsPojoWithoutKryo(EventDelta.class);
+    }
+
+    @Test
+    void activeUsersDeltaIsAPojo() {
+        // User activity to active-users-daily (keyed by day).
+        assertSerializedAsPojoWithoutKryo(ActiveUsersDelta.class);
+    }
+
+    @Test
+    void analyticsRowIsAPojo() {
+        // Every analytics operator to the sink, whose writer buffers rows until a checkpoint.
+        assertSerializedAsPojoWithoutKryo(AnalyticsRow.class);
+    }
+}

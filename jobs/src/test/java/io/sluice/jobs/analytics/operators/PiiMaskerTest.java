@@ -1,0 +1,111 @@
+package io.sluice.jobs.analytics.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.change.ChangeRecord.Op;
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.TableId;
+import io.sluice.common.pii.PiiHasher;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.Test;
+
+/** PII is hashed with HMAC-SHA256 before anything downstream sees it. */
+class PiiMaskerTest {
+    static final String KEY = "0123456789abcdef-test-key";
+
+    static SluiceConfig config() {
+        Map<String, Object> v = new HashMap<>();
+        v.put("postgres.database", "app");
+        v.put("postgres.user", "u");
+        v.put("postgres.tables", List.of("public.users", "public.events"));
+        v.put("clickhouse.url", "http://127.0.0.1:8123");
+        v.put("clickhouse.database", "sluice");
+        v.put("pii.columns", List.of("public.users.email"));
+        v.put("pii.property-keys", List.of("email"));
+        return SluiceConfig.of(v);
+    }
+
+    /** The expected hash, computed independently of PiiHasher. */
+    static String hmac(String value) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(KEY.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private final PiiMasker masker =
+            new PiiMasker(config(), PiiHasher.fromConfig(config(), Map.of("SLUICE_PII_KEY", KEY)));
+
+    @Test
+    void configuredColumnsAreHashed() throws Exception {
+        ChangeRecord user =
+                new ChangeRecord(
+                        TableId.parse("users"),
+                        Op.INSERT,
+                        Map.of("user_id", 1L, "email", "ann@example.com", "plan", "pro"),
+                        Set.of(),
+                        5);
+        ChangeRecord masked = masker.map(user);
+        assertThat(masked.values().get("email")).isEqualTo(hmac("ann@example.com"));
+        assertThat(masked.values().get("plan")).isEqualTo("pro");
+        assertThat(masked.lsn()).isEqualTo(5);
+    }
+
+    @Test
+    void unchangedToastValuesAreLeftAlone() throws Exception {
+        ChangeRecord user =
+                new ChangeRecord(
+                        TableId.parse("users"),
+                        Op.UPDATE,
+                        Map.of("user_id", 1L, "email", "__placeholder__"),
+                        Set.of("email"),
+                        5);
+        assertThat(masker.map(user).values().get("email")).isEqualTo("__placeholder__");
+    }
+
+    @Test
+    void propertyKeysAreHashedAndAddressesInMalformedPropertiesToo() throws Exception {
+        ChangeRecord event =
+                CleanAndDedupeFunctionTest.change(
+                        Op.INSERT,
+                        1,
+                        "e1",
+                        1L,
+                        "2026-11-20T10:00:00Z",
+                        "signup",
+                        "{\"email\": \"bob@example.com\", \"n\": 1}");
+        assertThat(masker.map(event).values().get("properties"))
+                .isEqualTo("{\"email\":\"" + hmac("bob@example.com") + "\",\"n\":1}");
+        ChangeRecord malformed =
+                CleanAndDedupeFunctionTest.change(
+                        Op.INSERT,
+                        2,
+                        "e2",
+                        1L,
+                        "2026-11-20T10:00:00Z",
+                        "signup",
+                        "[\"to: bob@example.com\"]");
+        assertThat(masker.map(malformed).values().get("properties"))
+                .isEqualTo("[\"to: " + hmac("bob@example.com") + "\"]");
+    }
+
+    @Test
+    void theJobRefusesToStartWithoutTheKey() {
+        assertThatThrownBy(() -> PiiHasher.fromConfig(config(), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("SLUICE_PII_KEY")
+                .hasMessageContaining("public.users.email");
+        assertThatThrownBy(() -> PiiHasher.fromConfig(config(), Map.of("SLUICE_PII_KEY", "short")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("at least 16");
+    }
+}
