@@ -1,7 +1,7 @@
 package io.sluice.jobs.analytics.backfill;
 
 import io.sluice.common.change.ChangeRecord;
-import io.sluice.jobs.analytics.model.CleanEvent;
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventRow;
 import io.sluice.jobs.analytics.model.EventSchema;

@@ -1,5 +1,7 @@
 package io.sluice.jobs.analytics.model;
 
+import io.sluice.jobs.analytics.CleanEvent;
+
 /**
  * A change to the set of counted events: {@code +1} adds the event to every rollup it falls in,
  * {@code -1} takes it out again (a delete, or the old side of a correction). Rollups are sums of

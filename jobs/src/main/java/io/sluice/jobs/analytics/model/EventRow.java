@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics.model;
 
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.util.List;
 

@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics.model;
 
+import io.sluice.jobs.analytics.Session;
 import io.sluice.jobs.analytics.operators.Sessionizer;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 

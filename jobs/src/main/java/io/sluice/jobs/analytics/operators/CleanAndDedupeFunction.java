@@ -1,8 +1,8 @@
 package io.sluice.jobs.analytics.operators;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.CleanEvent;
 import io.sluice.jobs.analytics.model.DeadLetterRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventRow;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.change.ChangeRecord;
-import io.sluice.jobs.analytics.model.CleanEvent;
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.PromotedProperty;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;

@@ -1,7 +1,7 @@
 package io.sluice.jobs.analytics.operators;
 
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.CleanEvent;
 import io.sluice.jobs.analytics.model.EventsPerWindowRow;
 import io.sluice.jobs.analytics.model.SessionsDailyRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;

@@ -1,11 +1,11 @@
 package io.sluice.jobs.analytics.operators;
 
 import io.sluice.common.change.Versions;
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.Session;
+import io.sluice.jobs.analytics.SessionEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.CleanEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
-import io.sluice.jobs.analytics.model.Session;
-import io.sluice.jobs.analytics.model.SessionEvent;
 import io.sluice.jobs.analytics.model.SessionRow;
 import java.util.ArrayList;
 import java.util.HashSet;

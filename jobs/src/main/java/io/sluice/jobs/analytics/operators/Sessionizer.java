@@ -1,7 +1,7 @@
 package io.sluice.jobs.analytics.operators;
 
-import io.sluice.jobs.analytics.model.Session;
-import io.sluice.jobs.analytics.model.SessionEvent;
+import io.sluice.jobs.analytics.Session;
+import io.sluice.jobs.analytics.SessionEvent;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

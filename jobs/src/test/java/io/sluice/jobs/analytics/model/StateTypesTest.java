@@ -2,6 +2,9 @@ package io.sluice.jobs.analytics.model;
 
 import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo;
 
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.Session;
+import io.sluice.jobs.analytics.SessionEvent;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -2,9 +2,9 @@ package io.sluice.jobs.analytics.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.ActiveUsersDelta;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.CleanEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.time.Instant;

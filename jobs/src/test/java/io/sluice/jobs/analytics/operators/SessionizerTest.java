@@ -2,8 +2,8 @@ package io.sluice.jobs.analytics.operators;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.jobs.analytics.model.Session;
-import io.sluice.jobs.analytics.model.SessionEvent;
+import io.sluice.jobs.analytics.Session;
+import io.sluice.jobs.analytics.SessionEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;

@@ -1,4 +1,4 @@
-package io.sluice.jobs.analytics.model;
+package io.sluice.jobs.analytics;
 
 import java.util.Objects;
 

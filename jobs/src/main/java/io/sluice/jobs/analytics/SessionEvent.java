@@ -1,4 +1,4 @@
-package io.sluice.jobs.analytics.model;
+package io.sluice.jobs.analytics;
 
 /** What sessionization keeps of an event: when it happened and its name. */
 public class SessionEvent {
