@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
-    private static final long MAX_BACKOFF_MS = 30_000;
 
     private final ClickHouseStatements clickHouse;
     private final ClickHouseSchema schema;
@@ -34,8 +33,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private final int batchRows;
     private final long batchBytes;
     private final long flushIntervalMs;
-    private final int maxRetries;
-    private final long retryBackoffMs;
+    private final RetryPolicy retryPolicy;
 
     private final Map<TableId, TableBuffer> buffers = new HashMap<>();
 
@@ -71,8 +69,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
         this.batchBytes = config.get(ClickHouseSinkOptions.BATCH_BYTES);
         this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
-        this.maxRetries = config.get(ClickHouseSinkOptions.MAX_RETRIES);
-        this.retryBackoffMs = config.get(ClickHouseSinkOptions.RETRY_BACKOFF).toMillis();
+        this.retryPolicy = RetryPolicy.of(config);
         this.rowsWritten = metrics.getNumRecordsSendCounter();
         this.bytesWritten = metrics.getNumBytesSendCounter();
         this.batchesWritten = metrics.counter("sluiceBatchesWritten");
@@ -209,30 +206,17 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     }
 
     private <T> T withRetries(java.util.function.Supplier<T> request) {
-        long backoff = retryBackoffMs;
-        for (int attempt = 0; ; attempt++) {
-            try {
-                return request.get();
-            } catch (ClickHouseException e) {
-                if (!e.retryable() || attempt >= maxRetries) {
-                    throw e;
-                }
-                retries.inc();
-                LOG.warn(
-                        "Retrying in {} ms (attempt {} of {}): {}",
-                        backoff,
-                        attempt + 1,
-                        maxRetries,
-                        e.getMessage());
-                try {
-                    Thread.sleep(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    throw e;
-                }
-                backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
-            }
-        }
+        return retryPolicy.call(
+                request,
+                (attempt, max, backoff, e) -> {
+                    retries.inc();
+                    LOG.warn(
+                            "Retrying in {} ms (attempt {} of {}): {}",
+                            backoff,
+                            attempt,
+                            max,
+                            e.getMessage());
+                });
     }
 
     @Override

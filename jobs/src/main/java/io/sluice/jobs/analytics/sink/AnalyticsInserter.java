@@ -1,8 +1,7 @@
 package io.sluice.jobs.analytics.sink;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
-import io.sluice.common.clickhouse.ClickHouseException;
-import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.clickhouse.RetryPolicy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import org.apache.flink.metrics.Counter;
@@ -19,44 +18,33 @@ public final class AnalyticsInserter implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsInserter.class);
 
     private final ClickHouseConnection clickHouse;
-    private final int maxRetries;
-    private final long retryBackoffMs;
+    private final RetryPolicy retryPolicy;
     private final Counter rows;
     private final Counter retries;
 
     AnalyticsInserter(
             SluiceConfig config, MetricGroup metrics, String rowsMetric, String retriesMetric) {
         this.clickHouse = AnalyticsSetup.connect(config);
-        this.maxRetries = config.get(ClickHouseSinkOptions.MAX_RETRIES);
-        this.retryBackoffMs = config.get(ClickHouseSinkOptions.RETRY_BACKOFF).toMillis();
+        this.retryPolicy = RetryPolicy.of(config);
         this.rows = metrics.counter(rowsMetric);
         this.retries = metrics.counter(retriesMetric);
     }
 
     void insert(AnalyticsBatch batch) throws InterruptedException {
-        long backoff = retryBackoffMs;
-        for (int attempt = 0; ; attempt++) {
-            try {
-                clickHouse.insertTsv(batch.table(), batch.columns(), batch.tsv());
-                rows.inc(batch.rows());
-                return;
-            } catch (ClickHouseException e) {
-                if (!e.retryable() || attempt >= maxRetries) {
-                    throw e;
-                }
-                retries.inc();
-                LOG.warn(
-                        "Insert of {} rows into {} failed (attempt {} of {}), retrying in {} ms: {}",
-                        batch.rows(),
-                        batch.table(),
-                        attempt + 1,
-                        maxRetries,
-                        backoff,
-                        e.getMessage());
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 30_000);
-            }
-        }
+        retryPolicy.run(
+                () -> clickHouse.insertTsv(batch.table(), batch.columns(), batch.tsv()),
+                (attempt, max, backoff, e) -> {
+                    retries.inc();
+                    LOG.warn(
+                            "Insert of {} rows into {} failed (attempt {} of {}), retrying in {} ms: {}",
+                            batch.rows(),
+                            batch.table(),
+                            attempt,
+                            max,
+                            backoff,
+                            e.getMessage());
+                });
+        rows.inc(batch.rows());
     }
 
     @Override
