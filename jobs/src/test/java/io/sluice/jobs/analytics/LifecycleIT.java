@@ -488,7 +488,14 @@ class LifecycleIT {
                     (Map<String, Object>)
                             nested.computeIfAbsent(
                                     e.getKey().substring(0, dot), k -> new LinkedHashMap<>());
-            section.put(e.getKey().substring(dot + 1), e.getValue());
+            // A duration is written as users write it ("500 ms"), not as a YAML Java tag.
+            Object value =
+                    e.getValue() instanceof java.time.Duration d
+                            ? d.toMillis() + " ms"
+                            : e.getValue() instanceof Enum<?> en
+                                    ? en.name().toLowerCase()
+                                    : e.getValue();
+            section.put(e.getKey().substring(dot + 1), value);
         }
         Files.writeString(file, new Yaml().dump(nested));
         return file;
