@@ -1,0 +1,105 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.api.common.typeutils.TypeSerializerSchemaCompatibility;
+import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The keyed-state types as the checked-in snapshots of an earlier build saw them: what a checkpoint
+ * or savepoint holds for each (the serializer snapshot, which names the class, and a value written
+ * with it). The current serializer must read them as they are, as a restore does. Moving a type to
+ * another package, renaming or retyping a field, or falling back to Kryo turns this red; adding a
+ * field does not (Flink's POJO serializer migrates). Regenerate only for an intended, documented
+ * state break: {@code mvn -pl jobs surefire:test -Dtest=StateSnapshotCompatibilityTest
+ * -Dsluice.state-snapshots=write}.
+ */
+class StateSnapshotCompatibilityTest {
+    private static final Path DIR = Path.of("src/test/resources/state-snapshots");
+
+    record Case(String name, Class<?> type, Object sample) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static List<Case> cases() {
+        CleanEvent event = new CleanEvent();
+        event.eventId = "e-1";
+        event.userId = "u-7";
+        event.occurredAtUs = 1_795_000_000_123_456L;
+        event.eventName = "signup";
+        event.propertiesJson = "{\"plan\":\"pro\"}";
+        event.promoted = new String[] {"pro", null};
+        event.counted = true;
+        Session session = new Session();
+        session.startedAtUs = 1_795_000_000_000_000L;
+        session.endedAtUs = 1_795_000_600_000_000L;
+        session.events = 12;
+        session.entryEvent = "page_view";
+        session.exitEvent = "logout";
+        session.rewrites = 2;
+        return List.of(
+                new Case("CleanEvent", CleanEvent.class, event),
+                new Case("Session", Session.class, session),
+                new Case(
+                        "SessionEvent",
+                        SessionEvent.class,
+                        new SessionEvent(1_795_000_000_500_000L, "click")));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> TypeSerializer<T> currentSerializer(Class<T> type) {
+        return TypeInformation.of(type).createSerializer(new SerializerConfigImpl());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    <T> void earlierSnapshotsRestoreAsTheyAre(Case c) throws Exception {
+        @SuppressWarnings("unchecked")
+        Class<T> type = (Class<T>) c.type();
+        @SuppressWarnings("unchecked")
+        T sample = (T) c.sample();
+        TypeSerializer<T> current = currentSerializer(type);
+        Path snapshotFile = DIR.resolve(c.name() + ".snapshot");
+        Path valueFile = DIR.resolve(c.name() + ".value");
+        if ("write".equals(System.getProperty("sluice.state-snapshots"))) {
+            DataOutputSerializer out = new DataOutputSerializer(256);
+            TypeSerializerSnapshot.writeVersionedSnapshot(out, current.snapshotConfiguration());
+            Files.write(snapshotFile, out.getCopyOfBuffer());
+            DataOutputSerializer value = new DataOutputSerializer(256);
+            current.serialize(sample, value);
+            Files.write(valueFile, value.getCopyOfBuffer());
+        }
+
+        TypeSerializerSnapshot<T> earlier =
+                TypeSerializerSnapshot.readVersionedSnapshot(
+                        new DataInputDeserializer(Files.readAllBytes(snapshotFile)),
+                        getClass().getClassLoader());
+        TypeSerializerSchemaCompatibility<T> compatibility =
+                current.snapshotConfiguration().resolveSchemaCompatibility(earlier);
+        assertThat(compatibility.isCompatibleAsIs())
+                .as("%s's current serializer reads its earlier snapshot as it is", c.name())
+                .isTrue();
+
+        byte[] written = Files.readAllBytes(valueFile);
+        T restored = earlier.restoreSerializer().deserialize(new DataInputDeserializer(written));
+        DataOutputSerializer again = new DataOutputSerializer(256);
+        current.serialize(restored, again);
+        assertThat(again.getCopyOfBuffer())
+                .as("%s read from an earlier checkpoint and written again", c.name())
+                .isEqualTo(written);
+        assertThat(restored).usingRecursiveComparison().isEqualTo(sample);
+    }
+}
