@@ -94,5 +94,6 @@ CREATE TABLE IF NOT EXISTS `analytics`.`sessions_daily` (
     `session_day` Date,
     `starts` Int64,
     `ends` Int64,
+    `events` Int64,
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) ORDER BY (session_day_user);

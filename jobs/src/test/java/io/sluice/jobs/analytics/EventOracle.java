@@ -168,15 +168,18 @@ final class EventOracle {
                 compare(
                         "sessions_daily",
                         pgSet(
+                                // The dbt model: every user-day with events, countIf for
+                                // starts and ends.
                                 "SELECT user_id || '|' || (occurred_at AT TIME ZONE 'UTC')::date"
                                         + " || '|' || count(*) FILTER (WHERE event_name = 'session_start')"
                                         + " || '|' || count(*) FILTER (WHERE event_name = 'session_end')"
-                                        + " FROM counted WHERE event_name IN ('session_start', 'session_end')"
+                                        + " || '|' || count(*)"
+                                        + " FROM counted"
                                         + " GROUP BY user_id, (occurred_at AT TIME ZONE 'UTC')::date"),
                         chSet(
                                 "SELECT concat(user_id, '|', toString(session_day), '|',"
-                                        + " toString(starts), '|', toString(ends)) FROM sessions_daily FINAL"
-                                        + " WHERE starts + ends > 0")));
+                                        + " toString(starts), '|', toString(ends), '|', toString(events))"
+                                        + " FROM sessions_daily FINAL WHERE events > 0")));
         return d;
     }
 

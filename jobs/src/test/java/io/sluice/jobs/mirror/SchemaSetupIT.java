@@ -76,6 +76,33 @@ class SchemaSetupIT {
             // An added promoted column goes right after properties_json (AFTER in the ALTER).
             List<String> names = List.copyOf(promoted.keySet());
             assertThat(names.indexOf("prop_tier")).isEqualTo(names.indexOf("properties_json") + 1);
+
+            // sessions_daily as an earlier release created it (no events column) gets the column,
+            // in its place, once; its rows read 0 events.
+            ch.execute("DROP TABLE `" + anDb + "`.`sessions_daily`");
+            ch.execute(
+                    "CREATE TABLE `"
+                            + anDb
+                            + "`.`sessions_daily` (`session_day_user` String, `user_id` String,"
+                            + " `session_day` Date, `starts` Int64, `ends` Int64, `_version` UInt64)"
+                            + " ENGINE = ReplacingMergeTree(_version) ORDER BY (session_day_user)");
+            ch.execute(
+                    "INSERT INTO `"
+                            + anDb
+                            + "`.`sessions_daily` VALUES ('2026-11-20|u1', 'u1', '2026-11-20', 1, 0, 7)");
+            AnalyticsSetup.prepare(changed);
+            AnalyticsSetup.prepare(changed);
+            assertThat(List.copyOf(schema.columns(anDb, "sessions_daily").keySet()))
+                    .containsExactly(
+                            "session_day_user",
+                            "user_id",
+                            "session_day",
+                            "starts",
+                            "ends",
+                            "events",
+                            "_version");
+            assertThat(ch.queryValue("SELECT events FROM `" + anDb + "`.`sessions_daily`"))
+                    .isEqualTo("0");
         }
     }
 }

@@ -40,6 +40,10 @@ public final class VersionedCounts {
         long[] c = counts.value();
         if (c == null) {
             c = new long[increments.length];
+        } else if (c.length < increments.length) {
+            // State from a release whose rollup counted fewer things (sessions_daily before its
+            // events column): the new counts start at 0 for the keys still open.
+            c = java.util.Arrays.copyOf(c, increments.length);
         }
         for (int i = 0; i < c.length; i++) {
             c[i] += sign * increments[i];

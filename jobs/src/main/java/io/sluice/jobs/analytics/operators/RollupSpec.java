@@ -88,8 +88,9 @@ public interface RollupSpec extends Serializable {
     }
 
     /**
-     * Per user and UTC day, the number of {@code session_start} and {@code session_end} events (the
-     * sessions_daily model of dbt-based stacks).
+     * Per user and UTC day with events, the number of {@code session_start} and {@code session_end}
+     * events and of all events (the sessions_daily model of dbt-based stacks: {@code GROUP BY
+     * user_id, toStartOfDay(occurred_at)} over all events, {@code countIf} for starts and ends).
      */
     static RollupSpec sessionsDaily() {
         return new RollupSpec() {
@@ -103,7 +104,7 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public boolean accepts(CleanEvent e) {
-                return e.eventName.equals("session_start") || e.eventName.equals("session_end");
+                return true;
             }
 
             private long day(CleanEvent e) {
@@ -122,12 +123,17 @@ public interface RollupSpec extends Serializable {
 
             @Override
             public long[] increments(CleanEvent e) {
-                return e.eventName.equals("session_start") ? new long[] {1, 0} : new long[] {0, 1};
+                return new long[] {
+                    e.eventName.equals("session_start") ? 1 : 0,
+                    e.eventName.equals("session_end") ? 1 : 0,
+                    1
+                };
             }
 
             @Override
             public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
-                return new SessionsDailyRow(day(e), e.userId, counts[0], counts[1], version)
+                return new SessionsDailyRow(
+                                day(e), e.userId, counts[0], counts[1], counts[2], version)
                         .encode();
             }
         };

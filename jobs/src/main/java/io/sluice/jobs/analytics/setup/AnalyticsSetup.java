@@ -48,6 +48,17 @@ public final class AnalyticsSetup {
             for (AnalyticsTables.Table table : AnalyticsTables.all(promoted)) {
                 schema.createTable(table.createSql(database, server));
             }
+            // Added after the first release: a user-day's events of any name (the dbt model's row
+            // for every user-day with events, 0 starts and 0 ends included).
+            if (!schema.columns(database, AnalyticsTables.SESSIONS_DAILY).containsKey("events")) {
+                schema.addColumn(
+                        database,
+                        AnalyticsTables.SESSIONS_DAILY,
+                        "events",
+                        "ALTER TABLE `"
+                                + database
+                                + "`.`sessions_daily` ADD COLUMN `events` Int64 DEFAULT 0 AFTER `ends`");
+            }
             Set<String> existing = schema.columns(database, AnalyticsTables.EVENTS).keySet();
             for (PromotedProperty p : promoted) {
                 if (!existing.contains(p.column())) {

@@ -201,6 +201,7 @@ public final class AnalyticsTables {
                             new Column("session_day", "Date"),
                             new Column("starts", "Int64"),
                             new Column("ends", "Int64"),
+                            new Column("events", "Int64"),
                             new Column("_version", "UInt64")),
                     null,
                     "session_day_user",

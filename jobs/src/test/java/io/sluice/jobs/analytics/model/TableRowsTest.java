@@ -214,10 +214,11 @@ class TableRowsTest {
 
     @Test
     void sessionsDailyRowEncodesASample() {
-        AnalyticsRow wire = new SessionsDailyRow(DAY, "u1", 2, 1, 5).encode();
+        AnalyticsRow wire = new SessionsDailyRow(DAY, "u1", 2, 1, 7, 5).encode();
         assertThat(wire.table).isEqualTo("sessions_daily");
         assertThat(wire.key).isEqualTo("2026-11-20|u1");
-        assertThat(wire.fields).containsExactly("2026-11-20|u1", "u1", "2026-11-20", "2", "1", "5");
+        assertThat(wire.fields)
+                .containsExactly("2026-11-20|u1", "u1", "2026-11-20", "2", "1", "7", "5");
     }
 
     // --- sessions -----------------------------------------------------------------------------

@@ -6,6 +6,7 @@ import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.ActiveUsersDelta;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.SessionsDailyRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -139,7 +140,9 @@ class RollupOperatorsTest {
     }
 
     @Test
-    void sessionsDailyCountsStartsAndEnds() throws Exception {
+    void sessionsDailyHasARowForEveryUserDayWithEvents() throws Exception {
+        // The dbt model: GROUP BY user_id, toStartOfDay(occurred_at) over all events, countIf for
+        // starts and ends; a user-day with events but neither is a 0/0 row.
         RollupSpec spec = RollupSpec.sessionsDaily();
         try (var h = rollup(spec)) {
             for (CleanEvent e :
@@ -147,11 +150,17 @@ class RollupOperatorsTest {
                             event("1", "u1", "2026-11-20T10:00:00Z", "session_start"),
                             event("2", "u1", "2026-11-20T11:00:00Z", "session_start"),
                             event("3", "u1", "2026-11-20T11:30:00Z", "session_end"),
-                            event("4", "u1", "2026-11-21T00:00:00Z", "session_end"))) {
+                            event("5", "u1", "2026-11-20T11:40:00Z", "click"),
+                            event("4", "u1", "2026-11-21T00:00:00Z", "session_end"),
+                            event("6", "u2", "2026-11-21T09:00:00Z", "click"),
+                            event("7", "u2", "2026-11-21T09:05:00Z", "page_view"))) {
                 assertThat(spec.accepts(e)).isTrue();
                 h.processElement(new StreamRecord<>(delta(1, e)));
             }
-            assertThat(spec.accepts(event("5", "u1", "2026-11-20T10:00:00Z", "click"))).isFalse();
+            // A deleted click: the user-day keeps its row, with one event fewer.
+            h.processElement(
+                    new StreamRecord<>(
+                            delta(-1, event("7", "u2", "2026-11-21T09:05:00Z", "page_view"))));
             assertThat(latest(h.extractOutputValues()).values())
                     .extracting(
                             r ->
@@ -163,9 +172,81 @@ class RollupOperatorsTest {
                                             + " "
                                             + r.get("starts")
                                             + " "
-                                            + r.get("ends"))
-                    .containsExactly(
-                            "2026-11-20|u1 u1 2026-11-20 2 1", "2026-11-21|u1 u1 2026-11-21 0 1");
+                                            + r.get("ends")
+                                            + " "
+                                            + r.get("events"))
+                    .containsExactlyInAnyOrder(
+                            "2026-11-20|u1 u1 2026-11-20 2 1 4",
+                            "2026-11-21|u1 u1 2026-11-21 0 1 1",
+                            "2026-11-21|u2 u2 2026-11-21 0 0 1");
+        }
+    }
+
+    @Test
+    void sessionsDailyRestoredFromAnOlderReleaseCountsOnWithItsEvents() throws Exception {
+        // Before sessions_daily counted all events, its state held two counts per key (starts,
+        // ends) and only session_start/session_end reached it.
+        RollupSpec current = RollupSpec.sessionsDaily();
+        RollupSpec older = new OlderSessionsDaily();
+        OperatorSubtaskState snapshot;
+        try (var h = rollup(older)) {
+            h.processElement(
+                    new StreamRecord<>(
+                            delta(1, event("1", "u1", "2026-11-20T10:00:00Z", "session_start"))));
+            snapshot = h.snapshot(1, 1);
+        }
+        try (var h = rollup(current, snapshot)) {
+            h.processElement(
+                    new StreamRecord<>(
+                            delta(1, event("2", "u1", "2026-11-20T10:05:00Z", "click"))));
+            h.processElement(
+                    new StreamRecord<>(
+                            delta(1, event("3", "u1", "2026-11-20T10:30:00Z", "session_end"))));
+            assertThat(latest(h.extractOutputValues()).values())
+                    .extracting(r -> r.get("starts") + " " + r.get("ends") + " " + r.get("events"))
+                    .containsExactly("1 1 2");
+        }
+    }
+
+    /** sessions_daily as the release before its events column counted it (serializable). */
+    static final class OlderSessionsDaily implements RollupSpec {
+        private static final RollupSpec current = RollupSpec.sessionsDaily();
+
+        @Override
+        public String name() {
+            return current.name();
+        }
+
+        @Override
+        public boolean accepts(CleanEvent e) {
+            return e.eventName.startsWith("session_");
+        }
+
+        @Override
+        public String key(CleanEvent e) {
+            return current.key(e);
+        }
+
+        @Override
+        public long windowEndMs(CleanEvent e) {
+            return current.windowEndMs(e);
+        }
+
+        @Override
+        public long[] increments(CleanEvent e) {
+            return e.eventName.equals("session_start") ? new long[] {1, 0} : new long[] {0, 1};
+        }
+
+        @Override
+        public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
+            return new SessionsDailyRow(
+                            Math.floorDiv(e.occurredAtMs(), 86_400_000L),
+                            e.userId,
+                            counts[0],
+                            counts[1],
+                            0,
+                            version)
+                    .encode();
         }
     }
 

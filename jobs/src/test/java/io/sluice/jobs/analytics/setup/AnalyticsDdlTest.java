@@ -22,7 +22,7 @@ class AnalyticsDdlTest {
         Path file = Path.of("..", "sql", "clickhouse", "analytics.sql");
         assertThat(Files.readString(file))
                 .as(
-                        "regenerate with: java -cp ... io.sluice.jobs.analytics.AnalyticsDdl > %s",
+                        "regenerate with: java -cp ... io.sluice.jobs.analytics.setup.AnalyticsDdl > %s",
                         file)
                 .isEqualTo(generated);
     }
