@@ -130,7 +130,9 @@ public final class OptionsDoc {
     private static String typeText(OptionRule<?> rule) {
         Class<?> type = rule.valueClass();
         String name =
-                type.isEnum() ? "one of " + ConfigLoader.choices(type, ", ") : type.getSimpleName();
+                type.isEnum()
+                        ? "one of " + ValueConverter.choices(type, ", ")
+                        : type.getSimpleName();
         return rule.isList() ? "list of " + (type.isEnum() ? "(" + name + ")" : name) : name;
     }
 
