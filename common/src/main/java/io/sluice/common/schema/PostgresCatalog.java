@@ -1,6 +1,5 @@
 package io.sluice.common.schema;
 
-import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
@@ -217,129 +216,7 @@ public final class PostgresCatalog implements AutoCloseable {
      * there are neither, and {@code pg_publication_tables} has no columns to read them from.
      */
     public void ensurePublication(String publication, List<TableId> tables) throws SQLException {
-        Set<TableId> published = new LinkedHashSet<>();
-        boolean exists = false;
-        boolean filters = serverVersionNum() >= ROW_FILTERS_SINCE;
-        List<String> problems = new ArrayList<>();
-        try (PreparedStatement ps =
-                connection.prepareStatement(
-                        "SELECT p.puballtables, pt.schemaname, pt.tablename,"
-                                + (filters
-                                        ? " pt.rowfilter, pt.attnames::text[]"
-                                        : " NULL::text, NULL::text[]")
-                                + " FROM pg_publication p"
-                                + " LEFT JOIN pg_publication_tables pt ON pt.pubname = p.pubname"
-                                + " WHERE p.pubname = ?")) {
-            ps.setString(1, publication);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    exists = true;
-                    if (rs.getBoolean(1)) {
-                        return;
-                    }
-                    if (rs.getString(2) != null) {
-                        TableId table = new TableId(rs.getString(2), rs.getString(3));
-                        published.add(table);
-                        if (tables.contains(table)) {
-                            java.sql.Array attnames = rs.getArray(5);
-                            checkPublishedWhole(
-                                    publication,
-                                    table,
-                                    rs.getString(4),
-                                    attnames == null
-                                            ? null
-                                            : List.of((Object[]) attnames.getArray()),
-                                    problems);
-                        }
-                    }
-                }
-            }
-        }
-        if (!problems.isEmpty()) {
-            throw new ConfigException(problems);
-        }
-        List<String> missing = new ArrayList<>();
-        for (TableId t : tables) {
-            if (!published.contains(t)) {
-                missing.add(quote(t.schema()) + "." + quote(t.table()));
-            }
-        }
-        if (missing.isEmpty()) {
-            return;
-        }
-        try (Statement st = connection.createStatement()) {
-            if (!exists) {
-                List<String> options = new ArrayList<>();
-                if (serverVersionNum() >= 130000) {
-                    options.add("publish_via_partition_root = true");
-                }
-                if (serverVersionNum() >= GENERATED_COLUMNS_SINCE) {
-                    options.add("publish_generated_columns = stored");
-                }
-                String with = options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")";
-                st.execute(
-                        "CREATE PUBLICATION "
-                                + quote(publication)
-                                + " FOR TABLE "
-                                + String.join(", ", missing)
-                                + with);
-            } else {
-                st.execute(
-                        "ALTER PUBLICATION "
-                                + quote(publication)
-                                + " ADD TABLE "
-                                + String.join(", ", missing));
-            }
-        }
-    }
-
-    /**
-     * Adds a problem when the publication publishes the table with a row filter, or with a column
-     * list that leaves out some of its columns (generated columns aside: no publication sends them
-     * before Postgres 18).
-     */
-    private void checkPublishedWhole(
-            String publication,
-            TableId table,
-            String rowFilter,
-            List<Object> columns,
-            List<String> problems)
-            throws SQLException {
-        String fix =
-                ": the mirror needs all of it. Publish it whole (ALTER PUBLICATION "
-                        + quote(publication)
-                        + " SET TABLE ...), or give Sluice a publication of its own"
-                        + " (postgres.publication)";
-        if (rowFilter != null) {
-            problems.add(
-                    "publication '"
-                            + publication
-                            + "' publishes "
-                            + table
-                            + " with a row filter (WHERE "
-                            + rowFilter
-                            + ")"
-                            + fix);
-        }
-        if (columns == null) {
-            return;
-        }
-        List<String> left = new ArrayList<>();
-        for (PgColumn c : table(table).map(PgTable::columns).orElse(List.of())) {
-            if (!c.generated() && !columns.contains(c.name())) {
-                left.add(c.name());
-            }
-        }
-        if (!left.isEmpty()) {
-            problems.add(
-                    "publication '"
-                            + publication
-                            + "' publishes "
-                            + table
-                            + " with a column list that leaves out "
-                            + String.join(", ", left)
-                            + fix);
-        }
+        new PostgresPublication(this).ensure(publication, tables);
     }
 
     private String queryString(String sql) throws SQLException {
