@@ -1,0 +1,132 @@
+package io.sluice.bench;
+
+import io.sluice.testkit.TestServers;
+import java.lang.management.ManagementFactory;
+import java.sql.Connection;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.apache.flink.util.FileUtils;
+
+/**
+ * The bench's result: its figures with the ratios to their ceilings, the targets, the machine and
+ * the versions, written as {@code bench.json} and printed as a table.
+ */
+final class BenchReport {
+    private BenchReport() {}
+
+    /** Writes the result of a finished run, started at {@code t00} (nanos), and returns it. */
+    static Map<String, Object> write(BenchRun run, long t00) throws Exception {
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        double pgoutput = (Double) run.ceilings.get("pgoutput_rows_per_s");
+        double copyCh = (Double) run.ceilings.get("copy_into_clickhouse_rows_per_s");
+        ratios.put(
+                "catchup_analytics_vs_pgoutput",
+                (Double) run.sluice.get("catchup_analytics_rows_per_s") / pgoutput);
+        ratios.put(
+                "catchup_mirror_vs_pgoutput",
+                (Double) run.sluice.get("catchup_mirror_rows_per_s") / pgoutput);
+        ratios.put(
+                "snapshot_mirror_vs_copy_into_clickhouse",
+                (Double) run.sluice.get("snapshot_mirror_rows_per_s") / copyCh);
+        ratios.put(
+                "snapshot_analytics_vs_copy_into_clickhouse",
+                (Double) run.sluice.get("snapshot_analytics_rows_per_s") / copyCh);
+
+        Map<String, Object> all = new LinkedHashMap<>();
+        all.put("when", Instant.now().toString());
+        all.put("events_per_phase", run.n);
+        all.put("machine", machine());
+        all.put("versions", versions(run.servers));
+        all.put(
+                "settings",
+                Map.of(
+                        "parallelism",
+                        run.args.parallelism(),
+                        "state_backend",
+                        run.args.stateBackend(),
+                        "checkpoint_interval_ms",
+                        run.checkpointMs));
+        all.put("ceilings", run.ceilings);
+        all.put("sluice", run.sluice);
+        all.put("ratios", ratios);
+        all.put("targets", targets(ratios, run.sluice));
+        all.put("wall_seconds", Ceilings.seconds(t00));
+        // Savepoints and checkpoints of the run (hundreds of MB at 1M events).
+        FileUtils.deleteDirectoryQuietly(run.work.toFile());
+        Report.writeJson(run.args.out().resolve("bench.json"), all);
+        ResultTable.print(all);
+        System.out.printf(
+                Locale.ROOT,
+                "%nwrote %s and %s%n",
+                run.args.out().resolve("bench.json"),
+                run.args.out().resolve("freshness.png"));
+        return all;
+    }
+
+    private static Map<String, Object> targets(
+            Map<String, Object> ratios, Map<String, Object> sluice) {
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put(
+                "catchup_analytics_at_least_0.8_of_pgoutput",
+                target((Double) ratios.get("catchup_analytics_vs_pgoutput"), 0.8));
+        t.put(
+                "snapshot_at_least_0.7_of_copy_into_clickhouse",
+                target((Double) ratios.get("snapshot_mirror_vs_copy_into_clickhouse"), 0.7));
+        @SuppressWarnings("unchecked")
+        long p99 = (Long) ((Map<String, Object>) sluice.get("freshness")).get("p99_ms");
+        t.put(
+                "freshness_p99_under_2000_ms",
+                p99 < 2000
+                        ? "met"
+                        : String.format(
+                                Locale.ROOT,
+                                "missed: p99 %d ms is %.1fx the target",
+                                p99,
+                                p99 / 2000.0));
+        return t;
+    }
+
+    private static String target(double ratio, double goal) {
+        return ratio >= goal
+                ? String.format(Locale.ROOT, "met (%.2f)", ratio)
+                : String.format(
+                        Locale.ROOT,
+                        "missed: %.2f of the ceiling, %.0f %% short of %.1f",
+                        ratio,
+                        100 * (goal - ratio) / goal,
+                        goal);
+    }
+
+    private static Map<String, Object> machine() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("cores", Runtime.getRuntime().availableProcessors());
+        var os =
+                (com.sun.management.OperatingSystemMXBean)
+                        ManagementFactory.getOperatingSystemMXBean();
+        m.put("memory_gb", os.getTotalMemorySize() / 1e9);
+        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        m.put("java", System.getProperty("java.version"));
+        return m;
+    }
+
+    private static Map<String, Object> versions(TestServers servers) {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("flink", EnvironmentInformation.getVersion());
+        v.put("clickhouse", servers.clickhouse().version());
+        try (Connection pg = Ceilings.connect(servers, "postgres")) {
+            v.put("postgres", BenchSql.queryString(pg, "SHOW server_version"));
+        } catch (Exception e) {
+            v.put("postgres", "unknown: " + e.getMessage());
+        }
+        try {
+            Process p = new ProcessBuilder(Ceilings.pgRecvLogicalBinary(), "--version").start();
+            v.put("pg_recvlogical", new String(p.getInputStream().readAllBytes()).trim());
+        } catch (Exception e) {
+            v.put("pg_recvlogical", "unknown");
+        }
+        return v;
+    }
+}
