@@ -6,12 +6,9 @@ import io.sluice.jobs.analytics.Session;
 import io.sluice.jobs.analytics.SessionEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
-import io.sluice.jobs.analytics.model.SessionRow;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
@@ -47,6 +44,9 @@ import org.apache.flink.util.Collector;
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
  * watermark minus the allowed lateness: any event that could still arrive starts a new session.
+ *
+ * <p>{@link Sessionizer} holds the rule and {@link SessionRows} decides which rows to write; this
+ * class keeps the state and the timers.
  */
 @Internal
 public final class SessionizeFunction
@@ -169,14 +169,11 @@ public final class SessionizeFunction
             lastChangeMs.update(now);
             ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
         } else {
-            ctx.timerService()
-                    .registerProcessingTimeTimer(now + (1000L - Math.floorMod(now, 1000L)));
+            ctx.timerService().registerProcessingTimeTimer(SessionTimers.nextSecond(now));
         }
-        long cleanupMs = Math.floorDiv(e.occurredAtUs + gapUs, 1000L) + 1;
         ctx.timerService()
                 .registerEventTimeTimer(
-                        CountRollupFunction.saturatedAdd(
-                                roundUpToMinute(cleanupMs), allowedLatenessMs));
+                        SessionTimers.cleanupAt(e.occurredAtUs, gapUs, allowedLatenessMs));
     }
 
     /** Whether an event with this key comes after every event of the user in state. */
@@ -190,12 +187,7 @@ public final class SessionizeFunction
 
     /** The first 10 s boundary at least {@link #SNAPSHOT_QUIET_MS} after {@code ms}. */
     private static long quietAfter(long ms) {
-        long t = ms + SNAPSHOT_QUIET_MS;
-        return t + Math.floorMod(-t, SNAPSHOT_QUIET_MS);
-    }
-
-    private static long roundUpToMinute(long ms) {
-        return Math.floorDiv(ms + 59_999, 60_000L) * 60_000L;
+        return SessionTimers.quietAfter(ms, SNAPSHOT_QUIET_MS);
     }
 
     private List<Session> sessionize() throws Exception {
@@ -234,27 +226,7 @@ public final class SessionizeFunction
             emitAppended(user, tail, next, out);
             return;
         }
-        List<Session> sessions = sessionize();
-        Set<Long> starts = new HashSet<>();
-        for (Session s : sessions) {
-            starts.add(s.startedAtUs);
-            Session previous = written.get(s.startedAtUs);
-            if (!s.equals(previous)) {
-                s.replaces(previous);
-                written.put(s.startedAtUs, s);
-                out.collect(row(user, s, next, false));
-            }
-        }
-        List<Long> gone = new ArrayList<>();
-        for (Map.Entry<Long, Session> w : written.entries()) {
-            if (!starts.contains(w.getKey())) {
-                gone.add(w.getKey());
-                out.collect(row(user, w.getValue(), next, true));
-            }
-        }
-        for (Long start : gone) {
-            written.remove(start);
-        }
+        SessionRows.emitAll(user, sessionize(), written, next, out);
     }
 
     /**
@@ -265,20 +237,8 @@ public final class SessionizeFunction
     private void emitAppended(
             String user, List<SessionEvent> tail, long version, Collector<AnalyticsRow> out)
             throws Exception {
-        Session last = null;
-        for (Session w : written.values()) {
-            if (last == null || w.startedAtUs > last.startedAtUs) {
-                last = w;
-            }
-        }
-        for (Session s : sessionizer.append(last, tail)) {
-            Session previous = last != null && s.startedAtUs == last.startedAtUs ? last : null;
-            if (!s.equals(previous)) {
-                s.replaces(previous);
-                written.put(s.startedAtUs, s);
-                out.collect(row(user, s, version, false));
-            }
-        }
+        Session last = SessionRows.last(written);
+        SessionRows.emitAppended(user, last, sessionizer.append(last, tail), written, version, out);
     }
 
     @Override
@@ -339,9 +299,5 @@ public final class SessionizeFunction
 
     static String sessionId(String user, long startedAtUs) {
         return Sessionizer.sessionId(user, startedAtUs);
-    }
-
-    private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {
-        return SessionRow.of(user, s, version, deleted).encode();
     }
 }
