@@ -247,9 +247,9 @@ final class TableBuffer {
             }
             // The TSV field of a scalar key is its literal, quoted for text-like types.
             byte[] field = row[keyIndexes[k]];
-            if (encoders.get(keyIndexes[k]) instanceof ColumnEncoder.IntegerEncoder
-                    || encoders.get(keyIndexes[k]) instanceof ColumnEncoder.DecimalEncoder
-                    || encoders.get(keyIndexes[k]) instanceof ColumnEncoder.FloatEncoder) {
+            if (encoders.get(keyIndexes[k]) instanceof NumberEncoders.IntegerEncoder
+                    || encoders.get(keyIndexes[k]) instanceof NumberEncoders.DecimalEncoder
+                    || encoders.get(keyIndexes[k]) instanceof NumberEncoders.FloatEncoder) {
                 out.writeBytes(field);
             } else {
                 out.write('\'');
