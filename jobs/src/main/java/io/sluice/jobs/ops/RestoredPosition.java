@@ -15,7 +15,12 @@ import org.apache.flink.runtime.checkpoint.Checkpoints;
 import org.apache.flink.runtime.checkpoint.OperatorState;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.state.CompressibleFSDataInputStream;
+import org.apache.flink.runtime.state.OperatorBackendSerializationProxy;
 import org.apache.flink.runtime.state.OperatorStateHandle;
+import org.apache.flink.runtime.state.SnappyStreamCompressionDecorator;
+import org.apache.flink.runtime.state.StreamCompressionDecorator;
+import org.apache.flink.runtime.state.UncompressedStreamCompressionDecorator;
 import org.apache.flink.runtime.state.filesystem.AbstractFsCheckpointStorageAccess;
 import org.apache.flink.runtime.state.filesystem.FsCompletedCheckpointStorageLocation;
 
@@ -138,15 +143,45 @@ public final class RestoredPosition {
         if (info == null || info.getOffsets().length == 0) {
             return out;
         }
-        try (FSDataInputStream in = handle.openInputStream()) {
-            DataInputViewStreamWrapper view = new DataInputViewStreamWrapper(in);
-            for (long offset : info.getOffsets()) {
-                in.seek(offset);
-                byte[] element = new byte[bytes ? view.readInt() : Long.BYTES];
-                view.readFully(element);
-                out.add(element);
+        try (FSDataInputStream raw = handle.openInputStream()) {
+            // The handle's stream starts with the backend's header, which says whether the
+            // values are Snappy-compressed (execution.checkpointing.snapshot-compression); the
+            // offsets are positions in the raw stream, where each value's compressed block starts.
+            OperatorBackendSerializationProxy header =
+                    new OperatorBackendSerializationProxy(RestoredPosition.class.getClassLoader());
+            header.read(new DataInputViewStreamWrapper(raw));
+            StreamCompressionDecorator decorator =
+                    compressed(header)
+                            ? SnappyStreamCompressionDecorator.INSTANCE
+                            : UncompressedStreamCompressionDecorator.INSTANCE;
+            try (CompressibleFSDataInputStream in =
+                    new CompressibleFSDataInputStream(raw, decorator)) {
+                DataInputViewStreamWrapper view = new DataInputViewStreamWrapper(in);
+                for (long offset : info.getOffsets()) {
+                    in.seek(offset);
+                    byte[] element = new byte[bytes ? view.readInt() : Long.BYTES];
+                    view.readFully(element);
+                    out.add(element);
+                }
             }
         }
         return out;
+    }
+
+    /**
+     * Whether an operator state snapshot was written compressed. Flink's restore reads the same
+     * flag; its accessor is package-private, so it is read by reflection here.
+     */
+    static boolean compressed(OperatorBackendSerializationProxy header) throws IOException {
+        try {
+            var flag =
+                    OperatorBackendSerializationProxy.class.getDeclaredMethod(
+                            "isUsingStateCompression");
+            flag.setAccessible(true);
+            return (boolean) flag.invoke(header);
+        } catch (ReflectiveOperationException e) {
+            throw new IOException(
+                    "cannot tell whether the operator state is compressed (Flink version?)", e);
+        }
     }
 }
