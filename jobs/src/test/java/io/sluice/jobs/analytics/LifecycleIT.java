@@ -115,8 +115,10 @@ class LifecycleIT {
             recentChanges(pg, 200, 20, 20);
             awaitExact("before the rollback", job, oracle, pg, mirror);
             awaitRetainedCheckpoints(tmp, 2);
-            Path secondNewest = retainedCheckpoints(tmp).get(1);
             job.kill();
+            // Chosen once the job is gone: a checkpoint completing between the choice and the
+            // kill would move the slot's confirmed position on past the chosen one.
+            Path secondNewest = retainedCheckpoints(tmp).get(1);
             recentChanges(pg, 100, 10, 10);
             job = JobProcess.start(config, tmp, "run2a", "--from", secondNewest.toUri().toString());
             awaitExact("rollback within the slot", job, oracle, pg, mirror);
