@@ -236,6 +236,12 @@ public final class JobTestSupport {
         }
     }
 
+    /** The number of checkpoints the job has completed so far. */
+    public static long completedCheckpoints(MiniCluster cluster, JobClient job) throws Exception {
+        var stats = cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();
+        return stats == null ? 0 : stats.getCounts().getNumberOfCompletedCheckpoints();
+    }
+
     /** Waits until the job has completed more than {@code seen} checkpoints; returns the count. */
     public static long awaitCheckpointAfter(
             MiniCluster cluster, JobClient job, long seen, Duration timeout) throws Exception {
