@@ -10,7 +10,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import org.apache.flink.cdc.connectors.base.options.StartupOptions;
+import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
 
 /**
  * The Flink CDC Postgres source over the configured tables: pgoutput, one slot, incremental
@@ -81,8 +83,9 @@ public final class MirrorSource {
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =
                 config.tables().stream().map(TableId::schema).distinct().toArray(String[]::new);
-        return PostgresIncrementalSource.<ChangeRecord>builder()
-                .hostname(config.get(PostgresSourceOptions.HOST))
+        PostgresSourceBuilder<ChangeRecord> builder =
+                PostgresIncrementalSource.<ChangeRecord>builder();
+        builder.hostname(config.get(PostgresSourceOptions.HOST))
                 .port(config.get(PostgresSourceOptions.PORT))
                 .database(config.get(PostgresSourceOptions.DATABASE))
                 .schemaList(schemas)
@@ -107,10 +110,13 @@ public final class MirrorSource {
                 .skipSnapshotBackfill(true)
                 .includePartitionedTables(true)
                 .closeIdleReaders(true)
-                .debeziumProperties(debezium)
-                .deserializer(
-                        new ChangeRecordDeserializer(
-                                snapshotVersion, snapshotCommitMs, unreplicatedColumns(config)))
-                .build();
+                .debeziumProperties(debezium);
+        // As builder.build(), with a dialect that confirms only checkpointed positions to the slot.
+        return new PostgresIncrementalSource<>(
+                builder.getConfigFactory(),
+                new ChangeRecordDeserializer(
+                        snapshotVersion, snapshotCommitMs, unreplicatedColumns(config)),
+                new PostgresOffsetFactory(),
+                new CheckpointedOffsetsOnlyDialect(builder.getConfigFactory().create(0)));
     }
 }
