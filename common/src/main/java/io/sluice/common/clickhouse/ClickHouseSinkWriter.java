@@ -5,25 +5,31 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.annotation.VisibleForTesting;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Buffers rows per table and inserts a table's batch when it reaches {@code sink.batch-rows} or
- * {@code sink.batch-bytes}, every {@code sink.flush-interval}, and always in {@link #flush}, which
- * Flink calls before the checkpoint barrier passes the sink. Transient failures are retried with
- * exponential backoff; anything else fails the job with the statement and the server's message.
+ * Buffers rows per table and hands a table's batch to the {@link BatchSender} when it reaches
+ * {@code sink.batch-rows} or {@code sink.batch-bytes}, every {@code sink.flush-interval}, and in
+ * {@link #flush}, which Flink calls before the checkpoint barrier passes the sink. The sender
+ * writes batches in order on its own thread, retrying transient failures with exponential backoff;
+ * anything else fails the job with the statement and the server's message. The changes of batches
+ * not yet written when a checkpoint is taken are the writer's state ({@link UnwrittenChanges}), so
+ * a checkpoint never waits for ClickHouse, and a restored writer writes them first.
  */
-final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
+final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, UnwrittenChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
 
     private final ClickHouseStatements clickHouse;
@@ -34,6 +40,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     private final long batchBytes;
     private final long flushIntervalMs;
     private final RetryPolicy retryPolicy;
+    private final BatchSender<TableBuffer> sender;
 
     private final Map<TableId, TableBuffer> buffers = new HashMap<>();
 
@@ -49,9 +56,50 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     ClickHouseSinkWriter(
             SluiceConfig config,
             TableRouting routing,
+            WriterInitContext context,
+            Collection<UnwrittenChanges> restored)
+            throws InterruptedException {
+        this(
+                ClickHouseConnection.connect(config),
+                config,
+                routing,
+                context.getProcessingTimeService(),
+                context.metricGroup(),
+                sendOnOwnThread(context.getMailboxExecutor(), config),
+                restored);
+    }
+
+    private static SenderFactory sendOnOwnThread(MailboxExecutor mailbox, SluiceConfig config) {
+        return send ->
+                BatchSender.create(
+                        "sluice-clickhouse-writer",
+                        send,
+                        mailbox,
+                        config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES));
+    }
+
+    /** A writer that writes each batch before it goes on (integration tests). */
+    @VisibleForTesting
+    ClickHouseSinkWriter(
+            SluiceConfig config,
+            TableRouting routing,
             ProcessingTimeService timeService,
-            SinkWriterMetricGroup metrics) {
-        this(ClickHouseConnection.connect(config), config, routing, timeService, metrics);
+            SinkWriterMetricGroup metrics)
+            throws InterruptedException {
+        this(
+                ClickHouseConnection.connect(config),
+                config,
+                routing,
+                timeService,
+                metrics,
+                BatchSender::synchronous,
+                List.of());
+    }
+
+    /** Makes the writer's sender around its send function (a test runs it by hand). */
+    @VisibleForTesting
+    interface SenderFactory {
+        BatchSender<TableBuffer> create(BatchSender.Send<TableBuffer> send);
     }
 
     /** A writer over the given ClickHouse: a connection, or a unit test's fake. */
@@ -61,7 +109,10 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
             SluiceConfig config,
             TableRouting routing,
             ProcessingTimeService timeService,
-            SinkWriterMetricGroup metrics) {
+            SinkWriterMetricGroup metrics,
+            SenderFactory senders,
+            Collection<UnwrittenChanges> restored)
+            throws InterruptedException {
         this.clickHouse = clickHouse;
         this.schema = new ClickHouseSchema(clickHouse);
         this.routing = routing;
@@ -78,6 +129,13 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
         this.toastMissing = metrics.counter("sluiceToastMissing");
         this.columnsDropped = metrics.counter("sluiceColumnsNotWritten");
         metrics.gauge("sluiceLastFlushMillis", () -> lastFlushMillis);
+        this.sender = senders.create(this::send);
+        metrics.gauge("sluicePendingBatches", sender::pending);
+        for (UnwrittenChanges state : restored) {
+            for (ChangeRecord r : state.records()) {
+                write(r, null);
+            }
+        }
         scheduleFlush();
     }
 
@@ -91,7 +149,8 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     }
 
     @Override
-    public void write(ChangeRecord record, Context context) {
+    public void write(ChangeRecord record, Context context) throws InterruptedException {
+        sender.rethrowFailure();
         TableBuffer buffer = buffers.get(record.table());
         if (buffer == null) {
             buffer = open(record.table());
@@ -108,7 +167,8 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     }
 
     /** Adds the columns a record brought (additive schema change), then reopens the table. */
-    private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing) {
+    private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing)
+            throws InterruptedException {
         flush(buffer);
         Set<String> added = routing.addColumns(schema, table, missing);
         TableBuffer reopened = open(table);
@@ -154,20 +214,47 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     }
 
     @Override
-    public void flush(boolean endOfInput) {
+    public void flush(boolean endOfInput) throws InterruptedException {
         flushAll();
+        if (endOfInput) {
+            sender.awaitAtMost(0);
+        }
     }
 
-    private void flushAll() {
-        for (TableBuffer buffer : buffers.values()) {
+    private void flushAll() throws InterruptedException {
+        for (TableBuffer buffer : List.copyOf(buffers.values())) {
             flush(buffer);
         }
     }
 
-    private void flush(TableBuffer buffer) {
+    /** Hands the buffer's batch to the sender and buffers on in an empty copy. */
+    private void flush(TableBuffer buffer) throws InterruptedException {
         if (buffer.size() == 0) {
             return;
         }
+        for (Map.Entry<TableId, TableBuffer> e : buffers.entrySet()) {
+            if (e.getValue() == buffer) {
+                e.setValue(buffer.emptyCopy());
+            }
+        }
+        sender.submit(buffer);
+    }
+
+    @Override
+    public List<UnwrittenChanges> snapshotState(long checkpointId) {
+        sender.rethrowFailure();
+        List<ChangeRecord> unwritten = new ArrayList<>();
+        for (TableBuffer batch : sender.unacknowledged()) {
+            unwritten.addAll(batch.records());
+        }
+        for (TableBuffer buffer : buffers.values()) {
+            unwritten.addAll(buffer.records()); // empty after the flush before the barrier
+        }
+        return unwritten.isEmpty() ? List.of() : List.of(new UnwrittenChanges(unwritten));
+    }
+
+    /** Writes one batch (the sender's thread): TOAST lookups, then the insert. */
+    private void send(TableBuffer buffer) {
         long start = System.currentTimeMillis();
         if (buffer.hasPending()) {
             List<List<String>> current = new ArrayList<>();
@@ -192,7 +279,6 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
                     clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
                     return null;
                 });
-        buffer.clear();
         rowsWritten.inc(rows);
         bytesWritten.inc(tsv.length);
         batchesWritten.inc();
@@ -222,6 +308,7 @@ final class ClickHouseSinkWriter implements SinkWriter<ChangeRecord> {
     @Override
     public void close() {
         try {
+            sender.close();
             routing.close();
         } finally {
             clickHouse.close();

@@ -25,6 +25,11 @@ final class TableBuffer {
     private final Set<String> columnSet;
     private final List<ColumnEncoder> encoders;
     private final int[] keyIndexes;
+    private final List<String> types;
+    private final List<String> keyColumns;
+
+    /** The changes behind the rows, kept for the writer's checkpoint until they are written. */
+    private final List<ChangeRecord> records = new ArrayList<>();
 
     private final List<byte[][]> rows = new ArrayList<>();
     private final Map<String, Integer> latestRowByKey = new HashMap<>();
@@ -38,6 +43,8 @@ final class TableBuffer {
         this.table = table;
         this.columns = List.copyOf(columns);
         this.columnSet = new HashSet<>(columns);
+        this.types = List.copyOf(types);
+        this.keyColumns = List.copyOf(keyColumns);
         this.encoders = types.stream().map(ColumnEncoder::forType).toList();
         this.keyIndexes = new int[keyColumns.size()];
         for (int i = 0; i < keyColumns.size(); i++) {
@@ -63,7 +70,18 @@ final class TableBuffer {
         return missing;
     }
 
+    /** An empty buffer for the same table and columns. */
+    TableBuffer emptyCopy() {
+        return new TableBuffer(table, columns, types, keyColumns);
+    }
+
+    /** The changes added since the last {@link #clear}, in order. */
+    List<ChangeRecord> records() {
+        return records;
+    }
+
     void add(ChangeRecord r) {
+        records.add(r);
         byte[][] row = new byte[columns.size()][];
         ByteArrayOutputStream out = new ByteArrayOutputStream(64);
         List<Integer> unresolved = null;
@@ -280,6 +298,7 @@ final class TableBuffer {
     }
 
     void clear() {
+        records.clear();
         rows.clear();
         latestRowByKey.clear();
         pending.clear();

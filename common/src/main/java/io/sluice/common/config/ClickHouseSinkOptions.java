@@ -56,8 +56,19 @@ public final class ClickHouseSinkOptions {
                     .defaultValue(Duration.ofSeconds(1))
                     .withDeprecatedKeys("sink.flush-interval-ms")
                     .withDescription(
-                            "Flush batches at least this often; batches are always flushed before a"
-                                    + " checkpoint completes.");
+                            "Flush batches at least this often. Batches are written on a thread of"
+                                    + " their own; a batch not yet written when a checkpoint is"
+                                    + " taken goes into the checkpoint and is written again after"
+                                    + " a restore.");
+
+    public static final ConfigOption<Integer> MAX_PENDING_BATCHES =
+            ConfigOptions.key("sink.max-pending-batches")
+                    .intType()
+                    .defaultValue(4)
+                    .withDescription(
+                            "Batches per sink subtask that may wait to be written (while"
+                                    + " ClickHouse is slow or away) before the job is"
+                                    + " back-pressured. They are held in memory and in checkpoints.");
 
     public static final ConfigOption<Integer> MAX_RETRIES =
             ConfigOptions.key("sink.max-retries")
@@ -82,6 +93,7 @@ public final class ClickHouseSinkOptions {
                     OptionRule.optional(BATCH_ROWS, positive()),
                     OptionRule.optional(BATCH_BYTES, positive()),
                     OptionRule.optional(FLUSH_INTERVAL, positiveDuration()),
+                    OptionRule.optional(MAX_PENDING_BATCHES, positive()),
                     OptionRule.optional(MAX_RETRIES, notNegative()),
                     OptionRule.optional(RETRY_BACKOFF));
 

@@ -106,7 +106,7 @@ class ClickHouseSinkWriterIT {
         };
     }
 
-    private ClickHouseSinkWriter writer(String url, String table) {
+    private ClickHouseSinkWriter writer(String url, String table) throws InterruptedException {
         return new ClickHouseSinkWriter(
                 config(url),
                 routingTo(table),

@@ -1,6 +1,7 @@
 package io.sluice.common.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.ClickHouseSinkOptions;
@@ -9,21 +10,27 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.apache.flink.streaming.runtime.tasks.TestProcessingTimeService;
+import org.apache.flink.util.function.ThrowingRunnable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * The writer's flush paths without a server: a batch is inserted when it is full, when the flush
- * interval passes on the processing-time service, and when Flink flushes before a barrier. The
- * writer's statements go to a fake ClickHouse that records each insert.
+ * interval passes on the processing-time service, and when Flink flushes before a barrier; and its
+ * sender: a checkpoint does not wait for ClickHouse (the unwritten changes are the writer's state,
+ * which a restored writer writes), a full queue back-pressures, and a failed batch fails the job.
+ * The writer's statements go to a fake ClickHouse that records each insert; the sender runs on an
+ * executor the test drives by hand.
  */
 class ClickHouseSinkWriterTest {
     private static final TableId ACCOUNTS = new TableId("public", "accounts");
@@ -32,6 +39,7 @@ class ClickHouseSinkWriterTest {
     /** Holds one table, {@code accounts}, and records the inserts into it. */
     private static final class FakeClickHouse implements ClickHouseStatements {
         final List<String> inserts = new ArrayList<>();
+        RuntimeException failInserts;
 
         @Override
         public List<List<String>> query(String sql) {
@@ -52,6 +60,9 @@ class ClickHouseSinkWriterTest {
         @Override
         public void insertTsv(String table, List<String> columns, byte[] tsv) {
             assertThat(table).isEqualTo("accounts");
+            if (failInserts != null) {
+                throw failInserts;
+            }
             inserts.add(new String(tsv, StandardCharsets.UTF_8));
         }
 
@@ -88,8 +99,45 @@ class ClickHouseSinkWriterTest {
                 }
             };
 
+    /** The sender's thread, run by hand: {@link #runSender} writes the queued batches. */
+    private final ArrayDeque<Runnable> senderTasks = new ArrayDeque<>();
+
+    private boolean senderRunsAtOnce = true;
+    private int yields;
+
+    /** The task's mailbox: a yield lets the sender write one batch (as if it had finished). */
+    private final MailboxExecutor mailbox =
+            new MailboxExecutor() {
+                @Override
+                public void execute(
+                        MailOptions options,
+                        ThrowingRunnable<? extends Exception> command,
+                        String description,
+                        Object... args) {
+                    // the sender's wake-up: nothing to do, the test drives the sender
+                }
+
+                @Override
+                public void yield() {
+                    yields++;
+                    assertThat(senderTasks).as("a yield waits for a batch in flight").isNotEmpty();
+                    senderTasks.poll().run();
+                }
+
+                @Override
+                public boolean tryYield() {
+                    throw new AssertionError("the writer does not poll");
+                }
+
+                @Override
+                public boolean shouldInterrupt() {
+                    return false;
+                }
+            };
+
     private final FakeClickHouse clickHouse = new FakeClickHouse();
     private final TestProcessingTimeService time = new TestProcessingTimeService();
+    private SluiceConfig config;
     private ClickHouseSinkWriter writer;
 
     @BeforeEach
@@ -101,20 +149,42 @@ class ClickHouseSinkWriterTest {
         v.put(PostgresSourceOptions.TABLES.key(), List.of("accounts"));
         v.put(ClickHouseSinkOptions.URL.key(), "http://unused:8123");
         v.put(ClickHouseSinkOptions.DATABASE.key(), "sink");
-        SluiceConfig config =
+        config =
                 SluiceConfig.of(v)
                         .with(ClickHouseSinkOptions.BATCH_ROWS, 3)
+                        .with(ClickHouseSinkOptions.MAX_PENDING_BATCHES, 2)
                         .with(ClickHouseSinkOptions.FLUSH_INTERVAL, Duration.ofMillis(INTERVAL_MS));
-        writer =
-                new ClickHouseSinkWriter(
-                        clickHouse,
-                        config,
-                        ROUTING,
-                        time,
-                        UnregisteredMetricsGroup.createSinkWriterMetricGroup());
+        writer = writer(List.of());
     }
 
-    private void write(long id) {
+    private ClickHouseSinkWriter writer(List<UnwrittenChanges> restored) throws Exception {
+        return new ClickHouseSinkWriter(
+                clickHouse,
+                config,
+                ROUTING,
+                time,
+                UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
+                send ->
+                        BatchSender.on(
+                                task -> {
+                                    senderTasks.add(task);
+                                    if (senderRunsAtOnce) {
+                                        runSender();
+                                    }
+                                },
+                                send,
+                                mailbox,
+                                config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES)),
+                restored);
+    }
+
+    private void runSender() {
+        while (!senderTasks.isEmpty()) {
+            senderTasks.poll().run();
+        }
+    }
+
+    private void write(long id) throws InterruptedException {
         Map<String, Object> values = new LinkedHashMap<>();
         values.put("id", id);
         values.put("name", "n" + id);
@@ -131,7 +201,7 @@ class ClickHouseSinkWriterTest {
     }
 
     @Test
-    void aFullBatchIsInsertedAtOnce() {
+    void aFullBatchIsInsertedAtOnce() throws Exception {
         write(1);
         write(2);
         assertThat(clickHouse.inserts).isEmpty();
@@ -167,7 +237,7 @@ class ClickHouseSinkWriterTest {
     }
 
     @Test
-    void flushBeforeABarrierInsertsWhatIsBuffered() {
+    void flushBeforeABarrierInsertsWhatIsBuffered() throws Exception {
         write(1);
         write(2);
 
@@ -177,5 +247,90 @@ class ClickHouseSinkWriterTest {
         assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L, 2L);
         writer.flush(false);
         assertThat(clickHouse.inserts).hasSize(1); // nothing left to insert
+    }
+
+    @Test
+    void aCheckpointDoesNotWaitForClickHouseAndARestoredWriterWritesWhatItHeld() throws Exception {
+        senderRunsAtOnce = false; // ClickHouse does not answer
+        write(1);
+        write(2);
+
+        writer.flush(false); // before the barrier: hands the batch over, does not wait
+        List<UnwrittenChanges> state = writer.snapshotState(1);
+
+        assertThat(clickHouse.inserts).isEmpty();
+        assertThat(yields).isZero();
+        assertThat(state).hasSize(1);
+        assertThat(state.get(0).records()).extracting(ChangeRecord::lsn).containsExactly(1L, 2L);
+
+        // The job fails over; the restored writer writes the changes from its state first.
+        UnwrittenChanges restored =
+                new UnwrittenChanges.Serializer()
+                        .deserialize(1, new UnwrittenChanges.Serializer().serialize(state.get(0)));
+        senderTasks.clear();
+        senderRunsAtOnce = true;
+        ClickHouseSinkWriter again = writer(List.of(restored));
+        again.write(
+                new ChangeRecord(
+                        ACCOUNTS,
+                        ChangeRecord.Op.INSERT,
+                        Map.of("id", 3L, "name", "n3"),
+                        Set.of(),
+                        3L),
+                null);
+
+        assertThat(clickHouse.inserts).hasSize(1);
+        assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L, 2L, 3L);
+        assertThat(again.snapshotState(2)).isEmpty();
+    }
+
+    @Test
+    void aWrittenBatchLeavesTheState() throws Exception {
+        senderRunsAtOnce = false;
+        write(1);
+        writer.flush(false);
+        write(2);
+        writer.flush(false);
+        senderTasks.poll().run(); // the first batch is written
+
+        List<UnwrittenChanges> state = writer.snapshotState(1);
+
+        assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L);
+        assertThat(state.get(0).records()).extracting(ChangeRecord::lsn).containsExactly(2L);
+    }
+
+    @Test
+    void moreBatchesThanMayWaitBackPressureUntilOneIsWritten() throws Exception {
+        senderRunsAtOnce = false;
+        for (long id = 1; id <= 6; id++) {
+            write(id); // two full batches of 3 wait: the limit
+        }
+        assertThat(yields).isZero();
+        assertThat(clickHouse.inserts).isEmpty();
+
+        for (long id = 7; id <= 9; id++) {
+            write(id); // a third: the task waits until the first is written
+        }
+
+        assertThat(yields).isEqualTo(1);
+        assertThat(clickHouse.inserts).hasSize(1);
+        assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void aBatchThatFailsForGoodFailsTheTaskAndStopsLaterBatches() throws Exception {
+        senderRunsAtOnce = false;
+        clickHouse.failInserts =
+                new ClickHouseException(
+                        "INSERT INTO accounts", 60, "table was dropped", false, null);
+        write(1);
+        writer.flush(false);
+        write(2);
+        writer.flush(false);
+        runSender();
+
+        assertThatThrownBy(() -> write(3)).isSameAs(clickHouse.failInserts);
+        assertThatThrownBy(() -> writer.snapshotState(1)).isSameAs(clickHouse.failInserts);
+        assertThat(clickHouse.inserts).isEmpty();
     }
 }

@@ -6,8 +6,6 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.ops.LifecycleGuard;
-import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -16,7 +14,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -57,18 +54,7 @@ class WalRetentionIT {
                     SluiceConfig.of(
                             JobTestSupport.settings(
                                     servers, pgDb, chDb, List.of("public.quiet"), tmp));
-            MirrorSetup.prepare(config);
-            Resync.Anchor anchor = Resync.anchor(config, "test");
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobTestSupport.configure(env, config);
-            MirrorJob.mirror(
-                    MirrorJob.guarded(
-                            MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
-                            new LifecycleGuard(
-                                    config, MirrorJob.primaryKeys(config), false, anchor.lsn()),
-                            config),
-                    config);
-            JobClient job = env.executeAsync("wal-retention");
+            JobClient job = MirrorTestJob.start(config, "wal-retention", true);
             try {
                 long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
                 while (!"100"

@@ -4,6 +4,7 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,7 @@ import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
@@ -25,10 +27,15 @@ import org.apache.flink.core.io.SimpleVersionedSerializer;
  * repeat; only rows of checkpointed state are consistent with what the restored job goes on from.
  *
  * <p>Rows of {@code events}, {@code dead_letters} and {@code late_events} are deterministic per
- * change (versioned by its LSN), so the writer inserts them at the flush interval and before each
- * barrier instead, like the mirror (see {@link AnalyticsSinkWriter}).
+ * change (versioned by its LSN), so the writer inserts them at the flush interval instead, like the
+ * mirror, on a thread of its own; the ones not yet written at a checkpoint are its state (see
+ * {@link AnalyticsSinkWriter}). The committer's inserts still retry on the task thread, when a
+ * checkpoint completes.
  */
-public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitter<AnalyticsBatch> {
+public final class AnalyticsSink
+        implements Sink<AnalyticsRow>,
+                SupportsCommitter<AnalyticsBatch>,
+                SupportsWriterState<AnalyticsRow, AnalyticsBatch> {
     private static final long serialVersionUID = 1L;
 
     private final SluiceConfig config;
@@ -46,9 +53,26 @@ public final class AnalyticsSink implements Sink<AnalyticsRow>, SupportsCommitte
     }
 
     @Override
-    public SinkWriter<AnalyticsRow> createWriter(WriterInitContext context) {
-        return new AnalyticsSinkWriter(
-                columns, context.metricGroup(), config, context.getProcessingTimeService());
+    public AnalyticsSinkWriter createWriter(WriterInitContext context) throws IOException {
+        return restoreWriter(context, List.of());
+    }
+
+    /** A writer that first writes the early batches its predecessor had not written. */
+    @Override
+    public AnalyticsSinkWriter restoreWriter(
+            WriterInitContext context, Collection<AnalyticsBatch> recoveredState)
+            throws IOException {
+        try {
+            return new AnalyticsSinkWriter(columns, context, config, recoveredState);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while restoring the analytics sink writer", e);
+        }
+    }
+
+    @Override
+    public SimpleVersionedSerializer<AnalyticsBatch> getWriterStateSerializer() {
+        return new AnalyticsBatch.Serializer();
     }
 
     @Override

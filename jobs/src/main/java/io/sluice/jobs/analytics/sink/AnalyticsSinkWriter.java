@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics.sink;
 
+import io.sluice.common.clickhouse.BatchSender;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
@@ -15,6 +16,8 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 
@@ -25,16 +28,20 @@ import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
  *   <li><b>Early</b> ({@code events}, {@code dead_letters}, {@code late_events}): each row is
  *       versioned by its change's LSN and is a deterministic function of that change and the
  *       checkpointed state before it, so a replay after a restore writes the same row with the same
- *       version. These rows are inserted at every {@code sink.flush-interval}, at {@code
- *       sink.batch-rows}, and before every checkpoint barrier, as the mirror does: freshness is the
- *       flush interval, not the checkpoint interval.
+ *       version. These rows are handed to a {@link BatchSender} at every {@code
+ *       sink.flush-interval}, at {@code sink.batch-rows}, and before every checkpoint barrier, as
+ *       the mirror does: freshness is the flush interval, not the checkpoint interval. The sender
+ *       writes them on its own thread; batches it has not written when a checkpoint is taken are
+ *       the writer's state, written again by a restored writer, so a checkpoint never waits for
+ *       ClickHouse.
  *   <li><b>On commit</b> (rollups and sessions): a row's content depends on how parallel operators'
  *       changes met, which a replay need not repeat, so the newest row per key since the last
  *       checkpoint becomes a committable, inserted when the checkpoint completes.
  * </ul>
  */
 public final class AnalyticsSinkWriter
-        implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch> {
+        implements CommittingSinkWriter<AnalyticsRow, AnalyticsBatch>,
+                StatefulSinkWriter<AnalyticsRow, AnalyticsBatch> {
     static final Set<String> EARLY =
             Set.of(
                     AnalyticsTables.EVENTS,
@@ -46,6 +53,7 @@ public final class AnalyticsSinkWriter
     private final Map<String, LinkedHashMap<String, AnalyticsRow>> early = new HashMap<>();
     private final Counter rowsCollapsed;
     private final AnalyticsInserter inserter;
+    private final BatchSender<AnalyticsBatch> sender;
     private final ProcessingTimeService time;
     private final long flushIntervalMs;
     private final int batchRows;
@@ -53,17 +61,29 @@ public final class AnalyticsSinkWriter
 
     AnalyticsSinkWriter(
             Map<String, List<String>> columns,
-            SinkWriterMetricGroup metrics,
+            WriterInitContext context,
             SluiceConfig config,
-            ProcessingTimeService time) {
+            Collection<AnalyticsBatch> restored)
+            throws InterruptedException {
+        SinkWriterMetricGroup metrics = context.metricGroup();
         this.columns = columns;
         this.rowsCollapsed = metrics.counter("sluiceRowsReplacedBeforeCommit");
         this.inserter =
                 new AnalyticsInserter(
                         config, metrics, "sluiceRowsWrittenEarly", "sluiceEarlyRetries");
-        this.time = time;
+        this.time = context.getProcessingTimeService();
         this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
         this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
+        this.sender =
+                BatchSender.create(
+                        "sluice-analytics-writer",
+                        inserter::insert,
+                        context.getMailboxExecutor(),
+                        config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES));
+        metrics.gauge("sluicePendingBatches", sender::pending);
+        for (AnalyticsBatch batch : restored) {
+            sender.submit(batch);
+        }
         scheduleFlush();
     }
 
@@ -78,6 +98,7 @@ public final class AnalyticsSinkWriter
 
     @Override
     public void write(AnalyticsRow row, Context context) throws InterruptedException {
+        sender.rethrowFailure();
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
@@ -97,13 +118,23 @@ public final class AnalyticsSinkWriter
 
     @Override
     public void flush(boolean endOfInput) throws InterruptedException {
-        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes.
+        // Before the checkpoint barrier: the checkpoint then covers every early row it precedes,
+        // written or in the writer's state.
         flushEarly();
+        if (endOfInput) {
+            sender.awaitAtMost(0);
+        }
+    }
+
+    @Override
+    public List<AnalyticsBatch> snapshotState(long checkpointId) {
+        sender.rethrowFailure();
+        return sender.unacknowledged();
     }
 
     private void flushEarly() throws InterruptedException {
         for (AnalyticsBatch batch : encode(early)) {
-            inserter.insert(batch);
+            sender.submit(batch);
         }
         early.clear();
         earlyRows = 0;
@@ -154,6 +185,10 @@ public final class AnalyticsSinkWriter
 
     @Override
     public void close() {
-        inserter.close();
+        try {
+            sender.close();
+        } finally {
+            inserter.close();
+        }
     }
 }
