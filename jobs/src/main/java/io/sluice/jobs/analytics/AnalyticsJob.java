@@ -23,7 +23,7 @@ import io.sluice.jobs.analytics.operators.SessionizeFunction;
 import io.sluice.jobs.analytics.operators.UserActivityFunction;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
-import io.sluice.jobs.analytics.sink.AnalyticsSink;
+import io.sluice.jobs.analytics.sink.AnalyticsSinkOperator;
 import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
@@ -189,8 +189,10 @@ public final class AnalyticsJob {
         for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {
             all = all.union(more);
         }
-        all.sinkTo(new AnalyticsSink(config, AnalyticsTables.all(schema.promoted())))
-                .name("clickhouse-analytics-sink")
+        all.transform(
+                        "clickhouse-analytics-sink",
+                        Types.VOID,
+                        new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
     }
 }

@@ -16,7 +16,7 @@ import io.sluice.jobs.analytics.operators.PiiMasker;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.jobs.analytics.setup.FreshStartStatements;
-import io.sluice.jobs.analytics.sink.AnalyticsSink;
+import io.sluice.jobs.analytics.sink.AnalyticsSinkOperator;
 import io.sluice.jobs.archive.ChangeArchive;
 import java.io.IOException;
 import java.time.Instant;
@@ -94,8 +94,10 @@ public final class BackfillTopology {
                                     .name(spec.name())
                                     .uid(spec.name()));
         }
-        all.sinkTo(new AnalyticsSink(config, AnalyticsTables.all(schema.promoted())))
-                .name("clickhouse-analytics-sink")
+        all.transform(
+                        "clickhouse-analytics-sink",
+                        Types.VOID,
+                        new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
     }
 
