@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.annotation.VisibleForTesting;
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -25,9 +26,11 @@ import org.slf4j.LoggerFactory;
  *       writer puts the unacknowledged batches into its checkpoint state, so a checkpoint completes
  *       while ClickHouse is away, and a restored writer sends them again (the same rows at the same
  *       versions: harmless if they were written after all).
- *   <li>At most {@code maxPending} batches wait: beyond that, the task thread yields to its mailbox
- *       (timers, cancellation and this sender's wake-ups still run) until one is written. That is
- *       the back-pressure of an outage longer than the buffers.
+ *   <li>At most {@code maxPendingRows} rows wait (one batch always may, however large): beyond
+ *       that, the task thread yields to its mailbox (timers, cancellation and this sender's
+ *       wake-ups still run) until a batch is written. That is the back-pressure of an outage longer
+ *       than the buffers. Rows, not batches, are counted: an outage turns every flush interval into
+ *       a small batch per table, and counting those would back-pressure within seconds.
  *   <li>A batch that fails for good (see {@link RetryPolicy}) stops the sender: later batches are
  *       not written out of order, and the task thread rethrows the failure at its next call, which
  *       fails the job (its restored writer starts from the checkpointed batches).
@@ -48,7 +51,9 @@ public final class BatchSender<B> implements AutoCloseable {
     private final Send<B> send;
     private final java.util.concurrent.Executor executor;
     private final MailboxExecutor mailbox;
-    private final int maxPending;
+    private final ToLongFunction<B> rows;
+    private final long maxPendingRows;
+    private long pendingRows; // guarded by this
     private final ExecutorService owned;
 
     private final ArrayDeque<B> unacknowledged = new ArrayDeque<>(); // guarded by this
@@ -56,7 +61,11 @@ public final class BatchSender<B> implements AutoCloseable {
 
     /** A sender with its own daemon thread named {@code name}. */
     public static <B> BatchSender<B> create(
-            String name, Send<B> send, MailboxExecutor mailbox, int maxPending) {
+            String name,
+            Send<B> send,
+            MailboxExecutor mailbox,
+            ToLongFunction<B> rows,
+            long maxPendingRows) {
         ExecutorService thread =
                 Executors.newSingleThreadExecutor(
                         r -> {
@@ -64,7 +73,7 @@ public final class BatchSender<B> implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        return new BatchSender<>(send, thread, mailbox, maxPending, thread);
+        return new BatchSender<>(send, thread, mailbox, rows, maxPendingRows, thread);
     }
 
     /**
@@ -75,8 +84,9 @@ public final class BatchSender<B> implements AutoCloseable {
             java.util.concurrent.Executor executor,
             Send<B> send,
             MailboxExecutor mailbox,
-            int maxPending) {
-        return new BatchSender<>(send, executor, mailbox, maxPending, null);
+            ToLongFunction<B> rows,
+            long maxPendingRows) {
+        return new BatchSender<>(send, executor, mailbox, rows, maxPendingRows, null);
     }
 
     /**
@@ -111,43 +121,55 @@ public final class BatchSender<B> implements AutoCloseable {
                         return false;
                     }
                 };
-        return new BatchSender<>(send, Runnable::run, none, 1, null);
+        return new BatchSender<>(send, Runnable::run, none, b -> 1, 1, null);
     }
 
     private BatchSender(
             Send<B> send,
             java.util.concurrent.Executor executor,
             MailboxExecutor mailbox,
-            int maxPending,
+            ToLongFunction<B> rows,
+            long maxPendingRows,
             ExecutorService owned) {
-        if (maxPending < 1) {
-            throw new IllegalArgumentException("maxPending must be 1 or more: " + maxPending);
+        if (maxPendingRows < 1) {
+            throw new IllegalArgumentException(
+                    "maxPendingRows must be 1 or more: " + maxPendingRows);
         }
         this.send = send;
         this.executor = executor;
         this.mailbox = mailbox;
-        this.maxPending = maxPending;
+        this.rows = rows;
+        this.maxPendingRows = maxPendingRows;
         this.owned = owned;
     }
 
     /**
-     * Hands a batch over, then waits (yielding to the mailbox) while more than {@code maxPending}
-     * are unacknowledged. Task thread only.
+     * Hands a batch over, then waits (yielding to the mailbox) while more than {@code
+     * maxPendingRows} rows in more than one batch are unacknowledged. Task thread only.
      */
     public void submit(B batch) throws InterruptedException {
         rethrowFailure();
         synchronized (this) {
             unacknowledged.addLast(batch);
+            pendingRows += rows.applyAsLong(batch);
         }
         executor.execute(() -> sendOne(batch));
-        awaitAtMost(maxPending);
-    }
-
-    /** Waits (yielding to the mailbox) until at most {@code n} batches are unacknowledged. */
-    public void awaitAtMost(int n) throws InterruptedException {
         while (true) {
             rethrowFailure();
-            if (pending() <= n) {
+            synchronized (this) {
+                if (pendingRows <= maxPendingRows || unacknowledged.size() <= 1) {
+                    return;
+                }
+            }
+            mailbox.yield();
+        }
+    }
+
+    /** Waits (yielding to the mailbox) until ClickHouse has taken every batch. */
+    public void awaitAllWritten() throws InterruptedException {
+        while (true) {
+            rethrowFailure();
+            if (pending() == 0) {
                 return;
             }
             mailbox.yield();
@@ -162,6 +184,7 @@ public final class BatchSender<B> implements AutoCloseable {
             send.send(batch);
             synchronized (this) {
                 B first = unacknowledged.pollFirst();
+                pendingRows -= rows.applyAsLong(batch);
                 if (first != batch) {
                     throw new IllegalStateException("batches acknowledged out of order");
                 }

@@ -75,7 +75,8 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
                         "sluice-clickhouse-writer",
                         send,
                         mailbox,
-                        config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES));
+                        TableBuffer::size,
+                        config.get(ClickHouseSinkOptions.MAX_PENDING_ROWS));
     }
 
     /** A writer that writes each batch before it goes on (integration tests). */
@@ -217,7 +218,7 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
     public void flush(boolean endOfInput) throws InterruptedException {
         flushAll();
         if (endOfInput) {
-            sender.awaitAtMost(0);
+            sender.awaitAllWritten();
         }
     }
 

@@ -61,14 +61,14 @@ public final class ClickHouseSinkOptions {
                                     + " taken goes into the checkpoint and is written again after"
                                     + " a restore.");
 
-    public static final ConfigOption<Integer> MAX_PENDING_BATCHES =
-            ConfigOptions.key("sink.max-pending-batches")
+    public static final ConfigOption<Integer> MAX_PENDING_ROWS =
+            ConfigOptions.key("sink.max-pending-rows")
                     .intType()
-                    .defaultValue(4)
+                    .defaultValue(200_000)
                     .withDescription(
-                            "Batches per sink subtask that may wait to be written (while"
-                                    + " ClickHouse is slow or away) before the job is"
-                                    + " back-pressured. They are held in memory and in checkpoints.");
+                            "Rows per sink subtask that may wait to be written (while ClickHouse"
+                                    + " is slow or away) before the job is back-pressured. They"
+                                    + " are held in memory and in checkpoints.");
 
     public static final ConfigOption<Integer> MAX_RETRIES =
             ConfigOptions.key("sink.max-retries")
@@ -93,7 +93,7 @@ public final class ClickHouseSinkOptions {
                     OptionRule.optional(BATCH_ROWS, positive()),
                     OptionRule.optional(BATCH_BYTES, positive()),
                     OptionRule.optional(FLUSH_INTERVAL, positiveDuration()),
-                    OptionRule.optional(MAX_PENDING_BATCHES, positive()),
+                    OptionRule.optional(MAX_PENDING_ROWS, positive()),
                     OptionRule.optional(MAX_RETRIES, notNegative()),
                     OptionRule.optional(RETRY_BACKOFF));
 

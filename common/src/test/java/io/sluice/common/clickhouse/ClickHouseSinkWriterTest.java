@@ -152,7 +152,7 @@ class ClickHouseSinkWriterTest {
         config =
                 SluiceConfig.of(v)
                         .with(ClickHouseSinkOptions.BATCH_ROWS, 3)
-                        .with(ClickHouseSinkOptions.MAX_PENDING_BATCHES, 2)
+                        .with(ClickHouseSinkOptions.MAX_PENDING_ROWS, 6)
                         .with(ClickHouseSinkOptions.FLUSH_INTERVAL, Duration.ofMillis(INTERVAL_MS));
         writer = writer(List.of());
     }
@@ -174,7 +174,8 @@ class ClickHouseSinkWriterTest {
                                 },
                                 send,
                                 mailbox,
-                                config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES)),
+                                TableBuffer::size,
+                                config.get(ClickHouseSinkOptions.MAX_PENDING_ROWS)),
                 restored);
     }
 
@@ -300,10 +301,10 @@ class ClickHouseSinkWriterTest {
     }
 
     @Test
-    void moreBatchesThanMayWaitBackPressureUntilOneIsWritten() throws Exception {
+    void moreRowsThanMayWaitBackPressureUntilABatchIsWritten() throws Exception {
         senderRunsAtOnce = false;
         for (long id = 1; id <= 6; id++) {
-            write(id); // two full batches of 3 wait: the limit
+            write(id); // two full batches of 3 wait: 6 rows, the limit
         }
         assertThat(yields).isZero();
         assertThat(clickHouse.inserts).isEmpty();

@@ -139,7 +139,8 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
                         "sluice-analytics-writer",
                         inserts.open(this),
                         mailbox,
-                        config.get(ClickHouseSinkOptions.MAX_PENDING_BATCHES));
+                        AnalyticsBatch::rows,
+                        config.get(ClickHouseSinkOptions.MAX_PENDING_ROWS));
         getMetricGroup().gauge("sluicePendingBatches", sender::pending);
         for (AnalyticsBatch batch : restored) {
             sender.submit(batch); // of the restored checkpoint or earlier: complete
@@ -222,7 +223,7 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
         }
         complete.clear();
         if (finished && awaitingCompletion.isEmpty()) {
-            sender.awaitAtMost(0); // the final checkpoint: everything is written before the end
+            sender.awaitAllWritten(); // the final checkpoint: all is written before the end
         }
     }
 
@@ -237,7 +238,7 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
                 sender.submit(b);
             }
             pending.clear();
-            sender.awaitAtMost(0);
+            sender.awaitAllWritten();
         }
         super.finish();
     }

@@ -1,0 +1,101 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.FrozenClickHouse;
+import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The analytics job while ClickHouse is frozen for 20 s and events stream: its checkpoints go on
+ * completing (event rows and the rollup batches of completed checkpoints wait in the sink's state),
+ * and afterwards every analytics table equals SQL over Postgres.
+ */
+class AnalyticsOutageIT {
+    private static final Duration OUTAGE = Duration.ofSeconds(20);
+
+    @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
+
+    @Test
+    void checkpointsCompleteWhileClickHouseIsFrozenAndTheRollupsEndExact(
+            @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("anoutage");
+        String chDb = servers.clickhouse().newDatabase("anoutage_mirror");
+        String anDb = servers.clickhouse().newDatabase("anoutage");
+        try (Connection pg = JobTestSupport.postgres(servers, pgDb);
+                ClickHouseConnection ch = JobTestSupport.clickHouse(servers, anDb)) {
+            EventWorkload workload =
+                    new EventWorkload(pg, 42, Instant.now().truncatedTo(ChronoUnit.MINUTES));
+            workload.createTables();
+            workload.writeHistory(2_000);
+            SluiceConfig config =
+                    SluiceConfig.of(AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp));
+            PiiHasher hasher =
+                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));
+            MirrorSetup.prepare(config);
+            AnalyticsSetup.prepare(config);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobTestSupport.configure(env, config);
+            JobTestSupport.noRestart(env); // a failure during the outage must show, not heal
+            AnalyticsJob.build(
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "test")),
+                    hasher);
+            JobClient job = env.executeAsync("analytics-outage");
+            try {
+                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                awaitExact(oracle);
+                FrozenClickHouse.checkpointsWhileFrozen(
+                        servers.clickhouse(),
+                        OUTAGE,
+                        cluster,
+                        job,
+                        3,
+                        round -> workload.streamStep(300));
+                awaitExact(oracle);
+            } finally {
+                job.cancel().get();
+            }
+        }
+    }
+
+    private static void awaitExact(EventOracle oracle) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        List<String> differences;
+        do {
+            Thread.sleep(2_000); // polling until the job has caught up, with a deadline
+            differences = oracle.compareAll();
+        } while (!differences.isEmpty() && System.nanoTime() < deadline);
+        assertThat(differences).as("analytics tables against SQL over Postgres").isEmpty();
+    }
+}
