@@ -5,6 +5,7 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -156,8 +157,7 @@ public final class JobTestSupport {
     }
 
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */
-    public static void useClickHouse(
-            Map<String, Object> values, TestServers.ClickHouse clickhouse) {
+    public static void useClickHouse(Map<String, Object> values, TestClickHouse clickhouse) {
         values.put(ClickHouseSinkOptions.URL.key(), clickhouse.url());
         values.put(ClickHouseSinkOptions.USER.key(), clickhouse.user());
         values.put(ClickHouseSinkOptions.PASSWORD.key(), clickhouse.password());

@@ -48,12 +48,12 @@ public final class TestServers {
     private static final Map<Integer, IllegalStateException> POSTGRES_FAILURES = new HashMap<>();
 
     private final Postgres postgres;
-    private final ClickHouse clickhouse;
+    private final TestClickHouse clickhouse;
     private final Path root;
-    private static ClickHouse modern; // started on first use, shared by every instance
+    private static TestClickHouse modern; // started on first use, shared by every instance
     private static IllegalStateException modernFailure;
 
-    private TestServers(Path root, Postgres postgres, ClickHouse clickhouse) {
+    private TestServers(Path root, Postgres postgres, TestClickHouse clickhouse) {
         this.root = root;
         this.postgres = postgres;
         this.clickhouse = clickhouse;
@@ -161,7 +161,7 @@ public final class TestServers {
     }
 
     /** The legacy ClickHouse (18.16), as every test used before there were two. */
-    public ClickHouse clickhouse() {
+    public TestClickHouse clickhouse() {
         return clickhouse;
     }
 
@@ -169,7 +169,7 @@ public final class TestServers {
      * The ClickHouse of {@code engine}; the modern one starts on first use, and a failed start is
      * remembered like that of the other servers.
      */
-    public ClickHouse clickhouse(ClickHouseEngine engine) {
+    public TestClickHouse clickhouse(ClickHouseEngine engine) {
         if (engine == ClickHouseEngine.LEGACY) {
             return clickhouse;
         }
@@ -217,27 +217,27 @@ public final class TestServers {
      * The ClickHouse of {@code engine}: an external one when {@code SLUICE_TEST_CLICKHOUSE_URL}
      * (legacy) or {@code SLUICE_TEST_MODERN_CLICKHOUSE_URL} (modern) names it, else a local one.
      */
-    private static ClickHouse clickhouse(Path root, ClickHouseEngine engine) {
+    private static TestClickHouse clickhouse(Path root, ClickHouseEngine engine) {
         boolean legacy = engine == ClickHouseEngine.LEGACY;
         String prefix = legacy ? "SLUICE_TEST_CLICKHOUSE" : "SLUICE_TEST_MODERN_CLICKHOUSE";
         String url = System.getenv(prefix + "_URL");
         if (url != null && !url.isBlank()) {
             LOG.info("Using the external {} ClickHouse at {}", engine, url);
-            return new ClickHouse(
+            return new TestClickHouse(
                     engine, url, env(prefix + "_USER", "default"), env(prefix + "_PASSWORD", ""));
         }
         Path home =
                 root.resolve((legacy ? "clickhouse-" : "chdb-") + ProcessHandle.current().pid());
-        ClickHouse ch;
+        TestClickHouse ch;
         if (legacy) {
             ClickHouseServer server = timed("ClickHouse", () -> ClickHouseServer.start(home, 0, 0));
             stopAtExit(server, "clickhouse");
-            ch = new ClickHouse(engine, server.httpUrl(), "default", "");
+            ch = new TestClickHouse(engine, server.httpUrl(), "default", "");
             ch.localPid = server.pid();
         } else {
             ChdbServer server = timed("ClickHouse 26 (chDB)", () -> ChdbServer.start(home, 0));
             stopAtExit(server, "chdb");
-            ch = new ClickHouse(engine, server.httpUrl(), "default", "");
+            ch = new TestClickHouse(engine, server.httpUrl(), "default", "");
             ch.localPid = server.pid();
         }
         return ch;
@@ -308,7 +308,7 @@ public final class TestServers {
     }
 
     /** A database name unique to this JVM and call: {@code <prefix>_<pid>_<n>}. */
-    private static String uniqueName(String prefix) {
+    static String uniqueName(String prefix) {
         if (!prefix.matches("[a-z_][a-z0-9_]*")) {
             throw new IllegalArgumentException(
                     "database prefix must be lower-case letters, digits and _: '" + prefix + "'");
@@ -434,106 +434,6 @@ public final class TestServers {
         @Override
         public String toString() {
             return "Postgres at " + host + ":" + port + " as " + user;
-        }
-    }
-
-    /** How to reach a test ClickHouse (over HTTP). */
-    public static final class ClickHouse {
-        private final ClickHouseEngine engine;
-        private final String url;
-        private final String user;
-        private final String password;
-
-        private long localPid = -1; // -1 for an external server
-
-        /**
-         * Freezes the local server (SIGSTOP) for {@code duration}, then lets it go on (SIGCONT):
-         * connections stay open and requests hang, as in a network partition or a stalled host.
-         */
-        public void pause(java.time.Duration duration) throws InterruptedException {
-            if (localPid < 0) {
-                throw new IllegalStateException(
-                        "pausing ClickHouse needs the local server the testkit starts: unset"
-                                + " SLUICE_TEST_CLICKHOUSE_URL");
-            }
-            signal("STOP");
-            try {
-                Thread.sleep(duration.toMillis()); // the outage itself
-            } finally {
-                signal("CONT");
-            }
-        }
-
-        private void signal(String name) {
-            try {
-                Process p =
-                        new ProcessBuilder("kill", "-" + name, Long.toString(localPid))
-                                .inheritIO()
-                                .start();
-                if (p.waitFor() != 0) {
-                    throw new IllegalStateException("kill -" + name + " " + localPid + " failed");
-                }
-            } catch (java.io.IOException e) {
-                throw new IllegalStateException("kill -" + name + " " + localPid + " failed", e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-        }
-
-        ClickHouse(ClickHouseEngine engine, String url, String user, String password) {
-            this.engine = engine;
-            this.url = url;
-            this.user = user;
-            this.password = password;
-        }
-
-        /** The HTTP endpoint, e.g. {@code http://127.0.0.1:8123}. */
-        public String url() {
-            return url;
-        }
-
-        public String user() {
-            return user;
-        }
-
-        public String password() {
-            return password;
-        }
-
-        /** Which of the two engines this is. */
-        public ClickHouseEngine engine() {
-            return engine;
-        }
-
-        /** The server's version, e.g. {@code 18.16.1}. */
-        public String version() {
-            return query("SELECT version()").strip();
-        }
-
-        /** The engine and its version, e.g. {@code MODERN ClickHouse 26.7.2.1}, for test logs. */
-        public String describe() {
-            return engine + " ClickHouse " + version();
-        }
-
-        /**
-         * Runs a statement over HTTP; returns the body (TabSeparated) or throws with the server's
-         * message.
-         */
-        public String query(String sql) {
-            return ClickHouseServer.query(url, user, password, sql);
-        }
-
-        /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */
-        public String newDatabase(String prefix) {
-            String name = uniqueName(prefix);
-            query("CREATE DATABASE " + name);
-            return name;
-        }
-
-        @Override
-        public String toString() {
-            return engine + " ClickHouse at " + url + " as " + user;
         }
     }
 }

@@ -42,7 +42,7 @@ class TestServersIT {
 
     @Test
     void theModernClickHouseStartsOnFirstUseWithTheSameApi() {
-        TestServers.ClickHouse modern = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
+        TestClickHouse modern = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
         assertThat(TestServers.get().clickhouse(ClickHouseEngine.MODERN)).isSameAs(modern);
         assertThat(modern.engine()).isEqualTo(ClickHouseEngine.MODERN);
         assertThat(modern.url()).isNotEqualTo(TestServers.get().clickhouse().url());

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.sluice.testkit.ClickHouseEngine;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -15,20 +16,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  * the version gates read the server, and a rejected statement fails with the server's code.
  */
 class ClickHouseConnectionIT {
-    private static TestServers.ClickHouse server(ClickHouseEngine engine) {
-        TestServers.ClickHouse ch = TestServers.get().clickhouse(engine);
+    private static TestClickHouse server(ClickHouseEngine engine) {
+        TestClickHouse ch = TestServers.get().clickhouse(engine);
         System.out.println("ClickHouseConnectionIT on " + ch.describe());
         return ch;
     }
 
-    private static ClickHouseConnection connect(TestServers.ClickHouse ch, String db) {
+    private static ClickHouseConnection connect(TestClickHouse ch, String db) {
         return new ClickHouseConnection(ch.url(), ch.user(), ch.password(), db);
     }
 
     @ParameterizedTest(name = "{0}")
     @EnumSource(ClickHouseEngine.class)
     void unqualifiedNamesResolveInTheConfiguredDatabase(ClickHouseEngine engine) {
-        TestServers.ClickHouse ch = server(engine);
+        TestClickHouse ch = server(engine);
         String db = ch.newDatabase("conn");
         try (ClickHouseConnection c = connect(ch, db)) {
             assertThat(c.queryValue("SELECT currentDatabase()")).isEqualTo(db);
@@ -41,7 +42,7 @@ class ClickHouseConnectionIT {
     @ParameterizedTest(name = "{0}")
     @EnumSource(ClickHouseEngine.class)
     void versionGatesFollowTheServer(ClickHouseEngine engine) {
-        TestServers.ClickHouse ch = server(engine);
+        TestClickHouse ch = server(engine);
         try (ClickHouseConnection c = connect(ch, "default")) {
             ServerVersion v = c.serverVersion();
             boolean modern = engine == ClickHouseEngine.MODERN;
@@ -54,7 +55,7 @@ class ClickHouseConnectionIT {
     @ParameterizedTest(name = "{0}")
     @EnumSource(ClickHouseEngine.class)
     void aRejectedStatementFailsWithTheServersCode(ClickHouseEngine engine) {
-        TestServers.ClickHouse ch = server(engine);
+        TestClickHouse ch = server(engine);
         try (ClickHouseConnection c = connect(ch, "default")) {
             assertThatThrownBy(() -> c.query("SELECT * FROM no_such_table_here"))
                     .isInstanceOfSatisfying(
@@ -70,7 +71,7 @@ class ClickHouseConnectionIT {
     @ParameterizedTest(name = "{0}")
     @EnumSource(ClickHouseEngine.class)
     void decimalsKeepTheirScaleOnEveryVersion(ClickHouseEngine engine) {
-        TestServers.ClickHouse ch = server(engine);
+        TestClickHouse ch = server(engine);
         try (ClickHouseConnection c = connect(ch, "default")) {
             // As Postgres prints numeric(10,2): 26.7 would print 11.5 and 2 by default.
             assertThat(c.query("SELECT toDecimal64(11.5, 2), toDecimal32(2, 2)"))

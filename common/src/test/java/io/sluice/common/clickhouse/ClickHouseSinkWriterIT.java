@@ -9,6 +9,7 @@ import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.testkit.ClickHouseEngine;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,20 +40,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 class ClickHouseSinkWriterIT {
     private static final TableId ACCOUNTS = new TableId("public", "accounts");
-    private static final Map<ClickHouseEngine, TestServers.ClickHouse> SERVERS =
+    private static final Map<ClickHouseEngine, TestClickHouse> SERVERS =
             new EnumMap<>(ClickHouseEngine.class);
     private static final Map<ClickHouseEngine, String> DATABASES =
             new EnumMap<>(ClickHouseEngine.class);
 
     /** The ClickHouse of this test (the database and table made on first use); says which. */
-    private TestServers.ClickHouse clickHouse;
+    private TestClickHouse clickHouse;
 
     private String db;
 
     private void use(ClickHouseEngine engine, TestInfo test) {
         synchronized (SERVERS) {
             if (!SERVERS.containsKey(engine)) {
-                TestServers.ClickHouse ch = TestServers.get().clickhouse(engine);
+                TestClickHouse ch = TestServers.get().clickhouse(engine);
                 String name = ch.newDatabase("sink");
                 ch.query(
                         "CREATE TABLE "

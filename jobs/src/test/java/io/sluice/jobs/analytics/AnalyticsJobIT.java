@@ -17,6 +17,7 @@ import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.S3ProxyServer;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -92,7 +93,7 @@ class AnalyticsJobIT {
             ClickHouseEngine engine, @InjectMiniCluster MiniCluster cluster, @TempDir Path tmp)
             throws Exception {
         TestServers servers = TestServers.get();
-        TestServers.ClickHouse clickhouse = servers.clickhouse(engine);
+        TestClickHouse clickhouse = servers.clickhouse(engine);
         System.out.println("AnalyticsJobIT on " + clickhouse.describe());
         String pgDb = servers.postgres().newDatabase("analytics");
         String chDb = clickhouse.newDatabase("mirror");
@@ -350,7 +351,7 @@ class AnalyticsJobIT {
 
     static Map<String, Object> settings(
             TestServers servers,
-            TestServers.ClickHouse clickhouse,
+            TestClickHouse clickhouse,
             String pgDb,
             String chDb,
             String anDb,

@@ -12,6 +12,7 @@ import io.sluice.common.schema.PgTable;
 import io.sluice.jobs.analytics.model.PromotedProperty;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.testkit.ClickHouseEngine;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
@@ -60,7 +61,7 @@ class DialectIT {
         Map<ClickHouseEngine, Map<String, List<List<String>>>> results =
                 new EnumMap<>(ClickHouseEngine.class);
         for (ClickHouseEngine engine : ClickHouseEngine.values()) {
-            TestServers.ClickHouse server = TestServers.get().clickhouse(engine);
+            TestClickHouse server = TestServers.get().clickhouse(engine);
             System.out.println("DialectIT on " + server.describe());
             String db = server.newDatabase("dialect");
             try (ClickHouseConnection ch =

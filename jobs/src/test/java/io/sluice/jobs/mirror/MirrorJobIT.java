@@ -10,6 +10,7 @@ import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
 import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.ClickHouseEngine;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -88,7 +89,7 @@ class MirrorJobIT {
             @TempDir Path tmp)
             throws Exception {
         TestServers servers = TestServers.get().withPostgres(postgresMajor);
-        TestServers.ClickHouse clickhouse = servers.clickhouse(engine);
+        TestClickHouse clickhouse = servers.clickhouse(engine);
         String serverVersion = servers.postgres().serverVersion();
         LOG.info("MirrorJobIT on Postgres {} and {}", serverVersion, clickhouse.describe());
         System.out.println(
@@ -227,18 +228,13 @@ class MirrorJobIT {
         }
     }
 
-    private static ClickHouseConnection clickHouse(
-            TestServers.ClickHouse clickhouse, String database) {
+    private static ClickHouseConnection clickHouse(TestClickHouse clickhouse, String database) {
         return new ClickHouseConnection(
                 clickhouse.url(), clickhouse.user(), clickhouse.password(), database);
     }
 
     private static SluiceConfig config(
-            TestServers servers,
-            TestServers.ClickHouse clickhouse,
-            String pgDb,
-            String chDb,
-            Path tmp) {
+            TestServers servers, TestClickHouse clickhouse, String pgDb, String chDb, Path tmp) {
         Map<String, Object> values =
                 JobTestSupport.settings(
                         servers, pgDb, chDb, List.of("public.items", "public.events"), tmp);
