@@ -1,14 +1,9 @@
 package io.sluice.testkit;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -44,16 +39,16 @@ public final class TestServers {
     public static final int DEFAULT_POSTGRES_MAJOR = 17;
 
     private static Path rootDir;
-    private static final Map<Integer, Postgres> POSTGRES_BY_MAJOR = new HashMap<>();
+    private static final Map<Integer, TestPostgres> POSTGRES_BY_MAJOR = new HashMap<>();
     private static final Map<Integer, IllegalStateException> POSTGRES_FAILURES = new HashMap<>();
 
-    private final Postgres postgres;
+    private final TestPostgres postgres;
     private final TestClickHouse clickhouse;
     private final Path root;
     private static TestClickHouse modern; // started on first use, shared by every instance
     private static IllegalStateException modernFailure;
 
-    private TestServers(Path root, Postgres postgres, TestClickHouse clickhouse) {
+    private TestServers(Path root, TestPostgres postgres, TestClickHouse clickhouse) {
         this.root = root;
         this.postgres = postgres;
         this.clickhouse = clickhouse;
@@ -81,7 +76,7 @@ public final class TestServers {
         return instance;
     }
 
-    public Postgres postgres() {
+    public TestPostgres postgres() {
         return postgres;
     }
 
@@ -99,12 +94,12 @@ public final class TestServers {
      * external one {@code SLUICE_TEST_PG_JDBC_URL} names, which must then be of that major). A
      * major without binaries in the testkit, or a server that reports another version, fails.
      */
-    public static synchronized Postgres postgres(int major) {
+    public static synchronized TestPostgres postgres(int major) {
         IllegalStateException failed = POSTGRES_FAILURES.get(major);
         if (failed != null) {
             throw new IllegalStateException(failed.getMessage(), failed);
         }
-        Postgres pg = POSTGRES_BY_MAJOR.get(major);
+        TestPostgres pg = POSTGRES_BY_MAJOR.get(major);
         if (pg != null) {
             return pg;
         }
@@ -126,7 +121,7 @@ public final class TestServers {
                                                 major));
                 stopAtExit(server, "postgres" + major);
                 pg =
-                        new Postgres(
+                        new TestPostgres(
                                 server.host(), server.port(), "", server.user(), server.password());
                 pg.local = server;
                 pg.binaries = root().resolve("pg-bin");
@@ -189,11 +184,11 @@ public final class TestServers {
         }
     }
 
-    private static Postgres postgres(Path root) {
+    private static TestPostgres postgres(Path root) {
         String url = System.getenv("SLUICE_TEST_PG_JDBC_URL");
         if (url != null && !url.isBlank()) {
             LOG.info("Using the external Postgres at {}", url);
-            return Postgres.fromJdbcUrl(
+            return TestPostgres.fromJdbcUrl(
                     url,
                     env("SLUICE_TEST_PG_USER", "postgres"),
                     env("SLUICE_TEST_PG_PASSWORD", ""));
@@ -206,8 +201,9 @@ public final class TestServers {
                             return PostgresServer.start(home, 0, Map.of(), root.resolve("pg-bin"));
                         });
         stopAtExit(server, "postgres");
-        Postgres pg =
-                new Postgres(server.host(), server.port(), "", server.user(), server.password());
+        TestPostgres pg =
+                new TestPostgres(
+                        server.host(), server.port(), "", server.user(), server.password());
         pg.local = server;
         pg.binaries = root.resolve("pg-bin");
         return pg;
@@ -256,7 +252,7 @@ public final class TestServers {
         }
     }
 
-    private static void stopAtExit(AutoCloseable server, String name) {
+    static void stopAtExit(AutoCloseable server, String name) {
         Runtime.getRuntime()
                 .addShutdownHook(
                         new Thread(
@@ -314,126 +310,5 @@ public final class TestServers {
                     "database prefix must be lower-case letters, digits and _: '" + prefix + "'");
         }
         return prefix + "_" + ProcessHandle.current().pid() + "_" + SEQUENCE.incrementAndGet();
-    }
-
-    /** How to reach the test Postgres. */
-    public static final class Postgres {
-        private final String host;
-        private final int port;
-        private final String urlParameters;
-        private final String user;
-        private final String password;
-        private PostgresServer local; // null for an external server
-        private Path binaries;
-        private int major; // of the local server's binaries; 0: those on the classpath
-
-        Postgres(String host, int port, String urlParameters, String user, String password) {
-            this.host = host;
-            this.port = port;
-            this.urlParameters = urlParameters;
-            this.user = user;
-            this.password = password;
-        }
-
-        /** From {@code jdbc:postgresql://host[:port]/db[?params]}; the params are kept. */
-        static Postgres fromJdbcUrl(String jdbcUrl, String user, String password) {
-            if (!jdbcUrl.startsWith("jdbc:postgresql://")) {
-                throw new IllegalStateException(
-                        "SLUICE_TEST_PG_JDBC_URL must look like jdbc:postgresql://host:port/db, got "
-                                + jdbcUrl);
-            }
-            URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
-            if (uri.getHost() == null) {
-                throw new IllegalStateException("SLUICE_TEST_PG_JDBC_URL has no host: " + jdbcUrl);
-            }
-            int port = uri.getPort() < 0 ? 5432 : uri.getPort();
-            String params = uri.getRawQuery() == null ? "" : uri.getRawQuery();
-            return new Postgres(uri.getHost(), port, params, user, password);
-        }
-
-        public String host() {
-            return host;
-        }
-
-        /**
-         * Stops the local server (a fast shutdown: sessions are ended, replication connections too)
-         * and starts it again on its data and port, as an operator's restart does.
-         */
-        public synchronized void restart() {
-            if (local == null) {
-                throw new IllegalStateException(
-                        "restarting Postgres needs the local server the testkit starts: unset"
-                                + " SLUICE_TEST_PG_JDBC_URL");
-            }
-            Path home = local.home();
-            local.stop();
-            local = PostgresServer.start(home, port, Map.of(), binaries, major);
-            stopAtExit(local, "postgres");
-        }
-
-        public int port() {
-            return port;
-        }
-
-        public String user() {
-            return user;
-        }
-
-        public String password() {
-            return password;
-        }
-
-        public String jdbcUrl(String database) {
-            String url = "jdbc:postgresql://" + host + ":" + port + "/" + database;
-            return urlParameters.isEmpty() ? url : url + "?" + urlParameters;
-        }
-
-        /** The server's version as it reports it, e.g. {@code 14.19}. */
-        public String serverVersion() {
-            return show("server_version");
-        }
-
-        /** The server's {@code server_version_num}, e.g. {@code 140019}. */
-        public int serverVersionNum() {
-            return Integer.parseInt(show("server_version_num"));
-        }
-
-        private String show(String setting) {
-            try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
-                    Statement st = c.createStatement();
-                    java.sql.ResultSet rs = st.executeQuery("SHOW " + setting)) {
-                rs.next();
-                return rs.getString(1);
-            } catch (SQLException e) {
-                throw new IllegalStateException(
-                        "cannot read " + setting + " of " + this + ": " + e.getMessage(), e);
-            }
-        }
-
-        /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */
-        public String newDatabase(String prefix) {
-            String name = uniqueName(prefix);
-            try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
-                    Statement st = c.createStatement()) {
-                st.execute("CREATE DATABASE " + name);
-            } catch (SQLException e) {
-                throw new IllegalStateException(
-                        "cannot create the test database "
-                                + name
-                                + " in Postgres at "
-                                + host
-                                + ":"
-                                + port
-                                + ": "
-                                + e.getMessage(),
-                        e);
-            }
-            return name;
-        }
-
-        @Override
-        public String toString() {
-            return "Postgres at " + host + ":" + port + " as " + user;
-        }
     }
 }

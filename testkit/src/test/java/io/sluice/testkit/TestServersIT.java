@@ -55,7 +55,7 @@ class TestServersIT {
 
     @Test
     void onePostgresPerMajorPerJvm() {
-        TestServers.Postgres pg16 = TestServers.postgres(16);
+        TestPostgres pg16 = TestServers.postgres(16);
         assertThat(TestServers.postgres(16)).isSameAs(pg16);
         assertThat(pg16.serverVersion()).startsWith("16.");
         // A restart (LifecycleIT's) brings back the same major on the same port.

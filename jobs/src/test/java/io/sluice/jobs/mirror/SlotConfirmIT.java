@@ -2,6 +2,7 @@ package io.sluice.jobs.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.testkit.TestPostgres;
 import io.sluice.testkit.TestServers;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ class SlotConfirmIT {
 
     @Test
     void theSlotIsNotConfirmedPastAReceivedTransactionTheClientHasNotFlushed() throws Exception {
-        TestServers.Postgres pg = TestServers.get().postgres();
+        TestPostgres pg = TestServers.get().postgres();
         String db = pg.newDatabase("slotconfirm");
         String slot = db; // unique on the shared server, as database names are
         try (Connection sql =
@@ -225,7 +226,7 @@ class SlotConfirmIT {
         final List<Integer> ids = new ArrayList<>();
         final List<Commit> commits = new ArrayList<>();
 
-        Reader(TestServers.Postgres pg, String db, String slot, long start) throws SQLException {
+        Reader(TestPostgres pg, String db, String slot, long start) throws SQLException {
             Properties p = new Properties();
             PGProperty.USER.set(p, pg.user());
             PGProperty.PASSWORD.set(p, pg.password());
