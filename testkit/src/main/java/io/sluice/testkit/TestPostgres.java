@@ -63,7 +63,7 @@ public final class TestPostgres {
         Path home = local.home();
         local.stop();
         local = PostgresServer.start(home, port, Map.of(), binaries, major);
-        TestServers.stopAtExit(local, "postgres");
+        TestServerStartup.stopAtExit(local, "postgres");
     }
 
     public int port() {
