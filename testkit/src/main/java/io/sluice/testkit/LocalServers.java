@@ -1,10 +1,8 @@
 package io.sluice.testkit;
 
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * The local servers behind {@code ./sluice up | down | status | env}: Postgres (database {@code
@@ -19,12 +17,12 @@ import java.util.regex.Pattern;
 public final class LocalServers {
     static final String PG_DATABASE = "app";
     static final String CH_DATABASE = "sluice";
-    private static final Pattern SHELL_SAFE = Pattern.compile("[A-Za-z0-9_./:@%+=,-]*");
 
     private final Path pgHome;
     private final Path chHome;
     private final Path chModernHome;
     private final Path pgBinaryCache;
+    private final LocalServersReport report;
 
     LocalServers(Path home) {
         Path abs = home.toAbsolutePath();
@@ -32,6 +30,7 @@ public final class LocalServers {
         this.chHome = abs.resolve("clickhouse");
         this.chModernHome = abs.resolve("clickhouse-modern");
         this.pgBinaryCache = abs.resolve("pg-bin");
+        this.report = new LocalServersReport(pgHome, chHome, chModernHome);
     }
 
     public static void main(String[] args) {
@@ -45,8 +44,8 @@ public final class LocalServers {
                     switch (args[0]) {
                         case "up" -> servers.up();
                         case "down" -> servers.down();
-                        case "status" -> servers.status();
-                        case "env" -> servers.env();
+                        case "status" -> servers.report.status();
+                        case "env" -> servers.report.env();
                         default -> {
                             System.err.println(
                                     "unknown command '"
@@ -232,104 +231,6 @@ public final class LocalServers {
                     "ClickHouse (chDB) stopped (HTTP port " + modern.get().httpPort() + ")");
         }
         return 0;
-    }
-
-    /** One line per server; 1 when either is not running or not answering. */
-    int status() {
-        boolean up = true;
-        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
-        if (pg.isEmpty()) {
-            System.out.println("postgres    stopped");
-            up = false;
-        } else {
-            String version;
-            try {
-                version = "PostgreSQL " + pg.get().version();
-            } catch (IllegalStateException e) {
-                version = "NOT ANSWERING: " + e.getMessage();
-                up = false;
-            }
-            System.out.printf(
-                    "postgres    running  port %d  pid %d  %s%n",
-                    pg.get().port(), pg.get().pid(), version);
-        }
-        Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
-        if (modern.isPresent() || modern()) {
-            if (modern.isEmpty()) {
-                System.out.println("clickhouse-modern  stopped");
-                up = false;
-            } else {
-                String version;
-                try {
-                    version = "ClickHouse " + modern.get().version() + " (chDB)";
-                } catch (IllegalStateException e) {
-                    version = "NOT ANSWERING: " + e.getMessage();
-                    up &= !modern();
-                }
-                System.out.printf(
-                        "clickhouse-modern  running  port %d (http)  pid %d  %s%n",
-                        modern.get().httpPort(), modern.get().pid(), version);
-            }
-            if (modern()) {
-                return up ? 0 : 1;
-            }
-        }
-        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
-        if (ch.isEmpty()) {
-            System.out.println("clickhouse  stopped");
-            up = false;
-        } else {
-            String version;
-            try {
-                version = "ClickHouse " + ch.get().version();
-            } catch (IllegalStateException e) {
-                version = "NOT ANSWERING: " + e.getMessage();
-                up = false;
-            }
-            System.out.printf(
-                    "clickhouse  running  port %d (http), %d (tcp)  pid %d  %s%n",
-                    ch.get().httpPort(), ch.get().tcpPort(), ch.get().pid(), version);
-        }
-        return up ? 0 : 1;
-    }
-
-    /**
-     * {@code KEY=value} lines for a shell to source; 1 (and nothing on stdout) when a server is
-     * down.
-     */
-    int env() {
-        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
-        Optional<String> ch =
-                modern()
-                        ? ChdbServer.running(chModernHome).map(ChdbServer::httpUrl)
-                        : ClickHouseServer.running(chHome).map(ClickHouseServer::httpUrl);
-        if (pg.isEmpty() || ch.isEmpty()) {
-            System.err.println(
-                    "sluice: "
-                            + (pg.isEmpty() ? "Postgres" : "ClickHouse")
-                            + " is not running; start the local servers with ./sluice up");
-            return 1;
-        }
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("SLUICE_PG_HOST", pg.get().host());
-        env.put("SLUICE_PG_PORT", Integer.toString(pg.get().port()));
-        env.put("SLUICE_PG_DATABASE", PG_DATABASE);
-        env.put("SLUICE_PG_USER", pg.get().user());
-        env.put("SLUICE_PG_PASSWORD", pg.get().password());
-        env.put("SLUICE_PG_BIN", pg.get().binDir().toString());
-        env.put("SLUICE_CLICKHOUSE_URL", ch.get());
-        env.put("SLUICE_CLICKHOUSE_DATABASE", CH_DATABASE);
-        env.put("SLUICE_CLICKHOUSE_USER", "default");
-        env.put("SLUICE_CLICKHOUSE_PASSWORD", "");
-        env.forEach((k, v) -> System.out.println(k + "=" + shellQuoted(v)));
-        return 0;
-    }
-
-    /** The value as is when a shell reads it literally, else single-quoted. */
-    static String shellQuoted(String value) {
-        return SHELL_SAFE.matcher(value).matches()
-                ? value
-                : "'" + value.replace("'", "'\\''") + "'";
     }
 
     private static int port(String variable, int defaultPort) {
