@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -31,16 +32,11 @@ final class LocalServersReport {
             System.out.println("postgres    stopped");
             up = false;
         } else {
-            String version;
-            try {
-                version = "PostgreSQL " + pg.get().version();
-            } catch (IllegalStateException e) {
-                version = "NOT ANSWERING: " + e.getMessage();
-                up = false;
-            }
+            Version version = Version.of(() -> "PostgreSQL " + pg.get().version());
+            up &= version.answering();
             System.out.printf(
                     "postgres    running  port %d  pid %d  %s%n",
-                    pg.get().port(), pg.get().pid(), version);
+                    pg.get().port(), pg.get().pid(), version.text());
         }
         Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
         if (modern.isPresent() || LocalServers.modern()) {
@@ -48,16 +44,12 @@ final class LocalServersReport {
                 System.out.println("clickhouse-modern  stopped");
                 up = false;
             } else {
-                String version;
-                try {
-                    version = "ClickHouse " + modern.get().version() + " (chDB)";
-                } catch (IllegalStateException e) {
-                    version = "NOT ANSWERING: " + e.getMessage();
-                    up &= !LocalServers.modern();
-                }
+                Version version =
+                        Version.of(() -> "ClickHouse " + modern.get().version() + " (chDB)");
+                up &= version.answering() || !LocalServers.modern();
                 System.out.printf(
                         "clickhouse-modern  running  port %d (http)  pid %d  %s%n",
-                        modern.get().httpPort(), modern.get().pid(), version);
+                        modern.get().httpPort(), modern.get().pid(), version.text());
             }
             if (LocalServers.modern()) {
                 return up ? 0 : 1;
@@ -68,16 +60,11 @@ final class LocalServersReport {
             System.out.println("clickhouse  stopped");
             up = false;
         } else {
-            String version;
-            try {
-                version = "ClickHouse " + ch.get().version();
-            } catch (IllegalStateException e) {
-                version = "NOT ANSWERING: " + e.getMessage();
-                up = false;
-            }
+            Version version = Version.of(() -> "ClickHouse " + ch.get().version());
+            up &= version.answering();
             System.out.printf(
                     "clickhouse  running  port %d (http), %d (tcp)  pid %d  %s%n",
-                    ch.get().httpPort(), ch.get().tcpPort(), ch.get().pid(), version);
+                    ch.get().httpPort(), ch.get().tcpPort(), ch.get().pid(), version.text());
         }
         return up ? 0 : 1;
     }
@@ -119,5 +106,16 @@ final class LocalServersReport {
         return SHELL_SAFE.matcher(value).matches()
                 ? value
                 : "'" + value.replace("'", "'\\''") + "'";
+    }
+
+    /** What a running server says its version is, or why it does not answer. */
+    private record Version(String text, boolean answering) {
+        static Version of(Supplier<String> ask) {
+            try {
+                return new Version(ask.get(), true);
+            } catch (IllegalStateException e) {
+                return new Version("NOT ANSWERING: " + e.getMessage(), false);
+            }
+        }
     }
 }
