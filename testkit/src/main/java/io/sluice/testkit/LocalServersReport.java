@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -26,47 +26,61 @@ final class LocalServersReport {
 
     /** One line per server; 1 when either is not running or not answering. */
     int status() {
-        boolean up = true;
-        Optional<PostgresServer> pg = PostgresServer.running(pgHome);
-        if (pg.isEmpty()) {
-            System.out.println("postgres    stopped");
-            up = false;
-        } else {
-            Version version = Version.of(() -> "PostgreSQL " + pg.get().version());
-            up &= version.answering();
-            System.out.printf(
-                    "postgres    running  port %d  pid %d  %s%n",
-                    pg.get().port(), pg.get().pid(), version.text());
-        }
+        boolean up =
+                printLine(
+                        "postgres  ",
+                        PostgresServer.running(pgHome),
+                        pg -> String.format("port %d  pid %d", pg.port(), pg.pid()),
+                        pg -> "PostgreSQL " + pg.version());
         Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
         if (modern.isPresent() || LocalServers.modern()) {
-            if (modern.isEmpty()) {
-                System.out.println("clickhouse-modern  stopped");
-                up = false;
-            } else {
-                Version version =
-                        Version.of(() -> "ClickHouse " + modern.get().version() + " (chDB)");
-                up &= version.answering() || !LocalServers.modern();
-                System.out.printf(
-                        "clickhouse-modern  running  port %d (http)  pid %d  %s%n",
-                        modern.get().httpPort(), modern.get().pid(), version.text());
-            }
+            boolean answers =
+                    printLine(
+                            "clickhouse-modern",
+                            modern,
+                            ch -> String.format("port %d (http)  pid %d", ch.httpPort(), ch.pid()),
+                            ch -> "ClickHouse " + ch.version() + " (chDB)");
+            up &= answers || !LocalServers.modern();
             if (LocalServers.modern()) {
                 return up ? 0 : 1;
             }
         }
-        Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
-        if (ch.isEmpty()) {
-            System.out.println("clickhouse  stopped");
-            up = false;
-        } else {
-            Version version = Version.of(() -> "ClickHouse " + ch.get().version());
-            up &= version.answering();
-            System.out.printf(
-                    "clickhouse  running  port %d (http), %d (tcp)  pid %d  %s%n",
-                    ch.get().httpPort(), ch.get().tcpPort(), ch.get().pid(), version.text());
-        }
+        up &=
+                printLine(
+                        "clickhouse",
+                        ClickHouseServer.running(chHome),
+                        ch ->
+                                String.format(
+                                        "port %d (http), %d (tcp)  pid %d",
+                                        ch.httpPort(), ch.tcpPort(), ch.pid()),
+                        ch -> "ClickHouse " + ch.version());
         return up ? 0 : 1;
+    }
+
+    /**
+     * Prints the line of one server, {@code <name> stopped} or {@code <name> running <where>
+     * <version>} with the version it reports or why it does not answer; false when it is stopped or
+     * does not answer.
+     */
+    private static <S> boolean printLine(
+            String name,
+            Optional<S> server,
+            Function<S, String> where,
+            Function<S, String> version) {
+        if (server.isEmpty()) {
+            System.out.println(name + "  stopped");
+            return false;
+        }
+        String reported;
+        boolean answers = true;
+        try {
+            reported = version.apply(server.get());
+        } catch (IllegalStateException e) {
+            reported = "NOT ANSWERING: " + e.getMessage();
+            answers = false;
+        }
+        System.out.printf("%s  running  %s  %s%n", name, where.apply(server.get()), reported);
+        return answers;
     }
 
     /**
@@ -106,16 +120,5 @@ final class LocalServersReport {
         return SHELL_SAFE.matcher(value).matches()
                 ? value
                 : "'" + value.replace("'", "'\\''") + "'";
-    }
-
-    /** What a running server says its version is, or why it does not answer. */
-    private record Version(String text, boolean answering) {
-        static Version of(Supplier<String> ask) {
-            try {
-                return new Version(ask.get(), true);
-            } catch (IllegalStateException e) {
-                return new Version("NOT ANSWERING: " + e.getMessage(), false);
-            }
-        }
     }
 }
