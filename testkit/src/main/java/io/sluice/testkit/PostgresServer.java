@@ -4,13 +4,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,24 +27,8 @@ import java.util.regex.Pattern;
  * the system user {@code sluice} (created when missing), which owns {@code data/}.
  */
 public final class PostgresServer implements AutoCloseable {
-    private static final String HOST = "127.0.0.1";
+    static final String HOST = "127.0.0.1";
     private static final Pattern IDENTIFIER = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
-
-    /** Settings for a CDC source on a test machine: logical WAL, no durability needed. */
-    private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
-
-    static {
-        DEFAULTS.put("listen_addresses", HOST);
-        DEFAULTS.put("wal_level", "logical");
-        DEFAULTS.put("max_replication_slots", "20");
-        DEFAULTS.put("max_wal_senders", "20");
-        DEFAULTS.put("max_connections", "200");
-        DEFAULTS.put("shared_buffers", "128MB");
-        DEFAULTS.put("fsync", "off");
-        DEFAULTS.put("synchronous_commit", "off");
-        DEFAULTS.put("full_page_writes", "off");
-        DEFAULTS.put("timezone", "UTC");
-    }
 
     private final Path home;
     private final Path binDir;
@@ -100,26 +82,7 @@ public final class PostgresServer implements AutoCloseable {
         }
         Path bin;
         try {
-            Files.createDirectories(abs);
-            Processes.makeReachableByServiceUser(abs);
-            Path install =
-                    major == 0
-                            ? PostgresBinaries.install(binaryCache)
-                            : PostgresBinaries.install(binaryCache, major);
-            Processes.makeReachableByServiceUser(install);
-            bin = install.resolve("bin");
-            for (String dir : List.of("run", "log")) {
-                Files.createDirectories(abs.resolve(dir));
-                Processes.chownToServiceUser(abs.resolve(dir));
-            }
-            if (!Files.exists(abs.resolve("data/PG_VERSION"))) {
-                initdb(bin, abs.resolve("data"));
-            }
-            Map<String, String> all = new LinkedHashMap<>(DEFAULTS);
-            all.putAll(settings);
-            all.put("port", Integer.toString(p));
-            all.put("unix_socket_directories", abs.resolve("run").toString());
-            writeSettings(abs.resolve("data"), all);
+            bin = PostgresHome.prepare(abs, p, settings, binaryCache, major);
         } catch (IOException e) {
             throw new IllegalStateException(
                     "Postgres could not be set up in "
@@ -185,52 +148,6 @@ public final class PostgresServer implements AutoCloseable {
         // pg_ctl starts the server by its absolute path: its directory is the bin directory.
         return Processes.liveCommandLine(pid, data.toString())
                 .map(args -> new PostgresServer(abs, Path.of(args.get(0)).getParent(), port));
-    }
-
-    private static void initdb(Path bin, Path data) throws IOException {
-        // A data directory without PG_VERSION is what a failed initdb leaves: initdb needs it
-        // empty.
-        Processes.deleteTree(data);
-        Files.createDirectories(data);
-        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
-        Processes.chownToServiceUser(data);
-        Processes.Result r =
-                Processes.run(
-                        Processes.asServiceUser(
-                                List.of(
-                                        bin.resolve("initdb").toString(),
-                                        "-D",
-                                        data.toString(),
-                                        "--username=postgres",
-                                        "--auth=trust",
-                                        "--encoding=UTF8",
-                                        "--locale=C",
-                                        "--no-sync",
-                                        "--no-instructions")),
-                        180);
-        if (!r.ok()) {
-            throw new IOException("initdb failed for " + data + ":\n" + r.output());
-        }
-    }
-
-    /**
-     * Writes the settings to {@code data/sluice.conf}, included from postgresql.conf, rather than
-     * passing them on pg_ctl's command line: they then also hold for a manual {@code pg_ctl
-     * restart}, and no value goes through a shell.
-     */
-    private static void writeSettings(Path data, Map<String, String> settings) throws IOException {
-        StringBuilder conf =
-                new StringBuilder("# Written by io.sluice.testkit.PostgresServer at each start.\n");
-        settings.forEach(
-                (k, v) -> conf.append(k).append(" = '").append(v.replace("'", "''")).append("'\n"));
-        Path file = data.resolve("sluice.conf");
-        Files.writeString(file, conf);
-        Processes.chownToServiceUser(file);
-        Path main = data.resolve("postgresql.conf");
-        String include = "include 'sluice.conf'";
-        if (!Files.readString(main, StandardCharsets.UTF_8).contains(include)) {
-            Files.writeString(main, "\n" + include + "\n", java.nio.file.StandardOpenOption.APPEND);
-        }
     }
 
     public String host() {
