@@ -2,7 +2,7 @@ package io.sluice.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.sluice.testkit.TestServers;
+import io.sluice.testkit.TestClickHouse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,7 @@ public final class FrozenClickHouse {
      * ClickHouse runs again, with the checkpoints' durations in ms.
      */
     public static List<Long> checkpointsWhileFrozen(
-            TestServers.ClickHouse clickHouse,
+            TestClickHouse clickHouse,
             Duration outage,
             MiniCluster cluster,
             JobClient job,
