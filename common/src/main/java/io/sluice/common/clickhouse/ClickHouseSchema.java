@@ -2,14 +2,16 @@ package io.sluice.common.clickhouse;
 
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Every schema statement Sluice runs against ClickHouse ({@code CREATE DATABASE}, {@code CREATE
- * TABLE}, {@code ALTER TABLE ... ADD COLUMN}) and the one lookup of a table's columns in {@code
- * system.columns}. The statement texts come from the DDL builders ({@code ClickHouseDdl}, {@code
- * AnalyticsTables}); this class decides whether and how they run.
+ * TABLE}, {@code ALTER TABLE ... ADD COLUMN}), the one lookup of a table's columns in {@code
+ * system.columns} and that of its TTL in {@code system.tables}. The statement texts come from the
+ * DDL builders ({@code ClickHouseDdl}, {@code AnalyticsTables}); this class decides whether and how
+ * they run.
  *
  * <p>Idempotent, like Flink CDC's {@code StarRocksMetadataApplier}: creates are {@code IF NOT
  * EXISTS}, and a column is added only when the table lacks it, with the table read again after the
@@ -103,6 +105,37 @@ public final class ClickHouseSchema {
             throw e;
         }
         return columns(database, table).containsKey(column);
+    }
+
+    /**
+     * The table TTL of {@code database.table} as the server writes it back (for example {@code
+     * _received_at + toIntervalSecond(3600)}); empty when the table has none or does not exist.
+     */
+    public Optional<String> tableTtl(String database, String table) {
+        List<List<String>> rows =
+                clickHouse.query(
+                        "SELECT engine_full FROM system.tables WHERE database = "
+                                + literal(database)
+                                + " AND name = "
+                                + literal(table));
+        return rows.isEmpty() ? Optional.empty() : ttlOf(TsvCodec.unescape(rows.get(0).get(0)));
+    }
+
+    /**
+     * The TTL clause of an {@code engine_full} text: a MergeTree's clauses come in a fixed order
+     * (PARTITION BY, PRIMARY KEY, ORDER BY, SAMPLE BY, TTL, SETTINGS), so it runs from {@code TTL}
+     * to {@code SETTINGS} or the end.
+     */
+    static Optional<String> ttlOf(String engineFull) {
+        int start = engineFull.indexOf(" TTL ");
+        if (start < 0) {
+            return Optional.empty();
+        }
+        int end = engineFull.indexOf(" SETTINGS ", start);
+        return Optional.of(
+                engineFull
+                        .substring(start + " TTL ".length(), end < 0 ? engineFull.length() : end)
+                        .strip());
     }
 
     /** A ClickHouse identifier, quoted. */

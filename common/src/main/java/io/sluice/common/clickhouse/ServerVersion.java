@@ -45,6 +45,18 @@ public final class ServerVersion implements Serializable, Comparable<ServerVersi
         return atLeast(19, 9);
     }
 
+    /** The oldest server with {@link #hasTableTtl()}, for messages. */
+    public static final String TABLE_TTL_SINCE = "20.10";
+
+    /**
+     * A table TTL that can be set and removed again: {@code MODIFY TTL} arrived in 19.6, {@code
+     * REMOVE TTL} in 20.10. Sluice does both (an unset TTL option removes what a set one added), so
+     * it needs the later one.
+     */
+    public boolean hasTableTtl() {
+        return atLeast(20, 10);
+    }
+
     @Override
     public int compareTo(ServerVersion o) {
         return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);

@@ -155,6 +155,18 @@ public final class AnalyticsOptions {
                     .withDeprecatedKeys("analytics.session-max-ms")
                     .withDescription("A session ends when it reaches this length.");
 
+    public static final ConfigOption<Duration> DEAD_LETTERS_TTL =
+            ConfigOptions.key("analytics.dead-letters-ttl")
+                    .durationType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "How long rows of analytics.dead_letters and analytics.late_events are"
+                                    + " kept, counted from when ClickHouse received them (a table"
+                                    + " TTL on their _received_at column, in whole seconds,"
+                                    + " rounded up); unset, they are kept forever (a TTL set"
+                                    + " earlier is removed). Needs ClickHouse 20.10 or newer: on"
+                                    + " an older server a set value stops the start.");
+
     /** The options of this area in the order the docs list them, each with its rule. */
     public static final List<OptionRule<?>> RULES =
             List.of(
@@ -177,5 +189,6 @@ public final class AnalyticsOptions {
                     OptionRule.optional(OUT_OF_ORDERNESS, notNegativeDuration()),
                     OptionRule.optional(ALLOWED_LATENESS, positiveDuration()),
                     OptionRule.optional(SESSION_GAP, positiveDuration()),
-                    OptionRule.optional(SESSION_MAX, positiveDuration()));
+                    OptionRule.optional(SESSION_MAX, positiveDuration()),
+                    OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()));
 }

@@ -49,6 +49,7 @@ class ClickHouseConnectionIT {
             assertThat(v.toString()).startsWith(modern ? "26." : "18.");
             assertThat(v.hasDateTime64()).isEqualTo(modern);
             assertThat(v.hasLowCardinality()).isEqualTo(modern);
+            assertThat(v.hasTableTtl()).isEqualTo(modern);
         }
     }
 

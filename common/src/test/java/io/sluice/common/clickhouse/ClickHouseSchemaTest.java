@@ -125,6 +125,23 @@ class ClickHouseSchemaTest {
     }
 
     @Test
+    void theTableTtlIsReadFromEngineFull() {
+        // As ClickHouse 26.7 writes them back in system.tables.
+        assertThat(
+                        ClickHouseSchema.ttlOf(
+                                "ReplacingMergeTree(_version) ORDER BY (k) TTL _received_at +"
+                                        + " toIntervalSecond(3600) SETTINGS index_granularity = 8192"))
+                .contains("_received_at + toIntervalSecond(3600)");
+        assertThat(ClickHouseSchema.ttlOf("MergeTree ORDER BY k TTL d + toIntervalDay(1)"))
+                .contains("d + toIntervalDay(1)");
+        assertThat(
+                        ClickHouseSchema.ttlOf(
+                                "ReplacingMergeTree(_version) ORDER BY (k) SETTINGS"
+                                        + " index_granularity = 8192"))
+                .isEmpty();
+    }
+
+    @Test
     void onlyIdempotentCreatesRun() {
         schema.createDatabase("an`db");
         schema.createTable("CREATE TABLE IF NOT EXISTS `db`.`t` (id Int64) ENGINE = Log");

@@ -13,6 +13,7 @@ import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.PromotedProperty;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +21,8 @@ import java.util.Set;
 
 /**
  * Checks the events source contract against the Postgres catalog and creates the analytics database
- * and tables in ClickHouse (adding promoted-property columns configured since).
+ * and tables in ClickHouse (adding promoted-property columns configured since), with the expiry of
+ * the tables that only grow ({@link RowExpiry}).
  */
 public final class AnalyticsSetup {
     private AnalyticsSetup() {}
@@ -45,6 +47,8 @@ public final class AnalyticsSetup {
         try (ClickHouseConnection ch = connect(config)) {
             ClickHouseSchema schema = new ClickHouseSchema(ch);
             ServerVersion server = ch.serverVersion();
+            Optional<Duration> ttl = config.getOptional(AnalyticsOptions.DEAD_LETTERS_TTL);
+            RowExpiry.checkServer(ttl, server, ch.url()); // before anything is created
             for (AnalyticsTables.Table table : AnalyticsTables.all(promoted)) {
                 schema.createTable(table.createSql(database, server));
             }
@@ -75,6 +79,7 @@ public final class AnalyticsSetup {
                                     + ") AFTER `properties_json`");
                 }
             }
+            RowExpiry.apply(ch, database, ttl);
         }
     }
 

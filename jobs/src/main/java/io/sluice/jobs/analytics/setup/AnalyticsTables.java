@@ -13,7 +13,9 @@ import java.util.List;
  * The analytics tables in ClickHouse: the one place their columns, keys and DDL are defined. Every
  * table is a {@code ReplacingMergeTree(_version)}: a row replaces the row with the same ORDER BY
  * key and a lower version, so read them with {@code FINAL} (and {@code WHERE _is_deleted = 0} where
- * the table has that column).
+ * the table has that column). One column is not here: {@code _received_at} of {@code dead_letters}
+ * and {@code late_events}, which ClickHouse fills itself, added only when they expire ({@link
+ * RowExpiry}).
  */
 public final class AnalyticsTables {
     public static final String EVENTS = "events";
