@@ -41,10 +41,8 @@ class RowExpiryIT {
     @Test
     void modernServerExpiresRowsAfterTheTtl(@TempDir Path tmp) throws Exception {
         TestServers.ClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
-        System.out.println("RowExpiryIT on " + server.describe());
-        Map<String, Object> settings = settings(server, tmp);
+        Map<String, Object> settings = settings(server, tmp, Duration.ofHours(1));
         String db = (String) settings.get(AnalyticsOptions.DATABASE.key());
-        settings.put(AnalyticsOptions.DEAD_LETTERS_TTL.key(), Duration.ofHours(1));
         try (ClickHouseConnection ch = connect(server, db)) {
             AnalyticsSetup.prepare(SluiceConfig.of(settings));
             ClickHouseSchema schema = new ClickHouseSchema(ch);
@@ -101,10 +99,8 @@ class RowExpiryIT {
     @Test
     void legacyServerRefusesATtl(@TempDir Path tmp) throws Exception {
         TestServers.ClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.LEGACY);
-        System.out.println("RowExpiryIT on " + server.describe());
-        Map<String, Object> settings = settings(server, tmp);
+        Map<String, Object> settings = settings(server, tmp, Duration.ofDays(7));
         String db = (String) settings.get(AnalyticsOptions.DATABASE.key());
-        settings.put(AnalyticsOptions.DEAD_LETTERS_TTL.key(), Duration.ofDays(7));
         assertThatThrownBy(() -> AnalyticsSetup.prepare(SluiceConfig.of(settings)))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("'analytics.dead-letters-ttl' is 7 d")
@@ -123,10 +119,12 @@ class RowExpiryIT {
     }
 
     /**
-     * Settings for the analytics setup over a new Postgres events table and ClickHouse database.
+     * Settings for the analytics setup over a new Postgres events table and ClickHouse database,
+     * with {@code ttl} as {@code analytics.dead-letters-ttl}.
      */
-    private static Map<String, Object> settings(TestServers.ClickHouse server, Path tmp)
-            throws Exception {
+    private static Map<String, Object> settings(
+            TestServers.ClickHouse server, Path tmp, Duration ttl) throws Exception {
+        System.out.println("RowExpiryIT on " + server.describe());
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("expiry");
         try (Connection pg = JobTestSupport.postgres(servers, pgDb);
@@ -140,6 +138,7 @@ class RowExpiryIT {
                         servers, pgDb, server.newDatabase("expiry"), List.of("public.events"), tmp);
         JobTestSupport.useClickHouse(settings, server);
         settings.put(AnalyticsOptions.DATABASE.key(), server.newDatabase("expiry_an"));
+        settings.put(AnalyticsOptions.DEAD_LETTERS_TTL.key(), ttl);
         return settings;
     }
 
