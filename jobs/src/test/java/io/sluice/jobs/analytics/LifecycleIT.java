@@ -1,7 +1,9 @@
 package io.sluice.jobs.analytics;
 
+import io.sluice.jobs.JobTestSupport;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  *   <li>ClickHouse frozen (SIGSTOP) for 60 s while changes stream;
  *   <li>Postgres restarted while changes stream.
  * </ol>
+ *
+ * <p>It runs on Postgres 17; {@link LifecycleVersionsIT} runs the phases that depend on the
+ * Postgres version on 14 to 16. The phases are {@link LifecycleRun}'s.
  */
 class LifecycleIT {
     private static final int KILLS = 20;
@@ -39,6 +44,7 @@ class LifecycleIT {
 
     @Test
     void exactAfterEveryLifecycleEvent(@TempDir Path tmp) throws Exception {
+        long started = System.nanoTime();
         TestServers servers = TestServers.get();
         LifecycleRun run = new LifecycleRun(servers, tmp, 20_000);
         try (run) {
@@ -56,5 +62,9 @@ class LifecycleIT {
                     "Lifecycle phases passed (" + run.phases().size() + "/" + PHASES + "):");
             run.phases().forEach(p -> System.out.println("  " + p));
         }
+        JobTestSupport.reportRun(
+                "LifecycleIT (every phase)",
+                servers.postgres().serverVersion(),
+                Duration.ofNanos(System.nanoTime() - started));
     }
 }

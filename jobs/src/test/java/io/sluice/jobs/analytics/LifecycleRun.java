@@ -15,7 +15,6 @@ import io.sluice.testkit.TestServers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -163,13 +162,23 @@ final class LifecycleRun implements AutoCloseable {
         awaitRetainedCheckpoint(tmp);
         job.kill();
         recentChanges(pg, 100, 40, 60);
-        try (Statement st = pg.createStatement()) {
-            st.execute("DELETE FROM users WHERE user_id IN (23, 24)");
-        }
-        job = JobProcess.start(config, tmp, "run3", "--fresh");
-        awaitExact("--fresh");
-        assertThat(job.log()).contains("starting fresh (--fresh)");
+        freshStart("run3", List.of(23, 24));
         phases.add("--fresh into populated tables (resync): exact");
+    }
+
+    /**
+     * Deletes users while the job is down, then {@code --fresh} into the populated tables: the
+     * resync must retire them (and every event deleted meanwhile).
+     */
+    private void freshStart(String name, List<Integer> deletedUsers) throws Exception {
+        try (Statement st = pg.createStatement()) {
+            for (int user : deletedUsers) {
+                st.execute("DELETE FROM users WHERE user_id = " + user);
+            }
+        }
+        job = JobProcess.start(config, tmp, name, "--fresh");
+        awaitExact("--fresh (" + name + ")");
+        assertThat(job.log()).contains("starting fresh (--fresh)");
     }
 
     /**
@@ -223,6 +232,28 @@ final class LifecycleRun implements AutoCloseable {
      * resyncs and ends exact. The setting stays {@code resync} afterwards.
      */
     void slotDroppedWhileDown() throws Exception {
+        slotDroppedAndRefused();
+        onSlotLoss(OnSlotLoss.RESYNC);
+        job = JobProcess.start(config, tmp, "run5");
+        awaitExact("slot lost, on-slot-loss: resync");
+        assertThat(job.log()).contains("replication slot").contains("lost");
+        phases.add("slot dropped while down: refused with the fix, then resync: exact");
+    }
+
+    /**
+     * {@link #slotDroppedWhileDown} and {@link #freshIntoPopulatedTables} in one: the slot dropped
+     * while down (a plain restart refused), then users deleted and {@code --fresh} into the
+     * populated tables, which must retire them. One resync less than the two phases apart.
+     */
+    void slotDroppedThenFresh() throws Exception {
+        slotDroppedAndRefused();
+        freshStart("run5", List.of(23, 24));
+        phases.add(
+                "slot dropped while down: refused with the fix, then --fresh into populated"
+                        + " tables: exact");
+    }
+
+    private void slotDroppedAndRefused() throws Exception {
         awaitRetainedCheckpoint(tmp);
         job.kill();
         LifecycleSupport.dropSlot(pg, slot());
@@ -232,11 +263,6 @@ final class LifecycleRun implements AutoCloseable {
                 .as("a resumed run without its slot must stop")
                 .isNotZero();
         assertThat(job.log()).contains("no longer exists").contains("--fresh");
-        onSlotLoss(OnSlotLoss.RESYNC);
-        job = JobProcess.start(config, tmp, "run5");
-        awaitExact("slot lost, on-slot-loss: resync");
-        assertThat(job.log()).contains("replication slot").contains("lost");
-        phases.add("slot dropped while down: refused with the fix, then resync: exact");
     }
 
     /** ClickHouse unreachable (frozen with SIGSTOP) for 60 s while changes stream. */
@@ -262,14 +288,9 @@ final class LifecycleRun implements AutoCloseable {
         oracle = new EventOracle(pg, ch, PII_KEY);
         recentChanges(pg, 200, 20, 20);
         awaitExact("Postgres restarted");
-        try (Statement st = pg.createStatement();
-                ResultSet rs =
-                        st.executeQuery(
-                                "SELECT count(*) FROM pg_replication_slots"
-                                        + " WHERE database = current_database()")) {
-            rs.next();
-            assertThat(rs.getLong(1)).as("replication slots of the database").isEqualTo(1);
-        }
+        assertThat(LifecycleSupport.slotsOfDatabase(pg))
+                .as("replication slots of the database")
+                .isEqualTo(1);
         phases.add("Postgres restarted while streaming: exact, one slot");
     }
 
@@ -283,23 +304,7 @@ final class LifecycleRun implements AutoCloseable {
     }
 
     private void awaitExact(String phase) throws Exception {
-        List<String> differences = new ArrayList<>();
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        do {
-            Thread.sleep(2_000); // polling until the job has caught up, with a deadline
-            if (!job.isAlive()) {
-                throw new AssertionError(phase + ": the job exited:\n" + job.tail());
-            }
-            differences.clear();
-            try {
-                differences.addAll(oracle.compareAll());
-                differences.addAll(LifecycleSupport.compareMirror(pg, mirror));
-            } catch (RuntimeException notYet) {
-                differences.add(String.valueOf(notYet.getMessage())); // tables not created yet
-            }
-        } while (!differences.isEmpty() && System.nanoTime() < deadline);
-        assertThat(differences).as("after " + phase).isEmpty();
-        LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
+        LifecycleSupport.awaitExact(phase, job, oracle, pg, mirror);
     }
 
     /** Kills every job process this JVM started and closes the connections. */

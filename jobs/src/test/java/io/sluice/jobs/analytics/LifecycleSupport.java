@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics;
 
 import static io.sluice.jobs.SqlSets.chSet;
 import static io.sluice.jobs.SqlSets.pgSet;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import java.nio.file.Files;
@@ -16,6 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -23,6 +26,8 @@ import org.yaml.snakeyaml.Yaml;
  * slot and the checkpoint directory, and how they compare the mirror with Postgres.
  */
 final class LifecycleSupport {
+    private static final Logger LOG = LoggerFactory.getLogger(LifecycleSupport.class);
+
     private LifecycleSupport() {}
 
     /**
@@ -73,6 +78,45 @@ final class LifecycleSupport {
                             + " '25 minutes' ORDER BY md5(event_id::text) LIMIT "
                             + deletes
                             + ")");
+        }
+    }
+
+    /** Polls until the mirror and every analytics table equal SQL over Postgres (4 min at most). */
+    static void awaitExact(
+            String phase,
+            JobProcess job,
+            EventOracle oracle,
+            Connection pg,
+            ClickHouseConnection mirror)
+            throws Exception {
+        List<String> differences = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
+        do {
+            Thread.sleep(2_000); // polling until the job has caught up, with a deadline
+            if (!job.isAlive()) {
+                throw new AssertionError(phase + ": the job exited:\n" + job.tail());
+            }
+            differences.clear();
+            try {
+                differences.addAll(oracle.compareAll());
+                differences.addAll(compareMirror(pg, mirror));
+            } catch (RuntimeException notYet) {
+                differences.add(String.valueOf(notYet.getMessage())); // tables not created yet
+            }
+        } while (!differences.isEmpty() && System.nanoTime() < deadline);
+        assertThat(differences).as("after " + phase).isEmpty();
+        LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
+    }
+
+    /** The replication slots of the connection's database. */
+    static long slotsOfDatabase(Connection pg) throws Exception {
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT count(*) FROM pg_replication_slots"
+                                        + " WHERE database = current_database()")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
