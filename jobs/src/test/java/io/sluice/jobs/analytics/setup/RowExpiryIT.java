@@ -10,6 +10,7 @@ import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.testkit.ClickHouseEngine;
+import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -40,7 +41,7 @@ class RowExpiryIT {
 
     @Test
     void modernServerExpiresRowsAfterTheTtl(@TempDir Path tmp) throws Exception {
-        TestServers.ClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
+        TestClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.MODERN);
         Map<String, Object> settings = settings(server, tmp, Duration.ofHours(1));
         String db = (String) settings.get(AnalyticsOptions.DATABASE.key());
         try (ClickHouseConnection ch = connect(server, db)) {
@@ -98,7 +99,7 @@ class RowExpiryIT {
 
     @Test
     void legacyServerRefusesATtl(@TempDir Path tmp) throws Exception {
-        TestServers.ClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.LEGACY);
+        TestClickHouse server = TestServers.get().clickhouse(ClickHouseEngine.LEGACY);
         Map<String, Object> settings = settings(server, tmp, Duration.ofDays(7));
         String db = (String) settings.get(AnalyticsOptions.DATABASE.key());
         assertThatThrownBy(() -> AnalyticsSetup.prepare(SluiceConfig.of(settings)))
@@ -123,7 +124,7 @@ class RowExpiryIT {
      * with {@code ttl} as {@code analytics.dead-letters-ttl}.
      */
     private static Map<String, Object> settings(
-            TestServers.ClickHouse server, Path tmp, Duration ttl) throws Exception {
+            TestClickHouse server, Path tmp, Duration ttl) throws Exception {
         System.out.println("RowExpiryIT on " + server.describe());
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("expiry");
@@ -142,7 +143,7 @@ class RowExpiryIT {
         return settings;
     }
 
-    private static ClickHouseConnection connect(TestServers.ClickHouse server, String db) {
+    private static ClickHouseConnection connect(TestClickHouse server, String db) {
         return new ClickHouseConnection(server.url(), server.user(), server.password(), db);
     }
 
