@@ -123,8 +123,8 @@ class RowExpiryIT {
      * Settings for the analytics setup over a new Postgres events table and ClickHouse database,
      * with {@code ttl} as {@code analytics.dead-letters-ttl}.
      */
-    private static Map<String, Object> settings(
-            TestClickHouse server, Path tmp, Duration ttl) throws Exception {
+    private static Map<String, Object> settings(TestClickHouse server, Path tmp, Duration ttl)
+            throws Exception {
         System.out.println("RowExpiryIT on " + server.describe());
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("expiry");
