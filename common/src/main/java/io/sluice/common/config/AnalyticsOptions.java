@@ -122,8 +122,10 @@ public final class AnalyticsOptions {
                     .defaultValue(Duration.ofMinutes(10))
                     .withDeprecatedKeys("analytics.max-future-skew-ms")
                     .withDescription(
-                            "An event whose occurred_at is further than this in the future (wall"
-                                    + " clock) is a dead letter.");
+                            "An event whose occurred_at is further than this after its"
+                                    + " transaction's commit time (for snapshot rows, the"
+                                    + " snapshot anchor's) is a dead letter. Never judged by the"
+                                    + " wall clock, so a replay reaches the same verdict.");
 
     public static final ConfigOption<Duration> OUT_OF_ORDERNESS =
             ConfigOptions.key("analytics.out-of-orderness")

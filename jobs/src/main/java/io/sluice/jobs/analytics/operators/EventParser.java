@@ -63,7 +63,7 @@ public final class EventParser implements Serializable {
                             + AnalyticsTables.dateTime(at)
                             + " is more than "
                             + maxFutureSkewMs / 1000
-                            + " s in the future (analytics.max-future-skew-ms)");
+                            + " s after its commit (analytics.max-future-skew)");
         }
         e.occurredAtUs = at;
         Object name = v.get(schema.eventName);

@@ -253,8 +253,8 @@ class CleanAndDedupeFunctionTest {
                         "bad-json: properties is a JSON array, not an object",
                         "no-user: user_id is NULL or empty",
                         "no-time: occurred_at is NULL",
-                        "future: occurred_at 2026-11-21 12:00:00 is more than 600 s in the future"
-                                + " (analytics.max-future-skew-ms)",
+                        "future: occurred_at 2026-11-21 12:00:00 is more than 600 s after its"
+                                + " commit (analytics.max-future-skew)",
                         "bad-type: property duration_ms is \"abc\", not a Int64"
                                 + " (analytics.promoted-properties)",
                         "text: properties is not valid JSON: Unexpected character ('n' (code 110)):"
