@@ -37,12 +37,19 @@ public final class ClassLoaderRelease {
     }
 
     static void release() {
-        try {
-            JdbcConnectionPools.getInstance(new PostgresConnectionPoolFactory()).clear();
-        } catch (Exception | LinkageError e) {
-            LOG.warn("Could not close Flink CDC's connection pools: {}", e.toString());
-        }
         ClassLoader ours = ClassLoaderRelease.class.getClassLoader();
+        // Only this job's own copy of the pools: where Flink CDC comes from a parent class loader
+        // (its jar in the cluster's lib/, or the benchmark's class path, as "org.apache.flink."
+        // classes load parent-first), the pools are every job's, and clearing them would pull the
+        // pool factory from under a job still running (its enumerator then fails with "unknown
+        // pool factory identifier", seen in a benchmark run).
+        if (JdbcConnectionPools.class.getClassLoader() == ours) {
+            try {
+                JdbcConnectionPools.getInstance(new PostgresConnectionPoolFactory()).clear();
+            } catch (Exception | LinkageError e) {
+                LOG.warn("Could not close Flink CDC's connection pools: {}", e.toString());
+            }
+        }
         for (Driver d : Collections.list(DriverManager.getDrivers())) {
             if (d.getClass().getClassLoader() == ours) {
                 try {
