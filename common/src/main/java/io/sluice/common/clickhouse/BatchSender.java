@@ -234,11 +234,27 @@ public final class BatchSender<B> implements AutoCloseable {
         }
     }
 
-    /** Stops the sender's thread; unacknowledged batches are in the last checkpoint. */
+    /** How long {@link #close} lets the batches already handed over land. */
+    static final long DRAIN_ON_CLOSE_MS = 10_000;
+
+    /**
+     * Stops the sender's thread, after giving the batches already handed over up to 10 s to land: a
+     * stop-with-savepoint ends the task right after the savepoint, and users expect ClickHouse to
+     * hold what the savepoint covers. What is not written by then is in the last checkpoint or
+     * savepoint, and the restored job writes it.
+     */
     @Override
     public void close() {
         if (owned == null) {
             return;
+        }
+        long deadline = System.nanoTime() + DRAIN_ON_CLOSE_MS * 1_000_000;
+        try {
+            while (failure == null && pending() > 0 && System.nanoTime() < deadline) {
+                Thread.sleep(10); // the sender's thread writes; bounded by the deadline
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // cancelled: stop at once
         }
         owned.shutdownNow();
         try {
