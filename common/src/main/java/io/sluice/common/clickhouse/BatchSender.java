@@ -90,38 +90,44 @@ public final class BatchSender<B> implements AutoCloseable {
     }
 
     /**
+     * A mailbox for senders whose caller never waits on it: wake-ups are dropped, a yield is an
+     * error (a synchronous sender, or a test that stays below the limit).
+     */
+    @VisibleForTesting
+    static final MailboxExecutor NO_WAITING =
+            new MailboxExecutor() {
+                @Override
+                public void execute(
+                        MailOptions options,
+                        ThrowingRunnable<? extends Exception> command,
+                        String description,
+                        Object... args) {
+                    // the wake-up of a batch nobody waits for
+                }
+
+                @Override
+                public void yield() {
+                    throw new IllegalStateException("nothing waits on this sender's mailbox");
+                }
+
+                @Override
+                public boolean tryYield() {
+                    return false;
+                }
+
+                @Override
+                public boolean shouldInterrupt() {
+                    return false;
+                }
+            };
+
+    /**
      * A sender that writes each batch on the calling thread before {@link #submit} returns: the
      * writer's old behaviour, for integration tests that look at ClickHouse right after a write.
      */
     @VisibleForTesting
     public static <B> BatchSender<B> synchronous(Send<B> send) {
-        MailboxExecutor none =
-                new MailboxExecutor() {
-                    @Override
-                    public void execute(
-                            MailOptions options,
-                            ThrowingRunnable<? extends Exception> command,
-                            String description,
-                            Object... args) {
-                        // the wake-up of a batch already done
-                    }
-
-                    @Override
-                    public void yield() {
-                        throw new IllegalStateException("a synchronous sender never waits");
-                    }
-
-                    @Override
-                    public boolean tryYield() {
-                        return false;
-                    }
-
-                    @Override
-                    public boolean shouldInterrupt() {
-                        return false;
-                    }
-                };
-        return new BatchSender<>(send, Runnable::run, none, b -> 1, 1, null);
+        return new BatchSender<>(send, Runnable::run, NO_WAITING, b -> 1, 1, null);
     }
 
     private BatchSender(

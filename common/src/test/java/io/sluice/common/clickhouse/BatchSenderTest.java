@@ -4,39 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.util.function.ThrowingRunnable;
 import org.junit.jupiter.api.Test;
 
 /** The sender on its own thread: closing it lets the batches already handed over land. */
 class BatchSenderTest {
-    private static final MailboxExecutor IGNORED =
-            new MailboxExecutor() {
-                @Override
-                public void execute(
-                        MailOptions options,
-                        ThrowingRunnable<? extends Exception> command,
-                        String description,
-                        Object... args) {
-                    // wake-ups: the test does not wait on the mailbox
-                }
-
-                @Override
-                public void yield() {
-                    throw new AssertionError("the test stays below the limit");
-                }
-
-                @Override
-                public boolean tryYield() {
-                    return false;
-                }
-
-                @Override
-                public boolean shouldInterrupt() {
-                    return false;
-                }
-            };
-
     @Test
     void closeLetsTheBatchesAlreadyHandedOverLand() throws Exception {
         List<String> written = new CopyOnWriteArrayList<>();
@@ -47,7 +18,7 @@ class BatchSenderTest {
                             Thread.sleep(200); // a slow ClickHouse
                             written.add(batch);
                         },
-                        IGNORED,
+                        BatchSender.NO_WAITING,
                         b -> 1,
                         100);
         sender.submit("a");

@@ -84,6 +84,8 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
     private transient AnalyticsInserter inserter;
     private transient Counter rowsCollapsed;
     private transient int earlyRows;
+    private transient int batchRows;
+    private transient long flushIntervalMs;
     private transient boolean finished;
 
     public AnalyticsSinkOperator(SluiceConfig config, List<AnalyticsTables.Table> tables) {
@@ -134,6 +136,8 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
         early = new HashMap<>();
         awaitingCompletion = new TreeMap<>();
         rowsCollapsed = getMetricGroup().counter("sluiceRowsReplacedBeforeCommit");
+        batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
+        flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
         sender =
                 BatchSender.create(
                         "sluice-analytics-writer",
@@ -150,10 +154,9 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
     }
 
     private void scheduleFlush() {
-        long interval = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
         getProcessingTimeService()
                 .registerTimer(
-                        getProcessingTimeService().getCurrentProcessingTime() + interval,
+                        getProcessingTimeService().getCurrentProcessingTime() + flushIntervalMs,
                         t -> {
                             if (!finished) {
                                 flushEarly();
@@ -178,7 +181,7 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
         }
         if (before != null) {
             rowsCollapsed.inc();
-        } else if (isEarly && ++earlyRows >= config.get(ClickHouseSinkOptions.BATCH_ROWS)) {
+        } else if (isEarly && ++earlyRows >= batchRows) {
             flushEarly();
         }
     }
