@@ -1,0 +1,52 @@
+package io.sluice.jobs.analytics.operators;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.model.PromotedProperty;
+import java.io.Serializable;
+import java.util.List;
+import org.apache.flink.annotation.Internal;
+
+/**
+ * Reads one top-level property of a clean event as text, whether it was promoted to a column or
+ * stayed in {@code properties_json}: a JSON string as its characters, a number as written, a
+ * boolean as {@code true} / {@code false}; {@code null} when the event has no such key or its value
+ * is JSON null, an object or an array. Funnel step filters and feature definitions compare against
+ * this text.
+ */
+@Internal
+public final class EventProperties implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final List<PromotedProperty> promoted;
+
+    public EventProperties(List<PromotedProperty> promoted) {
+        this.promoted = List.copyOf(promoted);
+    }
+
+    /** The value of property {@code key} of {@code e} as text, or null. */
+    public String get(CleanEvent e, String key) {
+        for (int i = 0; i < promoted.size(); i++) {
+            PromotedProperty p = promoted.get(i);
+            if (p.key().equals(key)) {
+                String text = e.promoted == null || i >= e.promoted.length ? null : e.promoted[i];
+                if (text != null && p.type() == PromotedProperty.Type.BOOL) {
+                    return text.equals("1") ? "true" : "false";
+                }
+                return text;
+            }
+        }
+        if (e.propertiesJson == null || !e.propertiesJson.contains('"' + key + '"')) {
+            return null;
+        }
+        try {
+            JsonNode v = Json.MAPPER.readTree(e.propertiesJson).get(key);
+            if (v == null || v.isNull() || v.isContainerNode()) {
+                return null;
+            }
+            return v.isTextual() ? v.textValue() : v.toString();
+        } catch (java.io.IOException ex) {
+            return null; // properties_json is written by EventParser from parsed JSON
+        }
+    }
+}
