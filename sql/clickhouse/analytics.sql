@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS `analytics`.`dead_letters` (
     `_is_deleted` UInt8
 ) ENGINE = ReplacingMergeTree(_version) ORDER BY (source_table, event_id);
 
--- changes behind the watermark by more than the allowed lateness
+-- changes behind the watermark by more than the repair horizon
 CREATE TABLE IF NOT EXISTS `analytics`.`late_events` (
     `event_id` String,
     `user_id` String,

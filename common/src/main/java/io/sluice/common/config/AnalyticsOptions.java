@@ -134,14 +134,22 @@ public final class AnalyticsOptions {
                     .withDeprecatedKeys("analytics.out-of-orderness-ms")
                     .withDescription("Watermark = newest streamed occurred_at minus this bound.");
 
-    public static final ConfigOption<Duration> ALLOWED_LATENESS =
-            ConfigOptions.key("analytics.allowed-lateness")
+    public static final ConfigOption<Duration> REPAIR_HORIZON =
+            ConfigOptions.key("analytics.repair-horizon")
                     .durationType()
-                    .defaultValue(Duration.ofHours(1))
-                    .withDeprecatedKeys("analytics.allowed-lateness-ms")
+                    .defaultValue(Duration.ofDays(3))
+                    .withDeprecatedKeys(
+                            "analytics.allowed-lateness", "analytics.allowed-lateness-ms")
                     .withDescription(
-                            "Events up to this far behind the watermark still correct rollups;"
-                                    + " older ones go to analytics.late_events.");
+                            "A late event, correction or delete up to this far behind the"
+                                    + " watermark corrects every analytics table it affects"
+                                    + " (window rollups, sessions, sessions_daily, DAU/WAU/MAU,"
+                                    + " funnels, retention, adoption), within seconds and"
+                                    + " without a backfill; older ones go to"
+                                    + " analytics.late_events. The default is the incremental"
+                                    + " window of the dbt models. Keyed state covers this span"
+                                    + " of event time (sessionization keeps the events of its"
+                                    + " open sessions), and a backfill's --to must be older.");
 
     public static final ConfigOption<Duration> SESSION_GAP =
             ConfigOptions.key("analytics.session-gap")
@@ -189,7 +197,7 @@ public final class AnalyticsOptions {
                     OptionRule.optional(DEDUPE_TTL, positiveDuration()),
                     OptionRule.optional(MAX_FUTURE_SKEW, positiveDuration()),
                     OptionRule.optional(OUT_OF_ORDERNESS, notNegativeDuration()),
-                    OptionRule.optional(ALLOWED_LATENESS, positiveDuration()),
+                    OptionRule.optional(REPAIR_HORIZON, positiveDuration()),
                     OptionRule.optional(SESSION_GAP, positiveDuration()),
                     OptionRule.optional(SESSION_MAX, positiveDuration()),
                     OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()));

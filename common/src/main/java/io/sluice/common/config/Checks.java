@@ -70,6 +70,23 @@ public final class Checks {
         };
     }
 
+    /**
+     * Every entry of a list parses with {@code parser}; otherwise the parser's message for the
+     * entry.
+     */
+    public static OptionRule.Check<List<String>> eachEntryParses(
+            java.util.function.Function<String, ?> parser) {
+        return (entries, problems) -> {
+            for (String e : entries) {
+                try {
+                    parser.apply(e);
+                } catch (IllegalArgumentException ex) {
+                    problems.add("entry '" + e + "': " + ex.getMessage());
+                }
+            }
+        };
+    }
+
     /** A duration as the docs and messages write it: {@code 5 s}, {@code 10 min}, {@code 7 d}. */
     public static String format(Duration d) {
         return d.isNegative() ? d.toMillis() + " ms" : TimeUtils.formatWithHighestUnit(d);

@@ -24,7 +24,9 @@ final class ConfigKeys {
     /** The line logged for a value under a replaced key. */
     static String deprecation(String oldKey, OptionRule<?> rule) {
         String line = "'" + oldKey + "' is deprecated: write '" + rule.key() + "' instead";
-        if (rule.valueClass() == Duration.class && rule.option().hasDefaultValue()) {
+        if (rule.valueClass() == Duration.class
+                && rule.option().hasDefaultValue()
+                && oldKey.endsWith("-ms")) {
             line +=
                     " with a unit (e.g. "
                             + rule.key()

@@ -138,7 +138,7 @@ class ConfigLoaderTest {
         assertThat(config.get(ClickHouseSinkOptions.FLUSH_INTERVAL))
                 .isEqualTo(Duration.ofMillis(250));
         assertThat(config.get(JobOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofMillis(1500));
-        assertThat(config.get(AnalyticsOptions.ALLOWED_LATENESS)).isEqualTo(Duration.ofHours(2));
+        assertThat(config.get(AnalyticsOptions.REPAIR_HORIZON)).isEqualTo(Duration.ofHours(2));
         assertThat(warnings)
                 .containsExactlyInAnyOrder(
                         "'sink.flush-interval-ms' is deprecated: write 'sink.flush-interval'"
@@ -149,12 +149,28 @@ class ConfigLoaderTest {
                                 + " job.checkpoint-interval: 5 s); a bare number under"
                                 + " 'job.checkpoint-interval-ms' is read as milliseconds",
                         "'analytics.allowed-lateness-ms' is deprecated: write"
-                                + " 'analytics.allowed-lateness' instead with a unit (e.g."
-                                + " analytics.allowed-lateness: 1 h); a bare number under"
+                                + " 'analytics.repair-horizon' instead with a unit (e.g."
+                                + " analytics.repair-horizon: 3 d); a bare number under"
                                 + " 'analytics.allowed-lateness-ms' is read as milliseconds");
         // The same file through the public entry point: the old keys still load.
         assertThat(ConfigLoader.load(f, Map.of()).get(JobOptions.CHECKPOINT_INTERVAL))
                 .isEqualTo(Duration.ofMillis(1500));
+    }
+
+    @Test
+    void allowedLatenessIsReadAsTheRepairHorizonItBecame() throws IOException {
+        Path f = write(MINIMAL + "analytics:\n  allowed-lateness: 2 h\n");
+        List<String> warnings = new ArrayList<>();
+        SluiceConfig config = ConfigLoader.fromFlatMap(flat(f), Map.of(), warnings::add);
+        assertThat(config.get(AnalyticsOptions.REPAIR_HORIZON)).isEqualTo(Duration.ofHours(2));
+        assertThat(warnings)
+                .containsExactly(
+                        "'analytics.allowed-lateness' is deprecated: write"
+                                + " 'analytics.repair-horizon' instead");
+        assertThat(
+                        ConfigLoader.fromFlatMap(flat(write(MINIMAL)), Map.of())
+                                .get(AnalyticsOptions.REPAIR_HORIZON))
+                .isEqualTo(Duration.ofDays(3));
     }
 
     @Test

@@ -18,6 +18,7 @@ import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.EventClock;
 import io.sluice.jobs.analytics.operators.PiiMasker;
+import io.sluice.jobs.analytics.operators.RollupCombiner;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.operators.SessionizeFunction;
 import io.sluice.jobs.analytics.operators.UserActivityFunction;
@@ -38,6 +39,8 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -49,10 +52,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * postgres-cdc ─ lifecycle-guard ─ hash-pii ─┬─ mirror sink
  *                                            ├─ archive-encode ─ parquet-archive (when archive.path is set)
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
- *                                                 ├─ keyBy(window, name) events-per-minute / -5m / -hour
- *                                                 ├─ keyBy(user, day) sessions-daily
- *                                                 ├─ keyBy(user) user-activity ─ keyBy(day) active-users-daily
- *                                                 ├─ keyBy(user) sessionize
+ *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
+ *                                                 ├─ combine ─ keyBy(user, day) sessions-daily
+ *                                                 ├─ keyBy(user) user-activity ┬ keyBy(day) active-users-daily
+ *                                                 │                 (chained) sessionize
  *                                                 └─ (side output) events, dead_letters, late_events
  *                                                                             ─ analytics sink (commit on checkpoint)
  * </pre>
@@ -127,7 +130,7 @@ public final class AnalyticsJob {
 
     static void analytics(DataStream<ChangeRecord> changes, SluiceConfig config) {
         EventSchema schema = EventSchema.fromConfig(config);
-        long lateness = config.get(AnalyticsOptions.ALLOWED_LATENESS).toMillis();
+        long lateness = config.get(AnalyticsOptions.REPAIR_HORIZON).toMillis();
         long skew = config.get(AnalyticsOptions.MAX_FUTURE_SKEW).toMillis();
 
         DataStream<StampedChange> stamped =
@@ -159,24 +162,31 @@ public final class AnalyticsJob {
         for (Rollup rollup : config.get(AnalyticsOptions.ROLLUPS)) {
             RollupSpec spec = RollupSpec.named(rollup.tableName());
             rows.add(
-                    deltas.filter(d -> spec.accepts(d.event))
-                            .name(spec.name() + "-input")
+                    deltas.transform(
+                                    spec.name() + "-combine",
+                                    TypeInformation.of(EventDelta.class),
+                                    new RollupCombiner(spec))
+                            .uid(spec.name() + "-combine")
                             .keyBy(d -> spec.key(d.event), Types.STRING)
                             .process(new CountRollupFunction(spec, lateness))
                             .name(spec.name())
                             .uid(spec.name()));
         }
-        rows.add(
-                deltas.keyBy(d -> d.event.userId, Types.STRING)
+        // One shuffle by user for every user-scoped table: each user-keyed operator passes the
+        // deltas on to the next, chained in the same task (keys and partitions unchanged).
+        SingleOutputStreamOperator<EventDelta> activity =
+                deltas.keyBy(AnalyticsJob::user, Types.STRING)
                         .process(new UserActivityFunction(lateness))
                         .name("user-activity")
-                        .uid("user-activity")
+                        .uid("user-activity");
+        rows.add(
+                activity.getSideOutput(UserActivityFunction.ACTIVITY)
                         .keyBy(a -> a.day, Types.LONG)
                         .process(new ActiveUsersDailyFunction(lateness))
                         .name("active-users-daily")
                         .uid("active-users-daily"));
         rows.add(
-                deltas.keyBy(d -> d.event.userId, Types.STRING)
+                byUser(activity)
                         .process(
                                 new SessionizeFunction(
                                         config.get(AnalyticsOptions.SESSION_GAP).toMillis(),
@@ -194,5 +204,17 @@ public final class AnalyticsJob {
                         Types.VOID,
                         new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
+    }
+
+    private static String user(EventDelta d) {
+        return d.event.userId;
+    }
+
+    /**
+     * The deltas a user-keyed operator passed on, keyed by user again without a shuffle: they are
+     * still partitioned by user, and the next operator is chained.
+     */
+    private static KeyedStream<EventDelta, String> byUser(DataStream<EventDelta> passedOn) {
+        return DataStreamUtils.reinterpretAsKeyedStream(passedOn, AnalyticsJob::user, Types.STRING);
     }
 }

@@ -31,7 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * above them. Events read from Postgres carry the WAL position at the start, so any change the
  * streaming job writes later wins; archived events carry their own. Rollup versions start at a WAL
  * position written at the start, above every rollup version already written; the range must be
- * closed (older than allowed lateness plus out-of-orderness), so the streaming job does not write
+ * closed (older than repair horizon plus out-of-orderness), so the streaming job does not write
  * those windows again. Sessions, active users and sessions_daily depend on events outside the range
  * and are not rebuilt.
  *

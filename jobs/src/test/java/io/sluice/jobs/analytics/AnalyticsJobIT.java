@@ -366,7 +366,7 @@ class AnalyticsJobIT {
                 AnalyticsOptions.PROMOTED_PROPERTIES.key(),
                 List.of("plan:String", "duration_ms:Int64"));
         values.put(AnalyticsOptions.OUT_OF_ORDERNESS.key(), Duration.ofMinutes(5));
-        values.put(AnalyticsOptions.ALLOWED_LATENESS.key(), Duration.ofHours(1));
+        values.put(AnalyticsOptions.REPAIR_HORIZON.key(), Duration.ofDays(1));
         values.put(AnalyticsOptions.MAX_FUTURE_SKEW.key(), Duration.ofMinutes(10));
         values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
         values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));

@@ -23,10 +23,12 @@ import java.util.UUID;
  * knows which rows it made too late and records them in {@code expected_late}; everything else the
  * oracle derives by SQL from the tables themselves.
  *
- * <p>Lateness is unambiguous by construction (job settings: out-of-orderness 5 min, allowed
- * lateness 1 h): ordinary events move forward with less than 2 minutes of jitter; out-of-order ones
- * are at most 40 minutes behind the newest time streamed; late ones at least 3 hours behind;
- * corrections and deletes touch only events of the last 20 minutes and keep them there.
+ * <p>Lateness is unambiguous by construction (job settings: out-of-orderness 5 min, repair horizon
+ * 1 d): ordinary events move forward with less than 2 minutes of jitter; out-of-order ones are at
+ * most 40 minutes behind the newest time streamed; repairs (new events, corrections and deletes of
+ * streamed events) are 2 to 20 hours behind, beyond what windows, sessions and days would wait for
+ * but within the repair horizon; late ones at least 30 hours behind; the other corrections and
+ * deletes touch only events of the last 20 minutes and keep them there.
  */
 final class EventWorkload {
     private static final String[] NAMES = {
@@ -57,6 +59,9 @@ final class EventWorkload {
     private final Deque<Object[]> recent = new ArrayDeque<>();
     private final List<Object[]> pendingBridges = new ArrayList<>();
     private final List<String> invalidIds = new ArrayList<>();
+
+    /** Streamed ordinary events, for repairs hours later (a bounded random sample). */
+    private final List<Object[]> streamed = new ArrayList<>();
 
     EventWorkload(Connection pg, long seed, Instant end) {
         this.pg = pg;
@@ -162,6 +167,7 @@ final class EventWorkload {
                     continue;
                 }
                 add(ps, r);
+                keepForRepairs(r);
                 if (((Instant) r[2]).isAfter(newest)) {
                     newest = (Instant) r[2];
                 }
@@ -188,14 +194,15 @@ final class EventWorkload {
                 add(ps, event(user, b, "page_view"));
                 pendingBridges.add(new Object[] {user, head.minusSeconds(20 * 60)});
             }
-            // Too late: at least 3 hours behind. Not in the first step (no watermark yet).
+            repairs(ps, events / 100);
+            // Too late: at least 30 hours behind. Not in the first step (no watermark yet).
             if (steps > 0) {
                 for (int i = 0; i < events / 200; i++) {
                     long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
                     Object[] r =
                             event(
                                     user,
-                                    head.minusSeconds(3 * 3600 + random.nextInt(24 * 3600)),
+                                    head.minusSeconds(30 * 3600 + random.nextInt(24 * 3600)),
                                     null);
                     add(ps, r);
                     try (PreparedStatement late =
@@ -277,6 +284,66 @@ final class EventWorkload {
                     fix.setTimestamp(3, Timestamp.from(oldest));
                     fix.executeUpdate();
                 }
+            }
+        }
+    }
+
+    private void keepForRepairs(Object[] r) {
+        if (streamed.size() < 20_000) {
+            streamed.add(r);
+        } else {
+            streamed.set(random.nextInt(streamed.size()), r);
+        }
+    }
+
+    /**
+     * Changes 2 to 20 hours behind the head: new events, and corrections (time, name or user) and
+     * deletes of events streamed that long ago. Each keeps the event 2 to 20 hours behind, within
+     * the repair horizon, so every table must take it in without a backfill.
+     */
+    private void repairs(PreparedStatement ps, int n) throws SQLException {
+        Instant newest = head.minus(Duration.ofHours(2));
+        Instant oldest = head.minus(Duration.ofHours(20));
+        List<Object[]> pool = new ArrayList<>();
+        for (Object[] r : streamed) {
+            Instant t = (Instant) r[2];
+            if (t.isBefore(newest) && t.isAfter(oldest)) {
+                pool.add(r);
+            }
+        }
+        try (PreparedStatement delete =
+                pg.prepareStatement("DELETE FROM events WHERE event_id = ?")) {
+            for (int i = 0; i < n; i++) {
+                long user = 1 + BOTS + random.nextInt(USERS - BOTS - BRIDGE_USERS);
+                int what = pool.isEmpty() ? 0 : random.nextInt(4);
+                if (what == 0) {
+                    long behind = 2 * 3600 + random.nextInt(18 * 3600);
+                    Object[] r = event(user, head.minusSeconds(behind), null);
+                    add(ps, r);
+                    keepForRepairs(r);
+                    continue;
+                }
+                Object[] r = pool.get(random.nextInt(pool.size()));
+                if (what == 1) {
+                    delete.setObject(1, r[0]);
+                    delete.executeUpdate();
+                    streamed.remove(r);
+                    pool.remove(r);
+                    continue;
+                }
+                Object[] c = r.clone();
+                if (what == 2) {
+                    Instant t = ((Instant) r[2]).plusSeconds(random.nextInt(7201) - 3600);
+                    c[2] = t.isAfter(newest) ? newest : t.isBefore(oldest) ? oldest : t;
+                    c[3] = NAMES[random.nextInt(NAMES.length)];
+                } else {
+                    c[1] = user;
+                    c[4] = properties(user);
+                }
+                add(ps, c);
+                streamed.remove(r);
+                pool.remove(r);
+                keepForRepairs(c);
             }
         }
     }

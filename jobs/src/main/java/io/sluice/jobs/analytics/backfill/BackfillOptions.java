@@ -110,7 +110,7 @@ public record BackfillOptions(
     /** Refuses a range the streaming job may still change. */
     public void checkClosed(SluiceConfig config, Instant now) {
         Duration open =
-                config.get(AnalyticsOptions.ALLOWED_LATENESS)
+                config.get(AnalyticsOptions.REPAIR_HORIZON)
                         .plus(config.get(AnalyticsOptions.OUT_OF_ORDERNESS));
         if (to.isAfter(now.minus(open))) {
             throw new ConfigException(
@@ -120,7 +120,7 @@ public record BackfillOptions(
                                     + " is too recent: the streaming job may still change windows"
                                     + " after "
                                     + now.minus(open)
-                                    + " (now minus analytics.allowed-lateness and"
+                                    + " (now minus analytics.repair-horizon and"
                                     + " analytics.out-of-orderness); pick an earlier --to"));
         }
     }

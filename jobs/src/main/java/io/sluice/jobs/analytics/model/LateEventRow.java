@@ -4,8 +4,8 @@ import io.sluice.jobs.analytics.setup.AnalyticsTables;
 
 /**
  * A row of analytics.late_events: a change that arrived behind the watermark by more than the
- * allowed lateness, or a delete of an event no longer known. Every such change is its own row
- * (keyed by event id, kind and version).
+ * repair horizon, or a delete of an event no longer known. Every such change is its own row (keyed
+ * by event id, kind and version).
  *
  * @param kind {@code event}, {@code retraction} or {@code unknown-delete}
  * @param watermarkMs the watermark the change was judged against ({@link Long#MIN_VALUE}: none yet,

@@ -12,18 +12,18 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by UTC day (epoch day): sums the users' {@link ActiveUsersDelta}s into the day's DAU, WAU
  * and MAU and emits the row with the next version after each change. State is dropped once the
- * watermark passes the day's end plus the allowed lateness.
+ * watermark passes the day's end plus the repair horizon.
  */
 @Internal
 public final class ActiveUsersDailyFunction
         extends KeyedProcessFunction<Long, ActiveUsersDelta, AnalyticsRow> {
     private static final long serialVersionUID = 1L;
 
-    private final long allowedLatenessMs;
+    private final long horizonMs;
     private transient VersionedCounts state;
 
-    public ActiveUsersDailyFunction(long allowedLatenessMs) {
-        this.allowedLatenessMs = allowedLatenessMs;
+    public ActiveUsersDailyFunction(long horizonMs) {
+        this.horizonMs = horizonMs;
     }
 
     @Override
@@ -40,7 +40,7 @@ public final class ActiveUsersDailyFunction
         ctx.timerService()
                 .registerEventTimeTimer(
                         CountRollupFunction.saturatedAdd(
-                                (d.day + 1) * UserActivityFunction.DAY_MS, allowedLatenessMs));
+                                (d.day + 1) * UserActivityFunction.DAY_MS, horizonMs));
     }
 
     @Override

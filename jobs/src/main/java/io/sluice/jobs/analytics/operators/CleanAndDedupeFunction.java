@@ -33,8 +33,8 @@ import org.apache.flink.util.OutputTag;
  *   <li>A re-delivered event (same content) is dropped and counted in {@code sluiceDuplicates}.
  *   <li>A correction emits {@code -old}, {@code +new}; a delete emits {@code -old}.
  *   <li>Lateness, against the change's {@link StampedChange#watermarkMs}: an event older than
- *       watermark − allowed lateness is written to analytics.events and analytics.late_events but
- *       not counted; a retraction that late is recorded in late_events and not applied.
+ *       watermark − repair horizon is written to analytics.events and analytics.late_events but not
+ *       counted; a retraction that late is recorded in late_events and not applied.
  *   <li>Unusable rows go to analytics.dead_letters with the reason; a later correction that makes
  *       the row usable deletes that dead letter.
  *   <li>Rows for analytics.events, dead_letters and late_events go to the {@link #ROWS} side
@@ -52,7 +52,7 @@ public final class CleanAndDedupeFunction
     private final EventParser parser;
     private final EventSchema schema;
     private final RowEncoder<EventRow> eventRows;
-    private final long allowedLatenessMs;
+    private final long horizonMs;
     private final long ttlMs;
 
     private transient ValueState<CleanEvent> current;
@@ -64,11 +64,11 @@ public final class CleanAndDedupeFunction
     private transient Counter deletes;
 
     public CleanAndDedupeFunction(
-            EventSchema schema, long maxFutureSkewMs, long allowedLatenessMs, long ttlMs) {
+            EventSchema schema, long maxFutureSkewMs, long horizonMs, long ttlMs) {
         this.schema = schema;
         this.parser = new EventParser(schema, maxFutureSkewMs);
         this.eventRows = EventRow.encoder(schema.promoted());
-        this.allowedLatenessMs = allowedLatenessMs;
+        this.horizonMs = horizonMs;
         this.ttlMs = ttlMs;
     }
 
@@ -172,7 +172,7 @@ public final class CleanAndDedupeFunction
     }
 
     private boolean isLate(long eventTimeMs, long watermarkMs) {
-        return watermarkMs != Long.MIN_VALUE && eventTimeMs < watermarkMs - allowedLatenessMs;
+        return watermarkMs != Long.MIN_VALUE && eventTimeMs < watermarkMs - horizonMs;
     }
 
     private void retract(

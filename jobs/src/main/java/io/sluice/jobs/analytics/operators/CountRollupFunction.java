@@ -11,10 +11,10 @@ import org.apache.flink.util.Collector;
 /**
  * Keyed by a rollup row's key ({@link RollupSpec#key}): sums the deltas of the events in it and
  * emits the row again, with the next version, after every change, so a correction or an event
- * within the allowed lateness re-emits a corrected row. The sink keeps the newest row per key
- * between checkpoints. State: the counts and the version, dropped by an event-time timer once the
- * watermark passes the window's end plus the allowed lateness (no later change can reach it: such a
- * change is late, and never leaves {@link CleanAndDedupeFunction}).
+ * within the repair horizon re-emits a corrected row. The sink keeps the newest row per key between
+ * checkpoints. State: the counts and the version, dropped by an event-time timer once the watermark
+ * passes the window's end plus the repair horizon (no later change can reach it: such a change is
+ * late, and never leaves {@link CleanAndDedupeFunction}).
  */
 @Internal
 public final class CountRollupFunction
@@ -22,19 +22,19 @@ public final class CountRollupFunction
     private static final long serialVersionUID = 1L;
 
     private final RollupSpec spec;
-    private final long allowedLatenessMs;
+    private final long horizonMs;
     private final long versionBase;
 
     private transient VersionedCounts state;
 
-    public CountRollupFunction(RollupSpec spec, long allowedLatenessMs) {
-        this(spec, allowedLatenessMs, 0);
+    public CountRollupFunction(RollupSpec spec, long horizonMs) {
+        this(spec, horizonMs, 0);
     }
 
     /** A rollup whose rows start above {@code versionBase} (the backfill's). */
-    public CountRollupFunction(RollupSpec spec, long allowedLatenessMs, long versionBase) {
+    public CountRollupFunction(RollupSpec spec, long horizonMs, long versionBase) {
         this.spec = spec;
-        this.allowedLatenessMs = allowedLatenessMs;
+        this.horizonMs = horizonMs;
         this.versionBase = versionBase;
     }
 
@@ -49,8 +49,7 @@ public final class CountRollupFunction
         long[] counts = state.add(spec.increments(delta.event), delta.sign);
         out.collect(spec.row(delta.event, counts, state.nextVersion(delta.lsn)));
         ctx.timerService()
-                .registerEventTimeTimer(
-                        saturatedAdd(spec.windowEndMs(delta.event), allowedLatenessMs));
+                .registerEventTimeTimer(saturatedAdd(spec.windowEndMs(delta.event), horizonMs));
     }
 
     @Override

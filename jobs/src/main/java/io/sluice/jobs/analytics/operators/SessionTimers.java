@@ -19,9 +19,9 @@ final class SessionTimers {
      * The event time at which an event at {@code occurredAtUs} may end its session's life in state:
      * a gap after it, rounded up to the minute (so a user's timers coalesce), plus the lateness.
      */
-    static long cleanupAt(long occurredAtUs, long gapUs, long allowedLatenessMs) {
+    static long cleanupAt(long occurredAtUs, long gapUs, long horizonMs) {
         long cleanupMs = Math.floorDiv(occurredAtUs + gapUs, 1000L) + 1;
-        return CountRollupFunction.saturatedAdd(roundUpToMinute(cleanupMs), allowedLatenessMs);
+        return CountRollupFunction.saturatedAdd(roundUpToMinute(cleanupMs), horizonMs);
     }
 
     private static long roundUpToMinute(long ms) {

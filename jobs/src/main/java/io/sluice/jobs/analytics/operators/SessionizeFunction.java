@@ -43,7 +43,7 @@ import org.apache.flink.util.Collector;
  *
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
- * watermark minus the allowed lateness: any event that could still arrive starts a new session.
+ * watermark minus the repair horizon: any event that could still arrive starts a new session.
  *
  * <p>{@link Sessionizer} holds the rule and {@link SessionRows} decides which rows to write; this
  * class keeps the state and the timers.
@@ -54,7 +54,7 @@ public final class SessionizeFunction
     private static final long serialVersionUID = 1L;
 
     private final long gapUs;
-    private final long allowedLatenessMs;
+    private final long horizonMs;
 
     /** The sessionization rule; this function keeps its state and timers. */
     private final Sessionizer sessionizer;
@@ -87,9 +87,9 @@ public final class SessionizeFunction
     /** Without a watermark, rows are derived once a user's changes pause for this long. */
     static final long SNAPSHOT_QUIET_MS = 10_000L;
 
-    public SessionizeFunction(long gapMs, long maxLengthMs, long allowedLatenessMs) {
+    public SessionizeFunction(long gapMs, long maxLengthMs, long horizonMs) {
         this.gapUs = gapMs * 1000;
-        this.allowedLatenessMs = allowedLatenessMs;
+        this.horizonMs = horizonMs;
         this.sessionizer = new Sessionizer(gapMs * 1000, maxLengthMs * 1000);
     }
 
@@ -172,8 +172,7 @@ public final class SessionizeFunction
             ctx.timerService().registerProcessingTimeTimer(SessionTimers.nextSecond(now));
         }
         ctx.timerService()
-                .registerEventTimeTimer(
-                        SessionTimers.cleanupAt(e.occurredAtUs, gapUs, allowedLatenessMs));
+                .registerEventTimeTimer(SessionTimers.cleanupAt(e.occurredAtUs, gapUs, horizonMs));
     }
 
     /** Whether an event with this key comes after every event of the user in state. */
@@ -259,8 +258,7 @@ public final class SessionizeFunction
             return;
         }
         long horizonUs =
-                sessionizer.finalHorizonUs(
-                        ctx.timerService().currentWatermark(), allowedLatenessMs);
+                sessionizer.finalHorizonUs(ctx.timerService().currentWatermark(), horizonMs);
         boolean anyFinal = false;
         for (Session w : written.values()) {
             anyFinal |= w.endedAtUs < horizonUs;

@@ -16,7 +16,7 @@ import java.util.UUID;
  *
  * <p>Only a prefix of a user's sessions can be final: a later session's start depends on the ones
  * before it. A session is final once it ended more than {@code gap} before the watermark minus the
- * allowed lateness, since any event that could still arrive then starts a new session.
+ * repair horizon, since any event that could still arrive then starts a new session.
  */
 public final class Sessionizer implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -85,9 +85,9 @@ public final class Sessionizer implements Serializable {
      * Sessions that end before this (micros) are final at watermark {@code watermarkMs}: any event
      * that could still arrive is more than a gap after them.
      */
-    long finalHorizonUs(long watermarkMs, long allowedLatenessMs) {
-        long horizonMs = watermarkMs - allowedLatenessMs;
-        return horizonMs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : horizonMs * 1000 - gapUs;
+    long finalHorizonUs(long watermarkMs, long horizonMs) {
+        long limitMs = watermarkMs - horizonMs;
+        return limitMs >= Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : limitMs * 1000 - gapUs;
     }
 
     /**

@@ -9,9 +9,11 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Keyed by user: counts the user's counted events per UTC day, and when a day turns active (0 → 1
@@ -19,22 +21,30 @@ import org.apache.flink.util.Collector;
  * day itself and the 29 after it. A user is in WAU (MAU) of day D when active on any day of [D−6,
  * D] ([D−29, D]), the rolling definitions of PostHog and Amplitude.
  *
+ * <p>Its main output passes every delta on unchanged, so the next user-keyed operator is chained to
+ * it without another shuffle; the active-users changes go to the {@link #ACTIVITY} side output.
+ *
  * <p>State: events per day, for days no older than 30 days before the watermark minus the allowed
  * lateness (older days can no longer change any count); pruned by an event-time timer.
  */
 @Internal
 public final class UserActivityFunction
-        extends KeyedProcessFunction<String, EventDelta, ActiveUsersDelta> {
+        extends KeyedProcessFunction<String, EventDelta, EventDelta> {
     private static final long serialVersionUID = 1L;
+
+    /** How each change moves DAU, WAU and MAU of the days it touches. */
+    public static final OutputTag<ActiveUsersDelta> ACTIVITY =
+            new OutputTag<>("active-users-deltas", TypeInformation.of(ActiveUsersDelta.class));
+
     static final long DAY_MS = 86_400_000L;
     static final int WEEK = 7;
     static final int MONTH = 30;
 
-    private final long allowedLatenessMs;
+    private final long horizonMs;
     private transient MapState<Long, Long> eventsPerDay;
 
-    public UserActivityFunction(long allowedLatenessMs) {
-        this.allowedLatenessMs = allowedLatenessMs;
+    public UserActivityFunction(long horizonMs) {
+        this.horizonMs = horizonMs;
     }
 
     @Override
@@ -46,8 +56,9 @@ public final class UserActivityFunction
     }
 
     @Override
-    public void processElement(EventDelta delta, Context ctx, Collector<ActiveUsersDelta> out)
+    public void processElement(EventDelta delta, Context ctx, Collector<EventDelta> out)
             throws Exception {
+        out.collect(delta);
         long day = Math.floorDiv(delta.event.occurredAtMs(), DAY_MS);
         Long before = eventsPerDay.get(day);
         long after = (before == null ? 0 : before) + delta.sign;
@@ -59,16 +70,19 @@ public final class UserActivityFunction
         boolean wasActive = before != null && before != 0;
         boolean isActive = after != 0;
         if (wasActive != isActive) {
-            emitChanges(day, isActive, delta.lsn, out);
+            emitChanges(day, isActive, delta.lsn, a -> ctx.output(ACTIVITY, a));
         }
         ctx.timerService()
                 .registerEventTimeTimer(
-                        CountRollupFunction.saturatedAdd(
-                                (day + MONTH + 1) * DAY_MS, allowedLatenessMs));
+                        CountRollupFunction.saturatedAdd((day + MONTH + 1) * DAY_MS, horizonMs));
     }
 
     /** Activity of the days in [day − 29, day + 29], with {@code day} itself given. */
-    private void emitChanges(long day, boolean activeNow, long lsn, Collector<ActiveUsersDelta> out)
+    private void emitChanges(
+            long day,
+            boolean activeNow,
+            long lsn,
+            java.util.function.Consumer<ActiveUsersDelta> out)
             throws Exception {
         int span = 2 * MONTH - 1;
         boolean[] active = new boolean[span]; // index i is day - (MONTH - 1) + i
@@ -88,7 +102,7 @@ public final class UserActivityFunction
             int wau = k < WEEK && !otherInWeek ? sign : 0;
             int mau = !otherInMonth ? sign : 0;
             if (dau != 0 || wau != 0 || mau != 0) {
-                out.collect(new ActiveUsersDelta(target, dau, wau, mau, lsn));
+                out.accept(new ActiveUsersDelta(target, dau, wau, mau, lsn));
             }
         }
     }
@@ -103,11 +117,10 @@ public final class UserActivityFunction
     }
 
     @Override
-    public void onTimer(long timestamp, OnTimerContext ctx, Collector<ActiveUsersDelta> out)
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<EventDelta> out)
             throws Exception {
         long horizonDay =
-                Math.floorDiv(ctx.timerService().currentWatermark() - allowedLatenessMs, DAY_MS)
-                        - MONTH;
+                Math.floorDiv(ctx.timerService().currentWatermark() - horizonMs, DAY_MS) - MONTH;
         List<Long> old = new ArrayList<>();
         for (Map.Entry<Long, Long> e : eventsPerDay.entries()) {
             if (e.getKey() < horizonDay) {

@@ -142,7 +142,7 @@ public final class AnalyticsTables {
                             new Column("_version", "UInt64")),
                     null,
                     "event_id, kind, _version",
-                    "changes behind the watermark by more than the allowed lateness");
+                    "changes behind the watermark by more than the repair horizon");
 
     public static final Table EVENTS_PER_MINUTE_TABLE = countTable(EVENTS_PER_MINUTE, "minute");
     public static final Table EVENTS_PER_5M_TABLE = countTable(EVENTS_PER_5M, "window_start");

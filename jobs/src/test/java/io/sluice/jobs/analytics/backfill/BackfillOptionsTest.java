@@ -107,8 +107,9 @@ class BackfillOptionsTest {
         values.put(ClickHouseSinkOptions.DATABASE.key(), "d");
         SluiceConfig config = SluiceConfig.of(values);
         Instant now = Instant.parse("2026-11-21T12:30:00Z");
-        // Defaults: allowed lateness 1 h + out-of-orderness 5 min: windows before 11:25 are closed.
-        parse("--config", "c", "--from", "2026-11-21T09:00:00Z", "--to", "2026-11-21T11:00:00Z")
+        // Defaults: repair horizon 3 d + out-of-orderness 5 min: windows before 11-18 12:25 are
+        // closed.
+        parse("--config", "c", "--from", "2026-11-18T09:00:00Z", "--to", "2026-11-18T12:00:00Z")
                 .checkClosed(config, now);
         assertThatThrownBy(
                         () ->
@@ -116,11 +117,11 @@ class BackfillOptionsTest {
                                                 "--config",
                                                 "c",
                                                 "--from",
-                                                "2026-11-21T09:00:00Z",
+                                                "2026-11-18T09:00:00Z",
                                                 "--to",
-                                                "2026-11-21T12:00:00Z")
+                                                "2026-11-18T13:00:00Z")
                                         .checkClosed(config, now))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("--to 2026-11-21T12:00:00Z is too recent");
+                .hasMessageContaining("--to 2026-11-18T13:00:00Z is too recent");
     }
 }
