@@ -1,0 +1,18 @@
+package io.sluice.jobs.analytics.model;
+
+import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithoutKryo;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cohort operators' types in state and between keyed operators are serialized as POJOs, never
+ * by Kryo, so savepoints survive a field being added (see {@link StateTypesTest}). The other state
+ * of the cohort operators is primitive ({@code long}, {@code long[]}, {@code String}).
+ */
+class CohortStateTypesTest {
+    @Test
+    void cohortDeltaIsAPojo() {
+        // User-cohort to cohort-weekly (keyed by cohort week); ValueState "cohort-contribution".
+        assertSerializedAsPojoWithoutKryo(CohortDelta.class);
+    }
+}
