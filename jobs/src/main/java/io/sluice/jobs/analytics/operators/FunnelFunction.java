@@ -1,0 +1,229 @@
+package io.sluice.jobs.analytics.operators;
+
+import io.sluice.common.config.FunnelDefinition;
+import io.sluice.common.config.FunnelDefinition.Mode;
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.FunnelDelta;
+import io.sluice.jobs.analytics.model.FunnelEvent;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Keyed by user: finds the user's best attempt of every funnel on every day ({@link FunnelMatcher}
+ * defines it) and emits a {@link FunnelDelta} to {@link #ATTEMPTS} whenever one changes: {@code -1}
+ * with the attempt it last emitted for that funnel and day, then {@code +1} with the new one (only
+ * one of them when the attempt appears or vanishes). Every input delta goes on unchanged to the
+ * main output, so the function chains in front of the other user-keyed operators.
+ *
+ * <p>A change at time {@code t} re-derives only the days {@code [day(t − window), day(t)]} of the
+ * funnels it can move: those with a step it matches, and every STRICT funnel (an event of any name
+ * breaks a strict chain). The emitted deltas carry the change's LSN.
+ *
+ * <p>State: the user's events that matter ({@link FunnelEvent}, keyed by {@code
+ * Sessionizer.eventKey} so keys sort in event order) — those matching some step of some funnel, or
+ * all of them when a funnel is STRICT — and the attempt last emitted per funnel and day. A change
+ * behind the watermark by more than {@code horizonMs} never arrives (it is late), so an event timer
+ * drops the events before the start of {@code day(watermark − horizon − longest window)} and the
+ * attempts of earlier days. The step masks in state follow the configured funnels' order: give the
+ * operator a new uid when the funnels change.
+ */
+@Internal
+public final class FunnelFunction extends KeyedProcessFunction<String, EventDelta, EventDelta> {
+    private static final long serialVersionUID = 1L;
+
+    /**
+     * The users' attempt changes, for {@link FunnelDailyFunction} keyed by {@link FunnelDelta#key}.
+     */
+    public static final OutputTag<FunnelDelta> ATTEMPTS =
+            new OutputTag<>("funnel-attempts", TypeInformation.of(FunnelDelta.class));
+
+    static final long DAY_MS = 86_400_000L;
+
+    private final List<FunnelDefinition> funnels;
+    private final EventProperties properties;
+    private final long horizonMs;
+    private final FunnelMatcher[] matchers;
+
+    /** Whether every event is kept (some funnel is STRICT), or only those matching a step. */
+    private final boolean keepAll;
+
+    private final long longestWindowMs;
+
+    private transient MapState<String, FunnelEvent> events;
+
+    /** Key {@code funnel|day}: the microseconds to each step of the attempt last emitted. */
+    private transient MapState<String, long[]> attempts;
+
+    public FunnelFunction(
+            List<FunnelDefinition> funnels, EventProperties properties, long horizonMs) {
+        this.funnels = List.copyOf(funnels);
+        this.properties = properties;
+        this.horizonMs = horizonMs;
+        this.matchers = new FunnelMatcher[funnels.size()];
+        boolean strict = false;
+        long longestUs = 0;
+        for (int f = 0; f < funnels.size(); f++) {
+            matchers[f] = FunnelMatcher.of(funnels.get(f));
+            strict |= funnels.get(f).mode() == Mode.STRICT;
+            longestUs = Math.max(longestUs, funnels.get(f).windowUs());
+        }
+        this.keepAll = strict;
+        this.longestWindowMs = Math.floorDiv(longestUs + 999, 1000);
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        events =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "funnel-events",
+                                        Types.STRING,
+                                        TypeInformation.of(FunnelEvent.class)));
+        attempts =
+                getRuntimeContext()
+                        .getMapState(
+                                new MapStateDescriptor<>(
+                                        "funnel-attempts",
+                                        Types.STRING,
+                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+    }
+
+    /** Per funnel, the steps {@code e} matches (bit {@code i}: step {@code i + 1}). */
+    int[] stepMasks(CleanEvent e) {
+        int[] masks = new int[funnels.size()];
+        for (int f = 0; f < masks.length; f++) {
+            List<FunnelDefinition.Step> steps = funnels.get(f).steps();
+            for (int s = 0; s < steps.size(); s++) {
+                if (steps.get(s).matches(e.eventName, key -> properties.get(e, key))) {
+                    masks[f] |= 1 << s;
+                }
+            }
+        }
+        return masks;
+    }
+
+    @Override
+    public void processElement(EventDelta delta, Context ctx, Collector<EventDelta> out)
+            throws Exception {
+        out.collect(delta);
+        CleanEvent e = delta.event;
+        int[] masks = stepMasks(e);
+        boolean matchesAny = Arrays.stream(masks).anyMatch(m -> m != 0);
+        if (!matchesAny && !keepAll) {
+            return;
+        }
+        String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
+        if (delta.sign > 0) {
+            events.put(key, new FunnelEvent(e.occurredAtUs, masks));
+        } else {
+            events.remove(key);
+        }
+        List<Map.Entry<String, FunnelEvent>> sorted = null;
+        for (int f = 0; f < funnels.size(); f++) {
+            if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {
+                continue;
+            }
+            if (sorted == null) {
+                sorted = new ArrayList<>();
+                for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
+                    sorted.add(Map.entry(entry.getKey(), entry.getValue()));
+                }
+                sorted.sort(Map.Entry.comparingByKey());
+            }
+            rederive(f, sorted, e.occurredAtUs, delta.lsn, ctx);
+        }
+        long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
+        ctx.timerService()
+                .registerEventTimeTimer(
+                        CountRollupFunction.saturatedAdd(
+                                CountRollupFunction.saturatedAdd(dayEndMs, longestWindowMs),
+                                horizonMs));
+    }
+
+    /** Re-derives funnel {@code f}'s best attempts of the days a change at {@code t} can move. */
+    private void rederive(
+            int f, List<Map.Entry<String, FunnelEvent>> sorted, long t, long lsn, Context ctx)
+            throws Exception {
+        FunnelDefinition funnel = funnels.get(f);
+        long windowUs = funnel.windowUs();
+        long fromDay = FunnelMatcher.day(t - windowUs);
+        long toDay = FunnelMatcher.day(t);
+        long fromUs = fromDay * FunnelMatcher.DAY_US;
+        long toUs = (toDay + 1) * FunnelMatcher.DAY_US + windowUs;
+        List<FunnelEvent> inRange = new ArrayList<>();
+        for (Map.Entry<String, FunnelEvent> entry : sorted) {
+            FunnelEvent fe = entry.getValue();
+            if (fe.occurredAtUs >= fromUs && fe.occurredAtUs <= toUs) {
+                inRange.add(fe);
+            }
+        }
+        long[] times = new long[inRange.size()];
+        int[] masks = new int[inRange.size()];
+        for (int i = 0; i < times.length; i++) {
+            times[i] = inRange.get(i).occurredAtUs;
+            int[] m = inRange.get(i).stepMasks;
+            masks[i] = f < m.length ? m[f] : 0;
+        }
+        Map<Long, long[]> best = matchers[f].bestAttempts(times, masks, fromDay, toDay);
+        for (long day = fromDay; day <= toDay; day++) {
+            String key = funnel.name() + "|" + day;
+            long[] old = attempts.get(key);
+            long[] now = best.get(day);
+            if (Arrays.equals(old, now)) {
+                continue;
+            }
+            if (old != null) {
+                ctx.output(ATTEMPTS, new FunnelDelta(funnel.name(), day, -1, old, lsn));
+            }
+            if (now != null) {
+                ctx.output(ATTEMPTS, new FunnelDelta(funnel.name(), day, 1, now, lsn));
+                attempts.put(key, now);
+            } else {
+                attempts.remove(key);
+            }
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<EventDelta> out)
+            throws Exception {
+        long watermark = ctx.timerService().currentWatermark();
+        long firstDay = Math.floorDiv(watermark - horizonMs - longestWindowMs, DAY_MS);
+        long firstUs =
+                firstDay >= Long.MAX_VALUE / FunnelMatcher.DAY_US
+                        ? Long.MAX_VALUE // the end of input: nothing can change any more
+                        : firstDay * FunnelMatcher.DAY_US;
+        List<String> drop = new ArrayList<>();
+        for (Map.Entry<String, FunnelEvent> e : events.entries()) {
+            if (e.getValue().occurredAtUs < firstUs) {
+                drop.add(e.getKey());
+            }
+        }
+        for (String k : drop) {
+            events.remove(k);
+        }
+        drop.clear();
+        for (String k : attempts.keys()) {
+            if (Long.parseLong(k.substring(k.lastIndexOf('|') + 1)) < firstDay) {
+                drop.add(k);
+            }
+        }
+        for (String k : drop) {
+            attempts.remove(k);
+        }
+    }
+}
