@@ -1,0 +1,275 @@
+package io.sluice.jobs.analytics.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.common.config.FunnelDefinition;
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.FunnelDelta;
+import io.sluice.jobs.analytics.operators.FunnelBruteForce.Ev;
+import io.sluice.jobs.analytics.setup.FunnelTables;
+import java.math.BigDecimal;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FunnelFunction} feeding {@link FunnelDailyFunction} in Flink's keyed harnesses: the newest
+ * funnel_daily row per key (what ClickHouse shows with FINAL) equals the funnels computed by brute
+ * force over the final events, through out-of-order inserts, corrections, deletes and a restore.
+ */
+class FunnelOperatorsTest {
+    static final long S = 1_000_000L;
+    static final long T0 = FunnelMatcherTest.T0;
+    static final long HORIZON = 3_600_000L;
+    static final EventProperties PROPERTIES = new EventProperties(List.of());
+
+    private long lsn = 1_000;
+
+    /** The two operators chained as in the job, and every row they wrote. */
+    final class Pipeline implements AutoCloseable {
+        final List<FunnelDefinition> funnels;
+        KeyedOneInputStreamOperatorTestHarness<String, EventDelta, EventDelta> users;
+        KeyedOneInputStreamOperatorTestHarness<String, FunnelDelta, AnalyticsRow> days;
+        final List<AnalyticsRow> rows = new ArrayList<>();
+        final List<EventDelta> forwarded = new ArrayList<>();
+        private int forwardedSeen;
+        private int rowsSeen;
+
+        Pipeline(List<FunnelDefinition> funnels) throws Exception {
+            this.funnels = funnels;
+            open(null, null);
+        }
+
+        private void open(OperatorSubtaskState u, OperatorSubtaskState d) throws Exception {
+            users =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new KeyedProcessOperator<>(
+                                    new FunnelFunction(funnels, PROPERTIES, HORIZON)),
+                            (EventDelta e) -> e.event.userId,
+                            Types.STRING);
+            days =
+                    new KeyedOneInputStreamOperatorTestHarness<>(
+                            new KeyedProcessOperator<>(new FunnelDailyFunction(funnels, HORIZON)),
+                            FunnelDelta::key,
+                            Types.STRING);
+            if (u != null) {
+                users.initializeState(u);
+                days.initializeState(d);
+            }
+            users.open();
+            days.open();
+            forwardedSeen = 0;
+            rowsSeen = 0;
+        }
+
+        void send(int sign, CleanEvent e) throws Exception {
+            lsn += 100;
+            EventDelta delta = new EventDelta(sign, e, lsn);
+            users.processElement(new StreamRecord<>(delta));
+            var attempts = users.getSideOutput(FunnelFunction.ATTEMPTS);
+            while (attempts != null && !attempts.isEmpty()) {
+                FunnelDelta fd = attempts.poll().getValue();
+                assertThat(fd.lsn).isEqualTo(lsn);
+                int before = days.extractOutputValues().size();
+                days.processElement(new StreamRecord<>(fd));
+                List<AnalyticsRow> all = days.extractOutputValues();
+                for (AnalyticsRow r : all.subList(before, all.size())) {
+                    assertThat(r.version).as("version of %s", r).isGreaterThanOrEqualTo(fd.lsn);
+                }
+            }
+            forwarded.add(delta);
+        }
+
+        void watermark(long ms) throws Exception {
+            users.processWatermark(new Watermark(ms));
+            days.processWatermark(new Watermark(ms));
+        }
+
+        void restart() throws Exception {
+            OperatorSubtaskState u = users.snapshot(1, 1);
+            OperatorSubtaskState d = days.snapshot(1, 1);
+            drain();
+            close();
+            open(u, d);
+        }
+
+        /** Collects the rows written since the last drain; checks the input went on unchanged. */
+        void drain() {
+            List<EventDelta> out = users.extractOutputValues();
+            assertThat(out.subList(forwardedSeen, out.size())).isEqualTo(forwarded);
+            forwardedSeen = out.size();
+            forwarded.clear();
+            List<AnalyticsRow> written = days.extractOutputValues();
+            rows.addAll(written.subList(rowsSeen, written.size()));
+            rowsSeen = written.size();
+        }
+
+        @Override
+        public void close() throws Exception {
+            users.close();
+            days.close();
+        }
+    }
+
+    static CleanEvent event(String id, String user, long us, String name, String path) {
+        CleanEvent e = new CleanEvent();
+        e.eventId = id;
+        e.userId = user;
+        e.occurredAtUs = us;
+        e.eventName = name;
+        e.propertiesJson = path == null ? "{}" : "{\"path\":\"" + path + "\"}";
+        e.promoted = new String[0];
+        e.counted = true;
+        return e;
+    }
+
+    static Ev ev(CleanEvent e) {
+        Map<String, String> props = new TreeMap<>();
+        if (e.propertiesJson.contains("path")) {
+            props.put("path", e.propertiesJson.replaceAll(".*\":\"([^\"]*)\".*", "$1"));
+        }
+        return new Ev(e.eventId, e.userId, e.occurredAtUs, e.eventName, props);
+    }
+
+    /**
+     * Newest rows of one funnel with users, as "day step users median_micros"; checks that every
+     * day has a row per step.
+     */
+    static List<String> rowsOf(FunnelDefinition funnel, List<AnalyticsRow> rows) {
+        List<String> out = new ArrayList<>();
+        Map<String, Integer> stepsPerDay = new TreeMap<>();
+        for (AnalyticsRow r : RollupOperatorsTest.latest(rows).values()) {
+            String f = FunnelTables.FUNNEL_DAILY_TABLE.get(r, "funnel");
+            if (!f.equals(funnel.name())) {
+                continue;
+            }
+            long day = LocalDate.parse(FunnelTables.FUNNEL_DAILY_TABLE.get(r, "day")).toEpochDay();
+            String step = FunnelTables.FUNNEL_DAILY_TABLE.get(r, "step");
+            long users = Long.parseLong(FunnelTables.FUNNEL_DAILY_TABLE.get(r, "users"));
+            long median =
+                    new BigDecimal(FunnelTables.FUNNEL_DAILY_TABLE.get(r, "median_seconds_to_step"))
+                            .movePointRight(6)
+                            .longValueExact();
+            stepsPerDay.merge(Long.toString(day), 1, Integer::sum);
+            if (users > 0) {
+                out.add(day + " " + step + " " + users + " " + median);
+            } else {
+                assertThat(median).as("median without users, %s", r).isZero();
+            }
+        }
+        assertThat(stepsPerDay.values())
+                .as("rows per day of %s", funnel)
+                .allMatch(n -> n == funnel.steps().size());
+        out.sort(null);
+        return out;
+    }
+
+    @Test
+    void funnelDailyMatchesTheDefinitionThroughRandomChangesAndARestore() throws Exception {
+        List<FunnelDefinition> both =
+                List.of(
+                        FunnelDefinition.parse("pricing: a{path=/p} > b > c within 2 h"),
+                        FunnelDefinition.parse("quick: a > b > c within 1 h strict"));
+        List<FunnelDefinition> ordered =
+                List.of(
+                        FunnelDefinition.parse("pricing: a{path=/p} > b > c within 2 h"),
+                        FunnelDefinition.parse("again: b > b within 30 min"));
+        for (long seed = 1; seed <= 15; seed++) {
+            assertMatchesTheDefinition(both, seed);
+            assertMatchesTheDefinition(ordered, seed);
+        }
+    }
+
+    private void assertMatchesTheDefinition(List<FunnelDefinition> funnels, long seed)
+            throws Exception {
+        Random random = new Random(seed);
+        Map<String, CleanEvent> live = new TreeMap<>();
+        try (Pipeline p = new Pipeline(funnels)) {
+            for (int i = 0; i < 300; i++) {
+                if (i == 150) {
+                    p.restart();
+                }
+                String id = "e" + random.nextInt(80);
+                CleanEvent old = live.remove(id);
+                if (old != null) {
+                    p.send(-1, old);
+                }
+                if (old == null || random.nextInt(3) > 0) {
+                    // Four users over two days, half of the events within 2 h of midnight (minutes:
+                    // same-time events are frequent).
+                    long us =
+                            random.nextInt(2) == 0
+                                    ? T0
+                                            + FunnelBruteForce.DAY_US
+                                            + (random.nextInt(240) - 120) * 60L * S
+                                    : T0 + random.nextInt(2 * 86_400 / 600) * 600L * S;
+                    CleanEvent e =
+                            event(
+                                    id,
+                                    "u" + random.nextInt(4),
+                                    us,
+                                    List.of("a", "b", "c", "x").get(random.nextInt(4)),
+                                    random.nextBoolean() ? "/p" : "/q");
+                    live.put(id, e);
+                    p.send(1, e);
+                }
+            }
+            p.drain();
+            List<Ev> finalEvents = live.values().stream().map(FunnelOperatorsTest::ev).toList();
+            for (FunnelDefinition f : funnels) {
+                assertThat(rowsOf(f, p.rows))
+                        .as("seed %d, %s", seed, f)
+                        .isEqualTo(FunnelBruteForce.daily(f, finalEvents));
+            }
+        }
+    }
+
+    @Test
+    void everyStepOfADayHasARowAndADayWhoseAttemptsVanishKeepsItsRows() throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b > c within 1 h");
+        try (Pipeline p = new Pipeline(List.of(f))) {
+            CleanEvent a = event("1", "u", T0, "a", null);
+            p.send(1, a);
+            p.send(1, event("2", "u", T0 + 90 * S, "b", null));
+            p.drain();
+            assertThat(rowsOf(f, p.rows)).containsExactly("20777 1 1 0", "20777 2 1 90000000");
+            assertThat(RollupOperatorsTest.latest(p.rows)).hasSize(3); // step 3 with 0 users
+            p.send(-1, a);
+            p.drain();
+            assertThat(rowsOf(f, p.rows)).isEmpty();
+            assertThat(RollupOperatorsTest.latest(p.rows)).hasSize(3);
+        }
+    }
+
+    @Test
+    void stateIsDroppedOnceTheWatermarkPassesTheHorizon() throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h strict");
+        try (Pipeline p = new Pipeline(List.of(f))) {
+            p.send(1, event("1", "u", T0 + 3600 * S, "a", null));
+            p.send(1, event("2", "u", T0 + 3700 * S, "x", null));
+            p.send(1, event("3", "v", T0 + 3800 * S, "b", null));
+            long dayEndMs = (T0 + FunnelBruteForce.DAY_US) / 1000;
+            // Until the end of the day + the window + the horizon, a change can still move it.
+            p.watermark(dayEndMs + 3_600_000L + HORIZON - 1);
+            assertThat(p.users.numKeyedStateEntries()).isPositive();
+            assertThat(p.days.numKeyedStateEntries()).isPositive();
+            p.watermark(dayEndMs + 3_600_000L + HORIZON + 1);
+            assertThat(p.users.numKeyedStateEntries()).isZero();
+            assertThat(p.days.numKeyedStateEntries()).isZero();
+            assertThat(p.users.numEventTimeTimers()).isZero();
+            assertThat(p.days.numEventTimeTimers()).isZero();
+        }
+    }
+}
