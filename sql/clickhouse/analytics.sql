@@ -97,3 +97,32 @@ CREATE TABLE IF NOT EXISTS `analytics`.`sessions_daily` (
     `events` Int64,
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) ORDER BY (session_day_user);
+
+-- users per funnel, day and step, with the median seconds from step 1
+CREATE TABLE IF NOT EXISTS `analytics`.`funnel_daily` (
+    `funnel` String,
+    `day` Date,
+    `step` Int64,
+    `users` Int64,
+    `median_seconds_to_step` Float64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (funnel, day, step);
+
+-- users of each cohort week back in each of the 12 weeks after it
+CREATE TABLE IF NOT EXISTS `analytics`.`retention_weekly` (
+    `cohort_week` Date,
+    `week_n` Int64,
+    `cohort_users` Int64,
+    `retained_users` Int64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (cohort_week, week_n);
+
+-- users of each cohort week who used each feature by week n (cumulative)
+CREATE TABLE IF NOT EXISTS `analytics`.`feature_adoption_weekly` (
+    `cohort_week` Date,
+    `feature` String,
+    `week_n` Int64,
+    `cohort_users` Int64,
+    `adopters` Int64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (cohort_week, feature, week_n);

@@ -1,6 +1,7 @@
 package io.sluice.common.config;
 
 import static io.sluice.common.config.Checks.eachEntryMatches;
+import static io.sluice.common.config.Checks.eachEntryParses;
 import static io.sluice.common.config.Checks.lowerCaseIdentifier;
 import static io.sluice.common.config.Checks.notNegativeDuration;
 import static io.sluice.common.config.Checks.positiveDuration;
@@ -177,6 +178,54 @@ public final class AnalyticsOptions {
                                     + " earlier is removed). Needs ClickHouse 20.10 or newer: on"
                                     + " an older server a set value stops the start.");
 
+    public static final ConfigOption<List<String>> FUNNELS =
+            ConfigOptions.key("analytics.funnels")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Funnels of analytics.funnel_daily, one per entry: 'name: step >"
+                                    + " step [> ...] within DURATION [ordered|strict]', a step"
+                                    + " being an event name with optional property filters, e.g."
+                                    + " 'signup: page_view{path=/pricing} > signup_started >"
+                                    + " signup_completed within 1 d'. Changing or removing one"
+                                    + " needs --allowNonRestoredState on the next restore"
+                                    + " (docs/product-analytics.md).");
+
+    public static final ConfigOption<String> RETENTION_RETURN_EVENT =
+            ConfigOptions.key("analytics.retention.return-event")
+                    .stringType()
+                    .defaultValue("")
+                    .withDescription(
+                            "The event that counts a user as retained in a week of"
+                                    + " analytics.retention_weekly; empty: any event does.");
+
+    public static final ConfigOption<List<String>> FEATURES =
+            ConfigOptions.key("analytics.features")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Features of analytics.feature_adoption_weekly: an event name"
+                                    + " (invite_sent), or event.property (feature_used.feature:"
+                                    + " each value of that property is a feature).");
+
+    private static OptionRule.Check<List<String>> uniqueFunnelNames() {
+        return (entries, problems) -> {
+            java.util.Set<String> names = new java.util.HashSet<>();
+            for (String e : entries) {
+                try {
+                    String name = FunnelDefinition.parse(e).name();
+                    if (!names.add(name)) {
+                        problems.add("two funnels are named '" + name + "'");
+                    }
+                } catch (IllegalArgumentException ex) {
+                    // reported by eachEntryParses
+                }
+            }
+        };
+    }
+
     /** The options of this area in the order the docs list them, each with its rule. */
     public static final List<OptionRule<?>> RULES =
             List.of(
@@ -200,5 +249,9 @@ public final class AnalyticsOptions {
                     OptionRule.optional(REPAIR_HORIZON, positiveDuration()),
                     OptionRule.optional(SESSION_GAP, positiveDuration()),
                     OptionRule.optional(SESSION_MAX, positiveDuration()),
-                    OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()));
+                    OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()),
+                    OptionRule.optional(
+                            FUNNELS, eachEntryParses(FunnelDefinition::parse), uniqueFunnelNames()),
+                    OptionRule.optional(RETENTION_RETURN_EVENT),
+                    OptionRule.optional(FEATURES, eachEntryParses(FeatureDefinition::parse)));
 }

@@ -4,6 +4,8 @@ import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigLoader;
+import io.sluice.common.config.FeatureDefinition;
+import io.sluice.common.config.FunnelDefinition;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
@@ -12,16 +14,22 @@ import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
+import io.sluice.jobs.analytics.model.FunnelDelta;
 import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.operators.ActiveUsersDailyFunction;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
+import io.sluice.jobs.analytics.operators.CohortWeeklyFunction;
 import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.EventClock;
+import io.sluice.jobs.analytics.operators.EventProperties;
+import io.sluice.jobs.analytics.operators.FunnelDailyFunction;
+import io.sluice.jobs.analytics.operators.FunnelFunction;
 import io.sluice.jobs.analytics.operators.PiiMasker;
 import io.sluice.jobs.analytics.operators.RollupCombiner;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.operators.SessionizeFunction;
 import io.sluice.jobs.analytics.operators.UserActivityFunction;
+import io.sluice.jobs.analytics.operators.UserCohortFunction;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.jobs.analytics.sink.AnalyticsSinkOperator;
@@ -54,8 +62,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
  *                                                 ├─ combine ─ keyBy(user, day) sessions-daily
- *                                                 ├─ keyBy(user) user-activity ┬ keyBy(day) active-users-daily
- *                                                 │                 (chained) sessionize
+ *                                                 ├─ keyBy(user) user-cohorts ─ keyBy(week) cohort-weekly
+ *                                                 │   (chained)  funnel-NAME (one per funnel) ─ keyBy(funnel, day) funnel-daily
+ *                                                 │   (chained)  user-activity ─ keyBy(day) active-users-daily
+ *                                                 │   (chained)  sessionize
  *                                                 └─ (side output) events, dead_letters, late_events
  *                                                                             ─ analytics sink (commit on checkpoint)
  * </pre>
@@ -174,8 +184,44 @@ public final class AnalyticsJob {
         }
         // One shuffle by user for every user-scoped table: each user-keyed operator passes the
         // deltas on to the next, chained in the same task (keys and partitions unchanged).
-        SingleOutputStreamOperator<EventDelta> activity =
+        EventProperties properties = new EventProperties(schema.promoted());
+        SingleOutputStreamOperator<EventDelta> cohorts =
                 deltas.keyBy(AnalyticsJob::user, Types.STRING)
+                        .process(
+                                new UserCohortFunction(
+                                        returnEvent(config), features(config), properties))
+                        .name("user-cohorts")
+                        .uid("user-cohorts");
+        rows.add(
+                cohorts.getSideOutput(UserCohortFunction.COHORTS)
+                        .keyBy(c -> c.cohortWeek, Types.LONG)
+                        .process(new CohortWeeklyFunction())
+                        .name("cohort-weekly")
+                        .uid("cohort-weekly"));
+        DataStream<EventDelta> passed = cohorts;
+        List<FunnelDefinition> funnels = funnels(config);
+        DataStream<FunnelDelta> attempts = null;
+        for (FunnelDefinition f : funnels) {
+            // One operator per funnel, its uid naming the definition: a changed definition starts
+            // from empty state instead of reading state kept for another one.
+            SingleOutputStreamOperator<EventDelta> funnel =
+                    byUser(passed)
+                            .process(new FunnelFunction(List.of(f), properties, lateness))
+                            .name("funnel-" + f.name())
+                            .uid("funnel-" + f.name() + "-" + fingerprint(f));
+            DataStream<FunnelDelta> a = funnel.getSideOutput(FunnelFunction.ATTEMPTS);
+            attempts = attempts == null ? a : attempts.union(a);
+            passed = funnel;
+        }
+        if (attempts != null) {
+            rows.add(
+                    attempts.keyBy(FunnelDelta::key, Types.STRING)
+                            .process(new FunnelDailyFunction(funnels, lateness))
+                            .name("funnel-daily")
+                            .uid("funnel-daily"));
+        }
+        SingleOutputStreamOperator<EventDelta> activity =
+                byUser(passed)
                         .process(new UserActivityFunction(lateness))
                         .name("user-activity")
                         .uid("user-activity");
@@ -204,6 +250,32 @@ public final class AnalyticsJob {
                         Types.VOID,
                         new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
+    }
+
+    private static List<FunnelDefinition> funnels(SluiceConfig config) {
+        List<FunnelDefinition> out = new ArrayList<>();
+        for (String f : config.get(AnalyticsOptions.FUNNELS)) {
+            out.add(FunnelDefinition.parse(f));
+        }
+        return out;
+    }
+
+    /** A stable hash of a funnel's definition (String.hashCode is specified, not per JVM). */
+    static String fingerprint(FunnelDefinition f) {
+        return Integer.toHexString(f.toString().hashCode());
+    }
+
+    private static String returnEvent(SluiceConfig config) {
+        String e = config.get(AnalyticsOptions.RETENTION_RETURN_EVENT);
+        return e == null || e.isBlank() ? null : e;
+    }
+
+    private static List<FeatureDefinition> features(SluiceConfig config) {
+        List<FeatureDefinition> out = new ArrayList<>();
+        for (String f : config.get(AnalyticsOptions.FEATURES)) {
+            out.add(FeatureDefinition.parse(f));
+        }
+        return out;
     }
 
     private static String user(EventDelta d) {

@@ -228,16 +228,21 @@ public final class AnalyticsTables {
 
     /** Every table, for setup. */
     public static List<Table> all(List<PromotedProperty> promoted) {
-        return List.of(
-                events(promoted),
-                DEAD_LETTERS_TABLE,
-                LATE_EVENTS_TABLE,
-                EVENTS_PER_MINUTE_TABLE,
-                EVENTS_PER_5M_TABLE,
-                EVENTS_PER_HOUR_TABLE,
-                ACTIVE_USERS_DAILY_TABLE,
-                SESSIONS_TABLE,
-                SESSIONS_DAILY_TABLE);
+        List<Table> all =
+                new ArrayList<>(
+                        List.of(
+                                events(promoted),
+                                DEAD_LETTERS_TABLE,
+                                LATE_EVENTS_TABLE,
+                                EVENTS_PER_MINUTE_TABLE,
+                                EVENTS_PER_5M_TABLE,
+                                EVENTS_PER_HOUR_TABLE,
+                                ACTIVE_USERS_DAILY_TABLE,
+                                SESSIONS_TABLE,
+                                SESSIONS_DAILY_TABLE));
+        all.add(FunnelTables.FUNNEL_DAILY_TABLE);
+        all.addAll(CohortTables.all());
+        return List.copyOf(all);
     }
 
     // --- values as ClickHouse text ------------------------------------------------------------

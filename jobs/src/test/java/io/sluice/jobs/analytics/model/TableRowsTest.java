@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(9);
+        assertThat(ddl).hasSize(12);
     }
 
     static long us(String at) {
@@ -219,6 +219,26 @@ class TableRowsTest {
         assertThat(wire.key).isEqualTo("2026-11-20|u1");
         assertThat(wire.fields)
                 .containsExactly("2026-11-20|u1", "u1", "2026-11-20", "2", "1", "7", "5");
+    }
+
+    // --- funnels, retention, adoption ---------------------------------------------------------
+
+    @Test
+    void productAnalyticsRowsWriteTheirTablesColumns() {
+        assertThat(FunnelDailyRow.ENCODER.columns()).isEqualTo(ddl.get("funnel_daily"));
+        assertThat(RetentionWeeklyRow.ENCODER.columns()).isEqualTo(ddl.get("retention_weekly"));
+        assertThat(FeatureAdoptionWeeklyRow.ENCODER.columns())
+                .isEqualTo(ddl.get("feature_adoption_weekly"));
+    }
+
+    @Test
+    void productAnalyticsRowsEncodeSamples() {
+        AnalyticsRow r = new RetentionWeeklyRow(DAY, 3, 40, 12, 9).encode();
+        assertThat(r.key).isEqualTo("2026-11-20|3");
+        assertThat(r.fields).containsExactly("2026-11-20", "3", "40", "12", "9");
+        AnalyticsRow a = new FeatureAdoptionWeeklyRow(DAY, "export", 2, 40, 7, 9).encode();
+        assertThat(a.key).isEqualTo("2026-11-20|export|2");
+        assertThat(a.fields).containsExactly("2026-11-20", "export", "2", "40", "7", "9");
     }
 
     // --- sessions -----------------------------------------------------------------------------
