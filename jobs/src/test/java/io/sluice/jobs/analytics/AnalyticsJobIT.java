@@ -74,6 +74,22 @@ class AnalyticsJobIT {
 
     static final String PII_KEY = "analytics-it-hmac-key-0123456789";
 
+    /**
+     * The funnels of every analytics integration test: ordered without filters (also checked by
+     * ClickHouse's windowFunnel), strict, and ordered with a property filter on a promoted
+     * property.
+     */
+    static final List<String> FUNNELS =
+            List.of(
+                    "browse: session_start > search > purchase within 2 h",
+                    "engage: page_view > click > feature_used within 30 min strict",
+                    "paid: page_view{plan=pro} > purchase within 1 d");
+
+    static final String RETURN_EVENT = "page_view";
+
+    /** An event-name feature and a property feature (the plan of purchases). */
+    static final List<String> FEATURES = List.of("invite_sent", "purchase.plan");
+
     @RegisterExtension
     static final MiniClusterExtension FLINK =
             new MiniClusterExtension(
@@ -368,6 +384,9 @@ class AnalyticsJobIT {
         values.put(AnalyticsOptions.OUT_OF_ORDERNESS.key(), Duration.ofMinutes(5));
         values.put(AnalyticsOptions.REPAIR_HORIZON.key(), Duration.ofDays(1));
         values.put(AnalyticsOptions.MAX_FUTURE_SKEW.key(), Duration.ofMinutes(10));
+        values.put(AnalyticsOptions.FUNNELS.key(), FUNNELS);
+        values.put(AnalyticsOptions.RETENTION_RETURN_EVENT.key(), RETURN_EVENT);
+        values.put(AnalyticsOptions.FEATURES.key(), FEATURES);
         values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
         values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));
         return values;

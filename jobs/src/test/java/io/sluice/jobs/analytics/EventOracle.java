@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
+import io.sluice.common.config.FeatureDefinition;
+import io.sluice.common.config.FunnelDefinition;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -180,7 +182,104 @@ final class EventOracle {
                                 "SELECT concat(user_id, '|', toString(session_day), '|',"
                                         + " toString(starts), '|', toString(ends), '|', toString(events))"
                                         + " FROM sessions_daily FINAL WHERE events > 0")));
+        d.addAll(compareProductAnalytics());
         return d;
+    }
+
+    /**
+     * funnel_daily, retention_weekly and feature_adoption_weekly of the configuration in {@link
+     * AnalyticsJobIT#settings}: against SQL over the counted events in Postgres, and (the ordered
+     * funnel without filters, and retention) against ClickHouse's own {@code windowFunnel} and
+     * {@code retention} over analytics.events, a second oracle independent of the first.
+     */
+    List<String> compareProductAnalytics() throws Exception {
+        List<String> d = new ArrayList<>();
+        for (String definition : AnalyticsJobIT.FUNNELS) {
+            FunnelDefinition f = FunnelDefinition.parse(definition);
+            d.addAll(
+                    compare(
+                            "funnel_daily " + f.name(),
+                            pgSet(
+                                    "SELECT funnel || '|' || day || '|' || step || '|' || users"
+                                            + " || '|' || round(median_seconds_to_step * 1000000)::bigint"
+                                            + " FROM ("
+                                            + FunnelOracle.postgres(f, "counted")
+                                            + ") o WHERE users > 0"),
+                            chSet(
+                                    "SELECT concat(funnel, '|', toString(day), '|', toString(step),"
+                                            + " '|', toString(users), '|',"
+                                            + " toString(toInt64(round(median_seconds_to_step * 1000000))))"
+                                            + " FROM funnel_daily FINAL WHERE users > 0 AND funnel = '"
+                                            + f.name()
+                                            + "'")));
+            if (f.mode() == FunnelDefinition.Mode.ORDERED
+                    && f.steps().stream().allMatch(s -> s.filters().isEmpty())) {
+                d.addAll(
+                        compare(
+                                "funnel_daily " + f.name() + " by windowFunnel",
+                                chSet(
+                                        "SELECT concat(day, '|', toString(step), '|',"
+                                                + " toString(users)) FROM ("
+                                                + FunnelOracle.clickHouseUsers(f, database())
+                                                + ")"),
+                                chSet(
+                                        "SELECT concat(toString(day), '|', toString(step), '|',"
+                                                + " toString(users)) FROM funnel_daily FINAL"
+                                                + " WHERE users > 0 AND funnel = '"
+                                                + f.name()
+                                                + "'")));
+            }
+        }
+        String retention =
+                "SELECT concat(toString(cohort_week), '|', toString(week_n), '|',"
+                        + " toString(cohort_users), '|', toString(retained_users))";
+        d.addAll(
+                compare(
+                        "retention_weekly",
+                        pgSet(
+                                "SELECT cohort_week || '|' || week_n || '|' || cohort_users || '|'"
+                                        + " || retained_users FROM ("
+                                        + CohortOracle.postgresRetentionWeekly(
+                                                "counted",
+                                                CohortOracle.Columns.DEFAULT,
+                                                AnalyticsJobIT.RETURN_EVENT)
+                                        + ") o"),
+                        chSet(retention + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
+        d.addAll(
+                compare(
+                        "retention_weekly by retention()",
+                        chSet(
+                                retention
+                                        + " FROM ("
+                                        + CohortOracle.clickHouseRetentionWeekly(
+                                                database(), AnalyticsJobIT.RETURN_EVENT, true)
+                                        + ")"),
+                        chSet(retention + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
+        List<FeatureDefinition> features = new ArrayList<>();
+        for (String f : AnalyticsJobIT.FEATURES) {
+            features.add(FeatureDefinition.parse(f));
+        }
+        d.addAll(
+                compare(
+                        "feature_adoption_weekly",
+                        pgSet(
+                                "SELECT cohort_week || '|' || feature || '|' || week_n || '|'"
+                                        + " || cohort_users || '|' || adopters FROM ("
+                                        + CohortOracle.postgresFeatureAdoptionWeekly(
+                                                "counted", CohortOracle.Columns.DEFAULT, features)
+                                        + ") o"),
+                        chSet(
+                                "SELECT concat(toString(cohort_week), '|', feature, '|',"
+                                        + " toString(week_n), '|', toString(cohort_users), '|',"
+                                        + " toString(adopters)) FROM feature_adoption_weekly FINAL"
+                                        + " WHERE (cohort_week, feature) IN (SELECT cohort_week,"
+                                        + " feature FROM feature_adoption_weekly FINAL"
+                                        + " WHERE week_n = 12 AND adopters > 0)")));
+        return d;
+    }
+
+    private String database() {
+        return ch.queryValue("SELECT currentDatabase()").trim();
     }
 
     /** analytics.events: every usable event, promoted properties split out, e-mails hashed. */

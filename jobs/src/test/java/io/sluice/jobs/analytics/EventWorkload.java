@@ -123,6 +123,13 @@ final class EventWorkload {
                 }
             }
             n += bots(ps, historyEnd);
+            // A sparse past: visits over the 11 weeks before, so cohorts span weeks and users
+            // return in later ones (retention_weekly, feature_adoption_weekly).
+            long pastSeconds = Duration.ofDays(77).toSeconds();
+            for (int i = 0; i < events / 100; i++) {
+                long user = 1 + BOTS + random.nextInt((USERS - BOTS - BRIDGE_USERS) / 2);
+                n += visit(ps, user, start.minusSeconds((long) (random.nextDouble() * pastSeconds)));
+            }
             ps.executeBatch();
         }
         pg.commit();

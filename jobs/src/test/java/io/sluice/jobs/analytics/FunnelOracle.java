@@ -152,26 +152,26 @@ public final class FunnelOracle {
     /**
      * A ClickHouse query, valid on 18.16, for an ORDERED funnel without filters: users per (day,
      * step) by ClickHouse's {@code windowFunnel} over {@code database.events FINAL WHERE
-     * _is_deleted = 0}, per user and day D with a step-1 event: the level of the user's events from
-     * the start of D to the window after its end, with step 1 restricted to events on D. Columns
-     * day (yyyy-mm-dd), step, users; only (day, step)s with users.
+     * _is_deleted = 0} (without the events recorded late, which the job does not count), per user
+     * and day D with a step-1 event: the level of the user's events from the start of D to the
+     * window after its end, with step 1 restricted to events on D. Columns day (yyyy-mm-dd), step,
+     * users; only (day, step)s with users.
      *
-     * <p>Before 19.x {@code windowFunnel} takes only a DateTime (or UInt32) time: with {@code
-     * microsecondTimestamps} false it runs on occurred_at, in whole seconds, with the window cut to
-     * whole seconds; its results then equal the job's only when no two events of a user that matter
-     * share a second and no step is within a second of the window's end. With {@code
-     * microsecondTimestamps} true (newer servers) it runs on {@code toUInt64(occurred_at_us)}. In
-     * both, events at the same time are in ClickHouse's order, not by event id.
+     * <p>Before 19.x {@code windowFunnel} takes only a DateTime or UInt32 time, so the time is the
+     * milliseconds since the start of D (a UInt32 for the day and the window after it). Results
+     * equal the job's unless two events of a user that matter share a millisecond or a step lies
+     * within a millisecond of the window's end; events at the same time are in ClickHouse's order,
+     * not by event id.
      */
-    public static String clickHouseUsers(
-            FunnelDefinition f, String database, boolean microsecondTimestamps) {
+    public static String clickHouseUsers(FunnelDefinition f, String database) {
         if (f.mode() != Mode.ORDERED || f.steps().stream().anyMatch(s -> !s.filters().isEmpty())) {
             throw new IllegalArgumentException(
                     "windowFunnel computes only ORDERED funnels without filters: " + f);
         }
         String events = "`" + database + "`.events";
-        String time = microsecondTimestamps ? "toUInt64(occurred_at_us)" : "occurred_at";
-        long window = microsecondTimestamps ? f.windowUs() : f.window().getSeconds();
+        String dayStartUs = "toInt64(toUInt32(start_day)) * 86400000000";
+        String time = "toUInt32(intDiv(occurred_at_us - " + dayStartUs + ", 1000))";
+        long window = f.windowUs() / 1000;
         StringBuilder conditions = new StringBuilder();
         StringBuilder names = new StringBuilder();
         for (int s = 0; s < f.steps().size(); s++) {
@@ -182,7 +182,10 @@ public final class FunnelOracle {
             }
             names.append(s == 0 ? "" : ", ").append(name);
         }
-        String dayStartUs = "toInt64(toUInt32(start_day)) * 86400000000";
+        String counted =
+                " FINAL WHERE _is_deleted = 0 AND event_id NOT IN (SELECT event_id FROM `"
+                        + database
+                        + "`.late_events WHERE kind = 'event')";
         return "SELECT toString(day) AS day, toInt64(i + 1) AS step, count() AS users FROM ("
                 + "SELECT start_day AS day, windowFunnel("
                 + window
@@ -191,12 +194,14 @@ public final class FunnelOracle {
                 + conditions
                 + ") AS level FROM (SELECT user_id, occurred_at, occurred_at_us, event_name FROM "
                 + events
-                + " FINAL WHERE _is_deleted = 0 AND event_name IN ("
+                + counted
+                + " AND event_name IN ("
                 + names
                 + ")) ALL INNER JOIN (SELECT DISTINCT user_id, toDate(occurred_at) AS start_day"
                 + " FROM "
                 + events
-                + " FINAL WHERE _is_deleted = 0 AND event_name = "
+                + counted
+                + " AND event_name = "
                 + chLiteral(f.steps().get(0).eventName())
                 + ") USING user_id WHERE occurred_at_us >= "
                 + dayStartUs
