@@ -152,6 +152,14 @@ public final class Bench {
                 AnalyticsOptions.DATABASE.key(),
                 "bench_analytics_" + suffix + "_" + ProcessHandle.current().pid());
         v.put(AnalyticsOptions.PROMOTED_PROPERTIES.key(), List.of("plan:String", "path:String"));
+        // The whole analytics job is measured: funnels (one of each mode), retention and
+        // feature adoption on, as a user would run them.
+        v.put(
+                AnalyticsOptions.FUNNELS.key(),
+                List.of(
+                        "visit: page_view > click > signup within 1 h",
+                        "direct: page_view > click within 10 min strict"));
+        v.put(AnalyticsOptions.FEATURES.key(), List.of("signup", "search.plan"));
         v.put(JobOptions.PARALLELISM.key(), parallelism);
         v.put(JobOptions.CHECKPOINT_INTERVAL.key(), Duration.ofMillis(checkpointMs));
         v.put(ClickHouseSinkOptions.FLUSH_INTERVAL.key(), Duration.ofMillis(200));

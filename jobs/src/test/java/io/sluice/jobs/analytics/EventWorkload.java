@@ -128,7 +128,11 @@ final class EventWorkload {
             long pastSeconds = Duration.ofDays(77).toSeconds();
             for (int i = 0; i < events / 100; i++) {
                 long user = 1 + BOTS + random.nextInt((USERS - BOTS - BRIDGE_USERS) / 2);
-                n += visit(ps, user, start.minusSeconds((long) (random.nextDouble() * pastSeconds)));
+                n +=
+                        visit(
+                                ps,
+                                user,
+                                start.minusSeconds((long) (random.nextDouble() * pastSeconds)));
             }
             ps.executeBatch();
         }
