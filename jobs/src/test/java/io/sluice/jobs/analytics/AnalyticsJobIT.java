@@ -323,6 +323,28 @@ class AnalyticsJobIT {
             assertThat(count(pg, "SELECT count(*) FROM events") - oracle.usableEvents())
                     .as("dead letters")
                     .isPositive();
+            for (String f : FUNNELS) {
+                String name = f.substring(0, f.indexOf(':'));
+                assertThat(
+                                ch.queryValue(
+                                        "SELECT count() FROM funnel_daily FINAL WHERE funnel = '"
+                                                + name
+                                                + "' AND step >= 2 AND users > 0"))
+                        .as("days on which funnel %s converted past step 1", name)
+                        .isNotEqualTo("0");
+            }
+            assertThat(
+                            ch.queryValue(
+                                    "SELECT count() FROM retention_weekly FINAL WHERE week_n >= 1"
+                                            + " AND retained_users > 0"))
+                    .as("cohorts with users returning in a later week")
+                    .isNotEqualTo("0");
+            assertThat(
+                            ch.queryValue(
+                                    "SELECT uniqExact(feature) FROM feature_adoption_weekly FINAL"
+                                            + " WHERE adopters > 0"))
+                    .as("features adopted (invite_sent and the plans of purchases)")
+                    .isEqualTo("4");
             assertThat(ch.queryValue("SELECT count() FROM sessions FINAL WHERE _is_deleted = 1"))
                     .as("sessions merged into an earlier one")
                     .isNotEqualTo("0");

@@ -162,10 +162,10 @@ final class CohortOracle {
                 + isReturn
                 + ") AS r0 FROM ("
                 + events
-                + ") ANY INNER JOIN (SELECT user_id, toMonday(min(occurred_at)) AS cohort_week"
-                + " FROM ("
+                + ") AS ev ANY INNER JOIN (SELECT user_id, toMonday(min(occurred_at)) AS"
+                + " cohort_week FROM ("
                 + events
-                + ") GROUP BY user_id) USING user_id"
+                + ") GROUP BY user_id) AS cohorts USING user_id"
                 + " GROUP BY user_id, cohort_week))"
                 + " GROUP BY cohort_week, week_n ORDER BY cohort_week, week_n";
     }

@@ -197,13 +197,14 @@ public final class FunnelOracle {
                 + counted
                 + " AND event_name IN ("
                 + names
-                + ")) ALL INNER JOIN (SELECT DISTINCT user_id, toDate(occurred_at) AS start_day"
+                + ")) AS steps ALL INNER JOIN (SELECT DISTINCT user_id, toDate(occurred_at) AS"
+                + " start_day"
                 + " FROM "
                 + events
                 + counted
                 + " AND event_name = "
                 + chLiteral(f.steps().get(0).eventName())
-                + ") USING user_id WHERE occurred_at_us >= "
+                + ") AS start_days USING user_id WHERE occurred_at_us >= "
                 + dayStartUs
                 + " AND occurred_at_us <= "
                 + dayStartUs
