@@ -15,14 +15,16 @@ import java.util.List;
 
 /**
  * Prints what the analytics job produced, next to the same numbers computed by SQL over the
- * Postgres source: event counts, and DAU/WAU/MAU of the last three UTC days. Exits 1 when they
- * differ after waiting. For {@code ./sluice demo}; assumes the source contract's default column
- * names.
+ * Postgres source: event counts, DAU/WAU/MAU of the last three UTC days, then ({@link
+ * ProductReport}) the configured funnels, the retention triangle and DAU/WAU/MAU over weeks. Exits
+ * 1 when they differ after waiting. For {@code ./sluice demo}; assumes the source contract's
+ * default column names.
  *
  * <p>Usage: {@code AnalyticsReport --config conf/sluice.yaml [--wait-seconds 60]}
  */
 public final class AnalyticsReport {
-    private static final String VALID =
+    /** The events the job counts (not dead letters); the demo writes none late. */
+    static final String VALID =
             "user_id IS NOT NULL AND occurred_at IS NOT NULL"
                     + " AND occurred_at <= now() + interval '10 minutes'"
                     + " AND (properties IS NULL OR jsonb_typeof(properties) = 'object')";
@@ -32,8 +34,8 @@ public final class AnalyticsReport {
     public static void main(String[] args) throws Exception {
         DemoWorkload.Args a = new DemoWorkload.Args(args);
         SluiceConfig config = ConfigLoader.load(Path.of(a.get("--config", "conf/sluice.yaml")));
-        long deadline =
-                System.currentTimeMillis() + 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
+        long waitMillis = 1000L * Long.parseLong(a.get("--wait-seconds", "0"));
+        long deadline = System.currentTimeMillis() + waitMillis;
         String events = config.get(AnalyticsOptions.EVENTS_TABLE);
         try (Connection pg = PostgresCatalog.openConnection(config);
                 ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
@@ -92,7 +94,9 @@ public final class AnalyticsReport {
                     match
                             ? "Analytics match SQL over Postgres."
                             : "Analytics do not match SQL over Postgres yet.");
-            if (!match) {
+            System.out.println();
+            boolean product = ProductReport.print(pg, ch, config, waitMillis);
+            if (!match || !product) {
                 System.exit(1);
             }
         }

@@ -7,33 +7,37 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.UUID;
 
 /**
  * Writes a realistic SaaS workload into the sample schema ({@code sql/postgres/01_schema.sql}):
- * sign-ups, product events, orders with status changes, subscriptions and cancellations, refunds,
- * and deletes of a few events. Used by {@code ./sluice demo}.
+ * sign-ups, product events in visits ({@link DemoVisits}), orders with status changes,
+ * subscriptions and cancellations, refunds, and deletes of a few events. Used by {@code ./sluice
+ * demo}.
+ *
+ * <p>With {@code --history-days N} and an empty events table it first writes N days of backdated
+ * history ({@link DemoHistory}); the live visits then come from the users active in the current
+ * week and the new sign-ups, so that live traffic does not make every cohort "return" this week.
  *
  * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U [--password P] --schema FILE [--seconds 30]
- * [--events-per-second 500] [--seed 42]}
+ * [--events-per-second 500] [--seed 42] [--history-days 0]}
  */
 public final class DemoWorkload {
+    static final String[] COUNTRIES = {"US", "DE", "FR", "GB", "IN", "BR", "JP"};
     private static final String[] PLANS = {"free", "pro", "team", "enterprise"};
-    private static final String[] COUNTRIES = {"US", "DE", "FR", "GB", "IN", "BR", "JP"};
-    private static final String[] EVENTS = {
-        "session_start",
-        "page_view",
-        "page_view",
-        "page_view",
-        "feature_used",
-        "search",
-        "invite_sent",
-        "session_end"
-    };
+    private static final int HISTORY_USERS = 300;
 
     private final Connection pg;
     private final Random random;
+    private final DemoVisits visits;
+
+    /** The users live visits come from. */
+    private final List<Long> livePool = new ArrayList<>();
+
     private long users;
     private long orders;
     private long subscriptions;
@@ -42,6 +46,7 @@ public final class DemoWorkload {
     DemoWorkload(Connection pg, long seed) {
         this.pg = pg;
         this.random = new Random(seed);
+        this.visits = new DemoVisits(random);
     }
 
     public static void main(String[] args) throws Exception {
@@ -57,6 +62,28 @@ public final class DemoWorkload {
             }
             DemoWorkload w = new DemoWorkload(pg, Long.parseLong(a.get("--seed", "42")));
             w.resume();
+            int historyDays = Integer.parseInt(a.get("--history-days", "0"));
+            if (historyDays > 0
+                    && w.max("SELECT count(*) FROM (SELECT 1 FROM events LIMIT 1) e") == 0) {
+                long first = w.users + 1;
+                long written =
+                        DemoHistory.write(
+                                pg,
+                                w.random,
+                                w.visits,
+                                first,
+                                HISTORY_USERS,
+                                historyDays,
+                                Instant.now());
+                w.users += HISTORY_USERS;
+                System.out.printf(
+                        "history: %d users and %d events over the last %d days (backdated)%n",
+                        HISTORY_USERS, written, historyDays);
+            }
+            if (w.users == 0) {
+                w.signUps(200);
+            }
+            w.loadLivePool();
             long seconds = Long.parseLong(a.get("--seconds", "30"));
             int rate = Integer.parseInt(a.get("--events-per-second", "500"));
             long end = System.currentTimeMillis() + seconds * 1000;
@@ -81,8 +108,25 @@ public final class DemoWorkload {
         orders = max("SELECT coalesce(max(order_id), 0) FROM orders");
         subscriptions = max("SELECT coalesce(max(subscription_id), 0) FROM subscriptions");
         refunds = max("SELECT coalesce(max(refund_id), 0) FROM refunds");
-        if (users == 0) {
-            signUps(200);
+    }
+
+    /**
+     * The users with an event in the current ISO week (UTC), or every user when there are none: a
+     * returning visit of anyone else would count them as retained this week.
+     */
+    private void loadLivePool() throws SQLException {
+        try (Statement st = pg.createStatement();
+                var rs =
+                        st.executeQuery(
+                                "SELECT DISTINCT user_id FROM events WHERE user_id IS NOT NULL"
+                                        + " AND occurred_at >= date_trunc('week', now() AT TIME ZONE 'UTC')"
+                                        + " AT TIME ZONE 'UTC' ORDER BY user_id")) {
+            while (rs.next()) {
+                livePool.add(rs.getLong(1));
+            }
+        }
+        for (long id = 1; livePool.isEmpty() && id <= users; id++) {
+            livePool.add(id);
         }
     }
 
@@ -94,27 +138,24 @@ public final class DemoWorkload {
         }
     }
 
-    /** One second of traffic, in one transaction per table; returns the events written. */
+    /**
+     * One second of traffic, in one transaction per table: sign-up visits of the new users, then
+     * returning visits of the live pool until {@code eventsPerSecond} events; returns the events
+     * written.
+     */
     int tick(int eventsPerSecond) throws SQLException {
+        long firstNew = users + 1;
         signUps(1 + random.nextInt(5));
-        try (PreparedStatement ps =
-                pg.prepareStatement(
-                        "INSERT INTO events (event_id, user_id, occurred_at, event_name, properties)"
-                                + " VALUES (?, ?, now() - (? * interval '1 second'), ?, ?::jsonb)")) {
-            for (int i = 0; i < eventsPerSecond; i++) {
-                String name = EVENTS[random.nextInt(EVENTS.length)];
-                ps.setObject(1, UUID.randomUUID());
-                ps.setLong(2, 1 + (long) random.nextInt((int) users));
-                ps.setInt(3, random.nextInt(5));
-                ps.setString(4, name);
-                ps.setString(
-                        5,
-                        "{\"path\": \"/p/"
-                                + random.nextInt(50)
-                                + "\", \"latency_ms\": "
-                                + random.nextInt(900)
-                                + "}");
-                ps.addBatch();
+        Instant now = Instant.now();
+        int written = 0;
+        try (PreparedStatement ps = pg.prepareStatement(DemoVisits.INSERT)) {
+            for (long id = firstNew; id <= users; id++) {
+                written += live(ps, id, visits.signUp(), now);
+                livePool.add(id);
+            }
+            while (written < eventsPerSecond) {
+                long id = livePool.get(random.nextInt(livePool.size()));
+                written += live(ps, id, visits.returning(), now);
             }
             ps.executeBatch();
         }
@@ -178,7 +219,20 @@ public final class DemoWorkload {
                     "DELETE FROM events WHERE event_id IN (SELECT event_id FROM events ORDER BY occurred_at DESC LIMIT 2)");
             st.executeBatch();
         }
-        return eventsPerSecond;
+        return written;
+    }
+
+    /** Adds a visit starting 2.5 to 5 s before {@code now}, its events up to 200 ms apart. */
+    private int live(PreparedStatement ps, long user, List<DemoVisits.Step> visit, Instant now)
+            throws SQLException {
+        visits.add(
+                ps,
+                user,
+                now.minusMillis(5000 - random.nextInt(2500)),
+                visit,
+                200,
+                UUID::randomUUID); // a second run with the same seed writes new events
+        return visit.size();
     }
 
     private void signUps(int n) throws SQLException {

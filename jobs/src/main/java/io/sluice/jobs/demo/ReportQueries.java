@@ -31,6 +31,25 @@ public final class ReportQueries {
                     + " (SELECT day AS d, dau, wau, mau FROM active_users_daily FINAL) AS active"
                     + " USING d ORDER BY d";
 
+    /**
+     * funnel_daily's rows with users, every funnel: funnel, day, step, users, and the median
+     * seconds to the step in whole microseconds (as Postgres computes it, exactly).
+     */
+    public static final String FUNNEL_DAILY =
+            "SELECT funnel, toString(day), step, users,"
+                    + " toInt64(round(median_seconds_to_step * 1000000)) FROM funnel_daily FINAL"
+                    + " WHERE users > 0 ORDER BY funnel, day, step";
+
+    /** retention_weekly's rows of cohorts with users, in cohort and week order. */
+    public static final String RETENTION_WEEKLY =
+            "SELECT toString(cohort_week), week_n, cohort_users, retained_users"
+                    + " FROM retention_weekly FINAL WHERE cohort_users > 0"
+                    + " ORDER BY cohort_week, week_n";
+
+    /** Every day of active_users_daily. */
+    public static final String ACTIVE_USERS_DAILY =
+            "SELECT toString(day), dau, wau, mau FROM active_users_daily FINAL ORDER BY day";
+
     /** The newest rows of a mirrored table ({@code %s}: its ClickHouse name). */
     public static final String MIRROR_LATEST =
             "SELECT * FROM %s FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3";
@@ -47,6 +66,9 @@ public final class ReportQueries {
         all.put("LATE_EVENTS", LATE_EVENTS);
         all.put("RECENT_MINUTES", RECENT_MINUTES);
         all.put("ACTIVE_USERS_LAST_3_DAYS", ACTIVE_USERS_LAST_3_DAYS);
+        all.put("FUNNEL_DAILY", FUNNEL_DAILY);
+        all.put("RETENTION_WEEKLY", RETENTION_WEEKLY);
+        all.put("ACTIVE_USERS_DAILY", ACTIVE_USERS_DAILY);
         return all;
     }
 

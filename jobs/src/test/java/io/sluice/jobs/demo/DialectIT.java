@@ -196,6 +196,9 @@ class DialectIT {
         if (type.contains("Int")) {
             return Integer.toString(column.endsWith("_id") ? key : random.nextInt(1000));
         }
+        if (type.startsWith("Float")) { // funnel_daily's median seconds
+            return random.nextInt(1000) + "." + random.nextInt(1000);
+        }
         if (type.startsWith("Decimal")) { // a trailing zero: 18.16 prints it, 26.7 only if asked
             return random.nextInt(1000) + "." + random.nextInt(10) + "0";
         }
