@@ -162,7 +162,8 @@ final class CohortOracle {
                 + isReturn
                 + ") AS r0 FROM ("
                 + events
-                + ") AS ev ANY INNER JOIN (SELECT user_id, toMonday(min(occurred_at)) AS"
+                // ALL, not ANY: since ClickHouse 20 an ANY INNER JOIN keeps one left row per key.
+                + ") AS ev ALL INNER JOIN (SELECT user_id, toMonday(min(occurred_at)) AS"
                 + " cohort_week FROM ("
                 + events
                 + ") GROUP BY user_id) AS cohorts USING user_id"
