@@ -14,9 +14,12 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -31,6 +34,12 @@ import org.apache.flink.util.OutputTag;
  * <p>A change at time {@code t} re-derives only the days {@code [day(t − window), day(t)]} of the
  * funnels it can move: those with a step it matches, and every STRICT funnel (an event of any name
  * breaks a strict chain). The emitted deltas carry the change's LSN.
+ *
+ * <p>Before the first watermark (the snapshot, whose rows arrive in no particular order) nothing is
+ * derived per change: the days each change touches are only marked, and derived once, at the first
+ * watermark or once the user's changes pause for 10 s of processing time, as {@link
+ * SessionizeFunction} does; the deltas then carry the newest LSN among those changes. A snapshotted
+ * history is so read once per user instead of once per event.
  *
  * <p>State: the user's events that matter ({@link FunnelEvent}, keyed by {@code
  * Sessionizer.eventKey} so keys sort in event order) — those matching some step of some funnel, or
@@ -67,6 +76,17 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
     /** Key {@code funnel|day}: the microseconds to each step of the attempt last emitted. */
     private transient MapState<String, long[]> attempts;
 
+    /** Per funnel, the first and last day marked for derivation ({@code [2f], [2f + 1]}). */
+    private transient ValueState<long[]> pendingDays;
+
+    /** The newest LSN among the changes behind {@link #pendingDays}. */
+    private transient ValueState<Long> pendingLsn;
+
+    /** Processing time of the user's last change while no watermark exists. */
+    private transient ValueState<Long> lastChangeMs;
+
+    static final long SNAPSHOT_QUIET_MS = 10_000L;
+
     public FunnelFunction(
             List<FunnelDefinition> funnels, EventProperties properties, long horizonMs) {
         this.funnels = List.copyOf(funnels);
@@ -100,6 +120,17 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                                         "funnel-attempts",
                                         Types.STRING,
                                         PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        pendingDays =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "pending-days",
+                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+        pendingLsn =
+                getRuntimeContext().getState(new ValueStateDescriptor<>("pending-lsn", Types.LONG));
+        lastChangeMs =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
     }
 
     /** Per funnel, the steps {@code e} matches (bit {@code i}: step {@code i + 1}). */
@@ -132,19 +163,33 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         } else {
             events.remove(key);
         }
+        boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
+        long[] pending = snapshot ? pendingDays.value() : null;
         List<Map.Entry<String, FunnelEvent>> sorted = null;
         for (int f = 0; f < funnels.size(); f++) {
             if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {
                 continue;
             }
-            if (sorted == null) {
-                sorted = new ArrayList<>();
-                for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
-                    sorted.add(Map.entry(entry.getKey(), entry.getValue()));
-                }
-                sorted.sort(Map.Entry.comparingByKey());
+            long fromDay = FunnelMatcher.day(e.occurredAtUs - funnels.get(f).windowUs());
+            long toDay = FunnelMatcher.day(e.occurredAtUs);
+            if (snapshot) {
+                pending = mark(pending, f, fromDay, toDay);
+                continue;
             }
-            rederive(f, sorted, e.occurredAtUs, delta.lsn, ctx);
+            if (sorted == null) {
+                sorted = sortedEvents();
+            }
+            rederive(f, sorted, fromDay, toDay, delta.lsn, ctx);
+        }
+        if (snapshot && pending != null) {
+            pendingDays.update(pending);
+            Long lsn = pendingLsn.value();
+            pendingLsn.update(lsn == null ? delta.lsn : Math.max(lsn, delta.lsn));
+            long now = ctx.timerService().currentProcessingTime();
+            lastChangeMs.update(now);
+            ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+            ctx.timerService()
+                    .registerProcessingTimeTimer(SessionTimers.quietAfter(now, SNAPSHOT_QUIET_MS));
         }
         long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
         ctx.timerService()
@@ -154,14 +199,59 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                                 horizonMs));
     }
 
-    /** Re-derives funnel {@code f}'s best attempts of the days a change at {@code t} can move. */
+    /** {@code pending} with funnel {@code f}'s marked days widened to {@code [from, to]}. */
+    private long[] mark(long[] pending, int f, long fromDay, long toDay) {
+        long[] p = pending;
+        if (p == null) {
+            p = new long[2 * funnels.size()];
+            for (int i = 0; i < funnels.size(); i++) {
+                p[2 * i] = Long.MAX_VALUE;
+                p[2 * i + 1] = Long.MIN_VALUE;
+            }
+        }
+        p[2 * f] = Math.min(p[2 * f], fromDay);
+        p[2 * f + 1] = Math.max(p[2 * f + 1], toDay);
+        return p;
+    }
+
+    private List<Map.Entry<String, FunnelEvent>> sortedEvents() throws Exception {
+        List<Map.Entry<String, FunnelEvent>> sorted = new ArrayList<>();
+        for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
+            sorted.add(Map.entry(entry.getKey(), entry.getValue()));
+        }
+        sorted.sort(Map.Entry.comparingByKey());
+        return sorted;
+    }
+
+    /** Derives the days marked before the first watermark, once, from all the user's events. */
+    private void derivePending(Context ctx) throws Exception {
+        long[] pending = pendingDays.value();
+        Long lsn = pendingLsn.value();
+        pendingDays.clear();
+        pendingLsn.clear();
+        lastChangeMs.clear();
+        if (pending == null) {
+            return;
+        }
+        List<Map.Entry<String, FunnelEvent>> sorted = sortedEvents();
+        for (int f = 0; f < funnels.size() && 2 * f + 1 < pending.length; f++) {
+            if (pending[2 * f] <= pending[2 * f + 1]) {
+                rederive(f, sorted, pending[2 * f], pending[2 * f + 1], lsn, ctx);
+            }
+        }
+    }
+
+    /** Re-derives funnel {@code f}'s best attempts of the days {@code [fromDay, toDay]}. */
     private void rederive(
-            int f, List<Map.Entry<String, FunnelEvent>> sorted, long t, long lsn, Context ctx)
+            int f,
+            List<Map.Entry<String, FunnelEvent>> sorted,
+            long fromDay,
+            long toDay,
+            long lsn,
+            Context ctx)
             throws Exception {
         FunnelDefinition funnel = funnels.get(f);
         long windowUs = funnel.windowUs();
-        long fromDay = FunnelMatcher.day(t - windowUs);
-        long toDay = FunnelMatcher.day(t);
         long fromUs = fromDay * FunnelMatcher.DAY_US;
         long toUs = (toDay + 1) * FunnelMatcher.DAY_US + windowUs;
         List<FunnelEvent> inRange = new ArrayList<>();
@@ -202,6 +292,17 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<EventDelta> out)
             throws Exception {
         long watermark = ctx.timerService().currentWatermark();
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            Long last = lastChangeMs.value();
+            if (watermark == Long.MIN_VALUE
+                    && last != null
+                    && timestamp < SessionTimers.quietAfter(last, SNAPSHOT_QUIET_MS)) {
+                return; // still changing: the timer of its latest change derives
+            }
+            derivePending(ctx);
+            return;
+        }
+        derivePending(ctx);
         long firstDay = Math.floorDiv(watermark - horizonMs - longestWindowMs, DAY_MS);
         long firstUs =
                 firstDay >= Long.MAX_VALUE / FunnelMatcher.DAY_US

@@ -66,8 +66,15 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         if (properties) {
             values.put(propertiesColumn, maskProperties(values.get(propertiesColumn).toString()));
         }
+        // Everything but the hashed values stays, the commit time included: clean-and-dedupe
+        // judges future skew against it, never against the wall clock.
         return new ChangeRecord(
-                change.table(), change.op(), values, change.unchangedColumns(), change.lsn());
+                change.table(),
+                change.op(),
+                values,
+                change.unchangedColumns(),
+                change.lsn(),
+                change.commitMs());
     }
 
     String maskProperties(String json) {

@@ -53,11 +53,14 @@ class PiiMaskerTest {
                         Op.INSERT,
                         Map.of("user_id", 1L, "email", "ann@example.com", "plan", "pro"),
                         Set.of(),
-                        5);
+                        5,
+                        1_764_000_000_000L);
         ChangeRecord masked = masker.map(user);
         assertThat(masked.values().get("email")).isEqualTo(hmac("ann@example.com"));
         assertThat(masked.values().get("plan")).isEqualTo("pro");
         assertThat(masked.lsn()).isEqualTo(5);
+        // The commit time stays: future skew is judged against it, not the wall clock.
+        assertThat(masked.commitMs()).isEqualTo(1_764_000_000_000L);
     }
 
     @Test
