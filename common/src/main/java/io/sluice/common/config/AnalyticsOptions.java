@@ -37,6 +37,20 @@ public final class AnalyticsOptions {
         }
     }
 
+    /** What puts a user in a cohort of analytics.retention_weekly and feature_adoption_weekly. */
+    public enum CohortBy {
+        /** The ISO week of the user's first counted event. */
+        FIRST_EVENT,
+        /** The ISO week of the user's signup time, read from the captured users table. */
+        SIGNUP;
+
+        /** As the file writes it: {@code first-event}, {@code signup}. */
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     public static final ConfigOption<String> DATABASE =
             ConfigOptions.key("analytics.database")
                     .stringType()
@@ -200,6 +214,45 @@ public final class AnalyticsOptions {
                             "The event that counts a user as retained in a week of"
                                     + " analytics.retention_weekly; empty: any event does.");
 
+    public static final ConfigOption<CohortBy> RETENTION_COHORT_BY =
+            ConfigOptions.key("analytics.retention.cohort-by")
+                    .enumType(CohortBy.class)
+                    .defaultValue(CohortBy.FIRST_EVENT)
+                    .withDescription(
+                            "What a user's cohort week in analytics.retention_weekly and"
+                                    + " analytics.feature_adoption_weekly is. first-event: the"
+                                    + " ISO week of the user's first event; signup: the ISO week"
+                                    + " of the user's signup time in 'analytics.users-table'"
+                                    + " (which must then be in postgres.tables), counting"
+                                    + " signed-up users without events and leaving out users"
+                                    + " without a users row. Changing it on a running job needs"
+                                    + " a fresh start (docs/product-analytics.md).");
+
+    public static final ConfigOption<String> USERS_TABLE =
+            ConfigOptions.key("analytics.users-table")
+                    .stringType()
+                    .defaultValue("public.users")
+                    .withDescription(
+                            "The captured Postgres table of users, read when"
+                                    + " 'analytics.retention.cohort-by' is signup (then it must"
+                                    + " be in postgres.tables).");
+
+    public static final ConfigOption<String> COLUMN_SIGNUP_USER_ID =
+            ConfigOptions.key("analytics.columns.signup-user-id")
+                    .stringType()
+                    .defaultValue("user_id")
+                    .withDescription(
+                            "Users column: the user id, the users table's primary key, with the"
+                                    + " same text as the events' user id.");
+
+    public static final ConfigOption<String> COLUMN_SIGNED_UP_AT =
+            ConfigOptions.key("analytics.columns.signed-up-at")
+                    .stringType()
+                    .defaultValue("created_at")
+                    .withDescription(
+                            "Users column: signup time (timestamptz or timestamp in UTC); NULL"
+                                    + " puts the user in no cohort.");
+
     public static final ConfigOption<List<String>> FEATURES =
             ConfigOptions.key("analytics.features")
                     .stringType()
@@ -253,5 +306,9 @@ public final class AnalyticsOptions {
                     OptionRule.optional(
                             FUNNELS, eachEntryParses(FunnelDefinition::parse), uniqueFunnelNames()),
                     OptionRule.optional(RETENTION_RETURN_EVENT),
+                    OptionRule.optional(RETENTION_COHORT_BY),
+                    OptionRule.optional(USERS_TABLE),
+                    OptionRule.optional(COLUMN_SIGNUP_USER_ID),
+                    OptionRule.optional(COLUMN_SIGNED_UP_AT),
                     OptionRule.optional(FEATURES, eachEntryParses(FeatureDefinition::parse)));
 }

@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.FeatureDefinition;
@@ -15,6 +16,8 @@ import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.FunnelDelta;
+import io.sluice.jobs.analytics.model.SignupChange;
+import io.sluice.jobs.analytics.model.SignupSchema;
 import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.operators.ActiveUsersDailyFunction;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
@@ -28,6 +31,8 @@ import io.sluice.jobs.analytics.operators.PiiMasker;
 import io.sluice.jobs.analytics.operators.RollupCombiner;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.operators.SessionizeFunction;
+import io.sluice.jobs.analytics.operators.SignupChanges;
+import io.sluice.jobs.analytics.operators.SignupCohortFunction;
 import io.sluice.jobs.analytics.operators.UserActivityFunction;
 import io.sluice.jobs.analytics.operators.UserCohortFunction;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
@@ -59,10 +64,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <pre>
  * postgres-cdc ─ lifecycle-guard ─ hash-pii ─┬─ mirror sink
  *                                            ├─ archive-encode ─ parquet-archive (when archive.path is set)
+ *                                            ├─ signups (cohort-by: signup; users table, idle watermark) ─┐
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
  *                                                 ├─ combine ─ keyBy(user, day) sessions-daily
  *                                                 ├─ keyBy(user) user-cohorts ─ keyBy(week) cohort-weekly
+ *                                                 │   (2nd input, cohort-by: signup: keyBy(user) signups) ┘
  *                                                 │   (chained)  funnel-NAME (one per funnel) ─ keyBy(funnel, day) funnel-daily
  *                                                 │   (chained)  user-activity ─ keyBy(day) active-users-daily
  *                                                 │   (chained)  sessionize
@@ -186,10 +193,7 @@ public final class AnalyticsJob {
         // deltas on to the next, chained in the same task (keys and partitions unchanged).
         EventProperties properties = new EventProperties(schema.promoted());
         SingleOutputStreamOperator<EventDelta> cohorts =
-                deltas.keyBy(AnalyticsJob::user, Types.STRING)
-                        .process(
-                                new UserCohortFunction(
-                                        returnEvent(config), features(config), properties))
+                userCohorts(changes, deltas.keyBy(AnalyticsJob::user, Types.STRING), config)
                         .name("user-cohorts")
                         .uid("user-cohorts");
         rows.add(
@@ -250,6 +254,35 @@ public final class AnalyticsJob {
                         Types.VOID,
                         new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
+    }
+
+    /**
+     * The user-cohorts operator (without name and uid): by first event, over the deltas alone; by
+     * signup, with the users table's changes (no event clock, no lateness: they are dimension rows)
+     * connected as a second input keyed by the same user id text. Both keep the same state, so a
+     * savepoint restores into either; switching modes needs a fresh start, as the state holds the
+     * contributions of the other mode's cohorts.
+     */
+    static SingleOutputStreamOperator<EventDelta> userCohorts(
+            DataStream<ChangeRecord> changes,
+            KeyedStream<EventDelta, String> deltas,
+            SluiceConfig config) {
+        EventProperties properties = new EventProperties(EventSchema.fromConfig(config).promoted());
+        if (config.get(AnalyticsOptions.RETENTION_COHORT_BY) != CohortBy.SIGNUP) {
+            return deltas.process(
+                    new UserCohortFunction(returnEvent(config), features(config), properties));
+        }
+        DataStream<SignupChange> signups =
+                changes.transform(
+                                "signups",
+                                TypeInformation.of(SignupChange.class),
+                                new SignupChanges(SignupSchema.fromConfig(config)))
+                        .uid("signups")
+                        .setParallelism(changes.getParallelism());
+        return deltas.connect(signups.keyBy(s -> s.userId, Types.STRING))
+                .process(
+                        new SignupCohortFunction(returnEvent(config), features(config), properties),
+                        TypeInformation.of(EventDelta.class));
     }
 
     private static List<FunnelDefinition> funnels(SluiceConfig config) {

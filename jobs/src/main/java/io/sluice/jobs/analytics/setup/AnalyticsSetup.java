@@ -4,17 +4,22 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.PromotedProperty;
+import io.sluice.jobs.analytics.model.SignupSchema;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -123,9 +128,106 @@ public final class AnalyticsSetup {
                     }
                 }
             }
+            if (config.get(AnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.SIGNUP) {
+                TableId users = SignupSchema.fromConfig(config).table();
+                problems.addAll(
+                        signupProblems(
+                                config,
+                                catalog.table(users),
+                                catalog.unreplicatedColumns(List.of(users))
+                                        .getOrDefault(users, Set.of())));
+            }
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
+    }
+
+    /**
+     * With {@code analytics.retention.cohort-by: signup}: the users table must be captured, exist,
+     * have the two columns, be keyed by the user id column alone (a delete carries only the key),
+     * deliver the signup time (not a generated column before Postgres 18), and have its user id
+     * hashed exactly when the events' is (or the ids would not meet).
+     *
+     * @param table the users table as the catalog describes it, empty when it does not exist
+     * @param unreplicated the users table's columns logical replication does not deliver
+     */
+    static List<String> signupProblems(
+            SluiceConfig config, Optional<PgTable> table, Set<String> unreplicated) {
+        SignupSchema schema = SignupSchema.fromConfig(config);
+        List<String> problems = new ArrayList<>();
+        TableId users = schema.table();
+        String why = " ('analytics.retention.cohort-by' is signup)";
+        if (users == null) {
+            problems.add(
+                    "'analytics.users-table' is not a table name (schema.table or table)" + why);
+            return problems;
+        }
+        if (!config.tables().contains(users)) {
+            problems.add(
+                    "'analytics.users-table' is "
+                            + users
+                            + ", which is not in 'postgres.tables': add it there so it is"
+                            + " captured"
+                            + why);
+        }
+        if (table.isEmpty()) {
+            problems.add(
+                    "the users table "
+                            + users
+                            + " does not exist in Postgres (set 'analytics.users-table')"
+                            + why);
+            return problems;
+        }
+        String[][] columns = {
+            {"analytics.columns.signup-user-id", schema.userId},
+            {"analytics.columns.signed-up-at", schema.signedUpAt}
+        };
+        for (String[] c : columns) {
+            if (table.get().column(c[1]) == null) {
+                problems.add(
+                        "'" + c[0] + "' is " + c[1] + ", but " + users + " has no such column");
+            }
+        }
+        List<String> key = table.get().primaryKey().stream().map(PgColumn::name).toList();
+        if (table.get().column(schema.userId) != null && !key.equals(List.of(schema.userId))) {
+            problems.add(
+                    "'analytics.columns.signup-user-id' is "
+                            + schema.userId
+                            + ", but the primary key of "
+                            + users
+                            + " is "
+                            + (key.isEmpty() ? "missing" : "(" + String.join(", ", key) + ")")
+                            + ": a deleted users row carries only its key, so the user id must be"
+                            + " the whole primary key");
+        }
+        if (unreplicated.contains(schema.signedUpAt)) {
+            problems.add(
+                    "'analytics.columns.signed-up-at' is "
+                            + schema.signedUpAt
+                            + ", a generated column of "
+                            + users
+                            + ", which logical replication does not deliver before Postgres 18");
+        }
+        Set<String> hashed = new HashSet<>(); // as PiiMasker reads them
+        for (String c : config.get(PiiOptions.COLUMNS)) {
+            int dot = c.lastIndexOf('.');
+            TableId t = dot < 0 ? null : TableId.parse(c.substring(0, dot));
+            if (t != null) {
+                hashed.add(t.qualified() + "." + c.substring(dot + 1));
+            }
+        }
+        EventSchema events = EventSchema.fromConfig(config);
+        boolean eventsHashed = hashed.contains(events.table().qualified() + "." + events.userId);
+        boolean usersHashed = hashed.contains(users.qualified() + "." + schema.userId);
+        if (eventsHashed != usersHashed) {
+            problems.add(
+                    "'pii.columns' hashes the user id of "
+                            + (eventsHashed ? events.table() : users)
+                            + " but not of "
+                            + (eventsHashed ? users : events.table())
+                            + ": hash both or neither, or no user would meet their signup");
+        }
+        return problems;
     }
 }
