@@ -15,4 +15,10 @@ class CohortStateTypesTest {
         // User-cohort to cohort-weekly (keyed by cohort week); ValueState "cohort-contribution".
         assertSerializedAsPojoWithoutKryo(CohortDelta.class);
     }
+
+    @Test
+    void signupChangeIsAPojo() {
+        // Signups to user-cohorts (keyed by user); ValueState "signup" (cohort-by: signup).
+        assertSerializedAsPojoWithoutKryo(SignupChange.class);
+    }
 }
