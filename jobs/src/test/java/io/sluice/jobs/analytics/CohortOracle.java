@@ -44,6 +44,75 @@ final class CohortOracle {
                 + " GROUP BY c.cohort_week, n.week_n ORDER BY c.cohort_week, n.week_n";
     }
 
+    /** The columns of a Postgres users table (for cohorts by signup). */
+    record UserColumns(String userId, String signedUpAt) {
+        static final UserColumns DEFAULT = new UserColumns("user_id", "created_at");
+    }
+
+    /**
+     * retention_weekly with {@code analytics.retention.cohort-by: signup}: the cohorts are the
+     * users of {@code usersTable} with a signup time, each in the week of that time (users without
+     * events included, users without a row left out); the return events come from {@code
+     * eventsTable} (counted events only) as in {@link #postgresRetentionWeekly}. An event before
+     * the signup week is in no week n of 0..12, so it counts for nothing.
+     */
+    static String postgresRetentionWeeklyBySignup(
+            String eventsTable, Columns c, String usersTable, UserColumns u, String returnEvent) {
+        return "WITH ev AS ("
+                + weeks(eventsTable, c)
+                + "), cohort AS ("
+                + signupCohorts(usersTable, u)
+                + "), returned AS (SELECT DISTINCT user_id, wk FROM ev"
+                + (returnEvent == null ? "" : " WHERE event_name = " + pgText(returnEvent))
+                + ")"
+                + " SELECT c.cohort_week, n.week_n::bigint AS week_n,"
+                + " count(*)::bigint AS cohort_users, count(r.user_id)::bigint AS retained_users"
+                + " FROM cohort c CROSS JOIN generate_series(0, 12) AS n(week_n)"
+                + " LEFT JOIN returned r ON r.user_id = c.user_id"
+                + " AND r.wk = c.cohort_week + 7 * n.week_n"
+                + " GROUP BY c.cohort_week, n.week_n ORDER BY c.cohort_week, n.week_n";
+    }
+
+    /**
+     * feature_adoption_weekly with {@code analytics.retention.cohort-by: signup}: cohorts as in
+     * {@link #postgresRetentionWeeklyBySignup}, a user's first use taken among the uses in the
+     * signup week or later, otherwise as {@link #postgresFeatureAdoptionWeekly}.
+     */
+    static String postgresFeatureAdoptionWeeklyBySignup(
+            String eventsTable,
+            Columns c,
+            String usersTable,
+            UserColumns u,
+            List<FeatureDefinition> features) {
+        return "WITH ev AS ("
+                + weeks(eventsTable, c)
+                + "), cohort AS ("
+                + signupCohorts(usersTable, u)
+                + "), sizes AS (SELECT cohort_week, count(*) AS cohort_users FROM cohort"
+                + " GROUP BY cohort_week),"
+                + " uses AS ("
+                + uses(features)
+                + "), first_use AS (SELECT s.user_id, s.feature, min(s.wk) AS first_wk"
+                + " FROM uses s JOIN cohort c USING (user_id) WHERE s.wk >= c.cohort_week"
+                + " GROUP BY s.user_id, s.feature),"
+                + adoptedAndRows();
+    }
+
+    /** Per user with a users row and a signup time: the user id as text and the signup week. */
+    private static String signupCohorts(String usersTable, UserColumns u) {
+        return "SELECT "
+                + u.userId()
+                + "::text AS user_id, date_trunc('week', "
+                + u.signedUpAt()
+                + " AT TIME ZONE 'UTC')::date AS cohort_week FROM "
+                + usersTable
+                + " WHERE "
+                + u.userId()
+                + " IS NOT NULL AND "
+                + u.signedUpAt()
+                + " IS NOT NULL";
+    }
+
     /**
      * feature_adoption_weekly over {@code table} (counted events only) for {@code features}: rows
      * of every cohort and feature with an adopter in weeks 0..12. A property's text follows {@code
@@ -53,6 +122,20 @@ final class CohortOracle {
      */
     static String postgresFeatureAdoptionWeekly(
             String table, Columns c, List<FeatureDefinition> features) {
+        return "WITH ev AS ("
+                + weeks(table, c)
+                + "), cohort AS (SELECT user_id, min(wk) AS cohort_week FROM ev GROUP BY user_id),"
+                + " sizes AS (SELECT cohort_week, count(*) AS cohort_users FROM cohort"
+                + " GROUP BY cohort_week),"
+                + " uses AS ("
+                + uses(features)
+                + "), first_use AS (SELECT user_id, feature, min(wk) AS first_wk FROM uses"
+                + " GROUP BY user_id, feature),"
+                + adoptedAndRows();
+    }
+
+    /** (user_id, wk, feature) of every use of the features among ev. */
+    private static String uses(List<FeatureDefinition> features) {
         List<String> uses = new ArrayList<>();
         for (FeatureDefinition f : features) {
             String name = "event_name = " + pgText(f.eventName());
@@ -78,16 +161,12 @@ final class CohortOracle {
         if (uses.isEmpty()) {
             uses.add("SELECT user_id, wk, event_name AS feature FROM ev WHERE false");
         }
-        return "WITH ev AS ("
-                + weeks(table, c)
-                + "), cohort AS (SELECT user_id, min(wk) AS cohort_week FROM ev GROUP BY user_id),"
-                + " sizes AS (SELECT cohort_week, count(*) AS cohort_users FROM cohort"
-                + " GROUP BY cohort_week),"
-                + " uses AS ("
-                + String.join(" UNION ALL ", uses)
-                + "), first_use AS (SELECT user_id, feature, min(wk) AS first_wk FROM uses"
-                + " GROUP BY user_id, feature),"
-                + " adopted AS (SELECT c.cohort_week, f.feature,"
+        return String.join(" UNION ALL ", uses);
+    }
+
+    /** From cohort, sizes and first_use: the rows of the cohort features with an adopter. */
+    private static String adoptedAndRows() {
+        return " adopted AS (SELECT c.cohort_week, f.feature,"
                 + " (f.first_wk - c.cohort_week) / 7 AS first_n"
                 + " FROM first_use f JOIN cohort c USING (user_id)"
                 + " WHERE f.first_wk - c.cohort_week <= 7 * 12)"
