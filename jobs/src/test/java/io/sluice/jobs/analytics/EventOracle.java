@@ -46,6 +46,9 @@ final class EventOracle {
     private final ClickHouseConnection ch;
     private final Mac mac;
 
+    /** Whether the job runs with {@code analytics.retention.cohort-by: signup}. */
+    private boolean cohortBySignup;
+
     EventOracle(Connection pg, ClickHouseConnection ch, String hmacKey) throws Exception {
         this.pg = pg;
         this.ch = ch;
@@ -83,6 +86,12 @@ final class EventOracle {
                             + " END IF;"
                             + " END $$");
         }
+    }
+
+    /** The job under test takes cohorts from users.created_at. */
+    EventOracle bySignup() {
+        cohortBySignup = true;
+        return this;
     }
 
     long usableEvents() throws SQLException {
@@ -250,22 +259,33 @@ final class EventOracle {
                         pgSet(
                                 "SELECT cohort_week || '|' || week_n || '|' || cohort_users || '|'"
                                         + " || retained_users FROM ("
-                                        + CohortOracle.postgresRetentionWeekly(
-                                                "counted",
-                                                CohortOracle.Columns.DEFAULT,
-                                                AnalyticsJobIT.RETURN_EVENT)
+                                        + (cohortBySignup
+                                                ? CohortOracle.postgresRetentionWeeklyBySignup(
+                                                        "counted",
+                                                        CohortOracle.Columns.DEFAULT,
+                                                        "users",
+                                                        CohortOracle.UserColumns.DEFAULT,
+                                                        AnalyticsJobIT.RETURN_EVENT)
+                                                : CohortOracle.postgresRetentionWeekly(
+                                                        "counted",
+                                                        CohortOracle.Columns.DEFAULT,
+                                                        AnalyticsJobIT.RETURN_EVENT))
                                         + ") o"),
                         chSet(retention + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
-        d.addAll(
-                compare(
-                        "retention_weekly by retention()",
-                        chSet(
-                                retention
-                                        + " FROM ("
-                                        + CohortOracle.clickHouseRetentionWeekly(
-                                                database(), AnalyticsJobIT.RETURN_EVENT, true)
-                                        + ")"),
-                        chSet(retention + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
+        if (!cohortBySignup) {
+            d.addAll(
+                    compare(
+                            "retention_weekly by retention()",
+                            chSet(
+                                    retention
+                                            + " FROM ("
+                                            + CohortOracle.clickHouseRetentionWeekly(
+                                                    database(), AnalyticsJobIT.RETURN_EVENT, true)
+                                            + ")"),
+                            chSet(
+                                    retention
+                                            + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
+        }
         List<FeatureDefinition> features = new ArrayList<>();
         for (String f : AnalyticsJobIT.FEATURES) {
             features.add(FeatureDefinition.parse(f));
@@ -276,8 +296,18 @@ final class EventOracle {
                         pgSet(
                                 "SELECT cohort_week || '|' || feature || '|' || week_n || '|'"
                                         + " || cohort_users || '|' || adopters FROM ("
-                                        + CohortOracle.postgresFeatureAdoptionWeekly(
-                                                "counted", CohortOracle.Columns.DEFAULT, features)
+                                        + (cohortBySignup
+                                                ? CohortOracle
+                                                        .postgresFeatureAdoptionWeeklyBySignup(
+                                                                "counted",
+                                                                CohortOracle.Columns.DEFAULT,
+                                                                "users",
+                                                                CohortOracle.UserColumns.DEFAULT,
+                                                                features)
+                                                : CohortOracle.postgresFeatureAdoptionWeekly(
+                                                        "counted",
+                                                        CohortOracle.Columns.DEFAULT,
+                                                        features))
                                         + ") o"),
                         chSet(
                                 "SELECT concat(toString(cohort_week), '|', feature, '|',"

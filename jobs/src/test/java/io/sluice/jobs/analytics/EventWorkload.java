@@ -78,8 +78,11 @@ final class EventWorkload {
             st.execute(Files.readString(Path.of("..", "sql", "postgres", "01_schema.sql")));
             st.execute("CREATE TABLE expected_late (event_id uuid PRIMARY KEY)");
             StringBuilder users =
-                    new StringBuilder("INSERT INTO users (user_id, email, plan) VALUES ");
+                    new StringBuilder(
+                            "INSERT INTO users (user_id, email, plan, created_at) VALUES ");
             for (int u = 1; u <= USERS; u++) {
+                // Sign-ups over the 11 weeks before the history (retention by signup).
+                Instant signedUp = start.minusSeconds(random.nextInt(77 * 86_400));
                 users.append(u == 1 ? "" : ",")
                         .append("(")
                         .append(u)
@@ -87,6 +90,8 @@ final class EventWorkload {
                         .append(u)
                         .append("@example.com', '")
                         .append(PLANS[u % 3])
+                        .append("', '")
+                        .append(signedUp)
                         .append("')");
             }
             st.execute(users.toString());
@@ -361,11 +366,15 @@ final class EventWorkload {
 
     void updateUserEmails(int n) throws SQLException {
         try (PreparedStatement ps =
-                pg.prepareStatement("UPDATE users SET email = ? WHERE user_id = ?")) {
+                pg.prepareStatement(
+                        "UPDATE users SET email = ?, created_at = created_at + ? * interval '1 day'"
+                                + " WHERE user_id = ?")) {
             for (int i = 0; i < n; i++) {
                 long u = 1 + random.nextInt(USERS);
                 ps.setString(1, "user" + u + ".new" + random.nextInt(1000) + "@example.com");
-                ps.setLong(2, u);
+                // Half of them also move their signup, a week or so either way.
+                ps.setInt(2, random.nextBoolean() ? 0 : random.nextInt(21) - 10);
+                ps.setLong(3, u);
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -177,7 +177,12 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                 continue;
             }
             if (sorted == null) {
-                sorted = sortedEvents();
+                // Only the events a re-derivation of these days can read, for every funnel.
+                sorted =
+                        sortedEvents(
+                                FunnelMatcher.day(e.occurredAtUs - longestWindowMs * 1000)
+                                        * FunnelMatcher.DAY_US,
+                                (toDay + 1) * FunnelMatcher.DAY_US + longestWindowMs * 1000);
             }
             rederive(f, sorted, fromDay, toDay, delta.lsn, ctx);
         }
@@ -215,9 +220,18 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
     }
 
     private List<Map.Entry<String, FunnelEvent>> sortedEvents() throws Exception {
+        return sortedEvents(Long.MIN_VALUE, Long.MAX_VALUE);
+    }
+
+    /** The user's events in {@code [fromUs, toUs]}, in event order. */
+    private List<Map.Entry<String, FunnelEvent>> sortedEvents(long fromUs, long toUs)
+            throws Exception {
         List<Map.Entry<String, FunnelEvent>> sorted = new ArrayList<>();
         for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
-            sorted.add(Map.entry(entry.getKey(), entry.getValue()));
+            long t = entry.getValue().occurredAtUs;
+            if (t >= fromUs && t <= toUs) {
+                sorted.add(Map.entry(entry.getKey(), entry.getValue()));
+            }
         }
         sorted.sort(Map.Entry.comparingByKey());
         return sorted;
