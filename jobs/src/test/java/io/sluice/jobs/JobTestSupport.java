@@ -236,6 +236,35 @@ public final class JobTestSupport {
         }
     }
 
+    /**
+     * Waits until nothing under {@code dir} changes for half a second (at most 20 s): after a
+     * cancelled job is over, Flink may still discard its last checkpoint's directory, and JUnit's
+     * temporary directory cleanup fails when a file vanishes under it.
+     */
+    public static void awaitFilesSettled(Path dir) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        List<String> before = listing(dir);
+        while (System.nanoTime() < deadline) {
+            Thread.sleep(500); // polling the directory until it stops changing, with a deadline
+            List<String> now = listing(dir);
+            if (now.equals(before)) {
+                return;
+            }
+            before = now;
+        }
+    }
+
+    private static List<String> listing(Path dir) throws Exception {
+        if (!java.nio.file.Files.exists(dir)) {
+            return List.of();
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            return paths.map(Path::toString).sorted().toList();
+        } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+            return List.of("changing: " + e.getMessage()); // a file vanished while listing
+        }
+    }
+
     /** The number of checkpoints the job has completed so far. */
     public static long completedCheckpoints(MiniCluster cluster, JobClient job) throws Exception {
         var stats = cluster.getExecutionGraph(job.getJobID()).get().getCheckpointStatsSnapshot();

@@ -144,6 +144,7 @@ class PostgresVersionsIT {
                 assertThat(awaitEqual(ch, sql, expected)).isEqualTo(expected);
             } finally {
                 stop(job);
+                JobTestSupport.awaitFilesSettled(tmp);
             }
         }
     }
@@ -187,6 +188,7 @@ class PostgresVersionsIT {
                 assertThat(awaitEqual(ch, sql, expected)).isEqualTo(expected);
             } finally {
                 stop(job);
+                JobTestSupport.awaitFilesSettled(tmp);
             }
         }
     }
