@@ -39,7 +39,11 @@ public final class FunnelOracle {
      */
     public static String postgres(FunnelDefinition f, String table, Columns c) {
         int k = f.steps().size();
-        String window = "interval '" + f.windowUs() + " microseconds'";
+        // In seconds: Postgres before 15 refuses a microseconds field beyond 32 bits.
+        String window =
+                "interval '"
+                        + java.math.BigDecimal.valueOf(f.windowUs(), 6).toPlainString()
+                        + " seconds'";
         StringBuilder sql = new StringBuilder();
         sql.append("WITH starts AS (SELECT e.")
                 .append(c.userId())
