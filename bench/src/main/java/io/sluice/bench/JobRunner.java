@@ -69,7 +69,10 @@ final class JobRunner implements AutoCloseable {
                     hasher);
         } else {
             MirrorJob.build(
-                    env, config, MirrorSource.create(config, Resync.anchor(config, "bench")));
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "bench")),
+                    hasher);
         }
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (savepoint != null) {

@@ -4,7 +4,6 @@ import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigLoader;
-import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
@@ -16,7 +15,6 @@ import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.EventClock;
-import io.sluice.jobs.analytics.operators.PiiMasker;
 import io.sluice.jobs.analytics.operators.RollupCombiner;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
@@ -28,6 +26,7 @@ import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Startup;
+import io.sluice.jobs.pii.PiiMasker;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -117,13 +116,7 @@ public final class AnalyticsJob {
         if (guard != null) {
             changes = MirrorJob.guarded(changes, guard, config);
         }
-        if (hasher != null) {
-            changes =
-                    changes.map(new PiiMasker(config, hasher))
-                            .name("hash-pii")
-                            .uid("hash-pii")
-                            .setParallelism(config.get(JobOptions.PARALLELISM));
-        }
+        changes = PiiMasker.apply(changes, config, hasher);
         MirrorJob.mirror(changes, config);
         ChangeArchive.attach(changes, config);
         analytics(changes, config);

@@ -7,10 +7,12 @@ import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
+import io.sluice.common.pii.PiiHasher;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Startup;
+import io.sluice.jobs.pii.PiiMasker;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.List;
@@ -22,7 +24,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * Mirrors Postgres tables into ClickHouse: one Flink CDC source (one slot) over the configured
- * tables, keyed by table and primary key, into the ClickHouse sink.
+ * tables, PII hashed ({@link PiiMasker}), keyed by table and primary key, into the ClickHouse sink.
  *
  * <p>Usage: {@code MirrorJob --config conf/sluice.yaml [--fresh]}: resumes from the pipeline's
  * newest retained checkpoint unless {@code --fresh} (see {@link Startup})
@@ -32,6 +34,8 @@ public final class MirrorJob {
 
     public static void main(String[] args) throws Exception {
         SluiceConfig config = ConfigLoader.load(Path.of(JobEnvironment.configPath(args)));
+        // Refuses to start when PII fields are configured and the key is missing.
+        PiiHasher hasher = PiiHasher.fromConfig(config, System.getenv());
         Preflight.check(config);
         MirrorSetup.prepare(config);
         Startup.Plan plan =
@@ -44,19 +48,25 @@ public final class MirrorJob {
         StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
         Map<TableId, List<String>> keys = primaryKeys(config);
         mirror(
-                guarded(
-                        changes(env, config, MirrorSource.create(config, plan.anchor())),
-                        new LifecycleGuard(config, keys, false, plan.anchor().lsn()),
-                        config),
+                PiiMasker.apply(
+                        guarded(
+                                changes(env, config, MirrorSource.create(config, plan.anchor())),
+                                new LifecycleGuard(config, keys, false, plan.anchor().lsn()),
+                                config),
+                        config,
+                        hasher),
                 config);
         env.execute("sluice-mirror");
     }
 
-    /** Wires the topology; tests pass their own environment. */
+    /** Wires the topology; tests pass their own environment, source and hasher (or none). */
     public static void build(
-            StreamExecutionEnvironment env, SluiceConfig config, Source<ChangeRecord, ?, ?> source)
+            StreamExecutionEnvironment env,
+            SluiceConfig config,
+            Source<ChangeRecord, ?, ?> source,
+            PiiHasher hasher)
             throws SQLException {
-        mirror(changes(env, config, source), config);
+        mirror(PiiMasker.apply(changes(env, config, source), config, hasher), config);
     }
 
     /** The one CDC source of a job (one replication slot), at the job's parallelism. */

@@ -6,6 +6,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.Health;
 import io.sluice.jobs.ops.Resync;
@@ -42,9 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The mirror on real servers: a 100,000-row table with every mapped type is snapshotted, then
  * inserts, updates, deletes, an added column and updates that leave a TOASTed text untouched stream
- * in while the TaskManager is killed three times at random moments. The oracle is the Postgres
- * table itself, read with SQL: ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must equal it row
- * for row.
+ * in while the TaskManager is killed three times at random moments; two columns are hashed as PII
+ * (pgcrypto's HMAC is their oracle). The oracle is the Postgres table itself, read with SQL:
+ * ClickHouse ({@code FINAL WHERE NOT _is_deleted}) must equal it row for row.
  *
  * <p>It runs once on each Postgres major Sluice supports (14 to 17, {@link
  * JobTestSupport#postgresMajors()}).
@@ -54,6 +55,7 @@ class MirrorJobIT {
     private static final int INITIAL_ROWS = 100_000;
     private static final int ROUNDS = 40;
     private static final int FAILURES = 3;
+    private static final String PII_KEY = "mirror-it-pii-key-0123456789";
 
     @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
 
@@ -106,6 +108,9 @@ class MirrorJobIT {
                         servers.postgres().jdbcUrl(pgDb),
                         servers.postgres().user(),
                         servers.postgres().password())) {
+            try (Statement st = pg.createStatement()) {
+                st.execute("CREATE EXTENSION IF NOT EXISTS pgcrypto"); // the PII oracle
+            }
             createSourceTable(pg);
             createEventsTable(pg);
             SluiceConfig config = config(servers, clickhouse, pgDb, chDb, tmp);
@@ -115,7 +120,10 @@ class MirrorJobIT {
             JobTestSupport.configure(env, config);
             JobTestSupport.restartForever(env, Duration.ofMillis(500));
             MirrorJob.build(
-                    env, config, MirrorSource.create(config, Resync.anchor(config, "test")));
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "test")),
+                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", PII_KEY)));
             JobClient job = env.executeAsync("mirror-it");
 
             // One failure right after the ADD COLUMN round, so a restore replays changes made
@@ -239,6 +247,9 @@ class MirrorJobIT {
                 JobTestSupport.settings(
                         servers, pgDb, chDb, List.of("public.items", "public.events"), tmp);
         JobTestSupport.useClickHouse(values, clickhouse);
+        // The mirror hashes PII too: a short text and the TOASTed body (whose value an update
+        // that leaves it untouched does not send).
+        values.put("pii.columns", List.of("public.items.name", "public.items.body"));
         return SluiceConfig.of(values);
     }
 
@@ -487,7 +498,8 @@ class MirrorJobIT {
         c.add(new String[] {"r::float8::text", "toString(toFloat64(r))"});
         c.add(new String[] {"round(d::numeric, 6)::float8::text", "toString(round(d, 6))"});
         c.add(new String[] {"flag::int::text", "toString(flag)"});
-        c.add(new String[] {"name", "name"});
+        // pii.columns: the oracle is pgcrypto's HMAC, independent of the job's hasher.
+        c.add(new String[] {"encode(hmac(name, '" + PII_KEY + "', 'sha256'), 'hex')", "name"});
         c.add(new String[] {"code", "code"});
         c.add(new String[] {"uid::text", "toString(uid)"});
         c.add(new String[] {"day::text", "toString(day)"});
@@ -510,7 +522,11 @@ class MirrorJobIT {
                 });
         c.add(new String[] {"feeling::text", "feeling"});
         c.add(new String[] {"encode(blob, 'hex')", "lower(hex(blob))"});
-        c.add(new String[] {"md5(body)", "lower(hex(MD5(body)))"});
+        c.add(
+                new String[] {
+                    "md5(encode(hmac(body, '" + PII_KEY + "', 'sha256'), 'hex'))",
+                    "lower(hex(MD5(body)))"
+                });
         c.add(new String[] {"extra", "extra"});
         c.add(new String[] {"plan", "plan"});
         c.add(new String[] {"quota::text", "toString(quota)"});

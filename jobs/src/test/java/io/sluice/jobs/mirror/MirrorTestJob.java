@@ -1,9 +1,12 @@
 package io.sluice.jobs.mirror;
 
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Resync;
+import io.sluice.jobs.pii.PiiMasker;
+import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -21,11 +24,14 @@ final class MirrorTestJob {
             JobTestSupport.noRestart(env);
         }
         MirrorJob.mirror(
-                MirrorJob.guarded(
-                        MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
-                        new LifecycleGuard(
-                                config, MirrorJob.primaryKeys(config), false, anchor.lsn()),
-                        config),
+                PiiMasker.apply(
+                        MirrorJob.guarded(
+                                MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
+                                new LifecycleGuard(
+                                        config, MirrorJob.primaryKeys(config), false, anchor.lsn()),
+                                config),
+                        config,
+                        PiiHasher.fromConfig(config, Map.of())),
                 config);
         return env.executeAsync(name);
     }

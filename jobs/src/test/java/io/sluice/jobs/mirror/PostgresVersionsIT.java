@@ -203,7 +203,8 @@ class PostgresVersionsIT {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobTestSupport.configure(env, config);
         JobTestSupport.noRestart(env);
-        MirrorJob.build(env, config, MirrorSource.create(config, Resync.anchor(config, "test")));
+        MirrorJob.build(
+                env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
         return env.executeAsync("mirror-" + pgDb);
     }
 

@@ -29,7 +29,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The clean-and-dedupe contract: validation, dedupe, corrections, deletes, lateness, TTL. */
-class CleanAndDedupeFunctionTest {
+public class CleanAndDedupeFunctionTest {
     static final TableId EVENTS = TableId.parse("public.events");
     static final EventSchema SCHEMA =
             new EventSchema(
@@ -71,7 +71,7 @@ class CleanAndDedupeFunctionTest {
         harness.close();
     }
 
-    static ChangeRecord change(
+    public static ChangeRecord change(
             Op op, long lsn, String id, Object user, String at, String name, String props) {
         Map<String, Object> v = new HashMap<>();
         v.put("event_id", id);

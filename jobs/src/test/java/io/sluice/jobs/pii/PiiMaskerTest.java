@@ -1,4 +1,4 @@
-package io.sluice.jobs.analytics.operators;
+package io.sluice.jobs.pii;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -9,6 +9,7 @@ import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.analytics.operators.CleanAndDedupeFunctionTest;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HexFormat;

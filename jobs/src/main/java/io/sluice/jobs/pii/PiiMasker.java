@@ -1,14 +1,16 @@
-package io.sluice.jobs.analytics.operators;
+package io.sluice.jobs.pii;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.analytics.operators.Json;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * Hashes personal data as the change leaves the source, before the mirror, the analytics operators
@@ -23,6 +26,9 @@ import org.apache.flink.api.common.functions.MapFunction;
  * keys of the events properties ({@code pii.property-keys}). A properties value that is not a JSON
  * object has every e-mail address in its text hashed instead, so a malformed row cannot carry one
  * to the dead-letter table.
+ *
+ * <p>Every job that writes anywhere puts {@link #apply} right behind its source: the mirror, the
+ * analytics job (mirror, archive and analytics downstream of it) and the backfill.
  */
 public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> {
     private static final long serialVersionUID = 1L;
@@ -43,6 +49,21 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         this.eventsTable = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
         this.propertiesColumn = config.get(AnalyticsOptions.COLUMN_PROPERTIES);
         this.propertyKeys = new HashSet<>(config.get(PiiOptions.PROPERTY_KEYS));
+    }
+
+    /**
+     * The changes with PII hashed, chained to the source ({@code hasher == null}: no PII field is
+     * configured, and the stream passes unchanged). The uid stays {@code hash-pii} in every job.
+     */
+    public static DataStream<ChangeRecord> apply(
+            DataStream<ChangeRecord> changes, SluiceConfig config, PiiHasher hasher) {
+        if (hasher == null) {
+            return changes;
+        }
+        return changes.map(new PiiMasker(config, hasher))
+                .name("hash-pii")
+                .uid("hash-pii")
+                .setParallelism(config.get(JobOptions.PARALLELISM));
     }
 
     @Override
