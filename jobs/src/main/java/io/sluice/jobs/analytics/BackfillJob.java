@@ -16,24 +16,26 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * Rebuilds analytics.events and the window rollups (events per minute, 5 minutes, hour) of a closed
- * {@code occurred_at} range, while the streaming job keeps running: after a bug fix, or to fill the
- * past of a rollup added by an upgrade. A bounded, checkpointed job: killed, it resumes from its
- * latest checkpoint (automatically, or with {@code flink run -s}).
+ * Rebuilds the analytics tables of a closed {@code occurred_at} range while the streaming job keeps
+ * running: analytics.events and the window rollups (events per minute, 5 minutes, hour) of the
+ * range, and, unless {@code --tables events}, the closed rows of the user-scoped tables the range
+ * reaches (sessions, sessions_daily, DAU/WAU/MAU, funnels, retention, adoption), from a replay of
+ * the whole history through the streaming job's own operators ({@link
+ * io.sluice.jobs.analytics.backfill.UserTableRanges}). A bounded, checkpointed job: killed, it
+ * resumes from its latest checkpoint (automatically, or with {@code flink run -s}).
  *
  * <p>Sources: {@code postgres} re-reads the events table in {@code occurred_at} chunks, in
  * parallel, at most {@code --max-rows-per-second} per reader; {@code archive} replays the Parquet
- * archive (the partitions that can hold changes of the range) and keeps each event's newest change.
+ * archive and keeps each event's newest change.
  *
- * <p>Idempotent overwrite: when the job's tasks start without state (not resumed), the range's
- * rollup rows are zeroed and, from Postgres, its events tombstoned, at versions below the
- * backfill's ({@link FreshStartStatements}); the backfill then writes every row of the range again
+ * <p>Idempotent overwrite: when the job's tasks start without state (not resumed), the rows it
+ * rewrites are zeroed or deleted and, from Postgres, the range's events tombstoned, at versions
+ * below the backfill's ({@link FreshStartStatements}); the backfill then writes every row again
  * above them. Events read from Postgres carry the WAL position at the start, so any change the
  * streaming job writes later wins; archived events carry their own. Rollup versions start at a WAL
- * position written at the start, above every rollup version already written; the range must be
- * closed (older than repair horizon plus out-of-orderness), so the streaming job does not write
- * those windows again. Sessions, active users and sessions_daily depend on events outside the range
- * and are not rebuilt.
+ * position written at the start, above every version already written; the range must be closed
+ * (older than the newest event the streaming job wrote, less repair horizon and out-of-orderness),
+ * so the streaming job does not write those rows again.
  *
  * <p>The parts: {@link BackfillOptions} (the command line), {@link BackfillPlan} (versions,
  * overwrite, what is read), {@link BackfillTopology} (the Flink job), {@link BackfillProgress}
@@ -66,7 +68,7 @@ public final class BackfillJob {
         BackfillTopology.build(env, config, plan, hasher);
         JobClient job = env.executeAsync(options.jobName());
         try {
-            BackfillProgress.follow(job, options);
+            BackfillProgress.follow(job, plan);
         } catch (Exception failed) {
             System.err.println("backfill failed: " + failed);
             failed.printStackTrace(System.err);

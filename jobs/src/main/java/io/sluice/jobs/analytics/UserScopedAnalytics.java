@@ -43,11 +43,11 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *   chained   sessionize
  * </pre>
  */
-final class UserScopedAnalytics {
+public final class UserScopedAnalytics {
     private UserScopedAnalytics() {}
 
     /** Wires the user-scoped operators after clean-and-dedupe; returns their rows. */
-    static List<DataStream<AnalyticsRow>> attach(
+    public static List<DataStream<AnalyticsRow>> attach(
             DataStream<ChangeRecord> changes,
             DataStream<EventDelta> deltas,
             SluiceConfig config,

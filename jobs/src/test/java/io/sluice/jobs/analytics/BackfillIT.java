@@ -47,12 +47,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backfill on real Postgres and ClickHouse. The streaming job reads two days of history and
- * archives it as Parquet; events of the range are then deleted and renamed (changes the streaming
- * job sees as late, so its rollups leave them out); then ClickHouse is damaged in and outside the
- * range, as a bug would. A backfill from Postgres, and then one from the archive, each with its
- * TaskManager killed once mid-way (it resumes from its latest checkpoint), must leave the range's
- * events and window rollups equal to SQL over Postgres, and the damage outside the range alone.
+ * The backfill on real Postgres and ClickHouse. The streaming job reads two days of history (and a
+ * sparse past of 11 weeks) and archives it as Parquet; events of the range are then deleted and
+ * renamed (changes the streaming job sees as late, so no table takes them in); then ClickHouse is
+ * damaged in and outside the range, as a bug would, in every table. A backfill from Postgres, and
+ * then one from the archive, each with its TaskManager killed once mid-way (it resumes from its
+ * latest checkpoint), must leave the range's events and window rollups, and every closed row of the
+ * user-scoped tables from the range on (sessions, sessions_daily, DAU/WAU/MAU, funnels, retention,
+ * adoption), equal to SQL over Postgres (and to ClickHouse's windowFunnel and retention), and the
+ * damage outside the range alone.
  */
 class BackfillIT {
     private static final Logger LOG = LoggerFactory.getLogger(BackfillIT.class);
@@ -75,8 +78,10 @@ class BackfillIT {
         long seed = System.nanoTime();
         LOG.info("workload seed {}", seed);
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
-        // History spans [end - 3 days, end - 1 day); the range is 18 hours inside it.
-        Instant from = end.minus(Duration.ofDays(3)).plus(Duration.ofHours(6));
+        // History spans [end - 3 days, end - 1 day), with a sparse past of 11 weeks before it; the
+        // range starts in that past, at least one ISO week boundary before the closed rows end,
+        // so that weekly cohort rows are rebuilt as well as days and sessions.
+        Instant from = end.minus(Duration.ofDays(10));
         Instant to = end.minus(Duration.ofDays(2));
 
         try (Connection pg =
@@ -155,6 +160,8 @@ class BackfillIT {
                 // An archive replay rewrites the events it has changes of; a phantom row with no
                 // change anywhere is only removed by a backfill from Postgres.
                 damage(ch, from, to, source.equals("postgres"));
+                damageUserTables(ch, from);
+                phantomUserRows(ch, from);
                 assertThat(rangeDifferences(pg, ch, from, to)).isNotEmpty();
                 // Paced so that the kill lands mid-way: Postgres reads the range's rows, the
                 // archive replays every archived change of the events table.
@@ -168,15 +175,38 @@ class BackfillIT {
                                         ? BackfillOptions.Source.POSTGRES
                                         : BackfillOptions.Source.ARCHIVE,
                                 Duration.ofHours(1),
-                                postgres ? 500 : 2_000);
+                                postgres ? 1_500 : 2_000,
+                                BackfillOptions.Tables.ALL);
                 options.checkClosed(config, Instant.now());
-                long toRead =
-                        postgres
-                                ? count(pg, "SELECT count(*) FROM events WHERE " + inRange)
-                                : count(pg, "SELECT count(*) FROM events");
-                runKillingOnce(cluster, config, options, hasher, toRead);
+                BackfillPlan plan = BackfillPlan.create(config, options);
+                Map<String, long[]> ranges = plan.users().ranges();
+                LOG.info("{}: user-scoped rows rewritten: {}", source, describe(ranges));
+                assertThat(ranges)
+                        .as("every user-scoped table has closed rows to rebuild")
+                        .containsOnlyKeys(
+                                "sessions",
+                                "sessions_daily",
+                                "active_users_daily",
+                                "funnel_daily",
+                                "retention_weekly",
+                                "feature_adoption_weekly");
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(ranges)
+                                        .compareUserScoped())
+                        .as("the user-scoped tables are damaged before the " + source + " backfill")
+                        .hasSizeGreaterThanOrEqualTo(6);
+                // The whole history is read: the user-scoped tables replay it.
+                long toRead = count(pg, "SELECT count(*) FROM events");
+                runKillingOnce(cluster, config, plan, hasher, toRead);
                 assertThat(rangeDifferences(pg, ch, from, to))
                         .as("after the " + source + " backfill")
+                        .isEmpty();
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(ranges)
+                                        .compareUserScoped())
+                        .as("the user-scoped tables' closed rows after the " + source + " backfill")
                         .isEmpty();
                 assertThat(
                                 ch.queryValue(
@@ -196,11 +226,11 @@ class BackfillIT {
     private static void runKillingOnce(
             MiniCluster cluster,
             SluiceConfig config,
-            BackfillOptions options,
+            BackfillPlan plan,
             PiiHasher hasher,
             long rowsInRange)
             throws Exception {
-        BackfillPlan plan = BackfillPlan.create(config, options);
+        BackfillOptions options = plan.options();
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobTestSupport.configure(env, config);
         JobTestSupport.restartForever(env, Duration.ofMillis(500));
@@ -239,6 +269,98 @@ class BackfillIT {
         assertThat(((Number) lastAttempt).longValue())
                 .as("the attempt after the kill resumed from a checkpoint instead of starting over")
                 .isLessThan(rowsInRange - read / 2);
+    }
+
+    /**
+     * What a bug would leave behind in the user-scoped tables from {@code from} on: doubled DAU and
+     * day counts, lost sessions, inflated funnel, retention and adoption counts.
+     */
+    private static void damageUserTables(ClickHouseConnection ch, Instant from) {
+        String day = "toDate(" + from.getEpochSecond() + ")";
+        ch.execute(
+                "INSERT INTO active_users_daily (day, dau, wau, mau, _version) SELECT day, dau * 2,"
+                        + " wau, mau, _version + 1 FROM active_users_daily FINAL WHERE dau > 0 AND day >= "
+                        + day);
+        ch.execute(
+                "INSERT INTO sessions_daily (session_day_user, user_id, session_day, starts, ends,"
+                        + " events, _version) SELECT session_day_user, user_id, session_day, starts,"
+                        + " ends, events * 2, _version + 1 FROM sessions_daily FINAL WHERE events > 0"
+                        + " AND session_day >= "
+                        + day);
+        ch.execute(
+                "INSERT INTO sessions (session_id, user_id, started_at, ended_at, started_at_us,"
+                        + " ended_at_us, duration_s, events, entry_event, exit_event, _version,"
+                        + " _is_deleted) SELECT session_id, user_id, started_at, ended_at,"
+                        + " started_at_us, ended_at_us, duration_s, events, entry_event, exit_event,"
+                        + " _version + 1, 1 FROM sessions FINAL WHERE _is_deleted = 0 AND started_at >= toDateTime("
+                        + from.getEpochSecond()
+                        + ") ORDER BY session_id LIMIT 50");
+        ch.execute(
+                "INSERT INTO funnel_daily (funnel, day, step, users, median_seconds_to_step, _version)"
+                        + " SELECT funnel, day, step, users + 1, median_seconds_to_step, _version + 1"
+                        + " FROM funnel_daily FINAL WHERE users > 0 AND day >= "
+                        + day);
+        ch.execute(
+                "INSERT INTO retention_weekly (cohort_week, week_n, cohort_users, retained_users,"
+                        + " _version) SELECT cohort_week, week_n, cohort_users, retained_users + 5,"
+                        + " _version + 1 FROM retention_weekly FINAL WHERE cohort_users > 0");
+        ch.execute(
+                "INSERT INTO feature_adoption_weekly (cohort_week, feature, week_n, cohort_users,"
+                        + " adopters, _version) SELECT cohort_week, feature, week_n, cohort_users,"
+                        + " adopters + 1, _version + 1 FROM feature_adoption_weekly FINAL WHERE"
+                        + " adopters > 0");
+    }
+
+    /**
+     * Rows no event supports, as a bug would leave: only the backfill's clearing of its ranges
+     * removes them (the replay writes no row with their keys).
+     */
+    private static void phantomUserRows(ClickHouseConnection ch, Instant from) {
+        long at = from.plus(Duration.ofDays(1)).getEpochSecond();
+        String day = "toDate(" + at + ")";
+        String week = "toMonday(toDate(" + at + "))";
+        ch.execute(
+                "INSERT INTO sessions (session_id, user_id, started_at, ended_at, started_at_us,"
+                        + " ended_at_us, duration_s, events, entry_event, exit_event, _version,"
+                        + " _is_deleted) VALUES ('phantom', 'phantom', toDateTime("
+                        + at
+                        + "), toDateTime("
+                        + at
+                        + "), "
+                        + at * 1_000_000
+                        + ", "
+                        + at * 1_000_000
+                        + ", 0, 1, 'click', 'click', 1, 0)");
+        ch.execute(
+                "INSERT INTO sessions_daily (session_day_user, user_id, session_day, starts, ends,"
+                        + " events, _version) VALUES ('phantom', 'phantom', "
+                        + day
+                        + ", 1, 1, 1, 1)");
+        ch.execute(
+                "INSERT INTO funnel_daily (funnel, day, step, users, median_seconds_to_step,"
+                        + " _version) SELECT funnel, "
+                        + day
+                        + ", 9, 3, 0, 1 FROM funnel_daily GROUP BY funnel");
+        ch.execute(
+                "INSERT INTO feature_adoption_weekly (cohort_week, feature, week_n, cohort_users,"
+                        + " adopters, _version) VALUES ("
+                        + week
+                        + ", 'phantom', 0, 5, 1, 1), ("
+                        + week
+                        + ", 'phantom', 12, 5, 1, 1)");
+    }
+
+    private static String describe(Map<String, long[]> ranges) {
+        StringBuilder sb = new StringBuilder();
+        ranges.forEach(
+                (t, b) ->
+                        sb.append(t)
+                                .append(' ')
+                                .append(Instant.ofEpochSecond(b[0]))
+                                .append("..")
+                                .append(Instant.ofEpochSecond(b[1]))
+                                .append("; "));
+        return sb.toString();
     }
 
     /**

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.crypto.Mac;
@@ -48,6 +49,9 @@ final class EventOracle {
 
     /** Whether the job runs with {@code analytics.retention.cohort-by: signup}. */
     private boolean cohortBySignup;
+
+    /** Per table, the periods compared ({@link #onlyRowsIn}); {@code null}: every row. */
+    private Map<String, long[]> ranges;
 
     EventOracle(Connection pg, ClickHouseConnection ch, String hmacKey) throws Exception {
         this.pg = pg;
@@ -148,6 +152,16 @@ final class EventOracle {
                                 "SELECT concat(toString(toUnixTimestamp(hour)), '|',"
                                         + " event_name, '|', toString(events)) FROM events_per_hour FINAL"
                                         + " WHERE events != 0")));
+        d.addAll(compareUserScoped());
+        return d;
+    }
+
+    /**
+     * The user-scoped tables: active_users_daily, sessions, sessions_daily, and {@link
+     * #compareProductAnalytics}.
+     */
+    List<String> compareUserScoped() throws Exception {
+        List<String> d = new ArrayList<>();
         d.addAll(
                 compare(
                         "active_users_daily",
@@ -313,7 +327,7 @@ final class EventOracle {
                                 "SELECT concat(toString(cohort_week), '|', feature, '|',"
                                         + " toString(week_n), '|', toString(cohort_users), '|',"
                                         + " toString(adopters)) FROM feature_adoption_weekly FINAL"
-                                        + " WHERE (cohort_week, feature) IN (SELECT cohort_week,"
+                                        + " WHERE cohort_users > 0 AND (cohort_week, feature) IN (SELECT cohort_week,"
                                         + " feature FROM feature_adoption_weekly FINAL"
                                         + " WHERE week_n = 12 AND adopters > 0)")));
         return d;
@@ -429,7 +443,61 @@ final class EventOracle {
         return out;
     }
 
-    private static List<String> compare(String table, Set<String> expected, Set<String> actual) {
+    /**
+     * From now on compares only the rows of each table in {@code ranges} whose period (day, week or
+     * session start, epoch seconds) lies in its {@code [lower, upper)}, and skips the user-scoped
+     * tables not in it; {@code counted} becomes every usable event (a backfill's replay has no late
+     * events).
+     */
+    EventOracle onlyRowsIn(Map<String, long[]> ranges) throws SQLException {
+        this.ranges = ranges;
+        try (Statement st = pg.createStatement()) {
+            st.execute("CREATE OR REPLACE TEMP VIEW counted AS SELECT * FROM usable");
+        }
+        return this;
+    }
+
+    private List<String> compare(String table, Set<String> expected, Set<String> actual) {
+        if (ranges == null) {
+            return compareSets(table, expected, actual);
+        }
+        String base = table.split(" ")[0];
+        long[] b = ranges.get(base);
+        if (b == null) {
+            return List.of();
+        }
+        return compareSets(
+                table + " rows in range", inRange(table, expected, b), inRange(table, actual, b));
+    }
+
+    /** The rows of {@code table} (as the comparisons print them) whose period is in {@code b}. */
+    private static Set<String> inRange(String table, Set<String> rows, long[] b) {
+        Set<String> out = new HashSet<>();
+        for (String row : rows) {
+            String[] f = row.split("\\|");
+            long t =
+                    switch (table.split(" ")[0]) {
+                        case "sessions" -> Long.parseLong(f[1]) / 1_000_000;
+                        case "sessions_daily" -> day(f[1]);
+                        case "funnel_daily" -> day(table.endsWith("windowFunnel") ? f[0] : f[1]);
+                        case "retention_weekly" -> day(f[0]) + Long.parseLong(f[1]) * 7 * 86_400;
+                        case "feature_adoption_weekly" ->
+                                day(f[0]) + Long.parseLong(f[2]) * 7 * 86_400;
+                        default -> day(f[0]);
+                    };
+            if (t >= b[0] && t < b[1]) {
+                out.add(row);
+            }
+        }
+        return out;
+    }
+
+    private static long day(String date) {
+        return java.time.LocalDate.parse(date).toEpochDay() * 86_400;
+    }
+
+    private static List<String> compareSets(
+            String table, Set<String> expected, Set<String> actual) {
         Set<String> missing = new TreeSet<>(expected);
         missing.removeAll(actual);
         Set<String> extra = new TreeSet<>(actual);

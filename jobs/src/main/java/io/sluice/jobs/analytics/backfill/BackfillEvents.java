@@ -10,19 +10,26 @@ import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.EventParser;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * The backfill's events: each row (the current version of an event) in the range becomes an
- * analytics.events row and a {@code +1} for the rollups; a final delete (archive replay) becomes a
- * tombstone. Rows that are not usable events are counted and left out (the streaming job keeps
- * dead_letters).
+ * analytics.events row and a {@code +1} for the window rollups; a final delete (archive replay)
+ * becomes a tombstone. Every usable event read, in the range or not, is also a {@code +1} on {@link
+ * #HISTORY} for the user-scoped tables, when they are rebuilt. Rows that are not usable events are
+ * counted and left out (the streaming job keeps dead_letters).
  */
 public final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDelta> {
     private static final long serialVersionUID = 1L;
     public static final String EVENTS = "backfill-events";
     static final String SKIPPED = "backfill-not-usable";
+
+    /** Every usable event read (the replayed history), at the user-scoped tables' version. */
+    public static final OutputTag<EventDelta> HISTORY =
+            new OutputTag<>("backfill-history", TypeInformation.of(EventDelta.class));
 
     private final EventSchema schema;
     private final long maxFutureSkewMs;
@@ -32,17 +39,31 @@ public final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDel
     /** The version of every row, or -1: each change's own WAL position (archive replay). */
     private final long version;
 
+    /** The version of the {@link #HISTORY} deltas, or -1: none (only the range is rebuilt). */
+    private final long historyVersion;
+
+    private final long historyToUs;
+
     private final RowEncoder<EventRow> eventRows;
     private transient EventParser parser;
     private transient LongCounter events;
     private transient LongCounter skipped;
 
-    BackfillEvents(EventSchema schema, long maxFutureSkewMs, long fromMs, long toMs, long version) {
+    BackfillEvents(
+            EventSchema schema,
+            long maxFutureSkewMs,
+            long fromMs,
+            long toMs,
+            long version,
+            long historyToMs,
+            long historyVersion) {
         this.schema = schema;
         this.maxFutureSkewMs = maxFutureSkewMs;
         this.fromUs = fromMs * 1000;
         this.toUs = toMs * 1000;
         this.version = version;
+        this.historyToUs = historyToMs * 1000;
+        this.historyVersion = historyVersion;
         this.eventRows = EventRow.encoder(schema.promoted());
     }
 
@@ -60,6 +81,9 @@ public final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDel
         if (e == null) {
             skipped.add(1);
             return;
+        }
+        if (historyVersion >= 0 && !change.isDelete() && e.occurredAtUs < historyToUs) {
+            ctx.output(HISTORY, new EventDelta(1, e, historyVersion));
         }
         if (e.occurredAtUs < fromUs || e.occurredAtUs >= toUs) {
             return;

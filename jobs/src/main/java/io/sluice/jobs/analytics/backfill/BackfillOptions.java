@@ -16,7 +16,7 @@ import java.util.Map;
  * be closed ({@link #checkClosed}).
  *
  * <p>Usage: {@code BackfillJob --config F --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z
- * [--source postgres|archive] [--chunk-minutes 60] [--max-rows-per-second 0]}
+ * [--source postgres|archive] [--chunk-minutes 60] [--max-rows-per-second 0] [--tables all|events]}
  */
 public record BackfillOptions(
         String config,
@@ -24,14 +24,35 @@ public record BackfillOptions(
         Instant to,
         Source source,
         Duration chunk,
-        long maxRowsPerSecond) {
+        long maxRowsPerSecond,
+        Tables tables) {
 
     static final String USAGE =
             "usage: BackfillJob --config F --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z"
-                    + " [--source postgres|archive] [--chunk-minutes 60] [--max-rows-per-second N]";
+                    + " [--source postgres|archive] [--chunk-minutes 60] [--max-rows-per-second N]"
+                    + " [--tables all|events]";
 
     private static final List<String> KEYS =
-            List.of("config", "from", "to", "source", "chunk-minutes", "max-rows-per-second");
+            List.of(
+                    "config",
+                    "from",
+                    "to",
+                    "source",
+                    "chunk-minutes",
+                    "max-rows-per-second",
+                    "tables");
+
+    /** What a backfill rewrites. */
+    public enum Tables {
+        /**
+         * Every analytics table: events and window rollups of the range, and the user-scoped tables
+         * (sessions, sessions_daily, DAU/WAU/MAU, funnels, retention, adoption) from a replay of
+         * the whole history ({@link UserTableRanges}).
+         */
+        ALL,
+        /** analytics.events and the window rollups of the range only: reads only the range. */
+        EVENTS
+    }
 
     /** Where the rows of the range are read from. */
     public enum Source {
@@ -74,6 +95,11 @@ public record BackfillOptions(
             throw new IllegalArgumentException(
                     "--source must be postgres or archive, got '" + source + "'");
         }
+        String tables = a.getOrDefault("tables", "all");
+        if (!tables.equals("all") && !tables.equals("events")) {
+            throw new IllegalArgumentException(
+                    "--tables must be all or events, got '" + tables + "'");
+        }
         long chunkMinutes = Long.parseLong(a.getOrDefault("chunk-minutes", "60"));
         long rate = Long.parseLong(a.getOrDefault("max-rows-per-second", "0"));
         if (chunkMinutes < 1 || rate < 0) {
@@ -86,7 +112,8 @@ public record BackfillOptions(
                 to,
                 Source.valueOf(source.toUpperCase(Locale.ROOT)),
                 Duration.ofMinutes(chunkMinutes),
-                rate);
+                rate,
+                Tables.valueOf(tables.toUpperCase(Locale.ROOT)));
     }
 
     private static Instant hour(String text, String option) {
@@ -125,9 +152,12 @@ public record BackfillOptions(
         }
     }
 
-    /** The {@link #chunk} slices of {@code occurred_at} the range is cut into, the last shorter. */
-    List<ChunkSplit> chunks() {
-        return ChunkSplit.cut(from.toEpochMilli(), to.toEpochMilli(), chunk.toMillis());
+    /**
+     * The {@link #chunk} slices of {@code occurred_at} from {@code readFromMs} to {@code readToMs}
+     * (the range, or the history a rebuild of the user-scoped tables replays), the last shorter.
+     */
+    List<ChunkSplit> chunks(long readFromMs, long readToMs) {
+        return ChunkSplit.cut(readFromMs, readToMs, chunk.toMillis());
     }
 
     /** The Flink job's name. */

@@ -4,12 +4,15 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ArchiveOptions;
+import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
+import io.sluice.jobs.analytics.setup.CohortTables;
 import io.sluice.jobs.analytics.setup.FreshStartStatements;
+import io.sluice.jobs.analytics.setup.FunnelTables;
 import io.sluice.jobs.ops.Resync;
 import java.io.IOException;
 import java.sql.Connection;
@@ -34,9 +37,22 @@ import org.apache.flink.core.fs.Path;
  * @param eventsVersion the WAL position when the run was planned, the version of every event read
  *     from Postgres; -1 for an archive replay (each change keeps its own)
  * @param rollupBase the WAL position the run's rollup versions start at, above every rollup row
- *     already written
+ *     already written (user-scoped tables included)
+ * @param readFromMs where reading starts: {@code --from}, or the oldest event when the user-scoped
+ *     tables are rebuilt (they replay the whole history)
+ * @param readToMs where reading ends: {@code --to}, or the closed bound when the user-scoped tables
+ *     are rebuilt
+ * @param users the user-scoped rows the run rewrites, or {@code null} ({@code --tables events})
+ * @param chunks what a backfill from Postgres reads (none for an archive replay)
  */
-public record BackfillPlan(BackfillOptions options, long eventsVersion, long rollupBase) {
+public record BackfillPlan(
+        BackfillOptions options,
+        long eventsVersion,
+        long rollupBase,
+        long readFromMs,
+        long readToMs,
+        UserTableRanges users,
+        List<ChunkSplit> chunks) {
 
     /** The rollups a backfill rebuilds: the ones whose windows lie inside an hour-aligned range. */
     static final List<String> WINDOW_ROLLUPS =
@@ -61,22 +77,84 @@ public record BackfillPlan(BackfillOptions options, long eventsVersion, long rol
                 eventsVersion = rs.getLong(1);
             }
         }
+        boolean rebuildUsers = o.tables() == BackfillOptions.Tables.ALL;
         // WAL-anchored like every version: above every rollup row already written (the range's
         // rows are set to 0 at this version), and below what a later resync writes.
         long maxRollupVersion = 0;
+        Instant closedBefore;
         try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
-            for (String rollup : rollups(config)) {
-                String max = ch.queryValue("SELECT max(_version) FROM " + rollup);
+            List<String> tables = new ArrayList<>(rollups(config));
+            if (rebuildUsers) {
+                tables.addAll(USER_TABLES);
+            }
+            for (String table : tables) {
+                String max = ch.queryValue("SELECT max(_version) FROM " + table);
                 maxRollupVersion =
                         Math.max(
                                 maxRollupVersion,
                                 max == null || max.isEmpty() ? 0 : Long.parseLong(max));
             }
+            closedBefore = closedBefore(config, ch, Instant.now());
+        }
+        if (o.to().isAfter(closedBefore)) {
+            throw new ConfigException(
+                    List.of(
+                            "--to "
+                                    + o.to()
+                                    + " is too recent: the newest event the streaming job has"
+                                    + " written less analytics.repair-horizon and"
+                                    + " analytics.out-of-orderness is "
+                                    + closedBefore
+                                    + ", and it may still change what is after that; pick an"
+                                    + " earlier --to"));
         }
         long rollupBase =
                 Resync.anchorAbove(config, "backfill " + o.from() + ".." + o.to(), maxRollupVersion)
                         .lsn();
-        return new BackfillPlan(o, eventsVersion, rollupBase);
+        long readFrom = o.from().toEpochMilli();
+        long readTo = o.to().toEpochMilli();
+        UserTableRanges users = null;
+        if (rebuildUsers) {
+            users = UserTableRanges.of(config, o.from(), closedBefore);
+            readTo = closedBefore.toEpochMilli();
+            if (o.source() == BackfillOptions.Source.POSTGRES) {
+                readFrom = Math.min(readFrom, ChunkPlanner.oldestEvent(config));
+            } else {
+                readFrom = Long.MIN_VALUE; // every archived change of the events table
+            }
+        }
+        List<ChunkSplit> chunks =
+                o.source() == BackfillOptions.Source.POSTGRES
+                        ? ChunkPlanner.chunks(config, readFrom, readTo, o.chunk().toMillis())
+                        : List.of();
+        return new BackfillPlan(o, eventsVersion, rollupBase, readFrom, readTo, users, chunks);
+    }
+
+    /** The user-scoped tables a full backfill can rewrite. */
+    static final List<String> USER_TABLES =
+            List.of(
+                    AnalyticsTables.SESSIONS,
+                    AnalyticsTables.SESSIONS_DAILY,
+                    AnalyticsTables.ACTIVE_USERS_DAILY,
+                    FunnelTables.FUNNEL_DAILY,
+                    CohortTables.RETENTION_WEEKLY,
+                    CohortTables.FEATURE_ADOPTION_WEEKLY);
+
+    /**
+     * Before this time no row changes any more: the newest event time in analytics.events (what the
+     * streaming job has seen; the current time if that is later or there is none) less the repair
+     * horizon and the out-of-orderness. A change older than that is late for the streaming job,
+     * whatever the wall clock says.
+     */
+    static Instant closedBefore(SluiceConfig config, ClickHouseConnection ch, Instant now) {
+        String newest = ch.queryValue("SELECT toUnixTimestamp(max(occurred_at)) FROM events");
+        Instant seen =
+                newest == null || newest.isBlank() || newest.equals("0")
+                        ? now
+                        : Instant.ofEpochSecond(Long.parseLong(newest.trim()));
+        Instant clock = seen.isBefore(now) ? seen : now;
+        return clock.minus(config.get(AnalyticsOptions.REPAIR_HORIZON))
+                .minus(config.get(AnalyticsOptions.OUT_OF_ORDERNESS));
     }
 
     /**
@@ -87,6 +165,9 @@ public record BackfillPlan(BackfillOptions options, long eventsVersion, long rol
         long from = options.from().getEpochSecond();
         long to = options.to().getEpochSecond();
         List<String> sql = new ArrayList<>();
+        if (users != null) {
+            sql.addAll(users.overwriteStatements(rollupBase));
+        }
         for (String rollup : rollups(config)) {
             String w = windowColumn(rollup);
             sql.add(

@@ -24,9 +24,10 @@ public final class BackfillProgress {
     private BackfillProgress() {}
 
     /** Prints progress every 5 s until the job ends, then a summary; fails if the job failed. */
-    public static JobExecutionResult follow(JobClient job, BackfillOptions o) throws Exception {
+    public static JobExecutionResult follow(JobClient job, BackfillPlan plan) throws Exception {
+        BackfillOptions o = plan.options();
         long started = System.nanoTime();
-        long chunks = o.chunks().size();
+        long chunks = plan.chunks().size();
         JobExecutionResult result =
                 awaitResult(
                         job,

@@ -2,10 +2,13 @@ package io.sluice.jobs.analytics.backfill;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.AnalyticsOptions.CohortBy;
+import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
+import io.sluice.jobs.analytics.UserScopedAnalytics;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
@@ -20,6 +23,7 @@ import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.pii.PiiMasker;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.avro.generic.GenericRecord;
 import org.apache.flink.api.common.accumulators.LongCounter;
@@ -49,6 +53,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *           -> latest-change (keyed by event id) ----------------------------------+
  *   -> backfill-events -> rows ------------------------------------+
  *                      -> deltas -> events_per_minute, _5m, _hour -+-> clickhouse-analytics-sink
+ *                      -> history -> user-scoped operators,         |
+ *                                    sessions_daily -> closed-user-rows
  * </pre>
  */
 public final class BackfillTopology {
@@ -78,27 +84,65 @@ public final class BackfillTopology {
                                         skew,
                                         o.from().toEpochMilli(),
                                         o.to().toEpochMilli(),
-                                        plan.eventsVersion()))
+                                        plan.eventsVersion(),
+                                        plan.readToMs(),
+                                        plan.users() == null ? -1 : plan.rollupBase() + 1))
                         .returns(TypeInformation.of(EventDelta.class))
                         .name("backfill-events")
                         .uid("backfill-events");
         DataStream<AnalyticsRow> all = deltas.getSideOutput(CleanAndDedupeFunction.ROWS);
         for (String rollup : BackfillPlan.rollups(config)) {
-            RollupSpec spec = RollupSpec.named(rollup);
-            all =
-                    all.union(
-                            deltas.keyBy(d -> spec.key(d.event), Types.STRING)
-                                    .process(
-                                            new CountRollupFunction(
-                                                    spec, Long.MAX_VALUE, plan.rollupBase()))
-                                    .name(spec.name())
-                                    .uid(spec.name()));
+            all = all.union(countRollup(deltas, rollup, plan));
+        }
+        if (plan.users() != null) {
+            all = all.union(userTables(current, deltas, config, schema, plan));
         }
         all.transform(
                         "clickhouse-analytics-sink",
                         Types.VOID,
                         new AnalyticsSinkOperator(config, AnalyticsTables.all(schema.promoted())))
                 .uid("clickhouse-analytics-sink");
+    }
+
+    /**
+     * The user-scoped tables, from the replayed history through the streaming job's own operators
+     * ({@link UserScopedAnalytics}) and sessions_daily's rollup, at versions above {@link
+     * BackfillPlan#rollupBase}; only the closed rows of {@link UserTableRanges} are written. With
+     * {@code cohort-by: signup} the operators run by first event (a backfill does not read the
+     * users table) and the cohort tables are left alone.
+     */
+    private static DataStream<AnalyticsRow> userTables(
+            DataStream<ChangeRecord> current,
+            SingleOutputStreamOperator<EventDelta> deltas,
+            SluiceConfig config,
+            EventSchema schema,
+            BackfillPlan plan) {
+        DataStream<EventDelta> history = deltas.getSideOutput(BackfillEvents.HISTORY);
+        SluiceConfig byFirstEvent =
+                config.with(AnalyticsOptions.RETENTION_COHORT_BY, CohortBy.FIRST_EVENT);
+        long horizon = config.get(AnalyticsOptions.REPAIR_HORIZON).toMillis();
+        List<DataStream<AnalyticsRow>> rows =
+                new ArrayList<>(
+                        UserScopedAnalytics.attach(
+                                current, history, byFirstEvent, schema, horizon));
+        if (config.get(AnalyticsOptions.ROLLUPS).contains(Rollup.SESSIONS_DAILY)) {
+            rows.add(countRollup(history, AnalyticsTables.SESSIONS_DAILY, plan));
+        }
+        DataStream<AnalyticsRow> all = rows.get(0);
+        for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {
+            all = all.union(more);
+        }
+        return all.filter(plan.users()).name("closed-user-rows").uid("closed-user-rows");
+    }
+
+    /** A count rollup of {@code deltas}, its versions above the plan's base. */
+    private static DataStream<AnalyticsRow> countRollup(
+            DataStream<EventDelta> deltas, String rollup, BackfillPlan plan) {
+        RollupSpec spec = RollupSpec.named(rollup);
+        return deltas.keyBy(d -> spec.key(d.event), Types.STRING)
+                .process(new CountRollupFunction(spec, Long.MAX_VALUE, plan.rollupBase()))
+                .name(spec.name())
+                .uid(spec.name());
     }
 
     /** The range's rows, re-read from the events table chunk by chunk, with PII hashed. */
@@ -116,7 +160,7 @@ public final class BackfillTopology {
                         schema.occurredAt,
                         schema.eventId,
                         plan.eventsVersion(),
-                        o.chunks());
+                        plan.chunks());
         TypeInformation<ChunkRead> type = chunks.getProducedType();
         DataStream<ChangeRecord> rows =
                 env.fromSource(
@@ -134,10 +178,7 @@ public final class BackfillTopology {
                         .flatMap(new ChunkProgress())
                         .name("count-progress")
                         .uid("count-progress");
-        if (hasher == null) {
-            return rows;
-        }
-        return rows.map(new PiiMasker(config, hasher)).name("hash-pii").uid("hash-pii");
+        return PiiMasker.apply(rows, config, hasher);
     }
 
     /**
@@ -152,7 +193,10 @@ public final class BackfillTopology {
             long skewMs)
             throws IOException {
         ChangeArchive.initializeS3(config);
-        Instant since = plan.options().from().minusMillis(skewMs);
+        Instant since =
+                plan.readFromMs() == Long.MIN_VALUE
+                        ? Instant.EPOCH
+                        : plan.options().from().minusMillis(skewMs);
         List<Path> partitions = BackfillPlan.archivePartitions(config, schema, since);
         if (partitions.isEmpty()) {
             throw new ConfigException(

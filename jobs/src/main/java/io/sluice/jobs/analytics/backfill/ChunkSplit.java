@@ -50,6 +50,34 @@ public final class ChunkSplit implements SourceSplit, Serializable {
         return chunks;
     }
 
+    /**
+     * Chunks over slices counted in advance: {@code slices} holds each non-empty slice's index
+     * (from {@code fromMs}, {@code sliceMs} long) and row count, in order. Consecutive slices are
+     * read as one chunk until it holds {@code targetRows} rows, so a sparse past costs a few
+     * queries instead of one per slice; slices with no rows are not read.
+     */
+    public static java.util.List<ChunkSplit> merge(
+            long fromMs, long toMs, long sliceMs, java.util.List<long[]> slices, long targetRows) {
+        java.util.List<ChunkSplit> chunks = new java.util.ArrayList<>();
+        long start = -1;
+        long rows = 0;
+        for (int i = 0; i < slices.size(); i++) {
+            long index = slices.get(i)[0];
+            if (start < 0) {
+                start = fromMs + index * sliceMs;
+            }
+            rows += slices.get(i)[1];
+            boolean last = i == slices.size() - 1;
+            if (rows >= targetRows || last) {
+                long end = Math.min(toMs, fromMs + (index + 1) * sliceMs);
+                chunks.add(new ChunkSplit(chunks.size(), start, end));
+                start = -1;
+                rows = 0;
+            }
+        }
+        return chunks;
+    }
+
     @Override
     public String splitId() {
         return Long.toString(chunk);

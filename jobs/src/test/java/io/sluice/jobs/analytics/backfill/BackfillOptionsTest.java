@@ -34,7 +34,8 @@ class BackfillOptionsTest {
         assertThat(o.source()).isEqualTo(BackfillOptions.Source.POSTGRES);
         assertThat(o.chunk()).isEqualTo(Duration.ofHours(1));
         assertThat(o.maxRowsPerSecond()).isZero();
-        assertThat(o.chunks()).hasSize(27);
+        assertThat(o.tables()).isEqualTo(BackfillOptions.Tables.ALL);
+        assertThat(o.chunks(o.from().toEpochMilli(), o.to().toEpochMilli())).hasSize(27);
     }
 
     @Test
@@ -81,6 +82,18 @@ class BackfillOptionsTest {
                                         "--source",
                                         "kafka"))
                 .hasMessageContaining("--source must be postgres or archive, got 'kafka'");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        "--config",
+                                        "c",
+                                        "--from",
+                                        "2026-11-20T00:00:00Z",
+                                        "--to",
+                                        "2026-11-21T00:00:00Z",
+                                        "--tables",
+                                        "sessions"))
+                .hasMessageContaining("--tables must be all or events, got 'sessions'");
         assertThatThrownBy(
                         () ->
                                 parse(
