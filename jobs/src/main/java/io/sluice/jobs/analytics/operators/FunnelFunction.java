@@ -14,8 +14,6 @@ import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -76,16 +74,8 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
     /** Key {@code funnel|day}: the microseconds to each step of the attempt last emitted. */
     private transient MapState<String, long[]> attempts;
 
-    /** Per funnel, the first and last day marked for derivation ({@code [2f], [2f + 1]}). */
-    private transient ValueState<long[]> pendingDays;
-
-    /** The newest LSN among the changes behind {@link #pendingDays}. */
-    private transient ValueState<Long> pendingLsn;
-
-    /** Processing time of the user's last change while no watermark exists. */
-    private transient ValueState<Long> lastChangeMs;
-
-    static final long SNAPSHOT_QUIET_MS = 10_000L;
+    /** The days marked before the first watermark, to derive once the user's changes pause. */
+    private transient FunnelSnapshotDays snapshotDays;
 
     public FunnelFunction(
             List<FunnelDefinition> funnels, EventProperties properties, long horizonMs) {
@@ -120,17 +110,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                                         "funnel-attempts",
                                         Types.STRING,
                                         PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        pendingDays =
-                getRuntimeContext()
-                        .getState(
-                                new ValueStateDescriptor<>(
-                                        "pending-days",
-                                        PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        pendingLsn =
-                getRuntimeContext().getState(new ValueStateDescriptor<>("pending-lsn", Types.LONG));
-        lastChangeMs =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
+        snapshotDays = new FunnelSnapshotDays(getRuntimeContext(), funnels.size());
     }
 
     /** Per funnel, the steps {@code e} matches (bit {@code i}: step {@code i + 1}). */
@@ -164,7 +144,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             events.remove(key);
         }
         boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
-        long[] pending = snapshot ? pendingDays.value() : null;
+        long[] pending = snapshot ? snapshotDays.marked() : null;
         List<Map.Entry<String, FunnelEvent>> sorted = null;
         for (int f = 0; f < funnels.size(); f++) {
             if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {
@@ -173,7 +153,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             long fromDay = FunnelMatcher.day(e.occurredAtUs - funnels.get(f).windowUs());
             long toDay = FunnelMatcher.day(e.occurredAtUs);
             if (snapshot) {
-                pending = mark(pending, f, fromDay, toDay);
+                pending = snapshotDays.mark(pending, f, fromDay, toDay);
                 continue;
             }
             if (sorted == null) {
@@ -187,14 +167,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             rederive(f, sorted, fromDay, toDay, delta.lsn, ctx);
         }
         if (snapshot && pending != null) {
-            pendingDays.update(pending);
-            Long lsn = pendingLsn.value();
-            pendingLsn.update(lsn == null ? delta.lsn : Math.max(lsn, delta.lsn));
-            long now = ctx.timerService().currentProcessingTime();
-            lastChangeMs.update(now);
-            ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
-            ctx.timerService()
-                    .registerProcessingTimeTimer(SessionTimers.quietAfter(now, SNAPSHOT_QUIET_MS));
+            snapshotDays.keep(pending, delta.lsn, ctx.timerService());
         }
         long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
         ctx.timerService()
@@ -202,21 +175,6 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                         CountRollupFunction.saturatedAdd(
                                 CountRollupFunction.saturatedAdd(dayEndMs, longestWindowMs),
                                 horizonMs));
-    }
-
-    /** {@code pending} with funnel {@code f}'s marked days widened to {@code [from, to]}. */
-    private long[] mark(long[] pending, int f, long fromDay, long toDay) {
-        long[] p = pending;
-        if (p == null) {
-            p = new long[2 * funnels.size()];
-            for (int i = 0; i < funnels.size(); i++) {
-                p[2 * i] = Long.MAX_VALUE;
-                p[2 * i + 1] = Long.MIN_VALUE;
-            }
-        }
-        p[2 * f] = Math.min(p[2 * f], fromDay);
-        p[2 * f + 1] = Math.max(p[2 * f + 1], toDay);
-        return p;
     }
 
     private List<Map.Entry<String, FunnelEvent>> sortedEvents() throws Exception {
@@ -239,18 +197,15 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     /** Derives the days marked before the first watermark, once, from all the user's events. */
     private void derivePending(Context ctx) throws Exception {
-        long[] pending = pendingDays.value();
-        Long lsn = pendingLsn.value();
-        pendingDays.clear();
-        pendingLsn.clear();
-        lastChangeMs.clear();
-        if (pending == null) {
+        FunnelSnapshotDays.Marked marked = snapshotDays.take();
+        if (marked == null) {
             return;
         }
+        long[] pending = marked.days();
         List<Map.Entry<String, FunnelEvent>> sorted = sortedEvents();
         for (int f = 0; f < funnels.size() && 2 * f + 1 < pending.length; f++) {
             if (pending[2 * f] <= pending[2 * f + 1]) {
-                rederive(f, sorted, pending[2 * f], pending[2 * f + 1], lsn, ctx);
+                rederive(f, sorted, pending[2 * f], pending[2 * f + 1], marked.lsn(), ctx);
             }
         }
     }
@@ -307,11 +262,8 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             throws Exception {
         long watermark = ctx.timerService().currentWatermark();
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            Long last = lastChangeMs.value();
-            if (watermark == Long.MIN_VALUE
-                    && last != null
-                    && timestamp < SessionTimers.quietAfter(last, SNAPSHOT_QUIET_MS)) {
-                return; // still changing: the timer of its latest change derives
+            if (snapshotDays.stillChanging(timestamp, watermark)) {
+                return; // the timer of the user's latest change derives
             }
             derivePending(ctx);
             return;
