@@ -34,18 +34,18 @@ import org.apache.flink.util.OutputTag;
  * breaks a strict chain). The emitted deltas carry the change's LSN.
  *
  * <p>Before the first watermark (the snapshot, whose rows arrive in no particular order) nothing is
- * derived per change: the days each change touches are only marked, and derived once, at the first
- * watermark or once the user's changes pause for 10 s of processing time, as {@link
- * SessionizeFunction} does; the deltas then carry the newest LSN among those changes. A snapshotted
- * history is so read once per user instead of once per event.
+ * derived per change: the days each change touches are only marked ({@link FunnelSnapshotDays}),
+ * and derived once, at the first watermark or once the user's changes pause for 10 s of processing
+ * time, as {@link SessionizeFunction} does; the deltas then carry the newest LSN among those
+ * changes. A snapshotted history is so read once per user instead of once per event.
  *
- * <p>State: the user's events that matter ({@link FunnelEvent}, keyed by {@code
- * Sessionizer.eventKey} so keys sort in event order) — those matching some step of some funnel, or
- * all of them when a funnel is STRICT — and the attempt last emitted per funnel and day. A change
- * behind the watermark by more than {@code horizonMs} never arrives (it is late), so an event timer
- * drops the events before the start of {@code day(watermark − horizon − longest window)} and the
- * attempts of earlier days. The step masks in state follow the configured funnels' order: give the
- * operator a new uid when the funnels change.
+ * <p>State: the user's events that matter ({@link FunnelUserEvents}: {@link FunnelEvent}, keyed by
+ * {@code Sessionizer.eventKey} so keys sort in event order) — those matching some step of some
+ * funnel, or all of them when a funnel is STRICT — and the attempt last emitted per funnel and day.
+ * A change behind the watermark by more than {@code horizonMs} never arrives (it is late), so an
+ * event timer drops the events before the start of {@code day(watermark − horizon − longest
+ * window)} and the attempts of earlier days. The step masks in state follow the configured funnels'
+ * order: give the operator a new uid when the funnels change.
  */
 @Internal
 public final class FunnelFunction extends KeyedProcessFunction<String, EventDelta, EventDelta> {
@@ -69,7 +69,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     private final long longestWindowMs;
 
-    private transient MapState<String, FunnelEvent> events;
+    private transient FunnelUserEvents events;
 
     /** Key {@code funnel|day}: the microseconds to each step of the attempt last emitted. */
     private transient MapState<String, long[]> attempts;
@@ -96,13 +96,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     @Override
     public void open(OpenContext openContext) {
-        events =
-                getRuntimeContext()
-                        .getMapState(
-                                new MapStateDescriptor<>(
-                                        "funnel-events",
-                                        Types.STRING,
-                                        TypeInformation.of(FunnelEvent.class)));
+        events = new FunnelUserEvents(getRuntimeContext());
         attempts =
                 getRuntimeContext()
                         .getMapState(
@@ -159,7 +153,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             if (sorted == null) {
                 // Only the events a re-derivation of these days can read, for every funnel.
                 sorted =
-                        sortedEvents(
+                        events.sorted(
                                 FunnelMatcher.day(e.occurredAtUs - longestWindowMs * 1000)
                                         * FunnelMatcher.DAY_US,
                                 (toDay + 1) * FunnelMatcher.DAY_US + longestWindowMs * 1000);
@@ -177,24 +171,6 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                                 horizonMs));
     }
 
-    private List<Map.Entry<String, FunnelEvent>> sortedEvents() throws Exception {
-        return sortedEvents(Long.MIN_VALUE, Long.MAX_VALUE);
-    }
-
-    /** The user's events in {@code [fromUs, toUs]}, in event order. */
-    private List<Map.Entry<String, FunnelEvent>> sortedEvents(long fromUs, long toUs)
-            throws Exception {
-        List<Map.Entry<String, FunnelEvent>> sorted = new ArrayList<>();
-        for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
-            long t = entry.getValue().occurredAtUs;
-            if (t >= fromUs && t <= toUs) {
-                sorted.add(Map.entry(entry.getKey(), entry.getValue()));
-            }
-        }
-        sorted.sort(Map.Entry.comparingByKey());
-        return sorted;
-    }
-
     /** Derives the days marked before the first watermark, once, from all the user's events. */
     private void derivePending(Context ctx) throws Exception {
         FunnelSnapshotDays.Marked marked = snapshotDays.take();
@@ -202,7 +178,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             return;
         }
         long[] pending = marked.days();
-        List<Map.Entry<String, FunnelEvent>> sorted = sortedEvents();
+        List<Map.Entry<String, FunnelEvent>> sorted = events.sorted();
         for (int f = 0; f < funnels.size() && 2 * f + 1 < pending.length; f++) {
             if (pending[2 * f] <= pending[2 * f + 1]) {
                 rederive(f, sorted, pending[2 * f], pending[2 * f + 1], marked.lsn(), ctx);
@@ -274,16 +250,8 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                 firstDay >= Long.MAX_VALUE / FunnelMatcher.DAY_US
                         ? Long.MAX_VALUE // the end of input: nothing can change any more
                         : firstDay * FunnelMatcher.DAY_US;
+        events.dropBefore(firstUs);
         List<String> drop = new ArrayList<>();
-        for (Map.Entry<String, FunnelEvent> e : events.entries()) {
-            if (e.getValue().occurredAtUs < firstUs) {
-                drop.add(e.getKey());
-            }
-        }
-        for (String k : drop) {
-            events.remove(k);
-        }
-        drop.clear();
         for (String k : attempts.keys()) {
             if (Long.parseLong(k.substring(k.lastIndexOf('|') + 1)) < firstDay) {
                 drop.add(k);
