@@ -1,7 +1,6 @@
 package io.sluice.common.clickhouse;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.ServerException;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.client.api.query.QueryResponse;
 import com.clickhouse.client.api.query.QuerySettings;
@@ -13,7 +12,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,27 +22,24 @@ import java.util.concurrent.TimeoutException;
  * exchanged as TabSeparated text, which every server version reads and writes the same way.
  */
 public final class ClickHouseConnection implements ClickHouseStatements {
-    /**
-     * Server error codes worth a retry: overload, timeouts, network and keeper trouble. Every other
-     * server error (syntax, unknown table or column, a value that does not parse) is final.
-     */
-    private static final Set<Integer> TRANSIENT_CODES =
-            Set.of(3, 159, 164, 202, 203, 209, 210, 241, 242, 252, 319, 394, 425, 999);
-
     private static final long REQUEST_TIMEOUT_SECONDS = 300;
 
     private final Client client;
     private final String url;
     private final String database;
-    private final String user;
-    private final String password;
+    private final ClickHouseErrors errors;
     private volatile Boolean decimalScaleSetting; // null until asked
 
     public ClickHouseConnection(String url, String user, String password, String database) {
         this.url = url;
         this.database = database;
-        this.user = user;
-        this.password = password == null ? "" : password;
+        this.errors =
+                new ClickHouseErrors(
+                        url,
+                        database,
+                        user,
+                        password == null ? "" : password,
+                        REQUEST_TIMEOUT_SECONDS);
         this.client =
                 new Client.Builder()
                         .addEndpoint(url)
@@ -95,9 +90,9 @@ public final class ClickHouseConnection implements ClickHouseStatements {
         try (QueryResponse ignored = await(sql, client.query(sql, settings()))) {
             // The response body of a statement is empty; closing releases the connection.
         } catch (ClickHouseException e) {
-            throw explain(sql, null, e);
+            throw errors.explain(sql, null, e);
         } catch (Exception e) {
-            throw explain(sql, null, translate(sql, e));
+            throw errors.explain(sql, null, ClickHouseErrors.translate(sql, e));
         }
     }
 
@@ -116,9 +111,9 @@ public final class ClickHouseConnection implements ClickHouseStatements {
         try (QueryResponse response = await(sql, client.query(sql, settings()))) {
             return parse(response.getInputStream());
         } catch (ClickHouseException e) {
-            throw explain(sql, null, e);
+            throw errors.explain(sql, null, e);
         } catch (Exception e) {
-            throw explain(sql, null, translate(sql, e));
+            throw errors.explain(sql, null, ClickHouseErrors.translate(sql, e));
         }
     }
 
@@ -144,66 +139,9 @@ public final class ClickHouseConnection implements ClickHouseStatements {
                                     settings))
                     .close();
         } catch (ClickHouseException e) {
-            throw explain(statement, tsv, e);
+            throw errors.explain(statement, tsv, e);
         } catch (Exception e) {
-            throw explain(statement, tsv, translate(statement, e));
-        }
-    }
-
-    /**
-     * The client cannot read the error text of servers before 19.x (it looks for the error code in
-     * a header they do not send), so for a rejected statement without a code the statement is sent
-     * once more over plain HTTP and the server's own message is read from that answer. Statements
-     * are idempotent here: a query, DDL, or a versioned insert that was rejected.
-     */
-    private ClickHouseException explain(String statement, byte[] data, ClickHouseException e) {
-        if (e.retryable() || e.code() != 0) {
-            return e;
-        }
-        try {
-            String query = statement;
-            java.net.http.HttpClient http =
-                    java.net.http.HttpClient.newBuilder()
-                            .connectTimeout(java.time.Duration.ofSeconds(10))
-                            .build();
-            java.net.URI uri =
-                    java.net.URI.create(
-                            url.replaceAll("/+$", "")
-                                    + "/?database="
-                                    + java.net.URLEncoder.encode(database, StandardCharsets.UTF_8)
-                                    + (data == null
-                                            ? ""
-                                            : "&query="
-                                                    + java.net.URLEncoder.encode(
-                                                            query, StandardCharsets.UTF_8)));
-            java.net.http.HttpRequest request =
-                    java.net.http.HttpRequest.newBuilder(uri)
-                            .header("X-ClickHouse-User", user)
-                            .header("X-ClickHouse-Key", password)
-                            .timeout(java.time.Duration.ofSeconds(REQUEST_TIMEOUT_SECONDS))
-                            .POST(
-                                    java.net.http.HttpRequest.BodyPublishers.ofByteArray(
-                                            data == null
-                                                    ? statement.getBytes(StandardCharsets.UTF_8)
-                                                    : data))
-                            .build();
-            java.net.http.HttpResponse<String> response =
-                    http.send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                return e;
-            }
-            String body = response.body().strip();
-            java.util.regex.Matcher m =
-                    java.util.regex.Pattern.compile("Code: (\\d+)").matcher(body);
-            int code = m.find() ? Integer.parseInt(m.group(1)) : 0;
-            return new ClickHouseException(
-                    statement, code, firstLine(body), TRANSIENT_CODES.contains(code), e);
-        } catch (IOException | RuntimeException ex) {
-            e.addSuppressed(ex);
-            return e;
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return e;
+            throw errors.explain(statement, tsv, ClickHouseErrors.translate(statement, e));
         }
     }
 
@@ -241,7 +179,7 @@ public final class ClickHouseConnection implements ClickHouseStatements {
                 List<List<String>> rows = parse(response.getInputStream());
                 known = !rows.isEmpty() && !"0".equals(rows.get(0).get(0));
             } catch (Exception e) {
-                throw explain(sql, null, translate(sql, e));
+                throw errors.explain(sql, null, ClickHouseErrors.translate(sql, e));
             }
             decimalScaleSetting = known;
         }
@@ -255,55 +193,11 @@ public final class ClickHouseConnection implements ClickHouseStatements {
             Thread.currentThread().interrupt();
             throw new ClickHouseException(statement, 0, "interrupted", true, e);
         } catch (ExecutionException e) {
-            throw translate(statement, e.getCause() == null ? e : e.getCause());
+            throw ClickHouseErrors.translate(statement, e.getCause() == null ? e : e.getCause());
         } catch (TimeoutException e) {
             throw new ClickHouseException(
                     statement, 0, "no answer within " + REQUEST_TIMEOUT_SECONDS + " s", true, e);
         }
-    }
-
-    static ClickHouseException translate(String statement, Throwable e) {
-        if (e instanceof ClickHouseException ce) {
-            return ce;
-        }
-        Throwable t = e;
-        while (t != null) {
-            if (t instanceof ServerException se) {
-                int code = se.getCode();
-                return new ClickHouseException(
-                        statement,
-                        code,
-                        firstLine(se.getMessage()),
-                        TRANSIENT_CODES.contains(code),
-                        e);
-            }
-            t = t.getCause();
-        }
-        // No answer from the server: connection refused or reset, DNS, socket timeout.
-        return new ClickHouseException(statement, 0, describe(e), true, e);
-    }
-
-    private static String describe(Throwable e) {
-        StringBuilder sb = new StringBuilder();
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (sb.length() > 0) {
-                sb.append(" <- ");
-            }
-            sb.append(t.getClass().getSimpleName()).append(": ").append(firstLine(t.getMessage()));
-            if (t.getCause() == t) {
-                break;
-            }
-        }
-        return sb.toString();
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "(no message)";
-        }
-        String m = message.strip();
-        int cut = m.indexOf(", Stack trace");
-        return cut > 0 ? m.substring(0, cut) : m;
     }
 
     private static List<List<String>> parse(InputStream in) throws IOException {
