@@ -24,10 +24,11 @@ import org.slf4j.LoggerFactory;
  * Buffers rows per table and hands a table's batch to the {@link BatchSender} when it reaches
  * {@code sink.batch-rows} or {@code sink.batch-bytes}, every {@code sink.flush-interval}, and in
  * {@link #flush}, which Flink calls before the checkpoint barrier passes the sink. The sender
- * writes batches in order on its own thread, retrying transient failures with exponential backoff;
- * anything else fails the job with the statement and the server's message. The changes of batches
- * not yet written when a checkpoint is taken are the writer's state ({@link UnwrittenChanges}), so
- * a checkpoint never waits for ClickHouse, and a restored writer writes them first.
+ * writes batches in order on its own thread ({@link BatchInserter}), retrying transient failures
+ * with exponential backoff; anything else fails the job with the statement and the server's
+ * message. The changes of batches not yet written when a checkpoint is taken are the writer's state
+ * ({@link UnwrittenChanges}), so a checkpoint never waits for ClickHouse, and a restored writer
+ * writes them first.
  */
 final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, UnwrittenChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);
@@ -39,19 +40,12 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
     private final int batchRows;
     private final long batchBytes;
     private final long flushIntervalMs;
-    private final RetryPolicy retryPolicy;
+    private final BatchInserter inserter;
     private final BatchSender<TableBuffer> sender;
 
     private final Map<TableId, TableBuffer> buffers = new HashMap<>();
 
-    private final Counter rowsWritten;
-    private final Counter bytesWritten;
-    private final Counter batchesWritten;
-    private final Counter retries;
-    private final Counter toastFilledFromClickHouse;
-    private final Counter toastMissing;
     private final Counter columnsDropped;
-    private volatile long lastFlushMillis;
 
     ClickHouseSinkWriter(
             SluiceConfig config,
@@ -121,16 +115,9 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
         this.batchRows = config.get(ClickHouseSinkOptions.BATCH_ROWS);
         this.batchBytes = config.get(ClickHouseSinkOptions.BATCH_BYTES);
         this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
-        this.retryPolicy = RetryPolicy.of(config);
-        this.rowsWritten = metrics.getNumRecordsSendCounter();
-        this.bytesWritten = metrics.getNumBytesSendCounter();
-        this.batchesWritten = metrics.counter("sluiceBatchesWritten");
-        this.retries = metrics.counter("sluiceRetries");
-        this.toastFilledFromClickHouse = metrics.counter("sluiceToastFilledFromClickHouse");
-        this.toastMissing = metrics.counter("sluiceToastMissing");
+        this.inserter = new BatchInserter(clickHouse, RetryPolicy.of(config), metrics);
         this.columnsDropped = metrics.counter("sluiceColumnsNotWritten");
-        metrics.gauge("sluiceLastFlushMillis", () -> lastFlushMillis);
-        this.sender = senders.create(this::send);
+        this.sender = senders.create(inserter::send);
         metrics.gauge("sluicePendingBatches", sender::pending);
         for (UnwrittenChanges state : restored) {
             for (ChangeRecord r : state.records()) {
@@ -194,7 +181,7 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
     private TableBuffer open(TableId table) {
         String chTable = routing.clickHouseTable(table);
         Map<String, String> columns =
-                withRetries(() -> schema.columns(clickHouse.database(), chTable));
+                inserter.withRetries(() -> schema.columns(clickHouse.database(), chTable));
         if (columns.isEmpty()) {
             throw new ClickHouseException(
                     ClickHouseSchema.columnsQuery(clickHouse.database(), chTable),
@@ -252,58 +239,6 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
             unwritten.addAll(buffer.records()); // empty after the flush before the barrier
         }
         return unwritten.isEmpty() ? List.of() : List.of(new UnwrittenChanges(unwritten));
-    }
-
-    /** Writes one batch (the sender's thread): TOAST lookups, then the insert. */
-    private void send(TableBuffer buffer) {
-        long start = System.currentTimeMillis();
-        if (buffer.hasPending()) {
-            List<List<String>> current = new ArrayList<>();
-            for (String lookup : buffer.pendingLookupQueries(clickHouse.database())) {
-                current.addAll(withRetries(() -> clickHouse.query(lookup)));
-            }
-            int missing = buffer.resolvePending(current);
-            toastFilledFromClickHouse.inc(current.size());
-            if (missing > 0) {
-                toastMissing.inc(missing);
-                LOG.warn(
-                        "{} unchanged TOASTed values of {} had no earlier row in ClickHouse; they were"
-                                + " written as the column default.",
-                        missing,
-                        buffer.table);
-            }
-        }
-        byte[] tsv = buffer.encode();
-        int rows = buffer.size();
-        withRetries(
-                () -> {
-                    clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
-                    return null;
-                });
-        rowsWritten.inc(rows);
-        bytesWritten.inc(tsv.length);
-        batchesWritten.inc();
-        lastFlushMillis = System.currentTimeMillis() - start;
-        LOG.debug(
-                "Wrote {} rows ({} bytes) to {} in {} ms",
-                rows,
-                tsv.length,
-                buffer.table,
-                lastFlushMillis);
-    }
-
-    private <T> T withRetries(java.util.function.Supplier<T> request) {
-        return retryPolicy.call(
-                request,
-                (attempt, max, backoff, e) -> {
-                    retries.inc();
-                    LOG.warn(
-                            "Retrying in {} ms (attempt {} of {}): {}",
-                            backoff,
-                            attempt,
-                            max,
-                            e.getMessage());
-                });
     }
 
     @Override
