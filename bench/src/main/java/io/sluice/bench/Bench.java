@@ -4,6 +4,7 @@ import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
+import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Files;
@@ -155,11 +156,11 @@ public final class Bench {
         // The whole analytics job is measured: funnels (one of each mode), retention and
         // feature adoption on, as a user would run them.
         v.put(
-                AnalyticsOptions.FUNNELS.key(),
+                ProductAnalyticsOptions.FUNNELS.key(),
                 List.of(
                         "visit: page_view > click > signup within 1 h",
                         "direct: page_view > click within 10 min strict"));
-        v.put(AnalyticsOptions.FEATURES.key(), List.of("signup", "search.plan"));
+        v.put(ProductAnalyticsOptions.FEATURES.key(), List.of("signup", "search.plan"));
         v.put(JobOptions.PARALLELISM.key(), parallelism);
         v.put(JobOptions.CHECKPOINT_INTERVAL.key(), Duration.ofMillis(checkpointMs));
         v.put(ClickHouseSinkOptions.FLUSH_INTERVAL.key(), Duration.ofMillis(200));

@@ -1,7 +1,6 @@
 package io.sluice.common.config;
 
 import static io.sluice.common.config.Checks.eachEntryMatches;
-import static io.sluice.common.config.Checks.eachEntryParses;
 import static io.sluice.common.config.Checks.lowerCaseIdentifier;
 import static io.sluice.common.config.Checks.notNegativeDuration;
 import static io.sluice.common.config.Checks.positiveDuration;
@@ -9,12 +8,14 @@ import static io.sluice.common.config.Checks.positiveDuration;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * {@code analytics:}, the events source contract and the analytics job: which captured table holds
- * the events, its columns, the rollups to run, and the event-time bounds.
+ * the events, its columns, the rollups to run, and the event-time bounds. The options of funnels,
+ * retention and feature adoption are in {@link ProductAnalyticsOptions}.
  */
 public final class AnalyticsOptions {
     private AnalyticsOptions() {}
@@ -34,20 +35,6 @@ public final class AnalyticsOptions {
         @Override
         public String toString() {
             return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    /** What puts a user in a cohort of analytics.retention_weekly and feature_adoption_weekly. */
-    public enum CohortBy {
-        /** The ISO week of the user's first counted event. */
-        FIRST_EVENT,
-        /** The ISO week of the user's signup time, read from the captured users table. */
-        SIGNUP;
-
-        /** As the file writes it: {@code first-event}, {@code signup}. */
-        @Override
-        public String toString() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
         }
     }
 
@@ -192,95 +179,8 @@ public final class AnalyticsOptions {
                                     + " earlier is removed). Needs ClickHouse 20.10 or newer: on"
                                     + " an older server a set value stops the start.");
 
-    public static final ConfigOption<List<String>> FUNNELS =
-            ConfigOptions.key("analytics.funnels")
-                    .stringType()
-                    .asList()
-                    .defaultValues()
-                    .withDescription(
-                            "Funnels of analytics.funnel_daily, one per entry: 'name: step >"
-                                    + " step [> ...] within DURATION [ordered|strict]', a step"
-                                    + " being an event name with optional property filters, e.g."
-                                    + " 'signup: page_view{path=/pricing} > signup_started >"
-                                    + " signup_completed within 1 d'. Changing or removing one"
-                                    + " needs --allowNonRestoredState on the next restore"
-                                    + " (docs/product-analytics.md).");
-
-    public static final ConfigOption<String> RETENTION_RETURN_EVENT =
-            ConfigOptions.key("analytics.retention.return-event")
-                    .stringType()
-                    .defaultValue("")
-                    .withDescription(
-                            "The event that counts a user as retained in a week of"
-                                    + " analytics.retention_weekly; empty: any event does.");
-
-    public static final ConfigOption<CohortBy> RETENTION_COHORT_BY =
-            ConfigOptions.key("analytics.retention.cohort-by")
-                    .enumType(CohortBy.class)
-                    .defaultValue(CohortBy.FIRST_EVENT)
-                    .withDescription(
-                            "What a user's cohort week in analytics.retention_weekly and"
-                                    + " analytics.feature_adoption_weekly is. first-event: the"
-                                    + " ISO week of the user's first event; signup: the ISO week"
-                                    + " of the user's signup time in 'analytics.users-table'"
-                                    + " (which must then be in postgres.tables), counting"
-                                    + " signed-up users without events and leaving out users"
-                                    + " without a users row. Changing it on a running job needs"
-                                    + " a fresh start (docs/product-analytics.md).");
-
-    public static final ConfigOption<String> USERS_TABLE =
-            ConfigOptions.key("analytics.users-table")
-                    .stringType()
-                    .defaultValue("public.users")
-                    .withDescription(
-                            "The captured Postgres table of users, read when"
-                                    + " 'analytics.retention.cohort-by' is signup (then it must"
-                                    + " be in postgres.tables).");
-
-    public static final ConfigOption<String> COLUMN_SIGNUP_USER_ID =
-            ConfigOptions.key("analytics.columns.signup-user-id")
-                    .stringType()
-                    .defaultValue("user_id")
-                    .withDescription(
-                            "Users column: the user id, the users table's primary key, with the"
-                                    + " same text as the events' user id.");
-
-    public static final ConfigOption<String> COLUMN_SIGNED_UP_AT =
-            ConfigOptions.key("analytics.columns.signed-up-at")
-                    .stringType()
-                    .defaultValue("created_at")
-                    .withDescription(
-                            "Users column: signup time (timestamptz or timestamp in UTC); NULL"
-                                    + " puts the user in no cohort.");
-
-    public static final ConfigOption<List<String>> FEATURES =
-            ConfigOptions.key("analytics.features")
-                    .stringType()
-                    .asList()
-                    .defaultValues()
-                    .withDescription(
-                            "Features of analytics.feature_adoption_weekly: an event name"
-                                    + " (invite_sent), or event.property (feature_used.feature:"
-                                    + " each value of that property is a feature).");
-
-    private static OptionRule.Check<List<String>> uniqueFunnelNames() {
-        return (entries, problems) -> {
-            java.util.Set<String> names = new java.util.HashSet<>();
-            for (String e : entries) {
-                try {
-                    String name = FunnelDefinition.parse(e).name();
-                    if (!names.add(name)) {
-                        problems.add("two funnels are named '" + name + "'");
-                    }
-                } catch (IllegalArgumentException ex) {
-                    // reported by eachEntryParses
-                }
-            }
-        };
-    }
-
-    /** The options of this area in the order the docs list them, each with its rule. */
-    public static final List<OptionRule<?>> RULES =
+    /** This class's own options in the order the docs list them, each with its rule. */
+    private static final List<OptionRule<?>> OWN_RULES =
             List.of(
                     OptionRule.optional(DATABASE, lowerCaseIdentifier()),
                     OptionRule.optional(EVENTS_TABLE),
@@ -302,13 +202,12 @@ public final class AnalyticsOptions {
                     OptionRule.optional(REPAIR_HORIZON, positiveDuration()),
                     OptionRule.optional(SESSION_GAP, positiveDuration()),
                     OptionRule.optional(SESSION_MAX, positiveDuration()),
-                    OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()),
-                    OptionRule.optional(
-                            FUNNELS, eachEntryParses(FunnelDefinition::parse), uniqueFunnelNames()),
-                    OptionRule.optional(RETENTION_RETURN_EVENT),
-                    OptionRule.optional(RETENTION_COHORT_BY),
-                    OptionRule.optional(USERS_TABLE),
-                    OptionRule.optional(COLUMN_SIGNUP_USER_ID),
-                    OptionRule.optional(COLUMN_SIGNED_UP_AT),
-                    OptionRule.optional(FEATURES, eachEntryParses(FeatureDefinition::parse)));
+                    OptionRule.optional(DEAD_LETTERS_TTL, positiveDuration()));
+
+    /**
+     * The options of this area in the order the docs list them, each with its rule: this class's,
+     * then those of {@link ProductAnalyticsOptions}.
+     */
+    public static final List<OptionRule<?>> RULES =
+            Stream.concat(OWN_RULES.stream(), ProductAnalyticsOptions.RULES.stream()).toList();
 }

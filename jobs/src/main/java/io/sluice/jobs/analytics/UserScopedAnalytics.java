@@ -2,9 +2,10 @@ package io.sluice.jobs.analytics;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.FeatureDefinition;
 import io.sluice.common.config.FunnelDefinition;
+import io.sluice.common.config.ProductAnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
@@ -123,7 +124,7 @@ public final class UserScopedAnalytics {
             KeyedStream<EventDelta, String> deltas,
             SluiceConfig config) {
         EventProperties properties = new EventProperties(EventSchema.fromConfig(config).promoted());
-        if (config.get(AnalyticsOptions.RETENTION_COHORT_BY) != CohortBy.SIGNUP) {
+        if (config.get(ProductAnalyticsOptions.RETENTION_COHORT_BY) != CohortBy.SIGNUP) {
             return deltas.process(
                     new UserCohortFunction(returnEvent(config), features(config), properties));
         }
@@ -142,7 +143,7 @@ public final class UserScopedAnalytics {
 
     private static List<FunnelDefinition> funnels(SluiceConfig config) {
         List<FunnelDefinition> out = new ArrayList<>();
-        for (String f : config.get(AnalyticsOptions.FUNNELS)) {
+        for (String f : config.get(ProductAnalyticsOptions.FUNNELS)) {
             out.add(FunnelDefinition.parse(f));
         }
         return out;
@@ -154,13 +155,13 @@ public final class UserScopedAnalytics {
     }
 
     private static String returnEvent(SluiceConfig config) {
-        String e = config.get(AnalyticsOptions.RETENTION_RETURN_EVENT);
+        String e = config.get(ProductAnalyticsOptions.RETENTION_RETURN_EVENT);
         return e == null || e.isBlank() ? null : e;
     }
 
     private static List<FeatureDefinition> features(SluiceConfig config) {
         List<FeatureDefinition> out = new ArrayList<>();
-        for (String f : config.get(AnalyticsOptions.FEATURES)) {
+        for (String f : config.get(ProductAnalyticsOptions.FEATURES)) {
             out.add(FeatureDefinition.parse(f));
         }
         return out;

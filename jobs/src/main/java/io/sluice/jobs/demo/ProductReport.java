@@ -4,6 +4,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.FunnelDefinition;
+import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -52,10 +53,10 @@ final class ProductReport {
         this.pg = pg;
         this.ch = ch;
         this.eventsTable = config.get(AnalyticsOptions.EVENTS_TABLE);
-        for (String f : config.get(AnalyticsOptions.FUNNELS)) {
+        for (String f : config.get(ProductAnalyticsOptions.FUNNELS)) {
             funnels.add(FunnelDefinition.parse(f));
         }
-        String event = config.get(AnalyticsOptions.RETENTION_RETURN_EVENT);
+        String event = config.get(ProductAnalyticsOptions.RETENTION_RETURN_EVENT);
         this.returnEvent = event == null || event.isBlank() ? null : event.strip();
         for (int w = ACTIVE_WEEKS - 1; w >= 0; w--) { // each week's Sunday, today for this week
             activeDays.add(w == 0 ? today : monday.minusWeeks(w).plusDays(6));

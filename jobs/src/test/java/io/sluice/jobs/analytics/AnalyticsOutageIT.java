@@ -3,7 +3,7 @@ package io.sluice.jobs.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
-import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.FrozenClickHouse;
@@ -109,7 +109,9 @@ class AnalyticsOutageIT {
      * other ITs by first event.
      */
     private static Map<String, Object> signupCohorts(Map<String, Object> settings) {
-        settings.put(AnalyticsOptions.RETENTION_COHORT_BY.key(), AnalyticsOptions.CohortBy.SIGNUP);
+        settings.put(
+                ProductAnalyticsOptions.RETENTION_COHORT_BY.key(),
+                ProductAnalyticsOptions.CohortBy.SIGNUP);
         return settings;
     }
 }

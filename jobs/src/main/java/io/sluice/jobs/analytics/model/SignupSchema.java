@@ -1,7 +1,7 @@
 package io.sluice.jobs.analytics.model;
 
 import io.sluice.common.change.ChangeRecord;
-import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import java.io.Serializable;
@@ -30,9 +30,9 @@ public final class SignupSchema implements Serializable {
 
     public static SignupSchema fromConfig(SluiceConfig config) {
         return new SignupSchema(
-                TableId.parse(config.get(AnalyticsOptions.USERS_TABLE)),
-                config.get(AnalyticsOptions.COLUMN_SIGNUP_USER_ID),
-                config.get(AnalyticsOptions.COLUMN_SIGNED_UP_AT));
+                TableId.parse(config.get(ProductAnalyticsOptions.USERS_TABLE)),
+                config.get(ProductAnalyticsOptions.COLUMN_SIGNUP_USER_ID),
+                config.get(ProductAnalyticsOptions.COLUMN_SIGNED_UP_AT));
     }
 
     public TableId table() {

@@ -4,10 +4,11 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.ProductAnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PgColumn;
@@ -128,7 +129,7 @@ public final class AnalyticsSetup {
                     }
                 }
             }
-            if (config.get(AnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.SIGNUP) {
+            if (config.get(ProductAnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.SIGNUP) {
                 TableId users = SignupSchema.fromConfig(config).table();
                 problems.addAll(
                         signupProblems(

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.ChangeRecord.Op;
-import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.AnalyticsOptions.CohortBy;
+import io.sluice.common.config.ProductAnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.jobs.analytics.model.SignupChange;
@@ -114,14 +114,14 @@ class SignupChangesTest {
         v.put("clickhouse.url", "http://127.0.0.1:8123");
         v.put("clickhouse.database", "sluice");
         SluiceConfig defaults = SluiceConfig.of(v);
-        assertThat(defaults.get(AnalyticsOptions.RETENTION_COHORT_BY))
+        assertThat(defaults.get(ProductAnalyticsOptions.RETENTION_COHORT_BY))
                 .isEqualTo(CohortBy.FIRST_EVENT);
         assertThat(defaults.toMap()).containsEntry("analytics.retention.cohort-by", "first-event");
         v.put("analytics.retention.cohort-by", "signup");
-        assertThat(SluiceConfig.of(v).get(AnalyticsOptions.RETENTION_COHORT_BY))
+        assertThat(SluiceConfig.of(v).get(ProductAnalyticsOptions.RETENTION_COHORT_BY))
                 .isEqualTo(CohortBy.SIGNUP);
         v.put("analytics.retention.cohort-by", "first-event");
-        assertThat(SluiceConfig.of(v).get(AnalyticsOptions.RETENTION_COHORT_BY))
+        assertThat(SluiceConfig.of(v).get(ProductAnalyticsOptions.RETENTION_COHORT_BY))
                 .isEqualTo(CohortBy.FIRST_EVENT);
         v.put("analytics.retention.cohort-by", "created_at");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> SluiceConfig.of(v))
