@@ -2,10 +2,11 @@ package io.sluice.jobs.analytics.backfill;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.ProductAnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.analytics.UserScopedAnalytics;
@@ -119,7 +120,7 @@ public final class BackfillTopology {
             BackfillPlan plan) {
         DataStream<EventDelta> history = deltas.getSideOutput(BackfillEvents.HISTORY);
         SluiceConfig byFirstEvent =
-                config.with(AnalyticsOptions.RETENTION_COHORT_BY, CohortBy.FIRST_EVENT);
+                config.with(ProductAnalyticsOptions.RETENTION_COHORT_BY, CohortBy.FIRST_EVENT);
         long horizon = config.get(AnalyticsOptions.REPAIR_HORIZON).toMillis();
         List<DataStream<AnalyticsRow>> rows =
                 new ArrayList<>(

@@ -1,9 +1,10 @@
 package io.sluice.jobs.analytics.backfill;
 
 import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.AnalyticsOptions.CohortBy;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.FunnelDefinition;
+import io.sluice.common.config.ProductAnalyticsOptions;
+import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
@@ -73,7 +74,7 @@ public final class UserTableRanges implements FilterFunction<AnalyticsRow>, Seri
             r.put(AnalyticsTables.SESSIONS_DAILY, new long[] {day(f), day(k)});
         }
         r.put(AnalyticsTables.ACTIVE_USERS_DAILY, new long[] {day(f), day(k)});
-        List<String> funnels = config.get(AnalyticsOptions.FUNNELS);
+        List<String> funnels = config.get(ProductAnalyticsOptions.FUNNELS);
         if (!funnels.isEmpty()) {
             long window = 0;
             for (String definition : funnels) {
@@ -83,9 +84,9 @@ public final class UserTableRanges implements FilterFunction<AnalyticsRow>, Seri
                     FunnelTables.FUNNEL_DAILY,
                     new long[] {day(f - window) - Duration.ofDays(1).toSeconds(), day(k - window)});
         }
-        if (config.get(AnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.FIRST_EVENT) {
+        if (config.get(ProductAnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.FIRST_EVENT) {
             r.put(CohortTables.RETENTION_WEEKLY, new long[] {week(f), week(k)});
-            if (!config.get(AnalyticsOptions.FEATURES).isEmpty()) {
+            if (!config.get(ProductAnalyticsOptions.FEATURES).isEmpty()) {
                 r.put(CohortTables.FEATURE_ADOPTION_WEEKLY, new long[] {week(f), week(k)});
             }
         }
