@@ -126,3 +126,25 @@ CREATE TABLE IF NOT EXISTS `analytics`.`feature_adoption_weekly` (
     `adopters` Int64,
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) ORDER BY (cohort_week, feature, week_n);
+
+-- requests and errors per minute, service and version
+CREATE TABLE IF NOT EXISTS `analytics`.`errors_1m` (
+    `window_start` DateTime('UTC'),
+    `service` LowCardinality(String),
+    `version` LowCardinality(String),
+    `requests` Int64,
+    `errors` Int64,
+    `error_rate` Float64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, service, version);
+
+-- requests and errors per hour, service and version
+CREATE TABLE IF NOT EXISTS `analytics`.`errors_1h` (
+    `window_start` DateTime('UTC'),
+    `service` LowCardinality(String),
+    `version` LowCardinality(String),
+    `requests` Int64,
+    `errors` Int64,
+    `error_rate` Float64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, service, version);

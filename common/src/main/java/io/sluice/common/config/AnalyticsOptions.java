@@ -25,7 +25,9 @@ public final class AnalyticsOptions {
         EVENTS_PER_MINUTE,
         EVENTS_PER_5M,
         EVENTS_PER_HOUR,
-        SESSIONS_DAILY;
+        SESSIONS_DAILY,
+        ERRORS_1M,
+        ERRORS_1H;
 
         /** The rollup's table in the analytics database. */
         public String tableName() {
@@ -105,7 +107,8 @@ public final class AnalyticsOptions {
                     .defaultValues(Rollup.values())
                     .withDescription(
                             "The count rollups to run: events_per_minute, events_per_5m,"
-                                    + " events_per_hour, sessions_daily. Adding one to a running"
+                                    + " events_per_hour, sessions_daily, errors_1m, errors_1h."
+                                    + " Adding one to a running"
                                     + " job is a savepoint-compatible upgrade (it counts from the"
                                     + " upgrade on; a backfill fills its past).");
 
@@ -209,5 +212,7 @@ public final class AnalyticsOptions {
      * then those of {@link ProductAnalyticsOptions}.
      */
     public static final List<OptionRule<?>> RULES =
-            Stream.concat(OWN_RULES.stream(), ProductAnalyticsOptions.RULES.stream()).toList();
+            Stream.of(OWN_RULES, ProductAnalyticsOptions.RULES, RequestOptions.RULES)
+                    .flatMap(List::stream)
+                    .toList();
 }

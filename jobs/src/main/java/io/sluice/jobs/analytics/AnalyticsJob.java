@@ -48,6 +48,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                            ├─ signups (cohort-by: signup; users table, idle watermark) ─┐
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
+ *                                                 ├─ combine ─ keyBy(window, service, version) errors-1m / -1h
  *                                                 ├─ combine ─ keyBy(user, day) sessions-daily
  *                                                 ├─ keyBy(user) user-cohorts ─ keyBy(week) cohort-weekly
  *                                                 │   (2nd input, cohort-by: signup: keyBy(user) signups) ┘
@@ -154,7 +155,7 @@ public final class AnalyticsJob {
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         rows.add(deltas.getSideOutput(CleanAndDedupeFunction.ROWS));
         for (Rollup rollup : config.get(AnalyticsOptions.ROLLUPS)) {
-            RollupSpec spec = RollupSpec.named(rollup.tableName());
+            RollupSpec spec = RollupSpec.of(rollup, config);
             rows.add(
                     deltas.transform(
                                     spec.name() + "-combine",

@@ -40,8 +40,16 @@ final class EventWorkload {
         "search",
         "feature_used",
         "invite_sent",
-        "purchase"
+        "purchase",
+        "api_request",
+        "api_request"
     };
+
+    /** Request statuses: mostly fine, some server errors (one as a string), some not a number. */
+    private static final String[] STATUSES = {
+        "200", "200", "200", "200", "201", "404", "500", "503", "\"502\"", "\"ok\""
+    };
+
     private static final String[] PLANS = {"free", "pro", "team"};
     private static final int USERS = 1500;
     private static final int BRIDGE_USERS = 100; // users 1401..1500: only bridging sessions
@@ -416,6 +424,20 @@ final class EventWorkload {
         if (random.nextInt(10) == 0) {
             p.append(", \"tags\": [\"a\", ").append(random.nextInt(9)).append(", null]");
         }
+        // What a request event carries (errors_1m / errors_1h read service, version and status);
+        // other events carry it too and are not counted.
+        if (random.nextInt(8) > 0) {
+            p.append(", \"status\": ").append(STATUSES[random.nextInt(STATUSES.length)]);
+        }
+        if (random.nextInt(8) > 0) {
+            p.append(", \"service\": \"")
+                    .append(random.nextBoolean() ? "api" : "billing")
+                    .append('"');
+        }
+        if (random.nextInt(8) > 0) {
+            p.append(", \"version\": \"1.").append(random.nextInt(3)).append('"');
+        }
+        p.append(", \"latency_ms\": ").append(1 + random.nextInt(900));
         return p.append('}').toString();
     }
 

@@ -13,6 +13,7 @@ import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.jobs.analytics.setup.CohortTables;
 import io.sluice.jobs.analytics.setup.FreshStartStatements;
 import io.sluice.jobs.analytics.setup.FunnelTables;
+import io.sluice.jobs.analytics.setup.OperationalTables;
 import io.sluice.jobs.ops.Resync;
 import java.io.IOException;
 import java.sql.Connection;
@@ -54,12 +55,17 @@ public record BackfillPlan(
         UserTableRanges users,
         List<ChunkSplit> chunks) {
 
-    /** The rollups a backfill rebuilds: the ones whose windows lie inside an hour-aligned range. */
+    /**
+     * The rollups a backfill rebuilds by range: the ones whose windows lie inside an hour-aligned
+     * range.
+     */
     static final List<String> WINDOW_ROLLUPS =
             List.of(
                     AnalyticsTables.EVENTS_PER_MINUTE,
                     AnalyticsTables.EVENTS_PER_5M,
-                    AnalyticsTables.EVENTS_PER_HOUR);
+                    AnalyticsTables.EVENTS_PER_HOUR,
+                    OperationalTables.ERRORS_1M,
+                    OperationalTables.ERRORS_1H);
 
     /**
      * Fixes the run's versions: reads the WAL position (from Postgres) and writes a WAL anchor
@@ -170,6 +176,22 @@ public record BackfillPlan(
         }
         for (String rollup : rollups(config)) {
             String w = windowColumn(rollup);
+            if (OperationalTables.all().stream().anyMatch(t -> t.name().equals(rollup))) {
+                sql.add(
+                        "INSERT INTO "
+                                + rollup
+                                + " (window_start, service, version, requests, errors, error_rate,"
+                                + " _version) SELECT window_start, service, version, 0, 0, 0, "
+                                + rollupBase
+                                + " FROM "
+                                + rollup
+                                + " FINAL WHERE window_start >= toDateTime("
+                                + from
+                                + ") AND window_start < toDateTime("
+                                + to
+                                + ") AND requests != 0");
+                continue;
+            }
             sql.add(
                     "INSERT INTO "
                             + rollup
@@ -227,7 +249,10 @@ public record BackfillPlan(
     private static String windowColumn(String rollup) {
         return switch (rollup) {
             case AnalyticsTables.EVENTS_PER_MINUTE -> "minute";
-            case AnalyticsTables.EVENTS_PER_5M -> "window_start";
+            case AnalyticsTables.EVENTS_PER_5M,
+                            OperationalTables.ERRORS_1M,
+                            OperationalTables.ERRORS_1H ->
+                    "window_start";
             case AnalyticsTables.EVENTS_PER_HOUR -> "hour";
             default -> throw new IllegalArgumentException(rollup);
         };

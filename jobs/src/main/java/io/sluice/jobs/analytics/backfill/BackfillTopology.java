@@ -45,8 +45,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 /**
  * The backfill's Flink job: the range's current events, from Postgres or from the archive, each
  * after the fresh-start overwrite ({@link FreshStartStatements}); then {@link BackfillEvents} (the
- * analytics.events rows) and one {@link CountRollupFunction} per window rollup, into the analytics
- * sink.
+ * analytics.events rows) and one {@link CountRollupFunction} per window rollup (events and errors
+ * per window), into the analytics sink.
  *
  * <pre>
  * postgres: read-postgres -> overwrite-range -> count-progress -> [hash-pii] ---+
@@ -93,7 +93,7 @@ public final class BackfillTopology {
                         .uid("backfill-events");
         DataStream<AnalyticsRow> all = deltas.getSideOutput(CleanAndDedupeFunction.ROWS);
         for (String rollup : BackfillPlan.rollups(config)) {
-            all = all.union(countRollup(deltas, rollup, plan));
+            all = all.union(countRollup(deltas, rollup, config, plan));
         }
         if (plan.users() != null) {
             all = all.union(userTables(current, deltas, config, schema, plan));
@@ -127,7 +127,7 @@ public final class BackfillTopology {
                         UserScopedAnalytics.attach(
                                 current, history, byFirstEvent, schema, horizon));
         if (config.get(AnalyticsOptions.ROLLUPS).contains(Rollup.SESSIONS_DAILY)) {
-            rows.add(countRollup(history, AnalyticsTables.SESSIONS_DAILY, plan));
+            rows.add(countRollup(history, AnalyticsTables.SESSIONS_DAILY, config, plan));
         }
         DataStream<AnalyticsRow> all = rows.get(0);
         for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {
@@ -138,8 +138,9 @@ public final class BackfillTopology {
 
     /** A count rollup of {@code deltas}, its versions above the plan's base. */
     private static DataStream<AnalyticsRow> countRollup(
-            DataStream<EventDelta> deltas, String rollup, BackfillPlan plan) {
-        RollupSpec spec = RollupSpec.named(rollup);
+            DataStream<EventDelta> deltas, String rollup, SluiceConfig config, BackfillPlan plan) {
+        RollupSpec spec =
+                RollupSpec.of(Rollup.valueOf(rollup.toUpperCase(java.util.Locale.ROOT)), config);
         return deltas.keyBy(d -> spec.key(d.event), Types.STRING)
                 .process(new CountRollupFunction(spec, Long.MAX_VALUE, plan.rollupBase()))
                 .name(spec.name())

@@ -24,6 +24,46 @@ public final class EventProperties implements Serializable {
         this.promoted = List.copyOf(promoted);
     }
 
+    /**
+     * The values of {@code keys} of {@code e} as {@link #get} reads them, with the properties JSON
+     * parsed once for all of them.
+     */
+    public String[] getAll(CleanEvent e, String... keys) {
+        String[] out = new String[keys.length];
+        JsonNode json = null;
+        boolean parsed = false;
+        for (int k = 0; k < keys.length; k++) {
+            int p = promotedIndex(keys[k]);
+            if (p >= 0) {
+                out[k] = get(e, keys[k]);
+                continue;
+            }
+            if (!parsed) {
+                parsed = true;
+                try {
+                    json = e.propertiesJson == null ? null : Json.MAPPER.readTree(e.propertiesJson);
+                } catch (java.io.IOException ex) {
+                    json = null; // properties_json is written by EventParser from parsed JSON
+                }
+            }
+            JsonNode v = json == null ? null : json.get(keys[k]);
+            out[k] =
+                    v == null || v.isNull() || v.isContainerNode()
+                            ? null
+                            : v.isTextual() ? v.textValue() : v.toString();
+        }
+        return out;
+    }
+
+    private int promotedIndex(String key) {
+        for (int i = 0; i < promoted.size(); i++) {
+            if (promoted.get(i).key().equals(key)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** The value of property {@code key} of {@code e} as text, or null. */
     public String get(CleanEvent e, String key) {
         for (int i = 0; i < promoted.size(); i++) {

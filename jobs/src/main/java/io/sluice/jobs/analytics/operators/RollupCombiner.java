@@ -16,8 +16,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * Pre-aggregates a counting rollup's deltas before their shuffle, in the task that made them: the
  * deltas of one row key that add the same increments ({@link RollupSpec#increments}) become one
  * delta whose sign is their sum, carrying the newest LSN and a copy of the event reduced to what
- * the row needs (no properties). {@link CountRollupFunction} adds {@code sign × increments}, so the
- * counts it writes are the same, with fewer and smaller records on the wire.
+ * the row needs ({@link RollupSpec#reduce}: no properties, unless the key reads them). {@link
+ * CountRollupFunction} adds {@code sign × increments}, so the counts it writes are the same, with
+ * fewer and smaller records on the wire.
  *
  * <p>Nothing is held across a checkpoint: the buffer is emitted before each barrier ({@link
  * #prepareSnapshotPreBarrier}), so the operator has no state and a restore replays exactly what the
@@ -61,7 +62,7 @@ public final class RollupCombiner extends AbstractStreamOperator<EventDelta>
         String key = spec.key(e) + '\u0000' + Arrays.toString(spec.increments(e));
         EventDelta sum = buffer.get(key);
         if (sum == null) {
-            buffer.put(key, new EventDelta(d.sign, reduced(e), d.lsn));
+            buffer.put(key, new EventDelta(d.sign, spec.reduce(e), d.lsn));
             if (buffer.size() >= MAX_KEYS) {
                 flush();
             } else if (!timerSet) {
@@ -79,17 +80,6 @@ public final class RollupCombiner extends AbstractStreamOperator<EventDelta>
             sum.sign += d.sign;
             sum.lsn = Math.max(sum.lsn, d.lsn);
         }
-    }
-
-    /** The fields a rollup row is made of; the properties stay behind. */
-    private static CleanEvent reduced(CleanEvent e) {
-        CleanEvent r = new CleanEvent();
-        r.eventId = e.eventId;
-        r.userId = e.userId;
-        r.occurredAtUs = e.occurredAtUs;
-        r.eventName = e.eventName;
-        r.counted = e.counted;
-        return r;
     }
 
     @Override

@@ -1,8 +1,12 @@
 package io.sluice.jobs.analytics.operators;
 
+import io.sluice.common.config.AnalyticsOptions.Rollup;
+import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.EventsPerWindowRow;
+import io.sluice.jobs.analytics.model.RequestSchema;
 import io.sluice.jobs.analytics.model.SessionsDailyRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.io.Serializable;
@@ -30,6 +34,21 @@ public interface RollupSpec extends Serializable {
 
     /** The row for a key, given any event of that key. */
     AnalyticsRow row(CleanEvent event, long[] counts, long version);
+
+    /**
+     * What of an event a pre-aggregated delta carries across the shuffle ({@link RollupCombiner}):
+     * enough for {@link #key}, {@link #increments} and {@link #row}. By default the event without
+     * its properties.
+     */
+    default CleanEvent reduce(CleanEvent e) {
+        CleanEvent r = new CleanEvent();
+        r.eventId = e.eventId;
+        r.userId = e.userId;
+        r.occurredAtUs = e.occurredAtUs;
+        r.eventName = e.eventName;
+        r.counted = e.counted;
+        return r;
+    }
 
     /** Events per tumbling window (epoch-aligned) and event name. */
     static RollupSpec eventsPerWindow(String table, long sizeMs) {
@@ -73,7 +92,20 @@ public interface RollupSpec extends Serializable {
         };
     }
 
-    /** The count rollup named by an {@code analytics.rollups} entry. */
+    /** The count rollup of an {@code analytics.rollups} entry, as the configuration defines it. */
+    static RollupSpec of(Rollup rollup, SluiceConfig config) {
+        return switch (rollup) {
+            case ERRORS_1M, ERRORS_1H ->
+                    new ErrorsRollup(
+                            rollup.tableName(),
+                            rollup == Rollup.ERRORS_1M ? 60_000L : 3_600_000L,
+                            RequestSchema.fromConfig(config),
+                            new EventProperties(EventSchema.fromConfig(config).promoted()));
+            default -> named(rollup.tableName());
+        };
+    }
+
+    /** The count rollup named by an {@code analytics.rollups} entry that needs no configuration. */
     static RollupSpec named(String name) {
         return switch (name) {
             case AnalyticsTables.EVENTS_PER_MINUTE ->

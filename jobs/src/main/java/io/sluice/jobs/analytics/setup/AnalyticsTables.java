@@ -242,6 +242,7 @@ public final class AnalyticsTables {
                                 SESSIONS_DAILY_TABLE));
         all.add(FunnelTables.FUNNEL_DAILY_TABLE);
         all.addAll(CohortTables.all());
+        all.addAll(OperationalTables.all());
         return List.copyOf(all);
     }
 

@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(12);
+        assertThat(ddl).hasSize(14);
     }
 
     static long us(String at) {
@@ -219,6 +219,27 @@ class TableRowsTest {
         assertThat(wire.key).isEqualTo("2026-11-20|u1");
         assertThat(wire.fields)
                 .containsExactly("2026-11-20|u1", "u1", "2026-11-20", "2", "1", "7", "5");
+    }
+
+    // --- errors -------------------------------------------------------------------------------
+
+    @Test
+    void errorsRowWritesTheErrorsColumnsAndItsRate() {
+        for (String table : List.of("errors_1m", "errors_1h")) {
+            AnalyticsRow wire =
+                    new ErrorsRow(table, 1_795_168_800_000L, "billing", "2.4", 8, 2, 7).encode();
+            assertThat(wire.table).isEqualTo(table);
+            assertThat(List.of(wire.fields).size()).isEqualTo(ddl.get(table).size());
+            assertThat(wire.get("window_start")).isEqualTo("2026-11-20 10:00:00");
+            assertThat(wire.get("service")).isEqualTo("billing");
+            assertThat(wire.get("version")).isEqualTo("2.4");
+            assertThat(wire.get("requests")).isEqualTo("8");
+            assertThat(wire.get("errors")).isEqualTo("2");
+            assertThat(wire.get("error_rate")).isEqualTo("0.25");
+            assertThat(wire.get("_version")).isEqualTo("7");
+        }
+        assertThat(new ErrorsRow("errors_1m", 0, "", "", 0, 0, 1).encode().get("error_rate"))
+                .isEqualTo("0.0");
     }
 
     // --- funnels, retention, adoption ---------------------------------------------------------
