@@ -161,6 +161,26 @@ class BackfillIT {
                 // change anywhere is only removed by a backfill from Postgres.
                 damage(ch, from, to, source.equals("postgres"));
                 damageUserTables(ch, from);
+                for (String errors : List.of("errors_1m", "errors_1h")) {
+                    ch.execute(
+                            "INSERT INTO "
+                                    + errors
+                                    + " (window_start, service, version, requests, errors, error_rate,"
+                                    + " _version) SELECT window_start, service, version, requests * 2,"
+                                    + " errors, error_rate, _version + 1 FROM "
+                                    + errors
+                                    + " FINAL WHERE requests > 0 AND window_start >= toDateTime("
+                                    + from.getEpochSecond()
+                                    + ") AND window_start < toDateTime("
+                                    + to.getEpochSecond()
+                                    + ")");
+                }
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(errorRanges(from, to))
+                                        .compareErrors())
+                        .as("errors_1m and errors_1h of the range are damaged")
+                        .hasSizeGreaterThanOrEqualTo(2);
                 phantomUserRows(ch, from);
                 assertThat(rangeDifferences(pg, ch, from, to)).isNotEmpty();
                 // Paced so that the kill lands mid-way: Postgres reads the range's rows, the
@@ -201,6 +221,15 @@ class BackfillIT {
                 runKillingOnce(cluster, config, plan, hasher, toRead);
                 assertThat(rangeDifferences(pg, ch, from, to))
                         .as("after the " + source + " backfill")
+                        .isEmpty();
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(errorRanges(from, to))
+                                        .compareErrors())
+                        .as(
+                                "errors_1m and errors_1h of the range after the "
+                                        + source
+                                        + " backfill")
                         .isEmpty();
                 assertThat(
                                 new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
@@ -348,6 +377,11 @@ class BackfillIT {
                         + ", 'phantom', 0, 5, 1, 1), ("
                         + week
                         + ", 'phantom', 12, 5, 1, 1)");
+    }
+
+    private static Map<String, long[]> errorRanges(Instant from, Instant to) {
+        long[] range = {from.getEpochSecond(), to.getEpochSecond()};
+        return Map.of("errors_1m", range, "errors_1h", range);
     }
 
     private static String describe(Map<String, long[]> ranges) {

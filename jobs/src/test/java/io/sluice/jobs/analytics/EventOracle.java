@@ -532,6 +532,7 @@ final class EventOracle {
             long t =
                     switch (table.split(" ")[0]) {
                         case "sessions" -> Long.parseLong(f[1]) / 1_000_000;
+                        case "errors_1m", "errors_1h" -> Long.parseLong(f[0]);
                         case "sessions_daily" -> day(f[1]);
                         case "funnel_daily" -> day(table.endsWith("windowFunnel") ? f[0] : f[1]);
                         case "retention_weekly" -> day(f[0]) + Long.parseLong(f[1]) * 7 * 86_400;

@@ -46,6 +46,9 @@ public final class CountRollupFunction
     @Override
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
+        if (!spec.accepts(delta.event)) {
+            return; // not filtered upstream when there is no combiner (a backfill)
+        }
         long[] counts = state.add(spec.increments(delta.event), delta.sign);
         out.collect(spec.row(delta.event, counts, state.nextVersion(delta.lsn)));
         ctx.timerService()

@@ -20,9 +20,15 @@ final class ErrorsRollup implements RollupSpec {
     private final RequestSchema requests;
     private final EventProperties properties;
 
-    /** The last event read and its service, version and status: each is read once per operator. */
+    /**
+     * The last event read and its service, version and status, so that each is read once per
+     * operator. With object reuse a record arrives in the same object with new values, so the
+     * properties it was read from are compared too.
+     */
     private transient CleanEvent lastEvent;
 
+    private transient String lastJson;
+    private transient String[] lastPromoted;
     private transient String[] lastFields;
 
     ErrorsRollup(String table, long sizeMs, RequestSchema requests, EventProperties properties) {
@@ -43,12 +49,14 @@ final class ErrorsRollup implements RollupSpec {
     }
 
     private String[] fields(CleanEvent e) {
-        if (e != lastEvent) {
+        if (e != lastEvent || e.propertiesJson != lastJson || e.promoted != lastPromoted) {
             String[] f = properties.getAll(e, requests.service, requests.version, requests.status);
             f[0] = f[0] == null ? "" : f[0];
             f[1] = f[1] == null ? "" : f[1];
             lastFields = f;
             lastEvent = e;
+            lastJson = e.propertiesJson;
+            lastPromoted = e.promoted;
         }
         return lastFields;
     }
