@@ -148,3 +148,27 @@ CREATE TABLE IF NOT EXISTS `analytics`.`errors_1h` (
     `error_rate` Float64,
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, service, version);
+
+-- request latency percentiles per minute and endpoint
+CREATE TABLE IF NOT EXISTS `analytics`.`latency_1m` (
+    `window_start` DateTime('UTC'),
+    `endpoint` LowCardinality(String),
+    `requests` Int64,
+    `p50_ms` Float64,
+    `p95_ms` Float64,
+    `p99_ms` Float64,
+    `max_ms` Float64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, endpoint);
+
+-- request latency percentiles per hour and endpoint
+CREATE TABLE IF NOT EXISTS `analytics`.`latency_1h` (
+    `window_start` DateTime('UTC'),
+    `endpoint` LowCardinality(String),
+    `requests` Int64,
+    `p50_ms` Float64,
+    `p95_ms` Float64,
+    `p99_ms` Float64,
+    `max_ms` Float64,
+    `_version` UInt64
+) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, endpoint);

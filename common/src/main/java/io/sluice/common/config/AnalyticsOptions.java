@@ -27,7 +27,9 @@ public final class AnalyticsOptions {
         EVENTS_PER_HOUR,
         SESSIONS_DAILY,
         ERRORS_1M,
-        ERRORS_1H;
+        ERRORS_1H,
+        LATENCY_1M,
+        LATENCY_1H;
 
         /** The rollup's table in the analytics database. */
         public String tableName() {
@@ -107,7 +109,8 @@ public final class AnalyticsOptions {
                     .defaultValues(Rollup.values())
                     .withDescription(
                             "The count rollups to run: events_per_minute, events_per_5m,"
-                                    + " events_per_hour, sessions_daily, errors_1m, errors_1h."
+                                    + " events_per_hour, sessions_daily, errors_1m, errors_1h,"
+                                    + " latency_1m, latency_1h."
                                     + " Adding one to a running"
                                     + " job is a savepoint-compatible upgrade (it counts from the"
                                     + " upgrade on; a backfill fills its past).");

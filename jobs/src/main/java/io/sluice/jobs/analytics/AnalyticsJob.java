@@ -13,7 +13,6 @@ import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
-import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.EventClock;
 import io.sluice.jobs.analytics.operators.RollupCombiner;
 import io.sluice.jobs.analytics.operators.RollupSpec;
@@ -49,6 +48,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
  *                                                 ├─ combine ─ keyBy(window, service, version) errors-1m / -1h
+ *                                                 ├─ combine ─ keyBy(window, endpoint) latency-1m / -1h
  *                                                 ├─ combine ─ keyBy(user, day) sessions-daily
  *                                                 ├─ keyBy(user) user-cohorts ─ keyBy(week) cohort-weekly
  *                                                 │   (2nd input, cohort-by: signup: keyBy(user) signups) ┘
@@ -163,7 +163,7 @@ public final class AnalyticsJob {
                                     new RollupCombiner(spec))
                             .uid(spec.name() + "-combine")
                             .keyBy(d -> spec.key(d.event), Types.STRING)
-                            .process(new CountRollupFunction(spec, lateness))
+                            .process(RollupSpec.function(spec, lateness, 0))
                             .name(spec.name())
                             .uid(spec.name()));
         }

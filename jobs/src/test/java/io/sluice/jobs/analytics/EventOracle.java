@@ -152,58 +152,49 @@ final class EventOracle {
                                 "SELECT concat(toString(toUnixTimestamp(hour)), '|',"
                                         + " event_name, '|', toString(events)) FROM events_per_hour FINAL"
                                         + " WHERE events != 0")));
-        d.addAll(compareErrors());
+        d.addAll(compareOperational());
         d.addAll(compareUserScoped());
         return d;
     }
 
-    /**
-     * errors_1m and errors_1h: per window, service and version, the counted request events and
-     * those whose status is a number of at least 500 (docs/operational-analytics.md); and every
-     * row's error_rate is errors / requests.
-     */
-    List<String> compareErrors() throws SQLException {
+    /** The operational tables: errors and latency. */
+    List<String> compareOperational() throws SQLException {
+        List<String> d = new ArrayList<>(compareErrors());
+        d.addAll(compareLatency());
+        return d;
+    }
+
+    /** latency_1m and latency_1h ({@link OperationalOracle#latency}). */
+    List<String> compareLatency() throws SQLException {
         List<String> d = new ArrayList<>();
-        String fields =
-                "SELECT occurred_at, CASE WHEN jsonb_typeof(properties->'service') IN ('string',"
-                        + " 'number', 'boolean') THEN properties->>'service' ELSE '' END AS svc,"
-                        + " CASE WHEN jsonb_typeof(properties->'version') IN ('string', 'number',"
-                        + " 'boolean') THEN properties->>'version' ELSE '' END AS ver,"
-                        + " CASE WHEN properties->>'status' ~ '^-?[0-9]+(\\.[0-9]+)?$'"
-                        + " THEN (properties->>'status')::numeric >= 500 ELSE false END AS err"
-                        + " FROM counted WHERE event_name = 'api_request'";
-        for (String table : List.of("errors_1m", "errors_1h")) {
-            long size = table.equals("errors_1m") ? 60 : 3600;
+        for (String table : List.of("latency_1m", "latency_1h")) {
             d.addAll(
                     compare(
                             table,
-                            pgSet(
-                                    "SELECT w || '|' || svc || '|' || ver || '|' || count(*) || '|'"
-                                            + " || count(*) FILTER (WHERE err) FROM (SELECT"
-                                            + " (floor(extract(epoch FROM occurred_at) / "
-                                            + size
-                                            + ") * "
-                                            + size
-                                            + ")::bigint AS w, svc, ver, err FROM ("
-                                            + fields
-                                            + ") f) x GROUP BY w, svc, ver"),
-                            chSet(
-                                    "SELECT concat(toString(toUnixTimestamp(window_start)), '|',"
-                                            + " toString(service), '|', toString(version), '|',"
-                                            + " toString(requests), '|', toString(errors)) FROM "
-                                            + table
-                                            + " FINAL WHERE requests != 0")));
-            String wrongRates =
-                    ch.queryValue(
-                            "SELECT count() FROM "
-                                    + table
-                                    + " FINAL WHERE abs(error_rate - if(requests = 0, 0,"
-                                    + " errors / requests)) > 1e-9");
-            if (!"0".equals(wrongRates.trim())) {
+                            pgSet(OperationalOracle.latency(table)),
+                            chSet(OperationalOracle.latencyClickHouse(table))));
+        }
+        return d;
+    }
+
+    /**
+     * errors_1m and errors_1h ({@link OperationalOracle#errors}); and every row's error_rate is
+     * errors / requests.
+     */
+    List<String> compareErrors() throws SQLException {
+        List<String> d = new ArrayList<>();
+        for (String table : List.of("errors_1m", "errors_1h")) {
+            d.addAll(
+                    compare(
+                            table,
+                            pgSet(OperationalOracle.errors(table)),
+                            chSet(OperationalOracle.errorsClickHouse(table))));
+            String wrongRates = ch.queryValue(OperationalOracle.wrongErrorRates(table)).trim();
+            if (!"0".equals(wrongRates)) {
                 d.add(
                         table
                                 + ": "
-                                + wrongRates.trim()
+                                + wrongRates
                                 + " rows whose error_rate is not errors / requests");
             }
         }
@@ -532,7 +523,8 @@ final class EventOracle {
             long t =
                     switch (table.split(" ")[0]) {
                         case "sessions" -> Long.parseLong(f[1]) / 1_000_000;
-                        case "errors_1m", "errors_1h" -> Long.parseLong(f[0]);
+                        case "errors_1m", "errors_1h", "latency_1m", "latency_1h" ->
+                                Long.parseLong(f[0]);
                         case "sessions_daily" -> day(f[1]);
                         case "funnel_daily" -> day(table.endsWith("windowFunnel") ? f[0] : f[1]);
                         case "retention_weekly" -> day(f[0]) + Long.parseLong(f[1]) * 7 * 86_400;

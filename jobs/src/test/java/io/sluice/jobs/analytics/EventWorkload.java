@@ -51,6 +51,7 @@ final class EventWorkload {
     };
 
     private static final String[] PLANS = {"free", "pro", "team"};
+    private static final String[] ENDPOINTS = {"orders", "users", "search"};
     private static final int USERS = 1500;
     private static final int BRIDGE_USERS = 100; // users 1401..1500: only bridging sessions
     private static final int BOTS = 3; // users 1..3: an event every 10 minutes, all the time
@@ -437,7 +438,21 @@ final class EventWorkload {
         if (random.nextInt(8) > 0) {
             p.append(", \"version\": \"1.").append(random.nextInt(3)).append('"');
         }
-        p.append(", \"latency_ms\": ").append(1 + random.nextInt(900));
+        if (random.nextInt(8) > 0) {
+            p.append(", \"endpoint\": \"/api/")
+                    .append(ENDPOINTS[random.nextInt(ENDPOINTS.length)])
+                    .append('"');
+        }
+        // Latency: mostly a number, now and then digits in a string, or not a number at all.
+        p.append(", \"latency_ms\": ")
+                .append(
+                        switch (random.nextInt(20)) {
+                            case 0 -> "\"" + random.nextInt(900) + "\"";
+                            case 1 -> "\"timeout\"";
+                            default ->
+                                    Integer.toString(
+                                            1 + random.nextInt(random.nextBoolean() ? 60 : 900));
+                        });
         return p.append('}').toString();
     }
 

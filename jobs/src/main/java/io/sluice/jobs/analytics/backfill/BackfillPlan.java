@@ -65,7 +65,9 @@ public record BackfillPlan(
                     AnalyticsTables.EVENTS_PER_5M,
                     AnalyticsTables.EVENTS_PER_HOUR,
                     OperationalTables.ERRORS_1M,
-                    OperationalTables.ERRORS_1H);
+                    OperationalTables.ERRORS_1H,
+                    OperationalTables.LATENCY_1M,
+                    OperationalTables.LATENCY_1H);
 
     /**
      * Fixes the run's versions: reads the WAL position (from Postgres) and writes a WAL anchor
@@ -176,20 +178,9 @@ public record BackfillPlan(
         }
         for (String rollup : rollups(config)) {
             String w = windowColumn(rollup);
-            if (OperationalTables.all().stream().anyMatch(t -> t.name().equals(rollup))) {
-                sql.add(
-                        "INSERT INTO "
-                                + rollup
-                                + " (window_start, service, version, requests, errors, error_rate,"
-                                + " _version) SELECT window_start, service, version, 0, 0, 0, "
-                                + rollupBase
-                                + " FROM "
-                                + rollup
-                                + " FINAL WHERE window_start >= toDateTime("
-                                + from
-                                + ") AND window_start < toDateTime("
-                                + to
-                                + ") AND requests != 0");
+            AnalyticsTables.Table operational = operationalTable(rollup);
+            if (operational != null) {
+                sql.add(zeroWindows(operational, rollupBase, from, to));
                 continue;
             }
             sql.add(
@@ -238,6 +229,38 @@ public record BackfillPlan(
         return sql;
     }
 
+    private static AnalyticsTables.Table operationalTable(String name) {
+        return OperationalTables.all().stream()
+                .filter(t -> t.name().equals(name))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /**
+     * Sets the rows of an operational table whose {@code window_start} is in {@code [from, to)} to
+     * 0 at {@code version}: its key columns kept, every other column 0.
+     */
+    static String zeroWindows(AnalyticsTables.Table table, long version, long from, long to) {
+        List<String> key = List.of(table.orderBy().split(",\\s*"));
+        List<String> select = new ArrayList<>();
+        for (String c : table.columnNames()) {
+            select.add(c.equals("_version") ? Long.toString(version) : key.contains(c) ? c : "0");
+        }
+        return "INSERT INTO "
+                + table.name()
+                + " ("
+                + String.join(", ", table.columnNames())
+                + ") SELECT "
+                + String.join(", ", select)
+                + " FROM "
+                + table.name()
+                + " FINAL WHERE window_start >= toDateTime("
+                + from
+                + ") AND window_start < toDateTime("
+                + to
+                + ") AND requests != 0";
+    }
+
     /** The window rollups the configuration runs. */
     static List<String> rollups(SluiceConfig config) {
         return config.get(AnalyticsOptions.ROLLUPS).stream()
@@ -251,7 +274,9 @@ public record BackfillPlan(
             case AnalyticsTables.EVENTS_PER_MINUTE -> "minute";
             case AnalyticsTables.EVENTS_PER_5M,
                             OperationalTables.ERRORS_1M,
-                            OperationalTables.ERRORS_1H ->
+                            OperationalTables.ERRORS_1H,
+                            OperationalTables.LATENCY_1M,
+                            OperationalTables.LATENCY_1H ->
                     "window_start";
             case AnalyticsTables.EVENTS_PER_HOUR -> "hour";
             default -> throw new IllegalArgumentException(rollup);

@@ -142,7 +142,7 @@ public final class BackfillTopology {
         RollupSpec spec =
                 RollupSpec.of(Rollup.valueOf(rollup.toUpperCase(java.util.Locale.ROOT)), config);
         return deltas.keyBy(d -> spec.key(d.event), Types.STRING)
-                .process(new CountRollupFunction(spec, Long.MAX_VALUE, plan.rollupBase()))
+                .process(RollupSpec.function(spec, Long.MAX_VALUE, plan.rollupBase()))
                 .name(spec.name())
                 .uid(spec.name());
     }

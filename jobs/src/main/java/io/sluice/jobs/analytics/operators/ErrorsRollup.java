@@ -17,25 +17,12 @@ final class ErrorsRollup implements RollupSpec {
 
     private final String table;
     private final long sizeMs;
-    private final RequestSchema requests;
-    private final EventProperties properties;
-
-    /**
-     * The last event read and its service, version and status, so that each is read once per
-     * operator. With object reuse a record arrives in the same object with new values, so the
-     * properties it was read from are compared too.
-     */
-    private transient CleanEvent lastEvent;
-
-    private transient String lastJson;
-    private transient String[] lastPromoted;
-    private transient String[] lastFields;
+    private final RequestFields requests;
 
     ErrorsRollup(String table, long sizeMs, RequestSchema requests, EventProperties properties) {
         this.table = table;
         this.sizeMs = sizeMs;
-        this.requests = requests;
-        this.properties = properties;
+        this.requests = new RequestFields(requests, properties);
     }
 
     @Override
@@ -45,20 +32,7 @@ final class ErrorsRollup implements RollupSpec {
 
     @Override
     public boolean accepts(CleanEvent e) {
-        return e.eventName.equals(requests.event);
-    }
-
-    private String[] fields(CleanEvent e) {
-        if (e != lastEvent || e.propertiesJson != lastJson || e.promoted != lastPromoted) {
-            String[] f = properties.getAll(e, requests.service, requests.version, requests.status);
-            f[0] = f[0] == null ? "" : f[0];
-            f[1] = f[1] == null ? "" : f[1];
-            lastFields = f;
-            lastEvent = e;
-            lastJson = e.propertiesJson;
-            lastPromoted = e.promoted;
-        }
-        return lastFields;
+        return requests.isRequest(e);
     }
 
     private long start(CleanEvent e) {
@@ -67,8 +41,8 @@ final class ErrorsRollup implements RollupSpec {
 
     @Override
     public String key(CleanEvent e) {
-        String[] f = fields(e);
-        return ErrorsRow.key(start(e), f[0], f[1]);
+        String[] f = requests.of(e);
+        return ErrorsRow.key(start(e), f[RequestFields.SERVICE], f[RequestFields.VERSION]);
     }
 
     @Override
@@ -78,13 +52,23 @@ final class ErrorsRollup implements RollupSpec {
 
     @Override
     public long[] increments(CleanEvent e) {
-        return new long[] {1, requests.isError(fields(e)[2]) ? 1 : 0};
+        return new long[] {
+            1, requests.schema.isError(requests.of(e)[RequestFields.STATUS]) ? 1 : 0
+        };
     }
 
     @Override
     public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
-        String[] f = fields(e);
-        return new ErrorsRow(table, start(e), f[0], f[1], counts[0], counts[1], version).encode();
+        String[] f = requests.of(e);
+        return new ErrorsRow(
+                        table,
+                        start(e),
+                        f[RequestFields.SERVICE],
+                        f[RequestFields.VERSION],
+                        counts[0],
+                        counts[1],
+                        version)
+                .encode();
     }
 
     /** The whole event: the key and the increments read its properties. */

@@ -4,12 +4,14 @@ import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.EventsPerWindowRow;
 import io.sluice.jobs.analytics.model.RequestSchema;
 import io.sluice.jobs.analytics.model.SessionsDailyRow;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.io.Serializable;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 
 /**
  * What a counting rollup counts: which events it takes, the row key and window an event falls in,
@@ -95,6 +97,12 @@ public interface RollupSpec extends Serializable {
     /** The count rollup of an {@code analytics.rollups} entry, as the configuration defines it. */
     static RollupSpec of(Rollup rollup, SluiceConfig config) {
         return switch (rollup) {
+            case LATENCY_1M, LATENCY_1H ->
+                    new LatencySpec(
+                            rollup.tableName(),
+                            rollup == Rollup.LATENCY_1M ? 60_000L : 3_600_000L,
+                            RequestSchema.fromConfig(config),
+                            new EventProperties(EventSchema.fromConfig(config).promoted()));
             case ERRORS_1M, ERRORS_1H ->
                     new ErrorsRollup(
                             rollup.tableName(),
@@ -103,6 +111,18 @@ public interface RollupSpec extends Serializable {
                             new EventProperties(EventSchema.fromConfig(config).promoted()));
             default -> named(rollup.tableName());
         };
+    }
+
+    /**
+     * The keyed function that turns a rollup's deltas into rows: {@link LatencyFunction} for a
+     * latency rollup, {@link CountRollupFunction} for every other; rows start above {@code
+     * versionBase} (a backfill's, or 0).
+     */
+    static KeyedProcessFunction<String, EventDelta, AnalyticsRow> function(
+            RollupSpec spec, long horizonMs, long versionBase) {
+        return spec instanceof LatencySpec latency
+                ? new LatencyFunction(latency, horizonMs, versionBase)
+                : new CountRollupFunction(spec, horizonMs, versionBase);
     }
 
     /** The count rollup named by an {@code analytics.rollups} entry that needs no configuration. */

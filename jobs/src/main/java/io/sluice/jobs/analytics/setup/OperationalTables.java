@@ -11,6 +11,8 @@ import java.util.List;
 public final class OperationalTables {
     public static final String ERRORS_1M = "errors_1m";
     public static final String ERRORS_1H = "errors_1h";
+    public static final String LATENCY_1M = "latency_1m";
+    public static final String LATENCY_1H = "latency_1h";
 
     private OperationalTables() {}
 
@@ -40,8 +42,36 @@ public final class OperationalTables {
                 "requests and errors per " + window + ", service and version");
     }
 
-    /** Both tables. */
+    /**
+     * Per UTC minute and endpoint: the request events with a numeric latency, and the latencies at
+     * the 50th, 95th and 99th percentile (nearest rank, as Postgres' {@code percentile_disc}: the
+     * smallest latency at or above which the fraction lies) and the largest. A window whose
+     * requests were all retracted keeps its row with 0 requests and 0 latencies.
+     */
+    public static final Table LATENCY_1M_TABLE = latencyTable(LATENCY_1M, "minute");
+
+    /** {@link #LATENCY_1M_TABLE} per UTC hour. */
+    public static final Table LATENCY_1H_TABLE = latencyTable(LATENCY_1H, "hour");
+
+    private static Table latencyTable(String name, String window) {
+        return new Table(
+                name,
+                List.of(
+                        new Column("window_start", "DateTime('UTC')"),
+                        new Column("endpoint", "LC"),
+                        new Column("requests", "Int64"),
+                        new Column("p50_ms", "Float64"),
+                        new Column("p95_ms", "Float64"),
+                        new Column("p99_ms", "Float64"),
+                        new Column("max_ms", "Float64"),
+                        new Column("_version", "UInt64")),
+                "toYYYYMM(window_start)",
+                "window_start, endpoint",
+                "request latency percentiles per " + window + " and endpoint");
+    }
+
+    /** Every operational table. */
     public static List<Table> all() {
-        return List.of(ERRORS_1M_TABLE, ERRORS_1H_TABLE);
+        return List.of(ERRORS_1M_TABLE, ERRORS_1H_TABLE, LATENCY_1M_TABLE, LATENCY_1H_TABLE);
     }
 }

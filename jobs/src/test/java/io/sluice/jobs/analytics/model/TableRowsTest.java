@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(14);
+        assertThat(ddl).hasSize(16);
     }
 
     static long us(String at) {
@@ -240,6 +240,24 @@ class TableRowsTest {
         }
         assertThat(new ErrorsRow("errors_1m", 0, "", "", 0, 0, 1).encode().get("error_rate"))
                 .isEqualTo("0.0");
+    }
+
+    @Test
+    void latencyRowWritesTheLatencyColumns() {
+        for (String table : List.of("latency_1m", "latency_1h")) {
+            AnalyticsRow wire =
+                    new LatencyRow(table, 1_795_168_800_000L, "/api", 4, 12, 87.5, 90, 90, 3)
+                            .encode();
+            assertThat(List.of(wire.fields).size()).isEqualTo(ddl.get(table).size());
+            assertThat(wire.get("window_start")).isEqualTo("2026-11-20 10:00:00");
+            assertThat(wire.get("endpoint")).isEqualTo("/api");
+            assertThat(wire.get("requests")).isEqualTo("4");
+            assertThat(wire.get("p50_ms")).isEqualTo("12.0");
+            assertThat(wire.get("p95_ms")).isEqualTo("87.5");
+            assertThat(wire.get("p99_ms")).isEqualTo("90.0");
+            assertThat(wire.get("max_ms")).isEqualTo("90.0");
+            assertThat(wire.get("_version")).isEqualTo("3");
+        }
     }
 
     // --- funnels, retention, adoption ---------------------------------------------------------
