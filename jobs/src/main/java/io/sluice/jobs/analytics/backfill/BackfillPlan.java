@@ -177,88 +177,29 @@ public record BackfillPlan(
             sql.addAll(users.overwriteStatements(rollupBase));
         }
         for (String rollup : rollups(config)) {
-            String w = windowColumn(rollup);
-            AnalyticsTables.Table operational = operationalTable(rollup);
-            if (operational != null) {
-                sql.add(zeroWindows(operational, rollupBase, from, to));
-                continue;
-            }
             sql.add(
-                    "INSERT INTO "
-                            + rollup
-                            + " (`"
-                            + w
-                            + "`, event_name, events, _version) SELECT `"
-                            + w
-                            + "`, event_name, 0, "
-                            + rollupBase
-                            + " FROM "
-                            + rollup
-                            + " FINAL WHERE `"
-                            + w
-                            + "` >= toDateTime("
-                            + from
-                            + ") AND `"
-                            + w
-                            + "` < toDateTime("
-                            + to
-                            + ") AND events != 0");
+                    OverwriteSql.zero(
+                            rollupTable(rollup),
+                            rollupBase,
+                            OverwriteSql.betweenTimes(windowColumn(rollup), from, to)));
         }
         if (eventsVersion >= 0) {
-            AnalyticsTables.Table events =
-                    AnalyticsTables.events(EventSchema.fromConfig(config).promoted());
-            List<String> select = new ArrayList<>();
-            for (String c : events.columnNames()) {
-                select.add(
-                        c.equals("_version")
-                                ? Long.toString(eventsVersion - 1)
-                                : c.equals("_is_deleted") ? "1" : "`" + c + "`");
-            }
             sql.add(
-                    "INSERT INTO events (`"
-                            + String.join("`, `", events.columnNames())
-                            + "`) SELECT "
-                            + String.join(", ", select)
-                            + " FROM events FINAL WHERE occurred_at >= toDateTime("
-                            + from
-                            + ") AND occurred_at < toDateTime("
-                            + to
-                            + ") AND _is_deleted = 0 AND _version < "
-                            + eventsVersion);
+                    OverwriteSql.delete(
+                            AnalyticsTables.events(EventSchema.fromConfig(config).promoted()),
+                            eventsVersion - 1,
+                            OverwriteSql.betweenTimes("occurred_at", from, to)
+                                    + " AND _version < "
+                                    + eventsVersion));
         }
         return sql;
     }
 
-    private static AnalyticsTables.Table operationalTable(String name) {
-        return OperationalTables.all().stream()
+    private static AnalyticsTables.Table rollupTable(String name) {
+        return AnalyticsTables.all(List.of()).stream()
                 .filter(t -> t.name().equals(name))
                 .findFirst()
-                .orElse(null);
-    }
-
-    /**
-     * Sets the rows of an operational table whose {@code window_start} is in {@code [from, to)} to
-     * 0 at {@code version}: its key columns kept, every other column 0.
-     */
-    static String zeroWindows(AnalyticsTables.Table table, long version, long from, long to) {
-        List<String> key = List.of(table.orderBy().split(",\\s*"));
-        List<String> select = new ArrayList<>();
-        for (String c : table.columnNames()) {
-            select.add(c.equals("_version") ? Long.toString(version) : key.contains(c) ? c : "0");
-        }
-        return "INSERT INTO "
-                + table.name()
-                + " ("
-                + String.join(", ", table.columnNames())
-                + ") SELECT "
-                + String.join(", ", select)
-                + " FROM "
-                + table.name()
-                + " FINAL WHERE window_start >= toDateTime("
-                + from
-                + ") AND window_start < toDateTime("
-                + to
-                + ") AND requests != 0";
+                .orElseThrow();
     }
 
     /** The window rollups the configuration runs. */

@@ -122,84 +122,33 @@ public final class UserTableRanges implements FilterFunction<AnalyticsRow>, Seri
         List<String> sql = new ArrayList<>();
         for (Map.Entry<String, long[]> e : ranges.entrySet()) {
             long[] b = e.getValue();
-            String table = e.getKey();
+            AnalyticsTables.Table table = AnalyticsTables.fixed(e.getKey());
             sql.add(
-                    switch (table) {
+                    switch (e.getKey()) {
                         case AnalyticsTables.SESSIONS ->
-                                "INSERT INTO sessions (session_id,"
-                                        + " user_id, started_at, ended_at, started_at_us, ended_at_us,"
-                                        + " duration_s, events, entry_event, exit_event, _version,"
-                                        + " _is_deleted) SELECT session_id, user_id, started_at, ended_at,"
-                                        + " started_at_us, ended_at_us, duration_s, events, entry_event,"
-                                        + " exit_event, "
-                                        + version
-                                        + ", 1 FROM sessions FINAL WHERE _is_deleted = 0 AND "
-                                        + between("started_at", "toDateTime", b);
+                                OverwriteSql.delete(
+                                        table,
+                                        version,
+                                        OverwriteSql.betweenTimes("started_at", b[0], b[1]));
                         case AnalyticsTables.SESSIONS_DAILY ->
-                                "INSERT INTO sessions_daily"
-                                        + " (session_day_user, user_id, session_day, starts, ends, events,"
-                                        + " _version) SELECT session_day_user, user_id, session_day, 0, 0,"
-                                        + " 0, "
-                                        + version
-                                        + " FROM sessions_daily FINAL WHERE events != 0 AND "
-                                        + between("session_day", "toDate", b);
-                        case AnalyticsTables.ACTIVE_USERS_DAILY ->
-                                "INSERT INTO"
-                                        + " active_users_daily (day, dau, wau, mau, _version) SELECT day,"
-                                        + " 0, 0, 0, "
-                                        + version
-                                        + " FROM active_users_daily FINAL WHERE (dau != 0 OR wau != 0 OR"
-                                        + " mau != 0) AND "
-                                        + between("day", "toDate", b);
-                        case FunnelTables.FUNNEL_DAILY ->
-                                "INSERT INTO funnel_daily (funnel, day,"
-                                        + " step, users, median_seconds_to_step, _version) SELECT funnel,"
-                                        + " day, step, 0, 0, "
-                                        + version
-                                        + " FROM funnel_daily FINAL WHERE users != 0 AND "
-                                        + between("day", "toDate", b);
-                        case CohortTables.RETENTION_WEEKLY ->
-                                "INSERT INTO retention_weekly"
-                                        + " (cohort_week, week_n, cohort_users, retained_users, _version)"
-                                        + " SELECT cohort_week, week_n, 0, 0, "
-                                        + version
-                                        + " FROM retention_weekly FINAL WHERE cohort_users != 0 AND "
-                                        + between("cohort_week + 7 * week_n", "toDate", b);
-                        case CohortTables.FEATURE_ADOPTION_WEEKLY ->
-                                "INSERT INTO"
-                                        + " feature_adoption_weekly (cohort_week, feature, week_n,"
-                                        + " cohort_users, adopters, _version) SELECT cohort_week, feature,"
-                                        + " week_n, 0, 0, "
-                                        + version
-                                        + " FROM feature_adoption_weekly FINAL WHERE cohort_users != 0"
-                                        + " AND "
-                                        + between("cohort_week + 7 * week_n", "toDate", b);
-                        default -> throw new IllegalStateException(table);
+                                OverwriteSql.zero(
+                                        table,
+                                        version,
+                                        OverwriteSql.betweenDates("session_day", b[0], b[1]));
+                        case CohortTables.RETENTION_WEEKLY, CohortTables.FEATURE_ADOPTION_WEEKLY ->
+                                OverwriteSql.zero(
+                                        table,
+                                        version,
+                                        OverwriteSql.betweenDates(
+                                                "cohort_week + 7 * week_n", b[0], b[1]));
+                        default ->
+                                OverwriteSql.zero(
+                                        table,
+                                        version,
+                                        OverwriteSql.betweenDates("day", b[0], b[1]));
                     });
         }
         return sql;
-    }
-
-    private static String between(String expression, String type, long[] b) {
-        String lower = type.equals("toDate") ? date(b[0]) : Long.toString(b[0]);
-        String upper = type.equals("toDate") ? date(b[1]) : Long.toString(b[1]);
-        String q = type.equals("toDate") ? "'" : "";
-        return expression
-                + " >= "
-                + type
-                + "("
-                + q
-                + lower
-                + q
-                + ") AND "
-                + expression
-                + " < "
-                + type
-                + "("
-                + q
-                + upper
-                + q
-                + ")";
     }
 
     /** The row's period in epoch seconds: its start, day or week (cohort week plus n weeks). */
@@ -218,10 +167,6 @@ public final class UserTableRanges implements FilterFunction<AnalyticsRow>, Seri
 
     private static long epochSecond(String date) {
         return LocalDate.parse(date).toEpochDay() * 86_400;
-    }
-
-    private static String date(long epochSecond) {
-        return LocalDate.ofEpochDay(Math.floorDiv(epochSecond, 86_400)).toString();
     }
 
     /** The start of the UTC day of {@code epochSecond}. */

@@ -54,10 +54,17 @@ public final class RequestSchema implements Serializable {
                 config.get(RequestOptions.ERROR_STATUS));
     }
 
+    /**
+     * Whether property text is a number as status and latency are read: a JSON number or a string
+     * of digits, with an optional fraction (no exponent).
+     */
+    public static boolean isNumber(String text) {
+        return text != null && NUMBER.matcher(text).matches();
+    }
+
     /** Whether a status, as property text, marks an error. */
     public boolean isError(String statusText) {
-        return statusText != null
-                && NUMBER.matcher(statusText).matches()
+        return isNumber(statusText)
                 && new BigDecimal(statusText).compareTo(BigDecimal.valueOf(errorStatus)) >= 0;
     }
 }

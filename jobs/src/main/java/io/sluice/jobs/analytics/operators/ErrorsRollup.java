@@ -12,22 +12,11 @@ import io.sluice.jobs.analytics.model.RequestSchema;
  * service or version takes its old contribution back and adds the new one, as every count rollup
  * does.
  */
-final class ErrorsRollup implements RollupSpec {
+final class ErrorsRollup extends RequestRollup {
     private static final long serialVersionUID = 1L;
 
-    private final String table;
-    private final long sizeMs;
-    private final RequestFields requests;
-
     ErrorsRollup(String table, long sizeMs, RequestSchema requests, EventProperties properties) {
-        this.table = table;
-        this.sizeMs = sizeMs;
-        this.requests = new RequestFields(requests, properties);
-    }
-
-    @Override
-    public String name() {
-        return table.replace('_', '-');
+        super(table, sizeMs, requests, properties);
     }
 
     @Override
@@ -35,19 +24,10 @@ final class ErrorsRollup implements RollupSpec {
         return requests.isRequest(e);
     }
 
-    private long start(CleanEvent e) {
-        return Math.floorDiv(e.occurredAtMs(), sizeMs) * sizeMs;
-    }
-
     @Override
     public String key(CleanEvent e) {
         String[] f = requests.of(e);
         return ErrorsRow.key(start(e), f[RequestFields.SERVICE], f[RequestFields.VERSION]);
-    }
-
-    @Override
-    public long windowEndMs(CleanEvent e) {
-        return start(e) + sizeMs;
     }
 
     @Override
@@ -69,11 +49,5 @@ final class ErrorsRollup implements RollupSpec {
                         counts[1],
                         version)
                 .encode();
-    }
-
-    /** The whole event: the key and the increments read its properties. */
-    @Override
-    public CleanEvent reduce(CleanEvent e) {
-        return e;
     }
 }

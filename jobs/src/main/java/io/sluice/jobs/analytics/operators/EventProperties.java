@@ -24,6 +24,19 @@ public final class EventProperties implements Serializable {
         this.promoted = List.copyOf(promoted);
     }
 
+    /** The value of property {@code key} of {@code e} as text, or null. */
+    public String get(CleanEvent e, String key) {
+        int p = promotedIndex(key);
+        if (p >= 0) {
+            return promotedText(e, p);
+        }
+        if (e.propertiesJson == null || !e.propertiesJson.contains('"' + key + '"')) {
+            return null;
+        }
+        JsonNode json = parse(e);
+        return json == null ? null : text(json.get(key));
+    }
+
     /**
      * The values of {@code keys} of {@code e} as {@link #get} reads them, with the properties JSON
      * parsed once for all of them.
@@ -35,22 +48,14 @@ public final class EventProperties implements Serializable {
         for (int k = 0; k < keys.length; k++) {
             int p = promotedIndex(keys[k]);
             if (p >= 0) {
-                out[k] = get(e, keys[k]);
+                out[k] = promotedText(e, p);
                 continue;
             }
             if (!parsed) {
                 parsed = true;
-                try {
-                    json = e.propertiesJson == null ? null : Json.MAPPER.readTree(e.propertiesJson);
-                } catch (java.io.IOException ex) {
-                    json = null; // properties_json is written by EventParser from parsed JSON
-                }
+                json = parse(e);
             }
-            JsonNode v = json == null ? null : json.get(keys[k]);
-            out[k] =
-                    v == null || v.isNull() || v.isContainerNode()
-                            ? null
-                            : v.isTextual() ? v.textValue() : v.toString();
+            out[k] = json == null ? null : text(json.get(keys[k]));
         }
         return out;
     }
@@ -64,29 +69,30 @@ public final class EventProperties implements Serializable {
         return -1;
     }
 
-    /** The value of property {@code key} of {@code e} as text, or null. */
-    public String get(CleanEvent e, String key) {
-        for (int i = 0; i < promoted.size(); i++) {
-            PromotedProperty p = promoted.get(i);
-            if (p.key().equals(key)) {
-                String text = e.promoted == null || i >= e.promoted.length ? null : e.promoted[i];
-                if (text != null && p.type() == PromotedProperty.Type.BOOL) {
-                    return text.equals("1") ? "true" : "false";
-                }
-                return text;
-            }
+    private String promotedText(CleanEvent e, int i) {
+        String text = e.promoted == null || i >= e.promoted.length ? null : e.promoted[i];
+        if (text != null && promoted.get(i).type() == PromotedProperty.Type.BOOL) {
+            return text.equals("1") ? "true" : "false";
         }
-        if (e.propertiesJson == null || !e.propertiesJson.contains('"' + key + '"')) {
+        return text;
+    }
+
+    private static JsonNode parse(CleanEvent e) {
+        if (e.propertiesJson == null) {
             return null;
         }
         try {
-            JsonNode v = Json.MAPPER.readTree(e.propertiesJson).get(key);
-            if (v == null || v.isNull() || v.isContainerNode()) {
-                return null;
-            }
-            return v.isTextual() ? v.textValue() : v.toString();
+            return Json.MAPPER.readTree(e.propertiesJson);
         } catch (java.io.IOException ex) {
             return null; // properties_json is written by EventParser from parsed JSON
         }
+    }
+
+    /** A JSON string as its characters, a number or boolean as written; else null. */
+    private static String text(JsonNode v) {
+        if (v == null || v.isNull() || v.isContainerNode()) {
+            return null;
+        }
+        return v.isTextual() ? v.textValue() : v.toString();
     }
 }

@@ -24,9 +24,9 @@ import org.apache.flink.util.Collector;
  * {@code ceil(p × n)} of the sorted latencies (computed in doubles, as Postgres does). Rows carry
  * {@link Versions#next} of the key's last version and the delta's LSN.
  *
- * <p>State: the distinct latencies in order and their counts, and the version; dropped by an event
- * timer once the watermark passes the window's end plus the repair horizon (no later change can
- * reach it).
+ * <p>State: the distinct latencies of live requests in order and their counts, and the version;
+ * dropped by an event timer once the watermark passes the window's end plus the repair horizon (no
+ * later change can reach it).
  */
 @Internal
 public final class LatencyFunction extends KeyedProcessFunction<String, EventDelta, AnalyticsRow> {
@@ -84,6 +84,10 @@ public final class LatencyFunction extends KeyedProcessFunction<String, EventDel
             c = insert(c, i);
         }
         c[i] += delta.sign;
+        if (c[i] == 0) { // a latency no live request has any more leaves the state
+            v = remove(v, i);
+            c = remove(c, i);
+        }
         values.update(v);
         counts.update(c);
         Long last = version.value();
@@ -141,6 +145,20 @@ public final class LatencyFunction extends KeyedProcessFunction<String, EventDel
         System.arraycopy(a, 0, r, 0, at);
         r[at] = value;
         System.arraycopy(a, at, r, at + 1, a.length - at);
+        return r;
+    }
+
+    private static double[] remove(double[] a, int at) {
+        double[] r = new double[a.length - 1];
+        System.arraycopy(a, 0, r, 0, at);
+        System.arraycopy(a, at + 1, r, at, a.length - at - 1);
+        return r;
+    }
+
+    private static long[] remove(long[] a, int at) {
+        long[] r = new long[a.length - 1];
+        System.arraycopy(a, 0, r, 0, at);
+        System.arraycopy(a, at + 1, r, at, a.length - at - 1);
         return r;
     }
 

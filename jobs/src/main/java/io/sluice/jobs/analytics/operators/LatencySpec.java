@@ -4,7 +4,6 @@ import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.LatencyRow;
 import io.sluice.jobs.analytics.model.RequestSchema;
-import java.util.regex.Pattern;
 
 /**
  * Which request events a latency rollup takes (those with a numeric latency), their row key (window
@@ -12,24 +11,12 @@ import java.util.regex.Pattern;
  * RollupCombiner} sums the deltas of one key and one latency value before the shuffle; {@link
  * LatencyFunction} keeps the latencies and makes the rows.
  */
-public final class LatencySpec implements RollupSpec {
+public final class LatencySpec extends RequestRollup {
     private static final long serialVersionUID = 1L;
-    private static final Pattern NUMBER = Pattern.compile("-?[0-9]+(\\.[0-9]+)?");
-
-    final String table;
-    private final long sizeMs;
-    private final RequestFields requests;
 
     public LatencySpec(
             String table, long sizeMs, RequestSchema requests, EventProperties properties) {
-        this.table = table;
-        this.sizeMs = sizeMs;
-        this.requests = new RequestFields(requests, properties);
-    }
-
-    @Override
-    public String name() {
-        return table.replace('_', '-');
+        super(table, sizeMs, requests, properties);
     }
 
     @Override
@@ -37,12 +24,7 @@ public final class LatencySpec implements RollupSpec {
         if (!requests.isRequest(e)) {
             return false;
         }
-        String latency = requests.of(e)[RequestFields.LATENCY];
-        return latency != null && NUMBER.matcher(latency).matches();
-    }
-
-    long start(CleanEvent e) {
-        return Math.floorDiv(e.occurredAtMs(), sizeMs) * sizeMs;
+        return RequestSchema.isNumber(requests.of(e)[RequestFields.LATENCY]);
     }
 
     String endpoint(CleanEvent e) {
@@ -60,11 +42,6 @@ public final class LatencySpec implements RollupSpec {
     }
 
     @Override
-    public long windowEndMs(CleanEvent e) {
-        return start(e) + sizeMs;
-    }
-
-    @Override
     public long[] increments(CleanEvent e) {
         return new long[] {Double.doubleToLongBits(latency(e))};
     }
@@ -72,11 +49,5 @@ public final class LatencySpec implements RollupSpec {
     @Override
     public AnalyticsRow row(CleanEvent e, long[] counts, long version) {
         throw new UnsupportedOperationException("latency rows are made by LatencyFunction");
-    }
-
-    /** The whole event: the key and the latency read its properties. */
-    @Override
-    public CleanEvent reduce(CleanEvent e) {
-        return e;
     }
 }
