@@ -20,8 +20,12 @@ final class BenchSql {
                                 + " SELECT md5(i::text)::uuid, i % 10000, "
                                 + occurredAt
                                 + ","
-                                + " (ARRAY['page_view','click','search','signup'])[1 + i % 4],"
-                                + " jsonb_build_object('plan', (ARRAY['free','pro','team'])[1 + i % 3], 'path', '/p/' || (i % 100))"
+                                + " (ARRAY['page_view','click','search','signup','api_request'])[1 + i % 5],"
+                                + " jsonb_build_object('plan', (ARRAY['free','pro','team'])[1 + i % 3], 'path', '/p/' || (i % 100),"
+                                // What a request event carries (errors_1m/1h, latency_1m/1h).
+                                + " 'endpoint', '/api/' || (i % 7), 'latency_ms', i % 997,"
+                                + " 'status', (ARRAY[200,200,200,404,503])[1 + i % 5],"
+                                + " 'service', (ARRAY['api','billing'])[1 + i % 2], 'version', '1.' || (i % 3))"
                                 + " FROM generate_series("
                                 + lo
                                 + ", "
