@@ -172,3 +172,15 @@ CREATE TABLE IF NOT EXISTS `analytics`.`latency_1h` (
     `max_ms` Float64,
     `_version` UInt64
 ) ENGINE = ReplacingMergeTree(_version) PARTITION BY toYYYYMM(window_start) ORDER BY (window_start, endpoint);
+
+-- alert rule transitions: firing and resolved, per rule and key
+CREATE TABLE IF NOT EXISTS `analytics`.`alerts` (
+    `rule` LowCardinality(String),
+    `key` String,
+    `since` DateTime('UTC'),
+    `state` LowCardinality(String),
+    `value` Float64,
+    `threshold` Float64,
+    `_version` UInt64,
+    `_is_deleted` UInt8
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (rule, key, since);

@@ -212,10 +212,15 @@ public final class AnalyticsOptions {
 
     /**
      * The options of this area in the order the docs list them, each with its rule: this class's,
-     * then those of {@link ProductAnalyticsOptions}.
+     * then those of {@link ProductAnalyticsOptions}, {@link RequestOptions} and {@link
+     * AlertOptions}.
      */
     public static final List<OptionRule<?>> RULES =
-            Stream.of(OWN_RULES, ProductAnalyticsOptions.RULES, RequestOptions.RULES)
+            Stream.of(
+                            OWN_RULES,
+                            ProductAnalyticsOptions.RULES,
+                            RequestOptions.RULES,
+                            AlertOptions.RULES)
                     .flatMap(List::stream)
                     .toList();
 }

@@ -29,6 +29,27 @@ public final class Checks {
         };
     }
 
+    /** A fraction strictly between 0 and 1. */
+    public static OptionRule.Check<Number> fraction() {
+        return (n, problems) -> {
+            double d = n.doubleValue();
+            if (!(d > 0 && d < 1)) {
+                problems.add("must be a fraction between 0 and 1 (0.02 is 2 %), got " + n);
+            }
+        };
+    }
+
+    /** A whole number of minutes, from 1 minute to 1 day. */
+    public static OptionRule.Check<Duration> wholeMinutes() {
+        return (d, problems) -> {
+            if (d.toMillis() % 60_000 != 0
+                    || d.compareTo(Duration.ofMinutes(1)) < 0
+                    || d.compareTo(Duration.ofDays(1)) > 0) {
+                problems.add("must be whole minutes from 1 min to 1 d, got " + format(d));
+            }
+        };
+    }
+
     /** A duration longer than zero. */
     public static OptionRule.Check<Duration> positiveDuration() {
         return (d, problems) -> {

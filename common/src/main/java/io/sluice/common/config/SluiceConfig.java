@@ -48,6 +48,11 @@ public final class SluiceConfig implements ReadableConfig, Serializable {
         return (T) v;
     }
 
+    /** Whether the file set {@code option} (or the code, with {@link #with}), not its default. */
+    public boolean isSet(ConfigOption<?> option) {
+        return values.containsKey(option.key());
+    }
+
     @Override
     public <T> Optional<T> getOptional(ConfigOption<T> option) {
         return Optional.ofNullable(get(option));

@@ -78,6 +78,21 @@ final class ValueConverter {
         if (type == Long.class) {
             return parseLong(raw, env, Long.MIN_VALUE, Long.MAX_VALUE);
         }
+        if (type == Double.class) {
+            if (raw instanceof Number n) {
+                return n.doubleValue();
+            }
+            String text = EnvInterpolation.interpolate(String.valueOf(raw), env).trim();
+            try {
+                double d = Double.parseDouble(text.replace("_", ""));
+                if (!Double.isFinite(d)) {
+                    throw new NumberFormatException();
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("must be a number, got '" + text + "'");
+            }
+        }
         if (type == Boolean.class) {
             if (raw instanceof Boolean b) {
                 return b;

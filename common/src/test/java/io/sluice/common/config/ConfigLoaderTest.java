@@ -106,6 +106,53 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void readsAlertThresholdsAsFractionsAndRefusesOthers() throws IOException {
+        SluiceConfig config =
+                ConfigLoader.load(
+                        write(
+                                MINIMAL
+                                        + "analytics:\n  alerts:\n    rules: [dau_drop]\n"
+                                        + "    error-rate:\n      threshold: ${T:-0.05}\n"
+                                        + "      window: 10 min\n"),
+                        Map.of());
+        assertThat(config.get(AlertOptions.RULES_ENABLED))
+                .containsExactly(AlertOptions.Rule.DAU_DROP);
+        assertThat(config.get(AlertOptions.ERROR_RATE_THRESHOLD)).isEqualTo(0.05);
+        assertThat(config.get(AlertOptions.ERROR_RATE_WINDOW)).isEqualTo(Duration.ofMinutes(10));
+        assertThat(config.get(AlertOptions.DAU_DROP_THRESHOLD)).isEqualTo(0.2);
+        Path bad =
+                write(
+                        MINIMAL
+                                + "analytics:\n  alerts:\n    error-rate:\n      threshold: 2\n"
+                                + "      window: 90 s\n      min-requests: 0\n"
+                                + "    dau-drop:\n      threshold: lots\n");
+        assertThatThrownBy(() -> ConfigLoader.load(bad, Map.of()))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e ->
+                                assertThat(e.problems())
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                        "analytics.alerts.error-rate.threshold")
+                                                                && p.contains("between 0 and 1"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                        "analytics.alerts.error-rate.window")
+                                                                && p.contains("whole minutes"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                "analytics.alerts.error-rate.min-requests"))
+                                        .anyMatch(
+                                                p ->
+                                                        p.contains(
+                                                                        "analytics.alerts.dau-drop.threshold")
+                                                                && p.contains("must be a number")));
+    }
+
+    @Test
     void readsDurationsWithUnitsAndChoicesAsEnums() throws IOException {
         SluiceConfig config =
                 ConfigLoader.load(

@@ -8,6 +8,8 @@ import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.analytics.alerts.AlertRule;
+import io.sluice.jobs.analytics.alerts.Alerts;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
@@ -54,6 +56,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                                 │   (2nd input, cohort-by: signup: keyBy(user) signups) ┘
  *                                                 │   (chained)  funnel-NAME (one per funnel) ─ keyBy(funnel, day) funnel-daily
  *                                                 │   (chained)  user-activity ─ keyBy(day) active-users-daily
+ *                                                 │   errors-1m, active-users-daily ─ keyBy(rule, key) alerts
  *                                                 │   (chained)  sessionize
  *                                                 └─ (side output) events, dead_letters, late_events
  *                                                                             ─ analytics sink (commit on checkpoint)
@@ -152,11 +155,13 @@ public final class AnalyticsJob {
                         .name("clean-and-dedupe")
                         .uid("clean-and-dedupe");
 
+        List<AlertRule> alertRules = AlertRule.fromConfig(config);
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         rows.add(deltas.getSideOutput(CleanAndDedupeFunction.ROWS));
+        DataStream<AnalyticsRow> errors1m = null;
         for (Rollup rollup : config.get(AnalyticsOptions.ROLLUPS)) {
             RollupSpec spec = RollupSpec.of(rollup, config);
-            rows.add(
+            DataStream<AnalyticsRow> rolled =
                     deltas.transform(
                                     spec.name() + "-combine",
                                     TypeInformation.of(EventDelta.class),
@@ -165,9 +170,20 @@ public final class AnalyticsJob {
                             .keyBy(d -> spec.key(d.event), Types.STRING)
                             .process(RollupSpec.function(spec, lateness, 0))
                             .name(spec.name())
-                            .uid(spec.name()));
+                            .uid(spec.name());
+            rows.add(rolled);
+            if (rollup == Rollup.ERRORS_1M) {
+                errors1m = rolled;
+            }
         }
-        rows.addAll(UserScopedAnalytics.attach(changes, deltas, config, schema, lateness));
+        UserScopedAnalytics.Rows userScoped =
+                UserScopedAnalytics.attach(changes, deltas, config, schema, lateness);
+        rows.addAll(userScoped.all());
+        DataStream<AnalyticsRow> alerts =
+                Alerts.attach(alertRules, errors1m, userScoped.activeUsers(), lateness);
+        if (alerts != null) {
+            rows.add(alerts);
+        }
 
         DataStream<AnalyticsRow> all = rows.get(0);
         for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {

@@ -47,8 +47,14 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 public final class UserScopedAnalytics {
     private UserScopedAnalytics() {}
 
+    /**
+     * The rows of the user-scoped operators: all of them, and those of active_users_daily alone (an
+     * alert rule reads them).
+     */
+    public record Rows(List<DataStream<AnalyticsRow>> all, DataStream<AnalyticsRow> activeUsers) {}
+
     /** Wires the user-scoped operators after clean-and-dedupe; returns their rows. */
-    public static List<DataStream<AnalyticsRow>> attach(
+    public static Rows attach(
             DataStream<ChangeRecord> changes,
             DataStream<EventDelta> deltas,
             SluiceConfig config,
@@ -93,12 +99,13 @@ public final class UserScopedAnalytics {
                         .process(new UserActivityFunction(horizonMs))
                         .name("user-activity")
                         .uid("user-activity");
-        rows.add(
+        DataStream<AnalyticsRow> activeUsers =
                 activity.getSideOutput(UserActivityFunction.ACTIVITY)
                         .keyBy(a -> a.day, Types.LONG)
                         .process(new ActiveUsersDailyFunction(horizonMs))
                         .name("active-users-daily")
-                        .uid("active-users-daily"));
+                        .uid("active-users-daily");
+        rows.add(activeUsers);
         rows.add(
                 byUser(activity)
                         .process(
@@ -109,7 +116,7 @@ public final class UserScopedAnalytics {
                         .name("sessionize")
                         .uid("sessionize"));
 
-        return rows;
+        return new Rows(rows, activeUsers);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AlertOptions;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.JobOptions;
@@ -59,6 +60,7 @@ class AnalyticsJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
     private static final int HISTORY_EVENTS = 150_000;
     private static final int STEP_EVENTS = 800;
+    private static final int ALERT_MIN_REQUESTS = 5;
 
     /**
      * TaskManager kills while the snapshot is read, and while changes stream: each is a real
@@ -168,7 +170,8 @@ class AnalyticsJobIT {
                     hasher);
             JobClient job = env.executeAsync("analytics-it");
 
-            EventOracle oracle = new EventOracle(pg, ch, PII_KEY);
+            EventOracle oracle =
+                    new EventOracle(pg, ch, PII_KEY).alertMinRequests(ALERT_MIN_REQUESTS);
             long snapshotEvents = oracle.usableEvents();
             // Kills while the snapshot is read, each after a checkpoint completed since the last
             // (a killed TaskManager inside this JVM can leave a chunk reader's transaction open:
@@ -274,6 +277,11 @@ class AnalyticsJobIT {
                 differences = oracle.compareAll();
             } while (!differences.isEmpty() && System.nanoTime() < deadline);
             assertThat(differences).isEmpty();
+            for (String rule : List.of("error_rate", "dau_drop")) {
+                for (String state : List.of("firing", "resolved")) {
+                    assertThat(oracle.alertCount(rule, state)).as(rule + " " + state).isPositive();
+                }
+            }
             assertThat(workload.totalEvents()).isGreaterThanOrEqualTo(200_000);
             assertThat(steps).as("steps (failures planned up to step 85)").isGreaterThan(85);
             assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
@@ -410,6 +418,9 @@ class AnalyticsJobIT {
         values.put(ProductAnalyticsOptions.FUNNELS.key(), FUNNELS);
         values.put(ProductAnalyticsOptions.RETENTION_RETURN_EVENT.key(), RETURN_EVENT);
         values.put(ProductAnalyticsOptions.FEATURES.key(), FEATURES);
+        // The workload's request traffic is spread over a dozen service versions, a few requests
+        // a minute each: 5 in the window lets error_rate fire and resolve (thresholds default).
+        values.put(AlertOptions.ERROR_RATE_MIN_REQUESTS.key(), ALERT_MIN_REQUESTS);
         values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
         values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));
         return values;

@@ -92,6 +92,8 @@ final class EventOracle {
         }
     }
 
+    private int alertMinRequests = 20;
+
     /** The job under test takes cohorts from users.created_at. */
     EventOracle bySignup() {
         cohortBySignup = true;
@@ -157,11 +159,56 @@ final class EventOracle {
         return d;
     }
 
-    /** The operational tables: errors and latency. */
+    /** The operational tables: errors, latency and alerts. */
     List<String> compareOperational() throws SQLException {
         List<String> d = new ArrayList<>(compareErrors());
         d.addAll(compareLatency());
+        d.addAll(compareAlerts());
         return d;
+    }
+
+    /** The job under test has this analytics.alerts.error-rate.min-requests (default 20). */
+    EventOracle alertMinRequests(int n) {
+        alertMinRequests = n;
+        return this;
+    }
+
+    /**
+     * analytics.alerts: the transitions of error_rate and dau_drop ({@link
+     * OperationalOracle#errorRateAlerts}, {@link OperationalOracle#dauDropAlerts}) at the ends of
+     * minutes and days the job's watermark has certainly passed: 6 minutes before the newest
+     * counted event (its out-of-orderness is 5).
+     */
+    List<String> compareAlerts() throws SQLException {
+        String newest =
+                pgSet("SELECT extract(epoch FROM max(occurred_at))::bigint FROM counted")
+                        .iterator()
+                        .next();
+        long bound = Long.parseLong(newest) - 360;
+        List<String> d = new ArrayList<>();
+        d.addAll(
+                compare(
+                        "alerts error_rate",
+                        pgSet(OperationalOracle.errorRateAlerts(bound, alertMinRequests)),
+                        chSet(OperationalOracle.alertsClickHouse("error_rate", bound))));
+        d.addAll(
+                compare(
+                        "alerts dau_drop",
+                        pgSet(OperationalOracle.dauDropAlerts(bound)),
+                        chSet(OperationalOracle.alertsClickHouse("dau_drop", bound))));
+        return d;
+    }
+
+    /** How many transitions of {@code rule} in {@code state} the alerts table holds. */
+    long alertCount(String rule, String state) throws SQLException {
+        return Long.parseLong(
+                ch.queryValue(
+                                "SELECT count() FROM alerts FINAL WHERE _is_deleted = 0 AND rule = '"
+                                        + rule
+                                        + "' AND state = '"
+                                        + state
+                                        + "'")
+                        .trim());
     }
 
     /** latency_1m and latency_1h ({@link OperationalOracle#latency}). */

@@ -124,8 +124,8 @@ public final class BackfillTopology {
         long horizon = config.get(AnalyticsOptions.REPAIR_HORIZON).toMillis();
         List<DataStream<AnalyticsRow>> rows =
                 new ArrayList<>(
-                        UserScopedAnalytics.attach(
-                                current, history, byFirstEvent, schema, horizon));
+                        UserScopedAnalytics.attach(current, history, byFirstEvent, schema, horizon)
+                                .all());
         if (config.get(AnalyticsOptions.ROLLUPS).contains(Rollup.SESSIONS_DAILY)) {
             rows.add(countRollup(history, AnalyticsTables.SESSIONS_DAILY, config, plan));
         }

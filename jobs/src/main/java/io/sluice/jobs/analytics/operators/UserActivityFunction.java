@@ -36,7 +36,7 @@ public final class UserActivityFunction
     public static final OutputTag<ActiveUsersDelta> ACTIVITY =
             new OutputTag<>("active-users-deltas", TypeInformation.of(ActiveUsersDelta.class));
 
-    static final long DAY_MS = 86_400_000L;
+    public static final long DAY_MS = 86_400_000L;
     static final int WEEK = 7;
     static final int MONTH = 30;
 

@@ -70,8 +70,33 @@ public final class OperationalTables {
                 "request latency percentiles per " + window + " and endpoint");
     }
 
+    public static final String ALERTS = "alerts";
+
+    /**
+     * The transitions of the alert rules: one row each time a rule's condition for a key (a service
+     * and version, or '' for DAU) becomes true ({@code firing}) or stops being true ({@code
+     * resolved}), at event time {@code since}, with the rule's value there and its threshold. A
+     * correction that takes a transition back deletes its row ({@code _is_deleted = 1}).
+     */
+    public static final Table ALERTS_TABLE =
+            new Table(
+                    ALERTS,
+                    List.of(
+                            new Column("rule", "LC"),
+                            new Column("key", "String"),
+                            new Column("since", "DateTime('UTC')"),
+                            new Column("state", "LC"),
+                            new Column("value", "Float64"),
+                            new Column("threshold", "Float64"),
+                            new Column("_version", "UInt64"),
+                            new Column("_is_deleted", "UInt8")),
+                    null,
+                    "rule, key, since",
+                    "alert rule transitions: firing and resolved, per rule and key");
+
     /** Every operational table. */
     public static List<Table> all() {
-        return List.of(ERRORS_1M_TABLE, ERRORS_1H_TABLE, LATENCY_1M_TABLE, LATENCY_1H_TABLE);
+        return List.of(
+                ERRORS_1M_TABLE, ERRORS_1H_TABLE, LATENCY_1M_TABLE, LATENCY_1H_TABLE, ALERTS_TABLE);
     }
 }

@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(16);
+        assertThat(ddl).hasSize(17);
     }
 
     static long us(String at) {
