@@ -1,6 +1,7 @@
 package io.sluice.jobs.demo;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.AlertOptions;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.SluiceConfig;
@@ -89,6 +90,7 @@ public final class AnalyticsReport {
                             + ch.queryValue(ReportQueries.LIVE_DEAD_LETTERS)
                             + ", late events: "
                             + ch.queryValue(ReportQueries.LATE_EVENTS));
+            printAlerts(ch, config);
             boolean match = source.equals(derived) && pgEvents == chEvents;
             System.out.println(
                     match
@@ -99,6 +101,30 @@ public final class AnalyticsReport {
             if (!match || !product) {
                 System.exit(1);
             }
+        }
+    }
+
+    /**
+     * The newest alert transitions, once both default rules fired and resolved over the demo's
+     * history (its outage day, its error burst), or after 60 s.
+     */
+    private static void printAlerts(ClickHouseConnection ch, SluiceConfig config)
+            throws InterruptedException {
+        int rules = config.get(AlertOptions.RULES_ENABLED).size();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (Long.parseLong(ch.queryValue(ReportQueries.RULES_FIRED_AND_RESOLVED).trim()) < rules
+                && System.nanoTime() < deadline) {
+            Thread.sleep(1_000); // polling ClickHouse, with a deadline
+        }
+        System.out.println("  alerts (analytics.alerts, newest first):");
+        List<List<String>> alerts = ch.query(ReportQueries.RECENT_ALERTS);
+        if (alerts.isEmpty()) {
+            System.out.println("    none");
+        }
+        for (List<String> r : alerts) {
+            System.out.printf(
+                    "    %s  %-10s %-12s %-8s value %s (threshold %s)%n",
+                    r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5));
         }
     }
 

@@ -18,7 +18,9 @@ import java.util.function.Supplier;
  * later days with a probability that decays over the weeks after sign-up and depends on the user's
  * engagement (about a third never return), so that the retention triangle and DAU/WAU/MAU over
  * weeks have a shape. Visits come from {@link DemoVisits}, between 06:00 and 22:00 UTC, today's at
- * least 30 minutes before now.
+ * least 30 minutes before now. The day before yesterday has 40 % of the usual returning visits (an
+ * outage day: DAU drops by more than 20 %, and the {@code dau_drop} alert fires, then resolves the
+ * day after); two hours of request traffic end shortly before now ({@link DemoRequests}).
  *
  * <p>It must be written before the analytics job starts: the job's snapshot counts every row it
  * finds, while a streamed event older than the watermark minus {@code analytics.repair-horizon} is
@@ -27,6 +29,9 @@ import java.util.function.Supplier;
 final class DemoHistory {
     private static final int BATCH = 2_000;
     private static final Duration LAST_VISIT_BEFORE_NOW = Duration.ofMinutes(30);
+
+    /** How many of the usual returning visits happen on the day before yesterday. */
+    private static final double DIP = 0.4;
 
     private DemoHistory() {}
 
@@ -78,6 +83,9 @@ final class DemoHistory {
                 pending += visit.size();
                 for (int d = signUpDay[i] + 1; d <= days; d++) {
                     double p = engagement * (0.025 + 0.12 * Math.exp(-(d - signUpDay[i]) / 9.0));
+                    if (d == days - 2) {
+                        p *= DIP; // the day before yesterday: an outage day (dau_drop fires)
+                    }
                     if (random.nextDouble() >= Math.min(0.9, p)) {
                         continue;
                     }
@@ -96,6 +104,7 @@ final class DemoHistory {
                     pending = 0;
                 }
             }
+            events += DemoRequests.write(event, random, firstUser, now, ids);
             event.executeBatch();
             events += pending;
             user.executeBatch();

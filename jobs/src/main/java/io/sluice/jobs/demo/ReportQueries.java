@@ -19,6 +19,19 @@ public final class ReportQueries {
     public static final String LIVE_DEAD_LETTERS =
             "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0";
     public static final String LATE_EVENTS = "SELECT count() FROM late_events FINAL";
+
+    /** The newest alert transitions (docs/alerts.md). */
+    public static final String RECENT_ALERTS =
+            "SELECT toString(since), rule, key, state, toString(round(value, 4)),"
+                    + " toString(threshold) FROM alerts FINAL WHERE _is_deleted = 0"
+                    + " ORDER BY since DESC, rule, key LIMIT 12";
+
+    /** How many rules have both fired and resolved. */
+    public static final String RULES_FIRED_AND_RESOLVED =
+            "SELECT count() FROM (SELECT rule FROM alerts FINAL WHERE _is_deleted = 0"
+                    + " GROUP BY rule HAVING countIf(state = 'firing') > 0"
+                    + " AND countIf(state = 'resolved') > 0)";
+
     public static final String RECENT_MINUTES =
             "SELECT toString(minute), sum(events) FROM events_per_minute FINAL"
                     + " GROUP BY minute HAVING sum(events) > 0"
