@@ -60,7 +60,7 @@ class AnalyticsJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
     private static final int HISTORY_EVENTS = 150_000;
     private static final int STEP_EVENTS = 800;
-    private static final int ALERT_MIN_REQUESTS = 5;
+    static final int ALERT_MIN_REQUESTS = 5;
 
     /**
      * TaskManager kills while the snapshot is read, and while changes stream: each is a real

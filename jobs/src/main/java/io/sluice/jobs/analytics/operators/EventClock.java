@@ -14,6 +14,7 @@ import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 
 /**
  * The event-time clock of the analytics job, at parallelism 1 right after the source, where changes
@@ -134,4 +135,13 @@ public final class EventClock extends AbstractStreamOperator<StampedChange>
             super.processWatermark(mark);
         }
     }
+
+    /**
+     * Swallowed: this operator is the clock, and its output stays active. A source reader without a
+     * split (Flink CDC closes the idle ones once the stream split is assigned) marks its channel
+     * idle; passed on, an idle status from every channel would make downstream operators ignore the
+     * watermarks emitted here, and event time (the alerts, state cleanup) would stop.
+     */
+    @Override
+    public void processWatermarkStatus(WatermarkStatus status) {}
 }

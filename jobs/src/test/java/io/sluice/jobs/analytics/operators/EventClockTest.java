@@ -13,6 +13,7 @@ import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
 
@@ -83,6 +84,22 @@ class EventClockTest {
             assertThat(output(h)).isEmpty();
             h.setProcessingTime(NOW + EventClock.SNAPSHOT_QUIET_MS);
             assertThat(output(h)).containsExactly("wm:" + c);
+        }
+    }
+
+    @Test
+    void anIdleSourceDoesNotStopTheClock() throws Exception {
+        try (var h = harness()) {
+            h.open();
+            // A source reader without a split marks its channel idle; passed on, every operator
+            // after this one would ignore the watermarks below.
+            h.processWatermarkStatus(WatermarkStatus.IDLE);
+            h.processElement(
+                    new StreamRecord<>(
+                            change(Op.INSERT, 1, "a", 1L, "2026-11-20T10:00:00Z", "x", null)));
+            assertThat(h.getOutput()).noneMatch(o -> o instanceof WatermarkStatus);
+            long a = ms("2026-11-20T10:00:00Z") - OUT_OF_ORDERNESS;
+            assertThat(output(h)).containsExactly(Long.MIN_VALUE + ":a", "wm:" + a);
         }
     }
 
