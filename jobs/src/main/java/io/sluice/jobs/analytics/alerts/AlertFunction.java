@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * before: {@code firing} when it starts holding, {@code resolved} when it stops.
  *
  * <p>The transitions are a function of the buckets alone, never of arrival order or the wall clock:
- * a bucket that a correction changes within the repair horizon re-derives, at the next watermark,
- * every point whose window holds it, and rewrites, or deletes, the transitions there. Replays
- * rewrite the same rows. A point {@code t} reads the buckets in {@code [t − (window + 1) × bucket,
- * t)}, so only the {@code window + 1} points after a bucket can change with it: each row of a
- * bucket registers those as event-time timers, and a new bucket a cleanup timer that drops it (and
- * the transitions of those points) once no change can reach them.
+ * a bucket that a correction changes within the repair horizon re-derives every point whose window
+ * holds it (those the watermark passed at once, the others when it does), and rewrites, or deletes,
+ * the transitions there. Replays rewrite the same rows. A point {@code t} reads the buckets in
+ * {@code [t − (window + 1) × bucket, t)}, so only the {@code window + 1} points after a bucket can
+ * change with it: each row of a bucket registers those as event-time timers, and a new bucket a
+ * cleanup timer that drops it (and the transitions of those points) once no change can reach them.
  *
  * <p>State per key: the buckets (counts and row version) and the transitions written (state, value,
  * version; a deleted one stays as a tombstone so its version keeps growing).
@@ -98,11 +98,16 @@ public final class AlertFunction extends KeyedProcessFunction<String, AlertInput
         buckets.put(m, stored);
         long b = rule.bucketMs;
         long last = m + (rule.window + 1) * b;
-        // Every point the bucket reaches is derived at the next watermark past it, also those
-        // the watermark already passed (a correction): a timer at or below the watermark fires
-        // with the next one, also after a restore, whose watermark starts from nothing.
+        // The points the bucket reaches that the watermark passed (a correction) are derived
+        // now: no later watermark may come (a quiet stream). Every point also gets a timer, for
+        // those ahead of the watermark and for a restore, whose watermark starts from nothing
+        // until the next one (a timer at or below the watermark fires with the next one).
+        long watermark = ctx.timerService().currentWatermark();
         for (long t = m + b; t <= last; t += b) {
             ctx.timerService().registerEventTimeTimer(t);
+            if (t <= watermark) {
+                derive(rule, ctx.getCurrentKey(), t, out);
+            }
         }
         if (old == null) {
             ctx.timerService().registerEventTimeTimer(cleanupTime(last));

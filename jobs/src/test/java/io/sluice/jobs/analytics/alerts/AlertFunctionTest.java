@@ -94,6 +94,16 @@ class AlertFunctionTest {
         }
         watermark = head - b;
         feed.add(watermark);
+        // The stream then goes quiet: corrections behind the watermark and no watermark after
+        // them. They must count without waiting for one.
+        for (String key : keys) {
+            for (int i = 0; i < 3; i++) {
+                long m = (watermark / b - 1 - random.nextInt(4)) * b;
+                long[] c = counts(rule, random);
+                truth.get(key).put(m, c);
+                feed.add(new AlertInput(rule.rule.toString(), key, m, c, ++version));
+            }
+        }
 
         Map<String, AnalyticsRow> rows = new TreeMap<>();
         OperatorSubtaskState snapshot;
