@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics.alerts;
 
 import io.sluice.common.config.AlertOptions.Rule;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.ErrorsRow;
 import io.sluice.jobs.analytics.operators.UserActivityFunction;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -57,7 +58,7 @@ public final class Alerts {
 
     /** An errors_1m row (key: window start, service, version) as a bucket of error_rate. */
     static AlertInput errorRateInput(AnalyticsRow row) {
-        String[] k = row.key.split("\u0000", -1);
+        String[] k = ErrorsRow.keyParts(row.key);
         return new AlertInput(
                 Rule.ERROR_RATE.toString(),
                 alertKey(k[1], k[2]),

@@ -48,6 +48,11 @@ public record ErrorsRow(
         return windowStartMs + "\u0000" + service + "\u0000" + serviceVersion;
     }
 
+    /** The window start (epoch ms), service and version a {@link #key} was made of, as text. */
+    public static String[] keyParts(String key) {
+        return key.split("\u0000", -1);
+    }
+
     @Override
     public String key() {
         return key(windowStartMs, service, serviceVersion);
