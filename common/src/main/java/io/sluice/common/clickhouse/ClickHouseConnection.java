@@ -108,12 +108,29 @@ public final class ClickHouseConnection implements ClickHouseStatements {
      */
     @Override
     public List<List<String>> query(String sql) {
+        try {
+            return queryOnce(sql);
+        } catch (ClickHouseException e) {
+            if (!ClickHouseErrors.unanswered(e)) {
+                throw errors.explain(sql, null, e);
+            }
+            // A pooled connection the server had closed while idle (keep-alive): the read went
+            // unanswered. Reads are idempotent, so it is sent once more, on a new connection.
+            try {
+                return queryOnce(sql);
+            } catch (ClickHouseException again) {
+                throw errors.explain(sql, null, again);
+            }
+        }
+    }
+
+    private List<List<String>> queryOnce(String sql) {
         try (QueryResponse response = await(sql, client.query(sql, settings()))) {
             return parse(response.getInputStream());
         } catch (ClickHouseException e) {
-            throw errors.explain(sql, null, e);
+            throw e;
         } catch (Exception e) {
-            throw errors.explain(sql, null, ClickHouseErrors.translate(sql, e));
+            throw ClickHouseErrors.translate(sql, e);
         }
     }
 

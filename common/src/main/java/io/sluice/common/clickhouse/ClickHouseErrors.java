@@ -111,6 +111,19 @@ final class ClickHouseErrors {
         return new ClickHouseException(statement, 0, describe(e), true, e);
     }
 
+    /**
+     * Whether the server never answered the request because the connection was already closed (an
+     * idle pooled connection it had dropped): Apache HttpClient's {@code NoHttpResponseException}.
+     */
+    static boolean unanswered(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getClass().getSimpleName().equals("NoHttpResponseException")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static String describe(Throwable e) {
         StringBuilder sb = new StringBuilder();
         for (Throwable t = e; t != null; t = t.getCause()) {
