@@ -96,10 +96,21 @@ class AnalyticsOutageIT {
 
     private static void awaitExact(EventOracle oracle) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        long nextTick = System.nanoTime();
         List<String> differences;
         do {
             Thread.sleep(2_000); // polling until the job has caught up, with a deadline
             differences = oracle.compareAll();
+            // The event clock runs on streamed events only: after a snapshot with nothing
+            // streamed since, the alerts wait for the next streamed event. Once nothing but the
+            // alerts differs, one more event moves the clock; again after a while, as one written
+            // while the snapshot still ran is read by it and moves nothing.
+            if (!differences.isEmpty()
+                    && differences.stream().allMatch(d -> d.startsWith("alerts "))
+                    && System.nanoTime() >= nextTick) {
+                oracle.tickEventClock();
+                nextTick = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            }
         } while (!differences.isEmpty() && System.nanoTime() < deadline);
         assertThat(differences).as("analytics tables against SQL over Postgres").isEmpty();
     }

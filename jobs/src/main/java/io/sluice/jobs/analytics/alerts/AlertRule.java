@@ -4,8 +4,6 @@ import io.sluice.common.config.AlertOptions;
 import io.sluice.common.config.AlertOptions.Rule;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigException;
-import io.sluice.common.config.ProductAnalyticsOptions;
-import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import java.io.Serializable;
 import java.util.ArrayList;
@@ -110,22 +108,6 @@ public abstract class AlertRule implements Serializable {
      */
     public static List<AlertRule> fromConfig(SluiceConfig config) {
         List<AlertRule> rules = new ArrayList<>();
-        if (config.get(ProductAnalyticsOptions.RETENTION_COHORT_BY) == CohortBy.SIGNUP
-                && !config.get(AlertOptions.RULES_ENABLED).isEmpty()) {
-            // With signup cohorts, event time does not reach the rules' inputs (found by
-            // AnalyticsOutageIT, not understood yet): they would never be evaluated.
-            if (config.isSet(AlertOptions.RULES_ENABLED)) {
-                throw new ConfigException(
-                        "'analytics.alerts.rules' cannot be used with"
-                                + " 'analytics.retention.cohort-by: signup' yet"
-                                + " (docs/known-limitations.md): set the rules to [] or cohorts"
-                                + " to first-event");
-            }
-            LOG.warn(
-                    "Alert rules are off: with 'analytics.retention.cohort-by: signup' they are"
-                            + " not evaluated yet (docs/known-limitations.md).");
-            return rules;
-        }
         for (Rule r : config.get(AlertOptions.RULES_ENABLED)) {
             switch (r) {
                 case ERROR_RATE -> {

@@ -20,7 +20,7 @@ import org.apache.flink.util.Collector;
  * LSN wins whatever order they arrive in (snapshot rows from one source subtask can still be in
  * flight when streamed changes from another arrive). A change moves the user's contribution
  * exactly: −old, +new, both at the change's LSN. The second input never holds back the event-time
- * clock ({@link SignupChanges} sends the highest watermark).
+ * clock ({@link SignupChanges} marks it idle).
  *
  * <p>State, besides {@link UserCohortFunction}'s: the user's newest signup change, removals
  * included (so an older change cannot bring a deleted user back): one entry per user ever seen in

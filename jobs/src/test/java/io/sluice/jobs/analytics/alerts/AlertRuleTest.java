@@ -8,8 +8,6 @@ import io.sluice.common.config.AlertOptions.Rule;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigException;
-import io.sluice.common.config.ProductAnalyticsOptions;
-import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import java.time.Duration;
 import java.util.List;
@@ -55,23 +53,6 @@ class AlertRuleTest {
                                                 List.of(Rule.ERROR_RATE))))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("add errors_1m");
-    }
-
-    @Test
-    void signupCohortsTurnTheRulesOff() {
-        SluiceConfig signup =
-                DEFAULTS.with(ProductAnalyticsOptions.RETENTION_COHORT_BY, CohortBy.SIGNUP);
-        assertThat(AlertRule.fromConfig(signup)).isEmpty();
-        assertThatThrownBy(
-                        () ->
-                                AlertRule.fromConfig(
-                                        signup.with(
-                                                AlertOptions.RULES_ENABLED,
-                                                List.of(Rule.DAU_DROP))))
-                .isInstanceOf(ConfigException.class)
-                .hasMessageContaining("cohort-by: signup");
-        assertThat(AlertRule.fromConfig(signup.with(AlertOptions.RULES_ENABLED, List.of())))
-                .isEmpty();
     }
 
     @Test
