@@ -123,8 +123,9 @@ public final class Bench {
             CeilingPhase.measure(run);
             try (JobRunner runner = new JobRunner(work, Math.max(2, a.parallelism()))) {
                 BenchJobs jobs = BenchJobs.prepare(run, runner);
-                SnapshotPhase.Savepoints savepoints = SnapshotPhase.run(run, jobs);
-                JobID analytics = CatchUpPhase.run(run, jobs, pg, savepoints);
+                PeerRunner peer = new PeerRunner(run);
+                SnapshotPhase.Savepoints savepoints = SnapshotPhase.run(run, jobs, peer);
+                JobID analytics = CatchUpPhase.run(run, jobs, pg, savepoints, peer);
                 FreshnessPhase.run(run, jobs, analytics);
             }
         }

@@ -34,6 +34,18 @@ final class BenchReport {
         ratios.put(
                 "snapshot_analytics_vs_copy_into_clickhouse",
                 (Double) run.sluice.get("snapshot_analytics_rows_per_s") / copyCh);
+        ratios.put(
+                "snapshot_mirror_vs_peer",
+                (Double) run.sluice.get("snapshot_mirror_rows_per_s")
+                        / (Double) run.peer.get("snapshot_rows_per_s"));
+        ratios.put(
+                "catchup_mirror_vs_peer",
+                (Double) run.sluice.get("catchup_mirror_rows_per_s")
+                        / (Double) run.peer.get("catchup_rows_per_s"));
+        ratios.put(
+                "catchup_mirror_cpu_vs_peer",
+                (Double) run.sluice.get("catchup_mirror_cpu_seconds")
+                        / (Double) run.peer.get("catchup_cpu_seconds"));
 
         Map<String, Object> all = new LinkedHashMap<>();
         all.put("when", Instant.now().toString());
@@ -51,6 +63,7 @@ final class BenchReport {
                         run.checkpointMs));
         all.put("ceilings", run.ceilings);
         all.put("sluice", run.sluice);
+        all.put("peer", run.peer);
         all.put("ratios", ratios);
         all.put("targets", targets(ratios, run.sluice));
         all.put("wall_seconds", Ceilings.seconds(t00));

@@ -25,6 +25,9 @@ final class BenchRun {
     /** Sluice's figures. */
     final Map<String, Object> sluice = new LinkedHashMap<>();
 
+    /** The peer's figures (Debezium's embedded engine into ClickHouse, {@link PeerRunner}). */
+    final Map<String, Object> peer = new LinkedHashMap<>();
+
     /** CPU seconds by stage, by phase. */
     final Map<String, Object> cpu = new LinkedHashMap<>();
 

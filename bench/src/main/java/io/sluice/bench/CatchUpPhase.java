@@ -13,7 +13,11 @@ final class CatchUpPhase {
 
     /** Runs the phase; returns the analytics job, left running. */
     static JobID run(
-            BenchRun run, BenchJobs jobs, Connection pg, SnapshotPhase.Savepoints savepoints)
+            BenchRun run,
+            BenchJobs jobs,
+            Connection pg,
+            SnapshotPhase.Savepoints savepoints,
+            PeerRunner peer)
             throws Exception {
         // N changes while nothing runs; the pgoutput ceiling drains the same changes.
         BenchSql.execute(pg, "CREATE PUBLICATION bench_ceiling FOR TABLE events");
@@ -53,6 +57,15 @@ final class CatchUpPhase {
         run.cpu.put("catchup_mirror", stages.stop());
         run.sluice.put("catchup_mirror_cpu_seconds", r.cpuSeconds());
         jobs.runner().cancel(m);
+
+        // The peer catches up on the same changes from its own slot.
+        t0 = System.nanoTime();
+        peer.start();
+        s = peer.awaitCount(2 * run.n, t0);
+        run.peer.put("catchup_rows_per_s", run.n / s);
+        run.peer.put("catchup_cpu_seconds", peer.cpuSeconds());
+        peer.stop();
+        peer.dropSlot(pg);
 
         r = Resources.start();
         stages = StageCpu.start();

@@ -197,6 +197,22 @@ final class Ceilings {
                 servers.postgres().password());
     }
 
+    /** As {@link #count}, 0 while the table does not exist yet. */
+    static long countOrZero(TestServers servers, String table) {
+        String db = table.substring(0, table.indexOf('.'));
+        String name = table.substring(table.indexOf('.') + 1);
+        String exists =
+                servers.clickhouse()
+                        .query(
+                                "SELECT count() FROM system.tables WHERE database = '"
+                                        + db
+                                        + "' AND name = '"
+                                        + name
+                                        + "'")
+                        .trim();
+        return "0".equals(exists) ? 0 : count(servers, table);
+    }
+
     static long count(TestServers servers, String table) {
         return Long.parseLong(servers.clickhouse().query("SELECT count() FROM " + table).trim());
     }

@@ -45,6 +45,21 @@ final class ResultTable {
                         "COPY->ClickHouse " + rate(c, "copy_into_clickhouse_rows_per_s"),
                         ratio(r, "snapshot_analytics_vs_copy_into_clickhouse"),
                         ""));
+        Map<String, Object> peer = (Map<String, Object>) all.get("peer");
+        System.out.println(
+                Report.row(
+                        "catch-up, mirror vs peer (Debezium engine)",
+                        rate(s, "catchup_mirror_rows_per_s"),
+                        "peer " + rate(peer, "catchup_rows_per_s"),
+                        ratio(r, "catchup_mirror_vs_peer"),
+                        "CPU s mirror/peer: " + ratio(r, "catchup_mirror_cpu_vs_peer")));
+        System.out.println(
+                Report.row(
+                        "snapshot, mirror vs peer (Debezium engine)",
+                        rate(s, "snapshot_mirror_rows_per_s"),
+                        "peer " + rate(peer, "snapshot_rows_per_s"),
+                        ratio(r, "snapshot_mirror_vs_peer"),
+                        ""));
         System.out.println(
                 Report.row(
                         "freshness p50 / p95 / p99, ms",

@@ -5,7 +5,7 @@ import org.apache.flink.api.common.JobID;
 
 /**
  * Each job snapshots the events (rows/s until ClickHouse holds them) and is stopped with a
- * savepoint.
+ * savepoint; the peer snapshots them after the mirror, and is stopped.
  */
 final class SnapshotPhase {
     private SnapshotPhase() {}
@@ -13,7 +13,7 @@ final class SnapshotPhase {
     /** The savepoints the jobs were stopped with. */
     record Savepoints(String mirror, String analytics) {}
 
-    static Savepoints run(BenchRun run, BenchJobs jobs) throws Exception {
+    static Savepoints run(BenchRun run, BenchJobs jobs, PeerRunner peer) throws Exception {
         StageCpu stages = StageCpu.start();
         long t0 = System.nanoTime();
         JobID m =
@@ -35,6 +35,14 @@ final class SnapshotPhase {
         run.sluice.put("snapshot_mirror_rows_per_s", run.n / s);
         run.cpu.put("snapshot_mirror", stages.stop());
         String mirrorSavepoint = jobs.runner().stopWithSavepoint(m, jobs.mirror());
+
+        // The peer snapshots the same table, alone on the machine as the mirror was.
+        t0 = System.nanoTime();
+        peer.start();
+        s = peer.awaitCount(run.n, t0);
+        run.peer.put("snapshot_rows_per_s", run.n / s);
+        run.peer.put("snapshot_cpu_seconds", peer.cpuSeconds());
+        peer.stop();
 
         stages = StageCpu.start();
         t0 = System.nanoTime();

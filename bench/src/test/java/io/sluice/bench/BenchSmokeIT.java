@@ -39,6 +39,15 @@ class BenchSmokeIT {
                 }) {
             assertThat((Double) sluice.get(key)).as(key).isPositive();
         }
+        Map<String, Object> peer = (Map<String, Object>) all.get("peer");
+        assertThat(peer)
+                .as("the peer (Debezium's embedded engine) snapshots and catches up")
+                .containsOnlyKeys(
+                        "snapshot_rows_per_s",
+                        "snapshot_cpu_seconds",
+                        "catchup_rows_per_s",
+                        "catchup_cpu_seconds");
+        assertThat(peer.values()).allMatch(v -> (Double) v > 0);
         Map<String, Object> cpu = (Map<String, Object>) sluice.get("cpu_seconds_by_stage");
         assertThat(cpu)
                 .containsOnlyKeys(
