@@ -99,6 +99,18 @@ final class BenchReport {
                                 "missed: p99 %d ms is %.1fx the target",
                                 p99,
                                 p99 / 2000.0));
+        @SuppressWarnings("unchecked")
+        long rollupP99 =
+                (Long) ((Map<String, Object>) sluice.get("freshness")).get("rollup_p99_ms");
+        t.put(
+                "rollup_freshness_p99_under_3000_ms",
+                rollupP99 < 3000
+                        ? "met"
+                        : String.format(
+                                Locale.ROOT,
+                                "missed: p99 %d ms is %.1fx the target",
+                                rollupP99,
+                                rollupP99 / 3000.0));
         return t;
     }
 

@@ -16,14 +16,20 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Commit-to-visible delay: a writer commits a batch of events every 100 ms (rate / 10 events, named
  * {@code fresh_<batch>}); a reader polls analytics.events every 100 ms and, when a batch is
- * complete there, records the delay since its commit. The poll interval bounds the resolution.
+ * complete there, records the delay since its commit. The poll interval bounds the resolution. The
+ * same poll reads {@code events_per_minute} as a dashboard does ({@code FINAL}): a batch is visible
+ * in the rollup when its name's counts there add up to the batch.
  */
 final class Freshness {
     /** One batch: when it was committed (seconds since the start) and how long until visible. */
     record Sample(double committedAtSeconds, long delayMs, int events) {}
 
     /** The outcome: samples and the events actually written per second. */
-    record Result(List<Sample> samples, double writtenPerSecond, long events) {}
+    record Result(
+            List<Sample> samples,
+            List<Sample> rollupSamples,
+            double writtenPerSecond,
+            long events) {}
 
     private Freshness() {}
 
@@ -60,6 +66,8 @@ final class Freshness {
 
         List<Sample> samples = new ArrayList<>();
         Map<Integer, Boolean> seen = new HashMap<>();
+        List<Sample> rollupSamples = new ArrayList<>();
+        Map<Integer, Boolean> seenInRollup = new HashMap<>();
         long stopWriting = start + seconds * 1000L;
         long giveUp = stopWriting + 120_000L;
         boolean writing = true;
@@ -78,31 +86,65 @@ final class Freshness {
                                             + ".events WHERE event_name LIKE 'fresh\\\\_%'"
                                             + " GROUP BY event_name");
             long visibleAt = System.currentTimeMillis();
-            for (String line : rows.split("\n")) {
-                if (line.isEmpty()) {
-                    continue;
-                }
-                String[] f = line.split("\t");
-                int b = Integer.parseInt(f[0].substring("fresh_".length()));
-                Long at = committed.get(b);
-                if (at != null && !seen.containsKey(b) && Long.parseLong(f[1]) >= perBatch) {
-                    seen.put(b, true);
-                    samples.add(new Sample((at - start) / 1000.0, visibleAt - at, perBatch));
-                }
-            }
-            if (!writing && seen.size() >= committed.size()) {
+            collect(rows, visibleAt, start, perBatch, committed, seen, samples);
+            String rolled =
+                    servers.clickhouse()
+                            .query(
+                                    "SELECT event_name, sum(events) FROM "
+                                            + anDb
+                                            + ".events_per_minute FINAL"
+                                            + " WHERE event_name LIKE 'fresh\\_%'"
+                                            + " GROUP BY event_name");
+            collect(
+                    rolled,
+                    System.currentTimeMillis(),
+                    start,
+                    perBatch,
+                    committed,
+                    seenInRollup,
+                    rollupSamples);
+            if (!writing
+                    && seen.size() >= committed.size()
+                    && seenInRollup.size() >= committed.size()) {
                 break;
             }
             if (now > giveUp) {
                 throw new IllegalStateException(
                         (committed.size() - seen.size())
-                                + " freshness batches never became visible in ClickHouse");
+                                + " freshness batches never became visible in analytics.events, "
+                                + (committed.size() - seenInRollup.size())
+                                + " never in events_per_minute");
             }
             Thread.sleep(100); // the poll interval
         }
         pg.close();
         samples.sort((a, b) -> Double.compare(a.committedAtSeconds(), b.committedAtSeconds()));
-        return new Result(samples, written.get() / (double) seconds, written.get());
+        rollupSamples.sort(
+                (a, b) -> Double.compare(a.committedAtSeconds(), b.committedAtSeconds()));
+        return new Result(samples, rollupSamples, written.get() / (double) seconds, written.get());
+    }
+
+    /** Records each batch of {@code rows} (name, count) that is complete and not seen before. */
+    private static void collect(
+            String rows,
+            long visibleAt,
+            long start,
+            int perBatch,
+            Map<Integer, Long> committed,
+            Map<Integer, Boolean> seen,
+            List<Sample> samples) {
+        for (String line : rows.split("\n")) {
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\t");
+            int b = Integer.parseInt(f[0].substring("fresh_".length()));
+            Long at = committed.get(b);
+            if (at != null && !seen.containsKey(b) && Long.parseLong(f[1]) >= perBatch) {
+                seen.put(b, true);
+                samples.add(new Sample((at - start) / 1000.0, visibleAt - at, perBatch));
+            }
+        }
     }
 
     /** The q-quantile (0..1) of the delays, nearest rank. */

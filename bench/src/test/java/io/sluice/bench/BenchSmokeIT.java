@@ -62,6 +62,11 @@ class BenchSmokeIT {
                 .contains("wall_seconds", "ClickHouse server");
         Map<String, Object> fresh = (Map<String, Object>) sluice.get("freshness");
         assertThat((Integer) fresh.get("batches")).isGreaterThan(10);
+        assertThat((Integer) fresh.get("rollup_batches"))
+                .as("every batch is counted in events_per_minute too")
+                .isEqualTo(fresh.get("batches"));
+        assertThat((Long) fresh.get("rollup_p50_ms"))
+                .isLessThanOrEqualTo((Long) fresh.get("rollup_p99_ms"));
         assertThat((Long) fresh.get("p50_ms")).isLessThanOrEqualTo((Long) fresh.get("p99_ms"));
         assertThat(((Map<String, Object>) all.get("ratios")).values())
                 .allMatch(v -> (Double) v > 0);
