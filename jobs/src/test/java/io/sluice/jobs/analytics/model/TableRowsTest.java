@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(17);
+        assertThat(ddl).hasSize(18);
     }
 
     static long us(String at) {
@@ -258,6 +258,26 @@ class TableRowsTest {
             assertThat(wire.get("max_ms")).isEqualTo("90.0");
             assertThat(wire.get("_version")).isEqualTo("3");
         }
+    }
+
+    // --- finance ------------------------------------------------------------------------------
+
+    @Test
+    void revenueDailyRowWritesTheRevenueColumnsWithExactMoney() {
+        assertThat(RevenueDailyRow.ENCODER.columns()).isEqualTo(ddl.get("revenue_daily"));
+        // 1,234.50 gross, 0.0125 refunded: units of 1/10,000, written with the table's 4 places.
+        AnalyticsRow wire = new RevenueDailyRow(DAY, "EUR", 3, 12_345_000, 125, 9, false).encode();
+        assertThat(wire.table).isEqualTo("revenue_daily");
+        assertThat(wire.key).isEqualTo(DAY + "\u0000EUR");
+        assertThat(wire.version).isEqualTo(9);
+        assertThat(wire.fields)
+                .containsExactly(
+                        "2026-11-20", "EUR", "3", "1234.5000", "0.0125", "1234.4875", "9", "0");
+        AnalyticsRow refundsOnly =
+                new RevenueDailyRow(DAY, "USD", 0, 0, 7_000_000, 10, false).encode();
+        assertThat(refundsOnly.get("net")).isEqualTo("-700.0000");
+        assertThat(new RevenueDailyRow(DAY, "USD", 0, 0, 0, 11, true).encode().fields)
+                .endsWith("0.0000", "0.0000", "0.0000", "11", "1");
     }
 
     // --- funnels, retention, adoption ---------------------------------------------------------
