@@ -180,18 +180,28 @@ final class RevenueWorkload {
     /** Deletes of every row left, orders and refunds mixed. */
     List<ChangeRecord> deleteAll() {
         List<ChangeRecord> out = new ArrayList<>();
-        for (Long id : new ArrayList<>(orders.keySet())) {
-            lsn++;
-            orders.remove(id);
-            out.add(new ChangeRecord(ORDERS, Op.DELETE, Map.of("order_id", id), Set.of(), lsn));
+        for (ChangeRecord c = deleteNext(); c != null; c = deleteNext()) {
+            out.add(c);
         }
-        for (Long id : new ArrayList<>(refunds.keySet())) {
-            lsn++;
-            refunds.remove(id);
-            out.add(new ChangeRecord(REFUNDS, Op.DELETE, Map.of("refund_id", id), Set.of(), lsn));
-        }
-        Collections.shuffle(out, random);
         return out;
+    }
+
+    /** The delete of a random row left (of either table), or null when none is. */
+    ChangeRecord deleteNext() {
+        lsn++;
+        refundBefore = null;
+        refundAfter = null;
+        if (orders.isEmpty() && refunds.isEmpty()) {
+            return null;
+        }
+        if (refunds.isEmpty() || (!orders.isEmpty() && random.nextBoolean())) {
+            long id = pick(orders);
+            orders.remove(id);
+            return new ChangeRecord(ORDERS, Op.DELETE, Map.of("order_id", id), Set.of(), lsn);
+        }
+        long id = pick(refunds);
+        refundBefore = validRefund(refunds.remove(id));
+        return new ChangeRecord(REFUNDS, Op.DELETE, Map.of("refund_id", id), Set.of(), lsn);
     }
 
     private ChangeRecord putOrder(Op op, long id, Map<String, Object> row) {

@@ -5,6 +5,10 @@ import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithout
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.Session;
 import io.sluice.jobs.analytics.SessionEvent;
+import io.sluice.jobs.analytics.finance.OrderState;
+import io.sluice.jobs.analytics.finance.RefundChange;
+import io.sluice.jobs.analytics.finance.RefundState;
+import io.sluice.jobs.analytics.finance.RevenueDelta;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,5 +57,15 @@ class StateTypesTest {
     void analyticsRowIsAPojo() {
         // Every analytics operator to the sink, whose writer buffers rows until a checkpoint.
         assertSerializedAsPojoWithoutKryo(AnalyticsRow.class);
+    }
+
+    @Test
+    void financeStateAndMessagesArePojos() {
+        // ValueState "order" of revenue-orders, "refund" of revenue-refunds; the messages from
+        // revenue-refunds to revenue-orders and from revenue-orders to revenue-daily (keyed).
+        assertSerializedAsPojoWithoutKryo(OrderState.class);
+        assertSerializedAsPojoWithoutKryo(RefundState.class);
+        assertSerializedAsPojoWithoutKryo(RefundChange.class);
+        assertSerializedAsPojoWithoutKryo(RevenueDelta.class);
     }
 }
