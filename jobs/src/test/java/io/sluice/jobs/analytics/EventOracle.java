@@ -114,7 +114,7 @@ final class EventOracle {
                         pgSet("SELECT event_id FROM events WHERE NOT (" + USABLE + ")"),
                         chSet(
                                 "SELECT event_id FROM dead_letters FINAL WHERE _is_deleted = 0"
-                                        + " AND reason != ''")));
+                                        + " AND reason != '' AND source_table = 'public.events'")));
         d.addAll(
                 compare(
                         "late_events",
@@ -158,7 +158,70 @@ final class EventOracle {
         d.addAll(compareOperational());
         d.addAll(compareAlerts());
         d.addAll(compareUserScoped());
+        d.addAll(compareRevenue());
         return d;
+    }
+
+    /** docs/finance.md's definition of analytics.revenue_daily, over the orders and refunds. */
+    static final String REVENUE_DAILY =
+            "WITH o AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, currency,"
+                    + " count(*) AS orders, sum(amount) AS gross FROM orders"
+                    + " WHERE status NOT IN ('pending','canceled','cancelled','failed')"
+                    + " GROUP BY 1, 2),"
+                    + " r AS (SELECT (r.refunded_at AT TIME ZONE 'UTC')::date AS day, o.currency,"
+                    + " sum(r.amount) AS refunds FROM refunds r JOIN orders o USING (order_id)"
+                    + " GROUP BY 1, 2)"
+                    + " SELECT coalesce(o.day, r.day), coalesce(o.currency, r.currency),"
+                    + " coalesce(orders, 0), coalesce(gross, 0), coalesce(refunds, 0),"
+                    + " coalesce(gross, 0) - coalesce(refunds, 0)"
+                    + " FROM o FULL JOIN r ON o.day = r.day AND o.currency = r.currency";
+
+    /**
+     * analytics.revenue_daily against {@link #REVENUE_DAILY} (amounts compared as numbers: 18.16
+     * prints a Decimal's trailing zeros, newer servers do not), and no orders or refunds row is a
+     * dead letter (the workload writes none).
+     */
+    List<String> compareRevenue() throws SQLException {
+        Set<String> expected = new HashSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(REVENUE_DAILY)) {
+            while (rs.next()) {
+                List<String> f = new ArrayList<>();
+                for (int i = 1; i <= 6; i++) {
+                    f.add(i <= 3 ? rs.getString(i) : number(rs.getString(i)));
+                }
+                expected.add(String.join("|", f));
+            }
+        }
+        Set<String> actual = new HashSet<>();
+        for (List<String> r :
+                ch.query(
+                        "SELECT toString(day), currency, toString(orders), toString(gross),"
+                                + " toString(refunds), toString(net) FROM revenue_daily FINAL"
+                                + " WHERE _is_deleted = 0")) {
+            List<String> f = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String v = TsvCodec.unescape(r.get(i));
+                f.add(i < 3 ? v : number(v));
+            }
+            actual.add(String.join("|", f));
+        }
+        List<String> d = new ArrayList<>(compare("revenue_daily", expected, actual));
+        String dead =
+                ch.queryValue(
+                                "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0"
+                                        + " AND source_table IN ('public.orders', 'public.refunds')")
+                        .trim();
+        if (ranges == null && !"0".equals(dead)) {
+            d.add("dead_letters: " + dead + " orders or refunds rows, but all are usable");
+        }
+        return d;
+    }
+
+    /** A decimal as its value: no trailing zeros, {@code 0} for zero. */
+    private static String number(String decimal) {
+        java.math.BigDecimal v = new java.math.BigDecimal(decimal.trim());
+        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
     /** The operational rollups: errors and latency. */
