@@ -13,9 +13,10 @@ import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * The finance part of {@code analytics:}: where the orders and refunds that analytics.revenue_daily
- * sums are (docs/finance.md). The rollup runs when both tables are in {@code postgres.tables}, and
- * the job refuses to start when only one of them is. The docs list these options at the end of
- * {@link AnalyticsOptions}' area.
+ * sums are, and the subscriptions of analytics.mrr_daily (docs/finance.md). Revenue runs when both
+ * its tables are in {@code postgres.tables} (the job refuses to start with only one of them), MRR
+ * when the subscriptions table is. The docs list these options at the end of {@link
+ * AnalyticsOptions}' area.
  */
 public final class FinanceOptions {
     private FinanceOptions() {}
@@ -120,6 +121,83 @@ public final class FinanceOptions {
                     .withDescription(
                             "Refunds column: when the refund was made (timestamptz, timestamp in"
                                     + " UTC, or date); its UTC day is the refund's day.");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_TABLE =
+            ConfigOptions.key("analytics.finance.subscriptions.table")
+                    .stringType()
+                    .defaultValue("public.subscriptions")
+                    .withDescription(
+                            "The captured Postgres table of subscriptions for analytics.mrr_daily,"
+                                    + " keyed by the subscription id alone. The rollup runs when it"
+                                    + " is in postgres.tables.");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_SUBSCRIPTION_ID =
+            ConfigOptions.key("analytics.finance.subscriptions.columns.subscription-id")
+                    .stringType()
+                    .defaultValue("subscription_id")
+                    .withDescription(
+                            "Subscriptions column: the subscription id, the table's primary key.");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_CUSTOMER_ID =
+            ConfigOptions.key("analytics.finance.subscriptions.columns.customer-id")
+                    .stringType()
+                    .defaultValue("user_id")
+                    .withDescription(
+                            "Subscriptions column: the customer; MRR movements (new, expansion,"
+                                    + " contraction, churned) compare each customer's MRR from one"
+                                    + " day to the next.");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_MRR =
+            ConfigOptions.key("analytics.finance.subscriptions.columns.mrr")
+                    .stringType()
+                    .defaultValue("mrr")
+                    .withDescription(
+                            "Subscriptions column: the monthly recurring revenue (numeric, at most"
+                                    + " 4 decimal places), for every day the subscription is"
+                                    + " active.");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_STARTED_AT =
+            ConfigOptions.key("analytics.finance.subscriptions.columns.started-at")
+                    .stringType()
+                    .defaultValue("started_at")
+                    .withDescription(
+                            "Subscriptions column: the first day it is active (date, or a"
+                                    + " timestamp's UTC day).");
+
+    public static final ConfigOption<String> SUBSCRIPTIONS_CANCELED_AT =
+            ConfigOptions.key("analytics.finance.subscriptions.columns.canceled-at")
+                    .stringType()
+                    .defaultValue("canceled_at")
+                    .withDescription(
+                            "Subscriptions column: the first day it is no longer active (date, or"
+                                    + " a timestamp's UTC day); NULL while it runs.");
+
+    /**
+     * Whether analytics.mrr_daily runs: true when the subscriptions table is in {@code
+     * postgres.tables}.
+     *
+     * @throws ConfigException when its mapping names one column twice
+     */
+    public static boolean mrrEnabled(SluiceConfig config) {
+        if (!captured(config, SUBSCRIPTIONS_TABLE)) {
+            return false;
+        }
+        List<String> problems = new ArrayList<>();
+        distinctColumns(
+                config,
+                "subscriptions",
+                List.of(
+                        SUBSCRIPTIONS_SUBSCRIPTION_ID,
+                        SUBSCRIPTIONS_CUSTOMER_ID,
+                        SUBSCRIPTIONS_MRR,
+                        SUBSCRIPTIONS_STARTED_AT,
+                        SUBSCRIPTIONS_CANCELED_AT),
+                problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return true;
+    }
 
     /**
      * Whether analytics.revenue_daily runs: true when both the orders and the refunds table are in
@@ -233,5 +311,11 @@ public final class FinanceOptions {
                     OptionRule.optional(REFUNDS_REFUND_ID, notBlank()),
                     OptionRule.optional(REFUNDS_ORDER_ID, notBlank()),
                     OptionRule.optional(REFUNDS_AMOUNT, notBlank()),
-                    OptionRule.optional(REFUNDS_REFUNDED_AT, notBlank()));
+                    OptionRule.optional(REFUNDS_REFUNDED_AT, notBlank()),
+                    OptionRule.optional(SUBSCRIPTIONS_TABLE, tableName()),
+                    OptionRule.optional(SUBSCRIPTIONS_SUBSCRIPTION_ID, notBlank()),
+                    OptionRule.optional(SUBSCRIPTIONS_CUSTOMER_ID, notBlank()),
+                    OptionRule.optional(SUBSCRIPTIONS_MRR, notBlank()),
+                    OptionRule.optional(SUBSCRIPTIONS_STARTED_AT, notBlank()),
+                    OptionRule.optional(SUBSCRIPTIONS_CANCELED_AT, notBlank()));
 }

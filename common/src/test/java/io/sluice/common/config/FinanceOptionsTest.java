@@ -129,4 +129,21 @@ class FinanceOptionsTest {
                                 + " are both public.orders: orders and refunds must be two"
                                 + " tables");
     }
+
+    @Test
+    void mrrRunsWithTheSubscriptionsTableCaptured() {
+        assertThat(FinanceOptions.mrrEnabled(SluiceConfig.of(values(List.of("public.events")))))
+                .isFalse();
+        Map<String, Object> v = values(List.of("public.events", "subscriptions"));
+        assertThat(FinanceOptions.mrrEnabled(SluiceConfig.of(v))).isTrue();
+        assertThat(SluiceConfig.of(v).get(FinanceOptions.SUBSCRIPTIONS_CUSTOMER_ID))
+                .isEqualTo("user_id");
+        v.put("analytics.finance.subscriptions.columns.canceled-at", "started_at");
+        assertThatThrownBy(() -> FinanceOptions.mrrEnabled(SluiceConfig.of(v)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(
+                        "'analytics.finance.subscriptions.columns.started-at' and"
+                                + " 'analytics.finance.subscriptions.columns.canceled-at' both"
+                                + " name the subscriptions column started_at");
+    }
 }

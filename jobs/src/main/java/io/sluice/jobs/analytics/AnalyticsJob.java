@@ -52,6 +52,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *                                            │    ├─ keyBy(refund id) revenue-refunds ─┐
  *                                            │    └─ keyBy(order id) revenue-orders ───┴─ revenue-combine
  *                                            │         ─ keyBy(day, currency) revenue-daily (when both tables are captured)
+ *                                            ├─ mrr-changes (subscriptions; idle watermark) ─ keyBy(subscription id) mrr-subscriptions
+ *                                            │    ─ keyBy(customer) mrr-customers ─ keyBy(one key) mrr-daily (2nd input: mrr-clock,
+ *                                            │      the event clock's watermarks)
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
  *                                                 ├─ combine ─ keyBy(window, service, version) errors-1m / -1h
@@ -184,7 +187,7 @@ public final class AnalyticsJob {
         UserScopedAnalytics.Rows userScoped =
                 UserScopedAnalytics.attach(changes, deltas, config, schema, lateness);
         rows.addAll(userScoped.all());
-        rows.addAll(Finance.attach(changes, config));
+        rows.addAll(Finance.attach(changes, stamped, config));
         DataStream<AnalyticsRow> alerts =
                 Alerts.attach(alertRules, errors1m, userScoped.activeUsers(), lateness);
         if (alerts != null) {

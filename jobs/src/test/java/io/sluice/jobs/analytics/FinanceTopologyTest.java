@@ -65,4 +65,19 @@ class FinanceTopologyTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("analytics.revenue_daily needs both");
     }
+
+    @Test
+    void mrrRunsWithSubscriptionsCapturedAndReadsTheEventClock() {
+        Map<String, StreamNode> nodes = nodes(List.of("public.events", "public.subscriptions"));
+        for (String name :
+                List.of("mrr-changes", "mrr-subscriptions", "mrr-customers", "mrr-daily")) {
+            assertThat(nodes).containsKey(name);
+            assertThat(nodes.get(name).getTransformationUID()).isEqualTo(name);
+        }
+        assertThat(nodes.get("mrr-daily").getInEdges()).as("customers and the clock").hasSize(2);
+        assertThat(nodes.get("mrr-clock").getInEdges().get(0).getSourceId())
+                .as("the clock reads the event clock's watermarks")
+                .isEqualTo(nodes.get("event-clock").getId());
+        assertThat(nodes(List.of("public.events")).keySet()).noneMatch(n -> n.startsWith("mrr-"));
+    }
 }

@@ -7,22 +7,28 @@ import io.sluice.jobs.analytics.model.AnalyticsRow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import org.apache.flink.api.common.functions.FlatMapFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.util.Collector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Wires the finance rollup analytics.revenue_daily from the job's change stream, when the orders
+ * Wires the finance rollups from the job's change stream: analytics.revenue_daily when the orders
  * and refunds tables are both captured ({@link FinanceOptions#revenueEnabled}; with neither, no
- * operator is added).
+ * operator is added), analytics.mrr_daily when the subscriptions table is ({@link
+ * FinanceOptions#mrrEnabled}).
  *
  * <pre>
  * changes ─ revenue-changes (orders, refunds; idle watermark) ─┬─ refunds ─ keyBy(refund id) revenue-refunds ─┐
  *                                                              └─ orders ─ keyBy(order id) ─ revenue-orders ┘
  *                                                                  ─ revenue-combine ─ keyBy(day, currency) revenue-daily
+ * changes ─ mrr-changes (subscriptions; idle watermark) ─ keyBy(subscription id) mrr-subscriptions
+ *             ─ keyBy(customer) mrr-customers ─ keyBy(one key) mrr-daily
+ * event clock ─ mrr-clock (watermarks only) ───────────────────────────────────┘
  * </pre>
  *
  * <p>The refunds are keyed by refund id first because a delete carries only its key: {@link
@@ -35,9 +41,14 @@ public final class Finance {
 
     private Finance() {}
 
-    /** The rows of the finance rollups and their dead letters; none when they are off. */
-    public static List<DataStream<AnalyticsRow>> attach(
-            DataStream<ChangeRecord> changes, SluiceConfig config) {
+    /**
+     * The rows of the finance rollups and their dead letters; none when they are off.
+     *
+     * @param eventClock a stream carrying the job's event-time clock (the events' watermarks),
+     *     which decides the last day analytics.mrr_daily reports; its records are not read
+     */
+    public static <T> List<DataStream<AnalyticsRow>> attach(
+            DataStream<ChangeRecord> changes, DataStream<T> eventClock, SluiceConfig config) {
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         RevenueSchema schema = RevenueSchema.fromConfig(config);
         if (FinanceOptions.revenueEnabled(config)) {
@@ -48,7 +59,55 @@ public final class Finance {
                     schema.ordersTable(),
                     schema.refundsTable());
         }
+        MrrSchema mrr = MrrSchema.fromConfig(config);
+        if (FinanceOptions.mrrEnabled(config)) {
+            rows.addAll(mrr(changes, eventClock, mrr));
+        } else {
+            LOG.info("analytics.mrr_daily is off: {} is not in postgres.tables", mrr.table());
+        }
         return rows;
+    }
+
+    private static <T> List<DataStream<AnalyticsRow>> mrr(
+            DataStream<ChangeRecord> changes, DataStream<T> eventClock, MrrSchema schema) {
+        SingleOutputStreamOperator<SubscriptionChange> subscriptions =
+                changes.transform(
+                                "mrr-changes",
+                                TypeInformation.of(ChangeRecord.class),
+                                new FinanceChanges(Set.of(schema.table())))
+                        .uid("mrr-changes")
+                        .setParallelism(changes.getParallelism())
+                        .keyBy(schema::subscriptionKey, Types.STRING)
+                        .process(new SubscriptionFunction(schema))
+                        .name("mrr-subscriptions")
+                        .uid("mrr-subscriptions");
+        DataStream<MrrDelta> deltas =
+                subscriptions
+                        .keyBy(c -> c.customerId, Types.STRING)
+                        .process(new CustomerMrrFunction())
+                        .name("mrr-customers")
+                        .uid("mrr-customers");
+        DataStream<Long> clock =
+                eventClock
+                        .flatMap(new WatermarksOnly<T>())
+                        .returns(Types.LONG)
+                        .name("mrr-clock")
+                        .setParallelism(eventClock.getParallelism());
+        DataStream<AnalyticsRow> daily =
+                deltas.keyBy(d -> MrrDailyFunction.KEY, Types.STRING)
+                        .connect(clock.keyBy(c -> MrrDailyFunction.KEY, Types.STRING))
+                        .process(new MrrDailyFunction(), TypeInformation.of(AnalyticsRow.class))
+                        .name("mrr-daily")
+                        .uid("mrr-daily");
+        return List.of(daily, subscriptions.getSideOutput(SubscriptionFunction.DEAD_LETTERS));
+    }
+
+    /** Passes no record on: what flows on is the input's watermarks (the event-time clock). */
+    static final class WatermarksOnly<T> implements FlatMapFunction<T, Long> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public void flatMap(T value, Collector<Long> out) {}
     }
 
     private static List<DataStream<AnalyticsRow>> revenue(

@@ -18,38 +18,76 @@ import java.util.Set;
 import org.apache.flink.configuration.ConfigOption;
 
 /**
- * Checks the finance rollup's source tables against the Postgres catalog before the job is built,
+ * Checks the finance rollups' source tables against the Postgres catalog before the job is built,
  * as {@link AnalyticsSetup} checks the events and users tables: with only one of orders and refunds
  * captured the start is refused ({@link FinanceOptions#revenueEnabled}); with both, each must exist
  * with the configured columns, be keyed by its id column alone (a delete carries only the key, and
  * a refund's delete must still find its order), deliver those columns (not generated before
  * Postgres 18), and the order id must be hashed in both tables or in neither (or no refund would
- * meet its order).
+ * meet its order). The subscriptions table of analytics.mrr_daily, when captured, is checked the
+ * same way.
  */
 final class FinanceSourceCheck {
     private FinanceSourceCheck() {}
 
     static List<String> problems(SluiceConfig config, PostgresCatalog catalog) throws SQLException {
         List<String> problems = new ArrayList<>();
-        boolean enabled;
+        boolean revenue;
+        boolean mrr;
         try {
-            enabled = FinanceOptions.revenueEnabled(config);
+            revenue = FinanceOptions.revenueEnabled(config);
+            mrr = FinanceOptions.mrrEnabled(config);
         } catch (ConfigException e) {
             return e.problems();
         }
-        if (!enabled) {
-            return problems;
+        if (revenue) {
+            TableId orders = TableId.parse(config.get(FinanceOptions.ORDERS_TABLE));
+            TableId refunds = TableId.parse(config.get(FinanceOptions.REFUNDS_TABLE));
+            Map<TableId, Set<String>> unreplicated =
+                    catalog.unreplicatedColumns(List.of(orders, refunds));
+            problems.addAll(
+                    revenueProblems(
+                            config,
+                            catalog.table(orders),
+                            catalog.table(refunds),
+                            unreplicated.getOrDefault(orders, Set.of()),
+                            unreplicated.getOrDefault(refunds, Set.of())));
         }
-        TableId orders = TableId.parse(config.get(FinanceOptions.ORDERS_TABLE));
-        TableId refunds = TableId.parse(config.get(FinanceOptions.REFUNDS_TABLE));
-        Map<TableId, Set<String>> unreplicated =
-                catalog.unreplicatedColumns(List.of(orders, refunds));
-        return revenueProblems(
+        if (mrr) {
+            TableId subscriptions = TableId.parse(config.get(FinanceOptions.SUBSCRIPTIONS_TABLE));
+            problems.addAll(
+                    mrrProblems(
+                            config,
+                            catalog.table(subscriptions),
+                            catalog.unreplicatedColumns(List.of(subscriptions))
+                                    .getOrDefault(subscriptions, Set.of())));
+        }
+        return problems;
+    }
+
+    /**
+     * With the subscriptions table captured: what is wrong with it.
+     *
+     * @param subscriptions the table as the catalog describes it, empty when it does not exist
+     * @param unreplicated its columns logical replication does not deliver
+     */
+    static List<String> mrrProblems(
+            SluiceConfig config, Optional<PgTable> subscriptions, Set<String> unreplicated) {
+        List<String> problems = new ArrayList<>();
+        table(
                 config,
-                catalog.table(orders),
-                catalog.table(refunds),
-                unreplicated.getOrDefault(orders, Set.of()),
-                unreplicated.getOrDefault(refunds, Set.of()));
+                FinanceOptions.SUBSCRIPTIONS_TABLE,
+                subscriptions,
+                unreplicated,
+                FinanceOptions.SUBSCRIPTIONS_SUBSCRIPTION_ID,
+                List.of(
+                        FinanceOptions.SUBSCRIPTIONS_CUSTOMER_ID,
+                        FinanceOptions.SUBSCRIPTIONS_MRR,
+                        FinanceOptions.SUBSCRIPTIONS_STARTED_AT,
+                        FinanceOptions.SUBSCRIPTIONS_CANCELED_AT),
+                " (analytics.mrr_daily)",
+                problems);
+        return problems;
     }
 
     /**
@@ -78,6 +116,7 @@ final class FinanceSourceCheck {
                         FinanceOptions.ORDERS_STATUS,
                         FinanceOptions.ORDERS_AMOUNT,
                         FinanceOptions.ORDERS_CURRENCY),
+                " (analytics.revenue_daily)",
                 problems);
         table(
                 config,
@@ -89,6 +128,7 @@ final class FinanceSourceCheck {
                         FinanceOptions.REFUNDS_ORDER_ID,
                         FinanceOptions.REFUNDS_AMOUNT,
                         FinanceOptions.REFUNDS_REFUNDED_AT),
+                " (analytics.revenue_daily)",
                 problems);
         Set<String> hashed = new HashSet<>(); // as PiiMasker reads them
         for (String c : config.get(PiiOptions.COLUMNS)) {
@@ -126,9 +166,9 @@ final class FinanceSourceCheck {
             Set<String> unreplicated,
             ConfigOption<String> idOption,
             List<ConfigOption<String>> columnOptions,
+            String why,
             List<String> problems) {
         TableId id = TableId.parse(config.get(tableOption));
-        String why = " (analytics.revenue_daily)";
         if (table.isEmpty()) {
             problems.add(
                     "'"

@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(18);
+        assertThat(ddl).hasSize(19);
     }
 
     static long us(String at) {
@@ -278,6 +278,28 @@ class TableRowsTest {
         assertThat(refundsOnly.get("net")).isEqualTo("-700.0000");
         assertThat(new RevenueDailyRow(DAY, "USD", 0, 0, 0, 11, true).encode().fields)
                 .endsWith("0.0000", "0.0000", "0.0000", "11", "1");
+    }
+
+    @Test
+    void mrrDailyRowWritesTheMrrColumns() {
+        assertThat(MrrDailyRow.ENCODER.columns()).isEqualTo(ddl.get("mrr_daily"));
+        AnalyticsRow wire =
+                new MrrDailyRow(DAY, new long[] {1_234_500, 100_000, 0, 5, 20_000, 12}, 4, false)
+                        .encode();
+        assertThat(wire.table).isEqualTo("mrr_daily");
+        assertThat(wire.key).isEqualTo(Long.toString(DAY));
+        assertThat(wire.fields)
+                .containsExactly(
+                        "2026-11-20",
+                        "123.4500",
+                        "10.0000",
+                        "0.0000",
+                        "0.0005",
+                        "2.0000",
+                        "12",
+                        "4",
+                        "0");
+        assertThat(new MrrDailyRow(DAY, new long[6], 5, true).encode().fields).endsWith("5", "1");
     }
 
     // --- funnels, retention, adoption ---------------------------------------------------------

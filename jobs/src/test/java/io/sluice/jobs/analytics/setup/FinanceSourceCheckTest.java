@@ -98,4 +98,36 @@ class FinanceSourceCheckTest {
                                 + " public.refunds.order_id: hash both or neither, or no refund"
                                 + " would meet its order (analytics.revenue_daily)");
     }
+
+    @Test
+    void theSubscriptionsTableIsCheckedTheSameWay() {
+        PgTable subscriptions =
+                new PgTable(
+                        new TableId("public", "subscriptions"),
+                        List.of(
+                                new PgColumn("subscription_id", "bigint", false, true, 1),
+                                new PgColumn("user_id", "bigint", false, true, 2),
+                                new PgColumn("mrr", "numeric(10,2)", false, false, 0),
+                                new PgColumn("started_at", "date", false, false, 0)));
+        Map<String, Object> v = values();
+        v.put("postgres.tables", List.of("public.events", "public.subscriptions"));
+        assertThat(
+                        FinanceSourceCheck.mrrProblems(
+                                SluiceConfig.of(v), Optional.of(subscriptions), Set.of("mrr")))
+                .containsExactly(
+                        "'analytics.finance.subscriptions.columns.mrr' is mrr, a generated column"
+                                + " of public.subscriptions, which logical replication does not"
+                                + " deliver before Postgres 18",
+                        "'analytics.finance.subscriptions.columns.canceled-at' is canceled_at,"
+                                + " but public.subscriptions has no such column",
+                        "'analytics.finance.subscriptions.columns.subscription-id' is"
+                                + " subscription_id, but the primary key of public.subscriptions"
+                                + " is (subscription_id, user_id): a deleted row carries only its"
+                                + " key, so the id must be the whole primary key"
+                                + " (analytics.mrr_daily)");
+        assertThat(FinanceSourceCheck.mrrProblems(SluiceConfig.of(v), Optional.empty(), Set.of()))
+                .containsExactly(
+                        "'analytics.finance.subscriptions.table' is public.subscriptions, which"
+                                + " does not exist in Postgres (analytics.mrr_daily)");
+    }
 }
