@@ -16,10 +16,11 @@ import java.util.TreeMap;
 
 /**
  * Random changes of a subscriptions table, as the source delivers them, and the table as it stands
- * after them: a snapshot at one LSN, then new subscriptions, MRR changes, cancellations and their
- * undoing, moved starts, subscriptions moved to another customer, deletes, unusable rows and their
- * fixes. {@link #expected} is docs/finance.md's definition of analytics.mrr_daily applied to the
- * table day by day, written here apart from the job's code.
+ * after them: a snapshot at one LSN (its earliest start a subscription never active), then new
+ * subscriptions, MRR changes, cancellations and their undoing, moved starts, subscriptions moved to
+ * another customer, deletes, unusable rows and their fixes. {@link #expected} is docs/finance.md's
+ * definition of analytics.mrr_daily applied to the table day by day, written here apart from the
+ * job's code.
  */
 final class MrrWorkload {
     static final TableId SUBSCRIPTIONS = new TableId("public", "subscriptions");
@@ -47,6 +48,14 @@ final class MrrWorkload {
     List<ChangeRecord> snapshot(int n) {
         lsn += 10;
         List<ChangeRecord> out = new ArrayList<>();
+        // The first start is a subscription never active (canceled the day it started): the days
+        // reported begin there, with nothing active, until it is deleted or edited.
+        long never = nextId++;
+        Map<String, Object> first = goodRow(never);
+        first.put("started_at", D0.minusDays(3));
+        first.put("canceled_at", D0.minusDays(3));
+        subscriptions.put(never, first);
+        out.add(new ChangeRecord(SUBSCRIPTIONS, Op.SNAPSHOT, first, Set.of(), lsn));
         for (int i = 0; i < n; i++) {
             long id = nextId++;
             Map<String, Object> row = row(id);
