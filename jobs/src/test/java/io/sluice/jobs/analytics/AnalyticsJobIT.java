@@ -305,7 +305,7 @@ class AnalyticsJobIT {
                             f ->
                                     f.toString()
                                             .matches(
-                                                    ".*/sluice/public\\.(users|events|orders|refunds)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
+                                                    ".*/sluice/public\\.(users|events|orders|refunds|subscriptions)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
             // A streamed change exactly once; a snapshot row may repeat, identical (Flink CDC
             // reads unacknowledged chunks again after a restore during the snapshot).
             assertThat(archive.duplicates())
@@ -351,6 +351,17 @@ class AnalyticsJobIT {
                                             + " AND refunds > 0 AND gross > 0"))
                     .as("days with orders and refunds")
                     .isNotEqualTo("0");
+            for (String movement :
+                    List.of("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")) {
+                assertThat(
+                                ch.queryValue(
+                                        "SELECT count() FROM mrr_daily FINAL WHERE _is_deleted = 0"
+                                                + " AND "
+                                                + movement
+                                                + " > 0"))
+                        .as("days with " + movement)
+                        .isNotEqualTo("0");
+            }
             assertThat(count(pg, "SELECT count(*) FROM events") - oracle.usableEvents())
                     .as("dead letters")
                     .isPositive();
@@ -430,7 +441,12 @@ class AnalyticsJobIT {
                         servers,
                         pgDb,
                         chDb,
-                        List.of("public.users", "public.events", "public.orders", "public.refunds"),
+                        List.of(
+                                "public.users",
+                                "public.events",
+                                "public.orders",
+                                "public.refunds",
+                                "public.subscriptions"),
                         tmp);
         JobTestSupport.useClickHouse(values, clickhouse);
         values.put(JobOptions.PARALLELISM.key(), 2);

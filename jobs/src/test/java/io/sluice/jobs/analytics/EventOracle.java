@@ -159,7 +159,75 @@ final class EventOracle {
         d.addAll(compareAlerts());
         d.addAll(compareUserScoped());
         d.addAll(compareRevenue());
+        d.addAll(compareMrr());
         return d;
+    }
+
+    /**
+     * docs/finance.md's definition of analytics.mrr_daily over the subscriptions, for every day
+     * from the first start to {@code last}: each customer's MRR on the day and the day before.
+     */
+    static String mrrDaily(java.time.LocalDate last) {
+        String active = "s.started_at <= d AND (s.canceled_at IS NULL OR d < s.canceled_at)";
+        return "WITH days AS (SELECT generate_series((SELECT min(started_at) FROM subscriptions),"
+                + " DATE '"
+                + last
+                + "', interval '1 day')::date AS d),"
+                + " cm AS (SELECT d, s.user_id, sum(CASE WHEN "
+                + active
+                + " THEN s.mrr ELSE 0 END) AS mrr, count(*) FILTER (WHERE "
+                + active
+                + ") AS active FROM days CROSS JOIN subscriptions s GROUP BY d, s.user_id),"
+                + " mv AS (SELECT d, mrr, active, lag(mrr, 1, 0::numeric) OVER (PARTITION BY"
+                + " user_id ORDER BY d) AS prev FROM cm)"
+                + " SELECT d, sum(mrr),"
+                + " sum(CASE WHEN prev = 0 AND mrr > 0 THEN mrr ELSE 0 END),"
+                + " sum(CASE WHEN prev > 0 AND mrr > prev THEN mrr - prev ELSE 0 END),"
+                + " sum(CASE WHEN prev > 0 AND mrr > 0 AND mrr < prev THEN prev - mrr ELSE 0 END),"
+                + " sum(CASE WHEN prev > 0 AND mrr = 0 THEN prev ELSE 0 END),"
+                + " sum(active) FROM mv GROUP BY d";
+    }
+
+    /**
+     * analytics.mrr_daily against {@link #mrrDaily} up to the UTC day the job's event clock has
+     * certainly reached: that of 6 minutes before the newest counted event (its out-of-orderness is
+     * 5). A row of a later day the clock may already have reached is not compared.
+     */
+    List<String> compareMrr() throws SQLException {
+        String newest =
+                pgSet("SELECT extract(epoch FROM max(occurred_at))::bigint FROM counted")
+                        .iterator()
+                        .next();
+        java.time.LocalDate last =
+                java.time.LocalDate.ofEpochDay(Math.floorDiv(Long.parseLong(newest) - 360, 86_400));
+        Set<String> expected = new HashSet<>();
+        try (Statement st = pg.createStatement();
+                ResultSet rs = st.executeQuery(mrrDaily(last))) {
+            while (rs.next()) {
+                List<String> f = new ArrayList<>();
+                for (int i = 1; i <= 7; i++) {
+                    f.add(i == 1 || i == 7 ? rs.getString(i) : number(rs.getString(i)));
+                }
+                expected.add(String.join("|", f));
+            }
+        }
+        Set<String> actual = new HashSet<>();
+        for (List<String> r :
+                ch.query(
+                        "SELECT toString(day), toString(mrr), toString(new_mrr),"
+                                + " toString(expansion_mrr), toString(contraction_mrr),"
+                                + " toString(churned_mrr), toString(active_subscriptions)"
+                                + " FROM mrr_daily FINAL WHERE _is_deleted = 0 AND day <= toDate('"
+                                + last
+                                + "')")) {
+            List<String> f = new ArrayList<>();
+            for (int i = 0; i < 7; i++) {
+                String v = TsvCodec.unescape(r.get(i));
+                f.add(i == 0 || i == 6 ? v : number(v));
+            }
+            actual.add(String.join("|", f));
+        }
+        return compare("mrr_daily", expected, actual);
     }
 
     /** docs/finance.md's definition of analytics.revenue_daily, over the orders and refunds. */
@@ -210,10 +278,14 @@ final class EventOracle {
         String dead =
                 ch.queryValue(
                                 "SELECT count() FROM dead_letters FINAL WHERE _is_deleted = 0"
-                                        + " AND source_table IN ('public.orders', 'public.refunds')")
+                                        + " AND source_table IN ('public.orders', 'public.refunds',"
+                                        + " 'public.subscriptions')")
                         .trim();
         if (ranges == null && !"0".equals(dead)) {
-            d.add("dead_letters: " + dead + " orders or refunds rows, but all are usable");
+            d.add(
+                    "dead_letters: "
+                            + dead
+                            + " orders, refunds or subscriptions rows, but all are usable");
         }
         return d;
     }

@@ -87,6 +87,8 @@ final class EventWorkload {
     private final List<Long> paidOrders = new ArrayList<>();
     private final List<Long> liveOrders = new ArrayList<>();
     private final List<Long> liveRefunds = new ArrayList<>();
+    private long lastSubscription;
+    private final List<Long> liveSubscriptions = new ArrayList<>();
 
     EventWorkload(Connection pg, long seed, Instant end) {
         this.pg = pg;
@@ -155,6 +157,7 @@ final class EventWorkload {
             }
             n += bots(ps, historyEnd);
             orderHistory(events / 100, historyEnd);
+            subscriptionHistory(events / 300, historyEnd);
             // A sparse past: visits over the 11 weeks before, so cohorts span weeks and users
             // return in later ones (retention_weekly, feature_adoption_weekly).
             long pastSeconds = Duration.ofDays(77).toSeconds();
@@ -263,6 +266,7 @@ final class EventWorkload {
             changeRecentEvents(ps, events);
             ps.executeBatch();
             ordersStep(events / 40);
+            subscriptionsStep(events / 100);
         }
         pg.commit();
         pg.setAutoCommit(true);
@@ -477,6 +481,90 @@ final class EventWorkload {
                 }
             }
         }
+    }
+
+    /**
+     * {@code n} subscriptions started over the 11 weeks before {@code until}, a quarter canceled
+     * since, some customers with two.
+     */
+    private void subscriptionHistory(int n, Instant until) throws SQLException {
+        java.time.LocalDate last = java.time.LocalDate.ofInstant(until, java.time.ZoneOffset.UTC);
+        for (int i = 0; i < n; i++) {
+            java.time.LocalDate started = last.minusDays(money.nextInt(77));
+            java.time.LocalDate canceled =
+                    money.nextInt(4) == 0
+                            ? started.plusDays(
+                                    1
+                                            + money.nextInt(
+                                                    (int) (last.toEpochDay() - started.toEpochDay())
+                                                            + 3))
+                            : null;
+            insertSubscription(1 + BOTS + money.nextInt(300), started, canceled);
+        }
+    }
+
+    /**
+     * About {@code n} changes of subscriptions on the head's day: new ones (some of customers who
+     * already have one), upgrades and downgrades (MRR changed in place), cancellations from the
+     * head's day or a few days on, cancellations taken back, and deletes.
+     */
+    private void subscriptionsStep(int n) throws SQLException {
+        java.time.LocalDate today = java.time.LocalDate.ofInstant(head, java.time.ZoneOffset.UTC);
+        try (PreparedStatement mrr =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET mrr = ? WHERE subscription_id = ?");
+                PreparedStatement cancel =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET canceled_at = greatest(?, started_at)"
+                                        + " WHERE subscription_id = ?");
+                PreparedStatement resume =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET canceled_at = NULL WHERE subscription_id = ?");
+                PreparedStatement delete =
+                        pg.prepareStatement(
+                                "DELETE FROM subscriptions WHERE subscription_id = ?")) {
+            for (int i = 0; i < n; i++) {
+                int what = money.nextInt(100);
+                if (what < 30 || liveSubscriptions.isEmpty()) {
+                    insertSubscription(
+                            1 + BOTS + money.nextInt(300), today.minusDays(money.nextInt(3)), null);
+                } else if (what < 55) {
+                    mrr.setBigDecimal(1, cents(500 + money.nextInt(30_000)));
+                    mrr.setLong(2, pick(liveSubscriptions));
+                    mrr.executeUpdate();
+                } else if (what < 80) {
+                    cancel.setDate(1, java.sql.Date.valueOf(today.plusDays(money.nextInt(4))));
+                    cancel.setLong(2, pick(liveSubscriptions));
+                    cancel.executeUpdate();
+                } else if (what < 90) {
+                    resume.setLong(1, pick(liveSubscriptions));
+                    resume.executeUpdate();
+                } else {
+                    delete.setLong(
+                            1, liveSubscriptions.remove(money.nextInt(liveSubscriptions.size())));
+                    delete.executeUpdate();
+                }
+            }
+        }
+    }
+
+    private void insertSubscription(
+            long user, java.time.LocalDate started, java.time.LocalDate canceled)
+            throws SQLException {
+        long id = ++lastSubscription;
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO subscriptions (subscription_id, user_id, plan, mrr,"
+                                + " started_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, id);
+            ps.setLong(2, user);
+            ps.setString(3, PLANS[money.nextInt(PLANS.length)]);
+            ps.setBigDecimal(4, cents(500 + money.nextInt(30_000)));
+            ps.setDate(5, java.sql.Date.valueOf(started));
+            ps.setDate(6, canceled == null ? null : java.sql.Date.valueOf(canceled));
+            ps.executeUpdate();
+        }
+        liveSubscriptions.add(id);
     }
 
     private long pick(List<Long> ids) {
