@@ -184,3 +184,28 @@ CREATE TABLE IF NOT EXISTS `analytics`.`alerts` (
     `_version` UInt64,
     `_is_deleted` UInt8
 ) ENGINE = ReplacingMergeTree(_version) ORDER BY (rule, key, since);
+
+-- orders, gross, refunds and net revenue per UTC day and currency
+CREATE TABLE IF NOT EXISTS `analytics`.`revenue_daily` (
+    `day` Date,
+    `currency` String,
+    `orders` Int64,
+    `gross` Decimal(18, 4),
+    `refunds` Decimal(18, 4),
+    `net` Decimal(18, 4),
+    `_version` UInt64,
+    `_is_deleted` UInt8
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (day, currency);
+
+-- MRR, its movements and active subscriptions per UTC day
+CREATE TABLE IF NOT EXISTS `analytics`.`mrr_daily` (
+    `day` Date,
+    `mrr` Decimal(18, 4),
+    `new_mrr` Decimal(18, 4),
+    `expansion_mrr` Decimal(18, 4),
+    `contraction_mrr` Decimal(18, 4),
+    `churned_mrr` Decimal(18, 4),
+    `active_subscriptions` Int64,
+    `_version` UInt64,
+    `_is_deleted` UInt8
+) ENGINE = ReplacingMergeTree(_version) ORDER BY (day);

@@ -212,15 +212,16 @@ public final class AnalyticsOptions {
 
     /**
      * The options of this area in the order the docs list them, each with its rule: this class's,
-     * then those of {@link ProductAnalyticsOptions}, {@link RequestOptions} and {@link
-     * AlertOptions}.
+     * then those of {@link ProductAnalyticsOptions}, {@link RequestOptions}, {@link AlertOptions}
+     * and {@link FinanceOptions}.
      */
     public static final List<OptionRule<?>> RULES =
             Stream.of(
                             OWN_RULES,
                             ProductAnalyticsOptions.RULES,
                             RequestOptions.RULES,
-                            AlertOptions.RULES)
+                            AlertOptions.RULES,
+                            FinanceOptions.RULES)
                     .flatMap(List::stream)
                     .toList();
 }

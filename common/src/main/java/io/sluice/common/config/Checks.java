@@ -78,6 +78,24 @@ public final class Checks {
         };
     }
 
+    /** A Postgres table name: {@code schema.table}, or {@code table} in the public schema. */
+    public static OptionRule.Check<String> tableName() {
+        return (s, problems) -> {
+            if (TableId.parse(s) == null) {
+                problems.add("must be a table name (schema.table or table), got '" + s + "'");
+            }
+        };
+    }
+
+    /** A column name: not empty or blank. */
+    public static OptionRule.Check<String> notBlank() {
+        return (s, problems) -> {
+            if (s.isBlank()) {
+                problems.add("must name a column, got '" + s + "'");
+            }
+        };
+    }
+
     /**
      * Every entry of a list matches {@code regex}; otherwise "entry 'x' must be {@code expected}".
      */

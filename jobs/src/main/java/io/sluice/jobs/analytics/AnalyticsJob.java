@@ -10,6 +10,7 @@ import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.alerts.AlertRule;
 import io.sluice.jobs.analytics.alerts.Alerts;
+import io.sluice.jobs.analytics.finance.Finance;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
@@ -47,6 +48,13 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * postgres-cdc ─ lifecycle-guard ─ hash-pii ─┬─ mirror sink
  *                                            ├─ archive-encode ─ parquet-archive (when archive.path is set)
  *                                            ├─ signups (cohort-by: signup; users table, idle watermark) ─┐
+ *                                            ├─ revenue-changes (orders, refunds; idle watermark)
+ *                                            │    ├─ keyBy(refund id) revenue-refunds ─┐
+ *                                            │    └─ keyBy(order id) revenue-orders ───┴─ revenue-combine
+ *                                            │         ─ keyBy(day, currency) revenue-daily (when both tables are captured)
+ *                                            ├─ mrr-changes (subscriptions; idle watermark) ─ keyBy(subscription id) mrr-subscriptions
+ *                                            │    ─ keyBy(customer) mrr-customers ─ keyBy(one key) mrr-daily (2nd input: mrr-clock,
+ *                                            │      the event clock's watermarks)
  *                                            └─ events ─ event-clock(p=1) ─ keyBy(event_id) clean-and-dedupe
  *                                                 ├─ combine ─ keyBy(window, name) events-per-minute / -5m / -hour
  *                                                 ├─ combine ─ keyBy(window, service, version) errors-1m / -1h
@@ -179,6 +187,7 @@ public final class AnalyticsJob {
         UserScopedAnalytics.Rows userScoped =
                 UserScopedAnalytics.attach(changes, deltas, config, schema, lateness);
         rows.addAll(userScoped.all());
+        rows.addAll(Finance.attach(changes, stamped, config));
         DataStream<AnalyticsRow> alerts =
                 Alerts.attach(alertRules, errors1m, userScoped.activeUsers(), lateness);
         if (alerts != null) {

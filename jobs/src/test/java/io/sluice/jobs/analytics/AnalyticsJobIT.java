@@ -305,7 +305,7 @@ class AnalyticsJobIT {
                             f ->
                                     f.toString()
                                             .matches(
-                                                    ".*/sluice/public\\.(users|events)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
+                                                    ".*/sluice/public\\.(users|events|orders|refunds|subscriptions)/dt=\\d{4}-\\d\\d-\\d\\d/hour=\\d\\d/changes-.*\\.parquet"));
             // A streamed change exactly once; a snapshot row may repeat, identical (Flink CDC
             // reads unacknowledged chunks again after a restore during the snapshot).
             assertThat(archive.duplicates())
@@ -329,6 +329,39 @@ class AnalyticsJobIT {
             // The workload covered what it claims (counts from the source, and the merged and
             // capped sessions whose exact rows the oracle compared above).
             assertThat(count(pg, "SELECT count(*) FROM expected_late")).as("late").isPositive();
+            assertThat(count(pg, "SELECT count(*) FROM orders WHERE status = 'refunded'"))
+                    .as("refunded orders")
+                    .isPositive();
+            assertThat(
+                            count(
+                                    pg,
+                                    "SELECT count(*) FROM orders WHERE status IN ('canceled', 'failed')"))
+                    .as("canceled and failed orders")
+                    .isPositive();
+            assertThat(
+                            count(
+                                    pg,
+                                    "SELECT count(*) FROM refunds WHERE order_id NOT IN"
+                                            + " (SELECT order_id FROM orders)"))
+                    .as("refunds whose order is deleted or still to come (held, not counted)")
+                    .isPositive();
+            assertThat(
+                            ch.queryValue(
+                                    "SELECT count() FROM revenue_daily FINAL WHERE _is_deleted = 0"
+                                            + " AND refunds > 0 AND gross > 0"))
+                    .as("days with orders and refunds")
+                    .isNotEqualTo("0");
+            for (String movement :
+                    List.of("new_mrr", "expansion_mrr", "contraction_mrr", "churned_mrr")) {
+                assertThat(
+                                ch.queryValue(
+                                        "SELECT count() FROM mrr_daily FINAL WHERE _is_deleted = 0"
+                                                + " AND "
+                                                + movement
+                                                + " > 0"))
+                        .as("days with " + movement)
+                        .isNotEqualTo("0");
+            }
             assertThat(count(pg, "SELECT count(*) FROM events") - oracle.usableEvents())
                     .as("dead letters")
                     .isPositive();
@@ -405,7 +438,16 @@ class AnalyticsJobIT {
             Path tmp) {
         Map<String, Object> values =
                 JobTestSupport.settings(
-                        servers, pgDb, chDb, List.of("public.users", "public.events"), tmp);
+                        servers,
+                        pgDb,
+                        chDb,
+                        List.of(
+                                "public.users",
+                                "public.events",
+                                "public.orders",
+                                "public.refunds",
+                                "public.subscriptions"),
+                        tmp);
         JobTestSupport.useClickHouse(values, clickhouse);
         values.put(JobOptions.PARALLELISM.key(), 2);
         values.put(AnalyticsOptions.DATABASE.key(), anDb);

@@ -29,6 +29,13 @@ import java.util.UUID;
  * streamed events) are 2 to 20 hours behind, beyond what windows, sessions and days would wait for
  * but within the repair horizon; late ones at least 30 hours behind; the other corrections and
  * deletes touch only events of the last 20 minutes and keep them there.
+ *
+ * <p>Orders and refunds (analytics.revenue_daily) come with it, from a random stream of their own
+ * so a seed's events stay as they were: orders over the history, a tenth of them refunded, and
+ * refunds of orders still to come; then in each step new orders (pending or paid), pending orders
+ * paid, canceled or failed, amounts and now and then currencies corrected, refunds of earlier
+ * orders (a full one marks the order refunded), refund corrections, refunds before their order, and
+ * deletes of a few orders and refunds. Revenue has no event time, so none of it is late.
  */
 final class EventWorkload {
     private static final String[] NAMES = {
@@ -72,9 +79,21 @@ final class EventWorkload {
     /** Streamed ordinary events, for repairs hours later (a bounded random sample). */
     private final List<Object[]> streamed = new ArrayList<>();
 
+    private static final String[] CURRENCIES = {"USD", "EUR", "GBP"};
+    private final Random money;
+    private long lastOrder;
+    private long lastRefund;
+    private final List<Long> pendingOrders = new ArrayList<>();
+    private final List<Long> paidOrders = new ArrayList<>();
+    private final List<Long> liveOrders = new ArrayList<>();
+    private final List<Long> liveRefunds = new ArrayList<>();
+    private long lastSubscription;
+    private final List<Long> liveSubscriptions = new ArrayList<>();
+
     EventWorkload(Connection pg, long seed, Instant end) {
         this.pg = pg;
         this.random = new Random(seed);
+        this.money = new Random(seed * 31 + 7);
         this.end = end;
         this.start = end.minus(Duration.ofDays(3));
         this.streamStart = start.plus(Duration.ofDays(2));
@@ -137,6 +156,8 @@ final class EventWorkload {
                 }
             }
             n += bots(ps, historyEnd);
+            orderHistory(events / 100, historyEnd);
+            subscriptionHistory(events / 300, historyEnd);
             // A sparse past: visits over the 11 weeks before, so cohorts span weeks and users
             // return in later ones (retention_weekly, feature_adoption_weekly).
             long pastSeconds = Duration.ofDays(77).toSeconds();
@@ -244,6 +265,8 @@ final class EventWorkload {
             ps.executeBatch();
             changeRecentEvents(ps, events);
             ps.executeBatch();
+            ordersStep(events / 40);
+            subscriptionsStep(events / 100);
         }
         pg.commit();
         pg.setAutoCommit(true);
@@ -370,6 +393,248 @@ final class EventWorkload {
                 pool.remove(r);
                 keepForRepairs(c);
             }
+        }
+    }
+
+    // --- orders and refunds ----------------------------------------------------------------
+
+    /** {@code n} orders placed before {@code until}, a tenth refunded, and early refunds. */
+    private void orderHistory(int n, Instant until) throws SQLException {
+        for (int i = 0; i < n; i++) {
+            Instant placed =
+                    start.plusSeconds(
+                            money.nextInt((int) (until.getEpochSecond() - start.getEpochSecond())));
+            long id = insertOrder(placed, money.nextInt(4) == 0 ? "pending" : "paid");
+            if (money.nextInt(10) == 0) {
+                refund(id, placed.plusSeconds(money.nextInt(86_400)), true);
+            }
+        }
+        // Refunds of orders still to come (the first steps insert them).
+        for (int i = 1; i <= 5; i++) {
+            insertRefund(lastOrder + i, money.nextInt(5_000), until.minusSeconds(3_600));
+        }
+    }
+
+    /** About {@code n} changes of orders and refunds around the head. */
+    private void ordersStep(int n) throws SQLException {
+        try (PreparedStatement status =
+                        pg.prepareStatement("UPDATE orders SET status = ? WHERE order_id = ?");
+                PreparedStatement amount =
+                        pg.prepareStatement("UPDATE orders SET amount = ? WHERE order_id = ?");
+                PreparedStatement currency =
+                        pg.prepareStatement("UPDATE orders SET currency = ? WHERE order_id = ?");
+                PreparedStatement refundAmount =
+                        pg.prepareStatement("UPDATE refunds SET amount = ? WHERE refund_id = ?");
+                PreparedStatement deleteOrder =
+                        pg.prepareStatement("DELETE FROM orders WHERE order_id = ?");
+                PreparedStatement deleteRefund =
+                        pg.prepareStatement("DELETE FROM refunds WHERE refund_id = ?")) {
+            for (int i = 0; i < n; i++) {
+                int what = money.nextInt(100);
+                if (what < 30 || liveOrders.isEmpty()) {
+                    Instant placed = head.minusSeconds(money.nextInt(7_200));
+                    insertOrder(placed, money.nextInt(3) == 0 ? "paid" : "pending");
+                } else if (what < 55 && !pendingOrders.isEmpty()) {
+                    // Pending orders move on: mostly paid, some canceled or failed.
+                    long id = pendingOrders.remove(money.nextInt(pendingOrders.size()));
+                    int r = money.nextInt(10);
+                    String to = r < 7 ? "paid" : r < 9 ? "canceled" : "failed";
+                    status.setString(1, to);
+                    status.setLong(2, id);
+                    status.executeUpdate();
+                    if (to.equals("paid")) {
+                        paidOrders.add(id);
+                    }
+                } else if (what < 63) {
+                    amount.setBigDecimal(1, cents(money.nextInt(50_000)));
+                    amount.setLong(2, pick(liveOrders));
+                    amount.executeUpdate();
+                } else if (what < 66) {
+                    currency.setString(1, CURRENCIES[money.nextInt(CURRENCIES.length)]);
+                    currency.setLong(2, pick(liveOrders));
+                    currency.executeUpdate();
+                } else if (what < 80 && !paidOrders.isEmpty()) {
+                    long id = paidOrders.get(money.nextInt(paidOrders.size()));
+                    refund(id, head.minusSeconds(money.nextInt(3_600)), money.nextBoolean());
+                } else if (what < 84 && !liveRefunds.isEmpty()) {
+                    refundAmount.setBigDecimal(1, cents(money.nextInt(5_000)));
+                    refundAmount.setLong(2, pick(liveRefunds));
+                    refundAmount.executeUpdate();
+                } else if (what < 88) {
+                    // A refund before its order: the order comes in a later step.
+                    insertRefund(
+                            lastOrder + 1 + money.nextInt(3),
+                            money.nextInt(5_000),
+                            head.minusSeconds(money.nextInt(600)));
+                } else if (what < 91) {
+                    Long id = liveOrders.remove(money.nextInt(liveOrders.size()));
+                    pendingOrders.remove(id);
+                    paidOrders.remove(id);
+                    deleteOrder.setLong(1, id);
+                    deleteOrder.executeUpdate();
+                } else if (what < 93 && !liveRefunds.isEmpty()) {
+                    deleteRefund.setLong(1, liveRefunds.remove(money.nextInt(liveRefunds.size())));
+                    deleteRefund.executeUpdate();
+                } else {
+                    Instant placed = head.minusSeconds(money.nextInt(86_400));
+                    insertOrder(placed, "paid");
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code n} subscriptions started over the 11 weeks before {@code until}, a quarter canceled
+     * since, some customers with two.
+     */
+    private void subscriptionHistory(int n, Instant until) throws SQLException {
+        java.time.LocalDate last = java.time.LocalDate.ofInstant(until, java.time.ZoneOffset.UTC);
+        for (int i = 0; i < n; i++) {
+            java.time.LocalDate started = last.minusDays(money.nextInt(77));
+            java.time.LocalDate canceled =
+                    money.nextInt(4) == 0
+                            ? started.plusDays(
+                                    1
+                                            + money.nextInt(
+                                                    (int) (last.toEpochDay() - started.toEpochDay())
+                                                            + 3))
+                            : null;
+            insertSubscription(1 + BOTS + money.nextInt(300), started, canceled);
+        }
+    }
+
+    /**
+     * About {@code n} changes of subscriptions on the head's day: new ones (some of customers who
+     * already have one), upgrades and downgrades (MRR changed in place), cancellations from the
+     * head's day or a few days on, cancellations taken back, and deletes.
+     */
+    private void subscriptionsStep(int n) throws SQLException {
+        java.time.LocalDate today = java.time.LocalDate.ofInstant(head, java.time.ZoneOffset.UTC);
+        try (PreparedStatement mrr =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET mrr = ? WHERE subscription_id = ?");
+                PreparedStatement cancel =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET canceled_at = greatest(?, started_at)"
+                                        + " WHERE subscription_id = ?");
+                PreparedStatement resume =
+                        pg.prepareStatement(
+                                "UPDATE subscriptions SET canceled_at = NULL WHERE subscription_id = ?");
+                PreparedStatement delete =
+                        pg.prepareStatement(
+                                "DELETE FROM subscriptions WHERE subscription_id = ?")) {
+            for (int i = 0; i < n; i++) {
+                int what = money.nextInt(100);
+                if (what < 30 || liveSubscriptions.isEmpty()) {
+                    insertSubscription(
+                            1 + BOTS + money.nextInt(300), today.minusDays(money.nextInt(3)), null);
+                } else if (what < 55) {
+                    mrr.setBigDecimal(1, cents(500 + money.nextInt(30_000)));
+                    mrr.setLong(2, pick(liveSubscriptions));
+                    mrr.executeUpdate();
+                } else if (what < 80) {
+                    cancel.setDate(1, java.sql.Date.valueOf(today.plusDays(money.nextInt(4))));
+                    cancel.setLong(2, pick(liveSubscriptions));
+                    cancel.executeUpdate();
+                } else if (what < 90) {
+                    resume.setLong(1, pick(liveSubscriptions));
+                    resume.executeUpdate();
+                } else {
+                    delete.setLong(
+                            1, liveSubscriptions.remove(money.nextInt(liveSubscriptions.size())));
+                    delete.executeUpdate();
+                }
+            }
+        }
+    }
+
+    private void insertSubscription(
+            long user, java.time.LocalDate started, java.time.LocalDate canceled)
+            throws SQLException {
+        long id = ++lastSubscription;
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO subscriptions (subscription_id, user_id, plan, mrr,"
+                                + " started_at, canceled_at) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, id);
+            ps.setLong(2, user);
+            ps.setString(3, PLANS[money.nextInt(PLANS.length)]);
+            ps.setBigDecimal(4, cents(500 + money.nextInt(30_000)));
+            ps.setDate(5, java.sql.Date.valueOf(started));
+            ps.setDate(6, canceled == null ? null : java.sql.Date.valueOf(canceled));
+            ps.executeUpdate();
+        }
+        liveSubscriptions.add(id);
+    }
+
+    private long pick(List<Long> ids) {
+        return ids.get(money.nextInt(ids.size()));
+    }
+
+    private static java.math.BigDecimal cents(long cents) {
+        return java.math.BigDecimal.valueOf(cents, 2);
+    }
+
+    private long insertOrder(Instant placed, String status) throws SQLException {
+        long id = ++lastOrder;
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO orders (order_id, user_id, created_at, status, amount,"
+                                + " currency) VALUES (?, ?, ?, ?, ?, ?)")) {
+            ps.setLong(1, id);
+            ps.setLong(2, 1 + BOTS + money.nextInt(USERS - BOTS - BRIDGE_USERS));
+            ps.setTimestamp(3, Timestamp.from(placed));
+            ps.setString(4, status);
+            ps.setBigDecimal(5, cents(100 + money.nextInt(50_000)));
+            ps.setString(6, CURRENCIES[money.nextInt(CURRENCIES.length)]);
+            ps.executeUpdate();
+        }
+        liveOrders.add(id);
+        (status.equals("pending") ? pendingOrders : paidOrders).add(id);
+        return id;
+    }
+
+    private void insertRefund(long orderId, long cents, Instant at) throws SQLException {
+        long id = ++lastRefund;
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO refunds (refund_id, order_id, amount, reason, refunded_at)"
+                                + " VALUES (?, ?, ?, 'requested_by_customer', ?)")) {
+            ps.setLong(1, id);
+            ps.setLong(2, orderId);
+            ps.setBigDecimal(3, cents(cents));
+            ps.setTimestamp(4, Timestamp.from(at));
+            ps.executeUpdate();
+        }
+        liveRefunds.add(id);
+    }
+
+    /** A refund of a paid order: all of it (the order becomes refunded) or a part. */
+    private void refund(long orderId, Instant at, boolean full) throws SQLException {
+        try (PreparedStatement ps =
+                pg.prepareStatement(
+                        "INSERT INTO refunds (refund_id, order_id, amount, reason, refunded_at)"
+                                + " SELECT ?, order_id, CASE WHEN ? THEN amount"
+                                + " ELSE round(amount * ?, 2) END, 'requested_by_customer', ?"
+                                + " FROM orders WHERE order_id = ?")) {
+            long id = ++lastRefund;
+            ps.setLong(1, id);
+            ps.setBoolean(2, full);
+            ps.setBigDecimal(3, java.math.BigDecimal.valueOf(1 + money.nextInt(90), 2));
+            ps.setTimestamp(4, Timestamp.from(at));
+            ps.setLong(5, orderId);
+            if (ps.executeUpdate() == 1) {
+                liveRefunds.add(id);
+            }
+        }
+        if (full) {
+            try (PreparedStatement ps =
+                    pg.prepareStatement(
+                            "UPDATE orders SET status = 'refunded' WHERE order_id = ?")) {
+                ps.setLong(1, orderId);
+                ps.executeUpdate();
+            }
+            paidOrders.remove(orderId);
         }
     }
 

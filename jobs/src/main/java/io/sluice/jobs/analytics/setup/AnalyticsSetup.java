@@ -89,7 +89,11 @@ public final class AnalyticsSetup {
         }
     }
 
-    /** The events table must be captured and have the configured columns. */
+    /**
+     * The events table must be captured and have the configured columns; so must the users table
+     * with cohorts by signup, and the orders and refunds tables when either is captured ({@link
+     * FinanceSourceCheck}).
+     */
     static void checkSource(SluiceConfig config) throws SQLException {
         EventSchema schema = EventSchema.fromConfig(config);
         List<String> problems = new ArrayList<>();
@@ -138,6 +142,7 @@ public final class AnalyticsSetup {
                                 catalog.unreplicatedColumns(List.of(users))
                                         .getOrDefault(users, Set.of())));
             }
+            problems.addAll(FinanceSourceCheck.problems(config, catalog));
         }
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);

@@ -243,6 +243,7 @@ public final class AnalyticsTables {
         all.add(FunnelTables.FUNNEL_DAILY_TABLE);
         all.addAll(CohortTables.all());
         all.addAll(OperationalTables.all());
+        all.addAll(FinanceTables.all());
         return List.copyOf(all);
     }
 

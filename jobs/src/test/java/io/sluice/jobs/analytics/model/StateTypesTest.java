@@ -5,6 +5,13 @@ import static org.apache.flink.types.PojoTestUtils.assertSerializedAsPojoWithout
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.Session;
 import io.sluice.jobs.analytics.SessionEvent;
+import io.sluice.jobs.analytics.finance.MrrDelta;
+import io.sluice.jobs.analytics.finance.OrderState;
+import io.sluice.jobs.analytics.finance.RefundChange;
+import io.sluice.jobs.analytics.finance.RefundState;
+import io.sluice.jobs.analytics.finance.RevenueDelta;
+import io.sluice.jobs.analytics.finance.SubscriptionChange;
+import io.sluice.jobs.analytics.finance.SubscriptionState;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,5 +60,20 @@ class StateTypesTest {
     void analyticsRowIsAPojo() {
         // Every analytics operator to the sink, whose writer buffers rows until a checkpoint.
         assertSerializedAsPojoWithoutKryo(AnalyticsRow.class);
+    }
+
+    @Test
+    void financeStateAndMessagesArePojos() {
+        // ValueState "order" of revenue-orders, "refund" of revenue-refunds; the messages from
+        // revenue-refunds to revenue-orders and from revenue-orders to revenue-daily (keyed).
+        assertSerializedAsPojoWithoutKryo(OrderState.class);
+        assertSerializedAsPojoWithoutKryo(RefundState.class);
+        assertSerializedAsPojoWithoutKryo(RefundChange.class);
+        assertSerializedAsPojoWithoutKryo(RevenueDelta.class);
+        // ValueState "subscription" of mrr-subscriptions; its messages to mrr-customers and
+        // theirs to mrr-daily.
+        assertSerializedAsPojoWithoutKryo(SubscriptionState.class);
+        assertSerializedAsPojoWithoutKryo(SubscriptionChange.class);
+        assertSerializedAsPojoWithoutKryo(MrrDelta.class);
     }
 }

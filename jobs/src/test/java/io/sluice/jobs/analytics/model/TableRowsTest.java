@@ -51,7 +51,7 @@ class TableRowsTest {
                 columns.add(col.group(1));
             }
         }
-        assertThat(ddl).hasSize(17);
+        assertThat(ddl).hasSize(19);
     }
 
     static long us(String at) {
@@ -258,6 +258,48 @@ class TableRowsTest {
             assertThat(wire.get("max_ms")).isEqualTo("90.0");
             assertThat(wire.get("_version")).isEqualTo("3");
         }
+    }
+
+    // --- finance ------------------------------------------------------------------------------
+
+    @Test
+    void revenueDailyRowWritesTheRevenueColumnsWithExactMoney() {
+        assertThat(RevenueDailyRow.ENCODER.columns()).isEqualTo(ddl.get("revenue_daily"));
+        // 1,234.50 gross, 0.0125 refunded: units of 1/10,000, written with the table's 4 places.
+        AnalyticsRow wire = new RevenueDailyRow(DAY, "EUR", 3, 12_345_000, 125, 9, false).encode();
+        assertThat(wire.table).isEqualTo("revenue_daily");
+        assertThat(wire.key).isEqualTo(DAY + "\u0000EUR");
+        assertThat(wire.version).isEqualTo(9);
+        assertThat(wire.fields)
+                .containsExactly(
+                        "2026-11-20", "EUR", "3", "1234.5000", "0.0125", "1234.4875", "9", "0");
+        AnalyticsRow refundsOnly =
+                new RevenueDailyRow(DAY, "USD", 0, 0, 7_000_000, 10, false).encode();
+        assertThat(refundsOnly.get("net")).isEqualTo("-700.0000");
+        assertThat(new RevenueDailyRow(DAY, "USD", 0, 0, 0, 11, true).encode().fields)
+                .endsWith("0.0000", "0.0000", "0.0000", "11", "1");
+    }
+
+    @Test
+    void mrrDailyRowWritesTheMrrColumns() {
+        assertThat(MrrDailyRow.ENCODER.columns()).isEqualTo(ddl.get("mrr_daily"));
+        AnalyticsRow wire =
+                new MrrDailyRow(DAY, new long[] {1_234_500, 100_000, 0, 5, 20_000, 12}, 4, false)
+                        .encode();
+        assertThat(wire.table).isEqualTo("mrr_daily");
+        assertThat(wire.key).isEqualTo(Long.toString(DAY));
+        assertThat(wire.fields)
+                .containsExactly(
+                        "2026-11-20",
+                        "123.4500",
+                        "10.0000",
+                        "0.0000",
+                        "0.0005",
+                        "2.0000",
+                        "12",
+                        "4",
+                        "0");
+        assertThat(new MrrDailyRow(DAY, new long[6], 5, true).encode().fields).endsWith("5", "1");
     }
 
     // --- funnels, retention, adoption ---------------------------------------------------------
