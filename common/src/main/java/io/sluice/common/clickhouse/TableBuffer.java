@@ -179,26 +179,22 @@ final class TableBuffer {
         }
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int k : keyIndexes) {
-            sql.append(ClickHouseDdl.quote(columns.get(k))).append(", ");
+            sql.append(ClickHouseSql.identifier(columns.get(k))).append(", ");
         }
         StringBuilder select = new StringBuilder();
         for (int i : wanted) {
             select.append(select.length() == 0 ? "" : ", ")
-                    .append(ClickHouseDdl.quote(columns.get(i)));
+                    .append(ClickHouseSql.identifier(columns.get(i)));
         }
-        sql.append(select)
-                .append(" FROM ")
-                .append(database)
-                .append('.')
-                .append(ClickHouseDdl.quote(table));
+        sql.append(select).append(" FROM ").append(ClickHouseSql.qualified(database, table));
         sql.append(" FINAL WHERE ");
         if (keyIndexes.length == 1) {
-            sql.append(ClickHouseDdl.quote(columns.get(keyIndexes[0])));
+            sql.append(ClickHouseSql.identifier(columns.get(keyIndexes[0])));
         } else {
             sql.append('(');
             for (int k = 0; k < keyIndexes.length; k++) {
                 sql.append(k == 0 ? "" : ", ")
-                        .append(ClickHouseDdl.quote(columns.get(keyIndexes[k])));
+                        .append(ClickHouseSql.identifier(columns.get(keyIndexes[k])));
             }
             sql.append(')');
         }

@@ -2,6 +2,7 @@ package io.sluice.common.config;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseException;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
@@ -172,9 +173,8 @@ public final class Preflight {
                         "default")) {
             String found =
                     ch.queryValue(
-                            "SELECT count() FROM system.databases WHERE name = '"
-                                    + database.replace("'", "")
-                                    + "'");
+                            "SELECT count() FROM system.databases WHERE name = "
+                                    + ClickHouseSql.literal(database));
             if ("0".equals(found)) {
                 problems.add(
                         "ClickHouse database '"
@@ -182,7 +182,7 @@ public final class Preflight {
                                 + "' (clickhouse.database) does not exist at "
                                 + url
                                 + ": run CREATE DATABASE "
-                                + database);
+                                + ClickHouseSql.identifier(database));
             }
         } catch (ClickHouseException e) {
             if (e.code() == 0) {
