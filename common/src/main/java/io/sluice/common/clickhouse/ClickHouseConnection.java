@@ -154,9 +154,11 @@ public final class ClickHouseConnection implements ClickHouseStatements {
                                     settings))
                     .close();
         } catch (ClickHouseException e) {
-            throw errors.explain(statement, tsv, e);
+            throw ClickHouseErrors.withoutRows(errors.explain(statement, tsv, e), tsv.length);
         } catch (Exception e) {
-            throw errors.explain(statement, tsv, ClickHouseErrors.translate(statement, e));
+            throw ClickHouseErrors.withoutRows(
+                    errors.explain(statement, tsv, ClickHouseErrors.translate(statement, e)),
+                    tsv.length);
         }
     }
 

@@ -6,7 +6,9 @@ package io.sluice.common.clickhouse;
  * type, a missing table).
  */
 public class ClickHouseException extends RuntimeException {
+    private final String statement;
     private final int code;
+    private final String serverMessage;
     private final boolean retryable;
 
     public ClickHouseException(
@@ -20,13 +22,25 @@ public class ClickHouseException extends RuntimeException {
                         + "\n  statement: "
                         + abbreviate(statement),
                 cause);
+        this.statement = statement;
         this.code = code;
+        this.serverMessage = serverMessage;
         this.retryable = retryable;
+    }
+
+    /** The statement that failed (without the rows of an insert). */
+    public String statement() {
+        return statement;
     }
 
     /** The server's error code, or 0 when the request never got an answer. */
     public int code() {
         return code;
+    }
+
+    /** What the server (or, without an answer, the client) said. */
+    public String serverMessage() {
+        return serverMessage;
     }
 
     public boolean retryable() {
