@@ -57,7 +57,7 @@ public final class PostgresTableRouting implements TableRouting {
         for (String name : missing) {
             PgColumn column = source.column(name);
             if (column == null) {
-                continue; // gone from Postgres again: nothing to map it from
+                continue; // not in the catalog: nothing to map it from (the sink stops the job)
             }
             String alter =
                     ClickHouseDdl.addColumn(database, table.clickHouseName(), column, server);
