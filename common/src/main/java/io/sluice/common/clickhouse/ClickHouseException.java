@@ -1,9 +1,12 @@
 package io.sluice.common.clickhouse;
 
+import io.sluice.common.config.Redaction;
+
 /**
  * A ClickHouse statement failed. Carries the statement (cut to a readable length), the server's
  * error code and message, and whether retrying may help (network trouble, overload) or not (a bad
- * type, a missing table).
+ * type, a missing table). The message has the credentials of any URL in it hidden ({@link
+ * Redaction}): the client names the endpoint when it cannot reach it.
  */
 public class ClickHouseException extends RuntimeException {
     private final String statement;
@@ -18,13 +21,13 @@ public class ClickHouseException extends RuntimeException {
                         + (retryable ? "transient failure" : "rejected the statement")
                         + (code > 0 ? " (code " + code + ")" : "")
                         + ": "
-                        + serverMessage
+                        + Redaction.redact(serverMessage)
                         + "\n  statement: "
                         + abbreviate(statement),
                 cause);
         this.statement = statement;
         this.code = code;
-        this.serverMessage = serverMessage;
+        this.serverMessage = Redaction.redact(serverMessage);
         this.retryable = retryable;
     }
 

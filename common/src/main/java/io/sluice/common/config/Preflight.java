@@ -48,7 +48,7 @@ public final class Preflight {
                             + " as '"
                             + user
                             + "': "
-                            + e.getMessage()
+                            + Redaction.redact(e.getMessage())
                             + " (check postgres.host, postgres.port, postgres.database, postgres.user"
                             + " and the password)");
             return;
@@ -108,7 +108,11 @@ public final class Preflight {
             }
             checkPiiColumns(config, catalog, problems);
         } catch (SQLException e) {
-            problems.add("cannot read the catalog of Postgres at " + where + ": " + e.getMessage());
+            problems.add(
+                    "cannot read the catalog of Postgres at "
+                            + where
+                            + ": "
+                            + Redaction.redact(e.getMessage()));
         }
     }
 
@@ -163,6 +167,7 @@ public final class Preflight {
 
     private static void checkClickHouse(SluiceConfig config, List<String> problems) {
         String url = config.get(ClickHouseSinkOptions.URL);
+        String where = Redaction.redact(url); // what the messages show of it
         String database = config.get(ClickHouseSinkOptions.DATABASE);
         // Connect to the always-present "default" database: the configured one may be missing.
         try (ClickHouseConnection ch =
@@ -180,7 +185,7 @@ public final class Preflight {
                         "ClickHouse database '"
                                 + database
                                 + "' (clickhouse.database) does not exist at "
-                                + url
+                                + where
                                 + ": run CREATE DATABASE "
                                 + ClickHouseSql.identifier(database));
             }
@@ -188,13 +193,13 @@ public final class Preflight {
             if (e.code() == 0) {
                 problems.add(
                         "ClickHouse at "
-                                + url
+                                + where
                                 + " (clickhouse.url) is unreachable: "
                                 + e.getMessage().lines().findFirst().orElse(""));
             } else {
                 problems.add(
                         "ClickHouse at "
-                                + url
+                                + where
                                 + " refused Sluice's check: "
                                 + e.getMessage().lines().findFirst().orElse(""));
             }

@@ -2,6 +2,7 @@ package io.sluice.jobs.mirror;
 
 import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.TableRouting;
+import io.sluice.common.config.Redaction;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.ClickHouseDdl;
@@ -81,7 +82,11 @@ public final class PostgresTableRouting implements TableRouting {
         } catch (SQLException e) {
             catalog = null;
             throw new IllegalStateException(
-                    "cannot read the Postgres catalog for " + table + ": " + e.getMessage(), e);
+                    "cannot read the Postgres catalog for "
+                            + table
+                            + ": "
+                            + Redaction.redact(e.getMessage()),
+                    e);
         }
     }
 

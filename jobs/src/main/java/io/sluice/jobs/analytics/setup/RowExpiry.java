@@ -7,6 +7,7 @@ import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.Checks;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.Redaction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +91,7 @@ public final class RowExpiry {
                             + "' is "
                             + Checks.format(ttl.get())
                             + ", but ClickHouse at "
-                            + url
+                            + Redaction.redact(url)
                             + " is version "
                             + server
                             + ", which cannot expire rows: a table TTL that can be set and"
