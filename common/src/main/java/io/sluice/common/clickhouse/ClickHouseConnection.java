@@ -137,33 +137,29 @@ public final class ClickHouseConnection implements ClickHouseStatements {
     /** Inserts TabSeparated rows into the named columns of a table of this database. */
     @Override
     public void insertTsv(String table, List<String> columns, byte[] tsv) {
-        String qualified = quote(database) + "." + quote(table);
-        String statement =
-                "INSERT INTO "
-                        + qualified
-                        + " ("
-                        + String.join(", ", columns)
-                        + ") FORMAT TabSeparated";
+        // The client writes "INSERT INTO <table> (<columns>) FORMAT TabSeparated" from these
+        // texts as they are, so they go to it quoted (a column named "order note" or "select").
+        String qualified = ClickHouseSql.qualified(database, table);
+        List<String> quotedColumns = columns.stream().map(ClickHouseSql::identifier).toList();
+        String statement = ClickHouseSql.insertTsv(database, table, columns);
         InsertSettings settings = new InsertSettings().compressClientRequest(false);
         try {
             await(
                             statement,
                             client.insert(
                                     qualified,
-                                    columns,
+                                    quotedColumns,
                                     new ByteArrayInputStream(tsv),
                                     ClickHouseFormat.TabSeparated,
                                     settings))
                     .close();
         } catch (ClickHouseException e) {
-            throw errors.explain(statement, tsv, e);
+            throw ClickHouseErrors.withoutRows(errors.explain(statement, tsv, e), tsv.length);
         } catch (Exception e) {
-            throw errors.explain(statement, tsv, ClickHouseErrors.translate(statement, e));
+            throw ClickHouseErrors.withoutRows(
+                    errors.explain(statement, tsv, ClickHouseErrors.translate(statement, e)),
+                    tsv.length);
         }
-    }
-
-    private static String quote(String identifier) {
-        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
     }
 
     public boolean ping() {

@@ -90,6 +90,78 @@ final class ClickHouseErrors {
         }
     }
 
+    private static final java.util.regex.Pattern ERROR_NAME =
+            java.util.regex.Pattern.compile("\\(([A-Z][A-Z0-9_]{2,})\\)");
+    private static final java.util.regex.Pattern AT_ROW =
+            java.util.regex.Pattern.compile("\\(at row (\\d+)\\)");
+
+    /**
+     * An insert's failure as it may be logged: the rows are personal data, and the server quotes
+     * them (a syntax error shows the text after the statement, which is the rows; a value that does
+     * not parse shows it and its neighbours). So only the statement (its column list, no rows), the
+     * code, the kind of error, its name and the row number are kept, and no cause that holds the
+     * server's text. A request that got no answer keeps its message and cause: they describe the
+     * network, not the rows.
+     */
+    static ClickHouseException withoutRows(ClickHouseException e, int bytes) {
+        boolean answered = e.code() != 0 || serverAnswered(e);
+        if (!answered) {
+            return e;
+        }
+        return new ClickHouseException(
+                e.statement(),
+                e.code(),
+                withoutData(e.serverMessage())
+                        + " (the rest of the server's message is not shown: it quotes the rows;"
+                        + " "
+                        + bytes
+                        + " bytes of TabSeparated rows were sent)",
+                e.retryable(),
+                null);
+    }
+
+    private static boolean serverAnswered(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof ServerException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * The part of a server's error message that cannot hold a value: the kind of error (the text
+     * after {@code DB::Exception:} up to the first colon, quote or parenthesis, as in {@code Syntax
+     * error} or {@code Cannot parse input}), the error's name ({@code SYNTAX_ERROR}, newer servers
+     * only) and the row it was found in.
+     */
+    static String withoutData(String serverMessage) {
+        String text = serverMessage == null ? "" : serverMessage;
+        int at = text.indexOf("DB::Exception: ");
+        String kind = at < 0 ? text : text.substring(at + "DB::Exception: ".length());
+        int end = Math.min(kind.length(), 120);
+        for (char c : new char[] {':', '\'', '"', '`', '(', '\n', '\t'}) {
+            int i = kind.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        StringBuilder sb = new StringBuilder(kind.substring(0, end).strip());
+        String name = null;
+        java.util.regex.Matcher m = ERROR_NAME.matcher(text);
+        while (m.find()) {
+            name = m.group(1);
+        }
+        if (name != null) {
+            sb.append(" (").append(name).append(')');
+        }
+        m = AT_ROW.matcher(text);
+        if (m.find()) {
+            sb.append(" at row ").append(m.group(1));
+        }
+        return sb.toString();
+    }
+
     static ClickHouseException translate(String statement, Throwable e) {
         if (e instanceof ClickHouseException ce) {
             return ce;

@@ -1,5 +1,8 @@
 package io.sluice.common.clickhouse;
 
+import static io.sluice.common.clickhouse.ClickHouseSql.identifier;
+import static io.sluice.common.clickhouse.ClickHouseSql.literal;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -63,7 +66,7 @@ public final class ClickHouseSchema {
     }
 
     public void createDatabase(String database) {
-        clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + quote(database));
+        clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + identifier(database));
     }
 
     /**
@@ -136,15 +139,5 @@ public final class ClickHouseSchema {
                 engineFull
                         .substring(start + " TTL ".length(), end < 0 ? engineFull.length() : end)
                         .strip());
-    }
-
-    /** A ClickHouse identifier, quoted. */
-    static String quote(String identifier) {
-        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
-    }
-
-    /** A ClickHouse string literal. */
-    static String literal(String text) {
-        return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

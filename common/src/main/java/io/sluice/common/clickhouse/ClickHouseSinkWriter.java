@@ -15,7 +15,6 @@ import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.api.common.operators.ProcessingTimeService;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.groups.SinkWriterMetricGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,8 +43,6 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
     private final BatchSender<TableBuffer> sender;
 
     private final Map<TableId, TableBuffer> buffers = new HashMap<>();
-
-    private final Counter columnsDropped;
 
     ClickHouseSinkWriter(
             SluiceConfig config,
@@ -116,7 +113,6 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
         this.batchBytes = config.get(ClickHouseSinkOptions.BATCH_BYTES);
         this.flushIntervalMs = config.get(ClickHouseSinkOptions.FLUSH_INTERVAL).toMillis();
         this.inserter = new BatchInserter(clickHouse, RetryPolicy.of(config), metrics);
-        this.columnsDropped = metrics.counter("sluiceColumnsNotWritten");
         this.sender = senders.create(inserter::send);
         metrics.gauge("sluicePendingBatches", sender::pending);
         for (UnwrittenChanges state : restored) {
@@ -154,7 +150,11 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
         }
     }
 
-    /** Adds the columns a record brought (additive schema change), then reopens the table. */
+    /**
+     * Adds the columns a record brought (additive schema change), then reopens the table. A column
+     * that could not be added fails the job: writing the row without it would lose its value for
+     * good (the row's version is written, so a later replay would not bring it back).
+     */
     private TableBuffer evolve(TableId table, TableBuffer buffer, Set<String> missing)
             throws InterruptedException {
         flush(buffer);
@@ -164,18 +164,54 @@ final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, Unw
         Set<String> stillMissing = new java.util.TreeSet<>(missing);
         stillMissing.removeAll(reopened.columns);
         if (!stillMissing.isEmpty()) {
-            columnsDropped.inc(stillMissing.size());
-            LOG.warn(
-                    "Columns {} of {} have no ClickHouse column in {} and could not be added (added: {});"
-                            + " their values are not written until they are.",
-                    stillMissing,
-                    table,
-                    reopened.table,
-                    added);
-        } else {
-            LOG.info("Added columns {} to ClickHouse table {}", added, reopened.table);
+            throw new IllegalStateException(columnsNotAdded(table, reopened.table, stillMissing));
         }
+        LOG.info("Added columns {} to ClickHouse table {}", added, reopened.table);
         return reopened;
+    }
+
+    /** Why the job stops for columns it could not add, and how to let it go on. */
+    @VisibleForTesting
+    String columnsNotAdded(TableId table, String chTable, Set<String> columns) {
+        StringBuilder names = new StringBuilder();
+        StringBuilder alters = new StringBuilder();
+        for (String c : columns) {
+            names.append(names.length() == 0 ? "" : ", ").append(visible(c));
+            alters.append("\n  ALTER TABLE ")
+                    .append(ClickHouseSql.qualified(clickHouse.database(), chTable))
+                    .append(" ADD COLUMN ")
+                    .append(ClickHouseSql.identifier(c))
+                    .append(" Nullable(String);");
+        }
+        return "Changes of "
+                + table
+                + " carry columns that ClickHouse table "
+                + clickHouse.database()
+                + "."
+                + chTable
+                + " lacks and that could not be added, because Postgres' catalog has no such"
+                + " column now: "
+                + names
+                + ". Either the column was dropped or renamed in Postgres after these changes"
+                + " were made, or its name reached Sluice garbled (the names above are shown"
+                + " with non-printable and unusual characters as \\uXXXX). The job stops"
+                + " instead of writing the rows without those values. To keep the values, add"
+                + " the columns by hand and restart the job; they are written as text:"
+                + alters;
+    }
+
+    /** A name with control characters and those from U+FF80 (a garbled byte) as {@code \\uXXXX}. */
+    private static String visible(String name) {
+        StringBuilder sb = new StringBuilder(name.length() + 2).append('"');
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c < 0x20 || c == 0x7f || c >= 0xff80) {
+                sb.append(String.format("\\u%04X", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
     }
 
     private TableBuffer open(TableId table) {

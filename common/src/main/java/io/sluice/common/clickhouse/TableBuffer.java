@@ -105,7 +105,7 @@ final class TableBuffer {
                         unresolved.add(i);
                         continue;
                     }
-                    encoders.get(i).write(r.values().get(column), out);
+                    write(i, r, out);
                 }
             }
             row[i] = out.toByteArray();
@@ -131,6 +131,32 @@ final class TableBuffer {
         rows.add(row);
         for (byte[] f : row) {
             bytes += f == null ? 0 : f.length + 1;
+        }
+    }
+
+    /** Encodes the record's value of column {@code i}; a value the column cannot take fails. */
+    private void write(int i, ChangeRecord r, ByteArrayOutputStream out) {
+        try {
+            encoders.get(i).write(r.values().get(columns.get(i)), out);
+        } catch (IllegalArgumentException e) {
+            // The encoder's message describes the value without quoting it (personal data).
+            throw new IllegalArgumentException(
+                    "cannot write column "
+                            + columns.get(i)
+                            + " ("
+                            + types.get(i)
+                            + ") of ClickHouse table "
+                            + table
+                            + " for the change of "
+                            + r.table()
+                            + " at version "
+                            + Long.toUnsignedString(r.lsn())
+                            + ": "
+                            + e.getMessage()
+                            + ". The Postgres column's type has changed since the ClickHouse"
+                            + " column was made: change the ClickHouse column to the type the new"
+                            + " one maps to (docs/mirror.md), then restart the job.",
+                    e);
         }
     }
 
@@ -179,26 +205,22 @@ final class TableBuffer {
         }
         StringBuilder sql = new StringBuilder("SELECT ");
         for (int k : keyIndexes) {
-            sql.append(ClickHouseDdl.quote(columns.get(k))).append(", ");
+            sql.append(ClickHouseSql.identifier(columns.get(k))).append(", ");
         }
         StringBuilder select = new StringBuilder();
         for (int i : wanted) {
             select.append(select.length() == 0 ? "" : ", ")
-                    .append(ClickHouseDdl.quote(columns.get(i)));
+                    .append(ClickHouseSql.identifier(columns.get(i)));
         }
-        sql.append(select)
-                .append(" FROM ")
-                .append(database)
-                .append('.')
-                .append(ClickHouseDdl.quote(table));
+        sql.append(select).append(" FROM ").append(ClickHouseSql.qualified(database, table));
         sql.append(" FINAL WHERE ");
         if (keyIndexes.length == 1) {
-            sql.append(ClickHouseDdl.quote(columns.get(keyIndexes[0])));
+            sql.append(ClickHouseSql.identifier(columns.get(keyIndexes[0])));
         } else {
             sql.append('(');
             for (int k = 0; k < keyIndexes.length; k++) {
                 sql.append(k == 0 ? "" : ", ")
-                        .append(ClickHouseDdl.quote(columns.get(keyIndexes[k])));
+                        .append(ClickHouseSql.identifier(columns.get(keyIndexes[k])));
             }
             sql.append(')');
         }

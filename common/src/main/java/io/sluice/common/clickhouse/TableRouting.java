@@ -20,8 +20,8 @@ public interface TableRouting extends Serializable {
     /**
      * Called when rows of {@code table} carry columns its ClickHouse table lacks: add them (an
      * additive schema change in the source) through {@code schema}, which runs every ALTER. Columns
-     * that cannot be added are left out of the returned set; their values are then not written, and
-     * the sink says so in its log.
+     * that cannot be added are left out of the returned set; the sink then stops the job rather
+     * than write the rows without their values.
      */
     Set<String> addColumns(ClickHouseSchema schema, TableId table, Set<String> missing);
 

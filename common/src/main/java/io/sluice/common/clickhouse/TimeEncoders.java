@@ -8,7 +8,8 @@ import java.time.ZoneOffset;
 
 /**
  * Encoders of {@code Date}/{@code Date32} and {@code DateTime}/{@code DateTime64(p)} columns, in
- * UTC.
+ * UTC. Text (a column whose Postgres type changed) is written escaped, as ClickHouse reads a quoted
+ * or TabSeparated value, so that it stays one field whatever it holds.
  */
 final class TimeEncoders {
     private TimeEncoders() {}
@@ -16,7 +17,11 @@ final class TimeEncoders {
     static final class DateEncoder extends ColumnEncoder {
         @Override
         public void write(Object value, ByteArrayOutputStream out) {
-            ascii(text(value), out);
+            if (value instanceof String s) {
+                TsvCodec.escape(s, out); // text from elsewhere: escaped, so it stays one field
+            } else {
+                ascii(text(value), out);
+            }
         }
 
         @Override
@@ -39,7 +44,10 @@ final class TimeEncoders {
             if (value instanceof Instant i) {
                 return i.atOffset(ZoneOffset.UTC).toLocalDate().toString();
             }
-            return value.toString();
+            if (value instanceof Number n) {
+                return n.toString(); // digits: as before, ClickHouse decides what they mean
+            }
+            throw NumberEncoders.notA("a date", value);
         }
     }
 
@@ -61,9 +69,14 @@ final class TimeEncoders {
                 t = dt;
             } else if (value instanceof LocalDate d) {
                 t = d.atStartOfDay();
-            } else {
-                ascii(value.toString(), out);
+            } else if (value instanceof String s) {
+                TsvCodec.escape(s, out); // text from elsewhere: escaped, so it stays one field
                 return;
+            } else if (value instanceof Number n) {
+                ascii(n.toString(), out); // digits: as before, ClickHouse decides what they mean
+                return;
+            } else {
+                throw NumberEncoders.notA("a date and time", value);
             }
             ascii(dateTimeText(t.toEpochSecond(ZoneOffset.UTC)), out);
             if (precision > 0) {

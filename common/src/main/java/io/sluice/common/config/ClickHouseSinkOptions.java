@@ -99,7 +99,10 @@ public final class ClickHouseSinkOptions {
 
     private static void checkUrl(String url, List<String> problems) {
         if (!url.matches("https?://[^/\\s]+/?")) {
-            problems.add("must be an HTTP endpoint like http://host:8123, got '" + url + "'");
+            problems.add(
+                    "must be an HTTP endpoint like http://host:8123, got '"
+                            + Redaction.redact(url)
+                            + "'");
         }
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.common.config;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseException;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.schema.PgColumn;
 import io.sluice.common.schema.PgTable;
 import io.sluice.common.schema.PostgresCatalog;
@@ -47,7 +48,7 @@ public final class Preflight {
                             + " as '"
                             + user
                             + "': "
-                            + e.getMessage()
+                            + Redaction.redact(e.getMessage())
                             + " (check postgres.host, postgres.port, postgres.database, postgres.user"
                             + " and the password)");
             return;
@@ -107,7 +108,11 @@ public final class Preflight {
             }
             checkPiiColumns(config, catalog, problems);
         } catch (SQLException e) {
-            problems.add("cannot read the catalog of Postgres at " + where + ": " + e.getMessage());
+            problems.add(
+                    "cannot read the catalog of Postgres at "
+                            + where
+                            + ": "
+                            + Redaction.redact(e.getMessage()));
         }
     }
 
@@ -162,6 +167,7 @@ public final class Preflight {
 
     private static void checkClickHouse(SluiceConfig config, List<String> problems) {
         String url = config.get(ClickHouseSinkOptions.URL);
+        String where = Redaction.redact(url); // what the messages show of it
         String database = config.get(ClickHouseSinkOptions.DATABASE);
         // Connect to the always-present "default" database: the configured one may be missing.
         try (ClickHouseConnection ch =
@@ -172,29 +178,28 @@ public final class Preflight {
                         "default")) {
             String found =
                     ch.queryValue(
-                            "SELECT count() FROM system.databases WHERE name = '"
-                                    + database.replace("'", "")
-                                    + "'");
+                            "SELECT count() FROM system.databases WHERE name = "
+                                    + ClickHouseSql.literal(database));
             if ("0".equals(found)) {
                 problems.add(
                         "ClickHouse database '"
                                 + database
                                 + "' (clickhouse.database) does not exist at "
-                                + url
+                                + where
                                 + ": run CREATE DATABASE "
-                                + database);
+                                + ClickHouseSql.identifier(database));
             }
         } catch (ClickHouseException e) {
             if (e.code() == 0) {
                 problems.add(
                         "ClickHouse at "
-                                + url
+                                + where
                                 + " (clickhouse.url) is unreachable: "
                                 + e.getMessage().lines().findFirst().orElse(""));
             } else {
                 problems.add(
                         "ClickHouse at "
-                                + url
+                                + where
                                 + " refused Sluice's check: "
                                 + e.getMessage().lines().findFirst().orElse(""));
             }

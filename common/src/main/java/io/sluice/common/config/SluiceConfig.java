@@ -109,7 +109,7 @@ public final class SluiceConfig implements ReadableConfig, Serializable {
         return String.valueOf(v);
     }
 
-    /** The values for logging: passwords masked. */
+    /** The values for logging: passwords masked, and the credentials of URLs. */
     @Override
     public String toString() {
         Map<String, Object> shown = new TreeMap<>();
@@ -118,8 +118,10 @@ public final class SluiceConfig implements ReadableConfig, Serializable {
             shown.put(
                     rule.key(),
                     rule.key().endsWith("password") && v != null && !"".equals(v)
-                            ? "***"
-                            : v instanceof Duration d ? Checks.format(d) : v);
+                            ? Redaction.HIDDEN
+                            : v instanceof Duration d
+                                    ? Checks.format(d)
+                                    : v instanceof String s ? Redaction.redact(s) : v);
         }
         return shown.toString();
     }

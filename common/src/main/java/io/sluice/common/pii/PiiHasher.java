@@ -18,6 +18,11 @@ import javax.crypto.spec.SecretKeySpec;
  * Keyed hash of personal data: HMAC-SHA256 of the UTF-8 value, as 64 lower-case hex digits. The
  * same value always gives the same hash (joins and distinct counts still work), and without the key
  * a hash cannot be reversed by hashing guesses.
+ *
+ * <p>The key is a field, so it travels in the job graph with the function that hashes (as the
+ * database passwords do in the configuration the operators hold): the job reads it where it is
+ * built, and the TaskManagers need not have it in their environment (the compose file's and the
+ * tests' MiniClusters do not).
  */
 public final class PiiHasher implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -1,5 +1,8 @@
 package io.sluice.common.schema;
 
+import static io.sluice.common.clickhouse.ClickHouseSql.identifier;
+import static io.sluice.common.clickhouse.ClickHouseSql.qualified;
+
 import io.sluice.common.clickhouse.ServerVersion;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -30,26 +33,24 @@ public final class ClickHouseDdl {
                         .map(
                                 c ->
                                         "    "
-                                                + quote(c.name())
+                                                + identifier(c.name())
                                                 + " "
                                                 + TypeMapping.clickHouseType(c, server))
                         .collect(Collectors.joining(",\n"));
         String orderBy =
                 source.primaryKey().stream()
-                        .map(c -> quote(c.name()))
+                        .map(c -> identifier(c.name()))
                         .collect(Collectors.joining(", "));
         return "CREATE TABLE IF NOT EXISTS "
-                + quote(database)
-                + "."
-                + quote(table)
+                + qualified(database, table)
                 + " (\n"
                 + columns
                 + ",\n    "
-                + quote(VERSION)
+                + identifier(VERSION)
                 + " UInt64,\n    "
-                + quote(IS_DELETED)
+                + identifier(IS_DELETED)
                 + " UInt8,\n    "
-                + quote(LSN)
+                + identifier(LSN)
                 + " UInt64\n) ENGINE = ReplacingMergeTree("
                 + VERSION
                 + ")\nORDER BY ("
@@ -61,11 +62,9 @@ public final class ClickHouseDdl {
             String database, String table, PgColumn column, ServerVersion server) {
         // A column added to an existing Postgres table is never part of its primary key.
         return "ALTER TABLE "
-                + quote(database)
-                + "."
-                + quote(table)
+                + qualified(database, table)
                 + " ADD COLUMN "
-                + quote(column.name())
+                + identifier(column.name())
                 + " "
                 + TypeMapping.clickHouseType(column, server)
                 + defaultClause(column, server);
@@ -74,9 +73,5 @@ public final class ClickHouseDdl {
     private static String defaultClause(PgColumn column, ServerVersion server) {
         String value = TypeMapping.clickHouseDefault(column, server);
         return value == null ? "" : " DEFAULT " + value;
-    }
-
-    public static String quote(String identifier) {
-        return "`" + identifier.replace("\\", "\\\\").replace("`", "\\`") + "`";
     }
 }

@@ -1,5 +1,6 @@
 package io.sluice.common.schema;
 
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.clickhouse.ServerVersion;
 
 /**
@@ -56,7 +57,7 @@ public final class TypeMapping {
         }
         switch (target) {
             case "String":
-                return "'" + literal.replace("\\", "\\\\").replace("'", "\\'") + "'";
+                return ClickHouseSql.literal(literal);
             case "UInt8":
                 return literal.equals("true") ? "1" : literal.equals("false") ? "0" : null;
             default:

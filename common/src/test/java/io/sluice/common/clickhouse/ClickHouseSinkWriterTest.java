@@ -158,10 +158,15 @@ class ClickHouseSinkWriterTest {
     }
 
     private ClickHouseSinkWriter writer(List<UnwrittenChanges> restored) throws Exception {
+        return writer(ROUTING, restored);
+    }
+
+    private ClickHouseSinkWriter writer(TableRouting routing, List<UnwrittenChanges> restored)
+            throws Exception {
         return new ClickHouseSinkWriter(
                 clickHouse,
                 config,
-                ROUTING,
+                routing,
                 time,
                 UnregisteredMetricsGroup.createSinkWriterMetricGroup(),
                 send ->
@@ -333,5 +338,57 @@ class ClickHouseSinkWriterTest {
         assertThatThrownBy(() -> write(3)).isSameAs(clickHouse.failInserts);
         assertThatThrownBy(() -> writer.snapshotState(1)).isSameAs(clickHouse.failInserts);
         assertThat(clickHouse.inserts).isEmpty();
+    }
+
+    @Test
+    void aColumnThatCannotBeAddedStopsTheJobInsteadOfLosingItsValues() throws Exception {
+        List<Set<String>> asked = new ArrayList<>();
+        TableRouting catalogLacksIt =
+                new TableRouting() {
+                    @Override
+                    public String clickHouseTable(TableId t) {
+                        return "accounts";
+                    }
+
+                    @Override
+                    public List<String> keyColumns(TableId t) {
+                        return List.of("id");
+                    }
+
+                    @Override
+                    public Set<String> addColumns(
+                            ClickHouseSchema schema, TableId t, Set<String> missing) {
+                        asked.add(missing);
+                        return Set.of(); // Postgres' catalog has no such column
+                    }
+                };
+        writer = writer(catalogLacksIt, List.of());
+        write(1);
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", 2L);
+        values.put("name", "n2");
+        values.put("pr\uFFC3\uFFA9nom", "Zoë");
+
+        assertThatThrownBy(
+                        () ->
+                                writer.write(
+                                        new ChangeRecord(
+                                                ACCOUNTS,
+                                                ChangeRecord.Op.INSERT,
+                                                values,
+                                                Set.of(),
+                                                2L),
+                                        null))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("\"pr\\uFFC3\\uFFA9nom\"")
+                .hasMessageContaining("sink.accounts")
+                .hasMessageContaining(
+                        "ALTER TABLE `sink`.`accounts` ADD COLUMN `pr\uFFC3\uFFA9nom`"
+                                + " Nullable(String);")
+                .hasMessageNotContaining("Zoë");
+        assertThat(asked).containsExactly(Set.of("pr\uFFC3\uFFA9nom"));
+        // The rows before it were written; the one that carries the column was not.
+        assertThat(clickHouse.inserts).hasSize(1);
+        assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L);
     }
 }

@@ -10,6 +10,7 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.UUID;
 
@@ -23,8 +24,10 @@ import java.util.UUID;
  * history ({@link DemoHistory}); the live visits then come from the users active in the current
  * week and the new sign-ups, so that live traffic does not make every cohort "return" this week.
  *
- * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U [--password P] --schema FILE [--seconds 30]
- * [--events-per-second 500] [--seed 42] [--history-days 0]}
+ * <p>Usage: {@code DemoWorkload --jdbc-url URL --user U --schema FILE [--seconds 30]
+ * [--events-per-second 500] [--seed 42] [--history-days 0]}, with the password in the environment
+ * variable {@value #PASSWORD_ENV} (a command line is visible to every user of the machine, in
+ * {@code ps}).
  */
 public final class DemoWorkload {
     static final String[] COUNTRIES = {"US", "DE", "FR", "GB", "IN", "BR", "JP"};
@@ -49,13 +52,16 @@ public final class DemoWorkload {
         this.visits = new DemoVisits(random);
     }
 
+    /** The environment variable that holds the Postgres password. */
+    static final String PASSWORD_ENV = "SLUICE_PG_PASSWORD";
+
     public static void main(String[] args) throws Exception {
         Args a = new Args(args);
         try (Connection pg =
                 DriverManager.getConnection(
                         a.get("--jdbc-url", null),
                         a.get("--user", "postgres"),
-                        a.get("--password", ""))) {
+                        password(a, System.getenv()))) {
             try (Statement st = pg.createStatement()) {
                 st.execute(
                         Files.readString(Path.of(a.get("--schema", "sql/postgres/01_schema.sql"))));
@@ -100,6 +106,17 @@ public final class DemoWorkload {
                     "workload: %d events, %d users, %d orders, %d subscriptions, %d refunds written%n",
                     events, w.users, w.orders, w.subscriptions, w.refunds);
         }
+    }
+
+    /** The Postgres password: from the environment, never from the command line. */
+    static String password(Args a, Map<String, String> env) {
+        if (a.has("--password")) {
+            throw new IllegalArgumentException(
+                    "--password is not taken: a command line is visible to every user of the"
+                            + " machine; put the password in the environment variable "
+                            + PASSWORD_ENV);
+        }
+        return env.getOrDefault(PASSWORD_ENV, "");
     }
 
     /** Continues numbering after rows a previous run left. */
@@ -258,6 +275,10 @@ public final class DemoWorkload {
 
         Args(String[] args) {
             this.args = args;
+        }
+
+        boolean has(String key) {
+            return java.util.Arrays.asList(args).contains(key);
         }
 
         String get(String key, String defaultValue) {

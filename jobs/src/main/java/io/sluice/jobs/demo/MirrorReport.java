@@ -42,8 +42,7 @@ public final class MirrorReport {
                                 + "."
                                 + t.clickHouseName()
                                 + " (3 latest rows as ClickHouse holds them):");
-                for (List<String> row :
-                        ch.query(String.format(ReportQueries.MIRROR_LATEST, t.clickHouseName()))) {
+                for (List<String> row : ch.query(ReportQueries.mirrorLatest(t.clickHouseName()))) {
                     System.out.println(
                             "  "
                                     + String.join(
@@ -88,9 +87,7 @@ public final class MirrorReport {
                 source = rs.getLong(1);
             }
             long mirrored =
-                    Long.parseLong(
-                            ch.queryValue(
-                                    String.format(ReportQueries.MIRROR_COUNT, t.clickHouseName())));
+                    Long.parseLong(ch.queryValue(ReportQueries.mirrorCount(t.clickHouseName())));
             all &= source == mirrored;
             if (print) {
                 System.out.printf(

@@ -1,5 +1,6 @@
 package io.sluice.jobs.demo;
 
+import io.sluice.common.clickhouse.ClickHouseSql;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,12 +64,20 @@ public final class ReportQueries {
     public static final String ACTIVE_USERS_DAILY =
             "SELECT toString(day), dau, wau, mau FROM active_users_daily FINAL ORDER BY day";
 
-    /** The newest rows of a mirrored table ({@code %s}: its ClickHouse name). */
-    public static final String MIRROR_LATEST =
+    private static final String MIRROR_LATEST =
             "SELECT * FROM %s FINAL WHERE NOT _is_deleted ORDER BY _version DESC LIMIT 3";
 
-    /** The live rows of a mirrored table ({@code %s}: its ClickHouse name). */
-    public static final String MIRROR_COUNT = "SELECT count() FROM %s FINAL WHERE NOT _is_deleted";
+    private static final String MIRROR_COUNT = "SELECT count() FROM %s FINAL WHERE NOT _is_deleted";
+
+    /** The newest rows of a mirrored table, named as in ClickHouse. */
+    public static String mirrorLatest(String clickHouseTable) {
+        return String.format(MIRROR_LATEST, ClickHouseSql.identifier(clickHouseTable));
+    }
+
+    /** The live rows of a mirrored table, named as in ClickHouse. */
+    public static String mirrorCount(String clickHouseTable) {
+        return String.format(MIRROR_COUNT, ClickHouseSql.identifier(clickHouseTable));
+    }
 
     /** The analytics queries by name. */
     public static Map<String, String> analytics() {
@@ -88,8 +97,8 @@ public final class ReportQueries {
     /** The mirror queries by name, for one mirrored table. */
     public static Map<String, String> mirror(String clickHouseTable) {
         Map<String, String> all = new LinkedHashMap<>();
-        all.put("MIRROR_LATEST", String.format(MIRROR_LATEST, clickHouseTable));
-        all.put("MIRROR_COUNT", String.format(MIRROR_COUNT, clickHouseTable));
+        all.put("MIRROR_LATEST", mirrorLatest(clickHouseTable));
+        all.put("MIRROR_COUNT", mirrorCount(clickHouseTable));
         return all;
     }
 }

@@ -32,7 +32,8 @@ import org.apache.kafka.connect.source.SourceRecord;
  * Turns Debezium's Postgres change events into {@link ChangeRecord}s in Sluice's value model, using
  * each field's Connect schema (and logical type name) to pick the Java type. A TOASTed column the
  * change did not touch arrives as Debezium's placeholder; it is reported in {@link
- * ChangeRecord#unchangedColumns()} instead of as a value.
+ * ChangeRecord#unchangedColumns()} instead of as a value. Columns are named as the Postgres catalog
+ * names them, whatever the streaming decoder made of non-ASCII names ({@link PgOutputNames}).
  */
 @Internal
 public final class ChangeRecordDeserializer implements DebeziumDeserializationSchema<ChangeRecord> {
@@ -47,6 +48,9 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     private final long snapshotVersion;
     private final long snapshotCommitMs;
     private final Map<TableId, Set<String>> unreplicated;
+
+    /** Field name → column name, as repaired so far. */
+    private transient Map<String, String> names;
 
     /**
      * @param snapshotVersion the version of this run's snapshot rows: a WAL position taken before
@@ -89,16 +93,17 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         Set<String> unchanged = new HashSet<>();
         Set<String> skipped = unreplicated.getOrDefault(table, Set.of());
         for (Field field : row.schema().fields()) {
-            if (skipped.contains(field.name())) {
+            String name = columnName(field.name());
+            if (skipped.contains(name)) {
                 continue;
             }
             // Struct.get() would return the column default for a NULL: an explicit NULL must stay
             // NULL.
             Object raw = row.getWithoutDefault(field.name());
             if (isUnchangedToast(raw)) {
-                unchanged.add(field.name());
+                unchanged.add(name);
             } else {
-                values.put(field.name(), convert(field.schema(), raw));
+                values.put(name, convert(field.schema(), raw));
             }
         }
         long lsn = snapshotVersion;
@@ -114,6 +119,17 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
             commitMs = ts;
         }
         out.collect(new ChangeRecord(table, op, values, unchanged, lsn, commitMs));
+    }
+
+    /**
+     * The column's name as the catalog spells it: streamed changes carry non-ASCII names garbled
+     * ({@link PgOutputNames}). Repaired once per name.
+     */
+    private String columnName(String fieldName) {
+        if (names == null) {
+            names = new java.util.HashMap<>();
+        }
+        return names.computeIfAbsent(fieldName, PgOutputNames::repair);
     }
 
     private static ChangeRecord.Op op(String code) {

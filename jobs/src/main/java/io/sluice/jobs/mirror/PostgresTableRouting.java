@@ -2,6 +2,7 @@ package io.sluice.jobs.mirror;
 
 import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.TableRouting;
+import io.sluice.common.config.Redaction;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.ClickHouseDdl;
@@ -57,7 +58,7 @@ public final class PostgresTableRouting implements TableRouting {
         for (String name : missing) {
             PgColumn column = source.column(name);
             if (column == null) {
-                continue; // gone from Postgres again: nothing to map it from
+                continue; // not in the catalog: nothing to map it from (the sink stops the job)
             }
             String alter =
                     ClickHouseDdl.addColumn(database, table.clickHouseName(), column, server);
@@ -81,7 +82,11 @@ public final class PostgresTableRouting implements TableRouting {
         } catch (SQLException e) {
             catalog = null;
             throw new IllegalStateException(
-                    "cannot read the Postgres catalog for " + table + ": " + e.getMessage(), e);
+                    "cannot read the Postgres catalog for "
+                            + table
+                            + ": "
+                            + Redaction.redact(e.getMessage()),
+                    e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.jobs.ops;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
@@ -112,7 +113,7 @@ public final class Health {
                 List<List<String>> row =
                         ch.query(
                                 "SELECT countIf(NOT _is_deleted), max(_lsn) FROM "
-                                        + id.clickHouseName()
+                                        + ClickHouseSql.identifier(id.clickHouseName())
                                         + " FINAL");
                 long rows = Long.parseLong(row.get(0).get(0));
                 long newest = Long.parseUnsignedLong(row.get(0).get(1));

@@ -1,7 +1,10 @@
 package io.sluice.jobs.ops;
 
+import static io.sluice.common.clickhouse.ClickHouseSql.identifier;
+
 import io.sluice.common.change.Versions;
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.SluiceConfig;
@@ -150,40 +153,49 @@ public final class Resync {
             boolean writesLsn,
             boolean versionInKey) {
         String qualified() {
-            return "`" + database + "`.`" + table + "`";
+            return ClickHouseSql.qualified(database, table);
         }
 
         String retireSql(long version) {
             if (versionInKey) {
                 // Each version is its own row (late_events): a new version would be a new row, so
                 // the retired ones are deleted (a mutation; 18.16 has them too).
-                return "ALTER TABLE " + qualified() + " DELETE WHERE `_version` <= " + version;
+                return "ALTER TABLE "
+                        + qualified()
+                        + " DELETE WHERE "
+                        + identifier("_version")
+                        + " <= "
+                        + version;
             }
             List<String> cols = new ArrayList<>();
             List<String> exprs = new ArrayList<>();
             for (String c : keep) {
-                cols.add("`" + c + "`");
-                exprs.add("`" + c + "`");
+                cols.add(identifier(c));
+                exprs.add(identifier(c));
             }
             for (String c : zero) {
-                cols.add("`" + c + "`");
+                cols.add(identifier(c));
                 exprs.add("0");
             }
-            cols.add("`_version`");
+            cols.add(identifier("_version"));
             exprs.add("toUInt64(" + version + ")");
             String where;
             if (tombstone) {
-                cols.add("`_is_deleted`");
+                cols.add(identifier("_is_deleted"));
                 exprs.add("toUInt8(1)");
-                where = " WHERE `_is_deleted` = 0";
+                where = " WHERE " + identifier("_is_deleted") + " = 0";
             } else {
                 where =
                         zero.isEmpty()
                                 ? ""
-                                : " WHERE " + String.join(" + ", quoteAll(zero)) + " != 0";
+                                : " WHERE "
+                                        + String.join(
+                                                " + ",
+                                                zero.stream().map(c -> identifier(c)).toList())
+                                        + " != 0";
             }
             if (writesLsn) {
-                cols.add("`_lsn`");
+                cols.add(identifier("_lsn"));
                 exprs.add("toUInt64(" + version + ")");
             }
             return "INSERT INTO "
@@ -196,14 +208,6 @@ public final class Resync {
                     + qualified()
                     + " FINAL"
                     + where;
-        }
-
-        private static List<String> quoteAll(List<String> names) {
-            List<String> q = new ArrayList<>();
-            for (String n : names) {
-                q.add("`" + n + "`");
-            }
-            return q;
         }
     }
 
@@ -269,11 +273,10 @@ public final class Resync {
 
     private static boolean exists(ClickHouseConnection ch, String db, String table) {
         return !ch.query(
-                        "SELECT name FROM system.tables WHERE database = '"
-                                + db.replace("'", "\\'")
-                                + "' AND name = '"
-                                + table.replace("'", "\\'")
-                                + "'")
+                        "SELECT name FROM system.tables WHERE database = "
+                                + ClickHouseSql.literal(db)
+                                + " AND name = "
+                                + ClickHouseSql.literal(table))
                 .isEmpty();
     }
 }

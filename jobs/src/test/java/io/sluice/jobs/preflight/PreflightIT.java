@@ -178,7 +178,7 @@ class PreflightIT {
         assertSingleProblem(
                 with(ClickHouseSinkOptions.DATABASE.key(), "no_such_db"),
                 "ClickHouse database 'no_such_db' (clickhouse.database) does not exist",
-                "CREATE DATABASE no_such_db");
+                "CREATE DATABASE `no_such_db`");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics.backfill;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ArchiveOptions;
@@ -96,7 +97,9 @@ public record BackfillPlan(
                 tables.addAll(USER_TABLES);
             }
             for (String table : tables) {
-                String max = ch.queryValue("SELECT max(_version) FROM " + table);
+                String max =
+                        ch.queryValue(
+                                "SELECT max(_version) FROM " + ClickHouseSql.identifier(table));
                 maxRollupVersion =
                         Math.max(
                                 maxRollupVersion,

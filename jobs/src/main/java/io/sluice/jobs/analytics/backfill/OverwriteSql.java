@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics.backfill;
 
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.jobs.analytics.setup.AnalyticsTables.Column;
 import io.sluice.jobs.analytics.setup.AnalyticsTables.Table;
 import java.time.LocalDate;
@@ -95,7 +96,7 @@ final class OverwriteSql {
     }
 
     private static String quote(String identifier) {
-        return "`" + identifier + "`";
+        return ClickHouseSql.identifier(identifier);
     }
 
     private static String date(long epochSecond) {

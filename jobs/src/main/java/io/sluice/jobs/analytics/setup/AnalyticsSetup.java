@@ -2,6 +2,7 @@ package io.sluice.jobs.analytics.setup;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
@@ -65,9 +66,12 @@ public final class AnalyticsSetup {
                         database,
                         AnalyticsTables.SESSIONS_DAILY,
                         "events",
-                        "ALTER TABLE `"
-                                + database
-                                + "`.`sessions_daily` ADD COLUMN `events` Int64 DEFAULT 0 AFTER `ends`");
+                        "ALTER TABLE "
+                                + ClickHouseSql.qualified(database, AnalyticsTables.SESSIONS_DAILY)
+                                + " ADD COLUMN "
+                                + ClickHouseSql.identifier("events")
+                                + " Int64 DEFAULT 0 AFTER "
+                                + ClickHouseSql.identifier("ends"));
             }
             Set<String> existing = schema.columns(database, AnalyticsTables.EVENTS).keySet();
             for (PromotedProperty p : promoted) {
@@ -76,13 +80,14 @@ public final class AnalyticsSetup {
                             database,
                             AnalyticsTables.EVENTS,
                             p.column(),
-                            "ALTER TABLE `"
-                                    + database
-                                    + "`.`events` ADD COLUMN `"
-                                    + p.column()
-                                    + "` Nullable("
+                            "ALTER TABLE "
+                                    + ClickHouseSql.qualified(database, AnalyticsTables.EVENTS)
+                                    + " ADD COLUMN "
+                                    + ClickHouseSql.identifier(p.column())
+                                    + " Nullable("
                                     + p.type().clickHouseType
-                                    + ") AFTER `properties_json`");
+                                    + ") AFTER "
+                                    + ClickHouseSql.identifier("properties_json"));
                 }
             }
             RowExpiry.apply(ch, database, ttl);

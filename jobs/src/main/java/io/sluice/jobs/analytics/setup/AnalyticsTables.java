@@ -1,5 +1,6 @@
 package io.sluice.jobs.analytics.setup;
 
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.clickhouse.ColumnEncoder;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
@@ -60,17 +61,14 @@ public final class AnalyticsTables {
 
         public String createSql(String database, ServerVersion server) {
             StringBuilder sql = new StringBuilder();
-            sql.append("CREATE TABLE IF NOT EXISTS `")
-                    .append(database)
-                    .append("`.`")
-                    .append(name)
-                    .append("` (");
+            sql.append("CREATE TABLE IF NOT EXISTS ")
+                    .append(ClickHouseSql.qualified(database, name))
+                    .append(" (");
             for (int i = 0; i < columns.size(); i++) {
                 Column c = columns.get(i);
                 sql.append(i == 0 ? "" : ", ")
-                        .append('`')
-                        .append(c.name())
-                        .append("` ")
+                        .append(ClickHouseSql.identifier(c.name()))
+                        .append(' ')
                         .append(resolve(c.type(), server));
             }
             sql.append(") ENGINE = ReplacingMergeTree(_version)");

@@ -2,10 +2,12 @@ package io.sluice.jobs.analytics.setup;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
+import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.Checks;
 import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.Redaction;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,13 +68,11 @@ public final class RowExpiry {
                         database,
                         table,
                         COLUMN,
-                        "ALTER TABLE `"
-                                + database
-                                + "`.`"
-                                + table
-                                + "` ADD COLUMN `"
-                                + COLUMN
-                                + "` DateTime('UTC') MATERIALIZED now()");
+                        "ALTER TABLE "
+                                + ClickHouseSql.qualified(database, table)
+                                + " ADD COLUMN "
+                                + ClickHouseSql.identifier(COLUMN)
+                                + " DateTime('UTC') MATERIALIZED now()");
             }
             for (String alter :
                     statements(database, table, ttl, schema.tableTtl(database, table))) {
@@ -91,7 +91,7 @@ public final class RowExpiry {
                             + "' is "
                             + Checks.format(ttl.get())
                             + ", but ClickHouse at "
-                            + url
+                            + Redaction.redact(url)
                             + " is version "
                             + server
                             + ", which cannot expire rows: a table TTL that can be set and"
@@ -113,7 +113,7 @@ public final class RowExpiry {
      */
     static List<String> statements(
             String database, String table, Optional<Duration> ttl, Optional<String> current) {
-        String qualified = "`" + database + "`.`" + table + "`";
+        String qualified = ClickHouseSql.qualified(database, table);
         List<String> alters = new ArrayList<>();
         if (ttl.isPresent()) {
             String wanted = expression(ttl.get());
