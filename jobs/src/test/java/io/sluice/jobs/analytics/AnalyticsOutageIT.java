@@ -102,11 +102,12 @@ class AnalyticsOutageIT {
             Thread.sleep(2_000); // polling until the job has caught up, with a deadline
             differences = oracle.compareAll();
             // The event clock runs on streamed events only: after a snapshot with nothing
-            // streamed since, the alerts wait for the next streamed event. Once nothing but the
-            // alerts differs, one more event moves the clock; again after a while, as one written
-            // while the snapshot still ran is read by it and moves nothing.
+            // streamed since, the alerts and mrr_daily's days wait for the next streamed event.
+            // Once nothing but those differs, one more event moves the clock; again after a
+            // while, as one written while the snapshot still ran is read by it and moves nothing.
             if (!differences.isEmpty()
-                    && differences.stream().allMatch(d -> d.startsWith("alerts "))
+                    && differences.stream()
+                            .allMatch(d -> d.startsWith("alerts ") || d.startsWith("mrr_daily"))
                     && System.nanoTime() >= nextTick) {
                 oracle.tickEventClock();
                 nextTick = System.nanoTime() + Duration.ofSeconds(10).toNanos();

@@ -15,6 +15,7 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -119,7 +120,7 @@ public final class MrrDailyFunction
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<AnalyticsRow> out)
             throws Exception {
         long watermark = ctx.timerService().currentWatermark();
-        if (ctx.timeDomain() == org.apache.flink.streaming.api.TimeDomain.EVENT_TIME
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME
                 && timestamp != Long.MAX_VALUE
                 && watermark != Long.MAX_VALUE) {
             long day = Math.floorDiv(watermark, DAY_MS);
