@@ -2,9 +2,7 @@ package io.sluice.jobs.analytics.finance;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.DeadLetterRow;
 import io.sluice.jobs.analytics.model.RevenueDailyRow;
-import io.sluice.jobs.analytics.operators.EventParser;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.annotation.Internal;
@@ -16,7 +14,6 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -64,8 +61,7 @@ public final class OrderRevenueFunction
     /** Refund id → {UTC day, amount in units of 1/10,000}. */
     private transient MapState<String, long[]> refunds;
 
-    private transient ValueState<Boolean> deadLettered;
-    private transient Counter deadLetters;
+    private transient FinanceDeadLetters deadLetters;
 
     public OrderRevenueFunction(RevenueSchema schema) {
         this.schema = schema;
@@ -85,10 +81,9 @@ public final class OrderRevenueFunction
                                         "refunds",
                                         Types.STRING,
                                         PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
-        deadLettered =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("dead-lettered", Types.BOOLEAN));
-        deadLetters = getRuntimeContext().getMetricGroup().counter("sluiceDeadLetters");
+        deadLetters =
+                new FinanceDeadLetters(
+                        getRuntimeContext(), schema.orders.toString(), schema::orderKey);
     }
 
     @Override
@@ -96,8 +91,8 @@ public final class OrderRevenueFunction
             throws Exception {
         long lsn = change.lsn();
         if (ctx.getCurrentKey().isEmpty()) {
-            deadLetters.inc();
-            ctx.output(DEAD_LETTERS, deadLetter(change, schema.orderId + " is NULL", lsn, false));
+            deadLetters.write(
+                    r -> ctx.output(DEAD_LETTERS, r), change, schema.orderId + " is NULL", false);
             return;
         }
         OrderState before = order.value();
@@ -106,21 +101,19 @@ public final class OrderRevenueFunction
                 emitDifference(before, null, lsn, out);
                 order.clear();
             }
-            clearDeadLetter(change, ctx, lsn);
+            deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
             return;
         }
         RevenueSchema.Read<OrderState> read = schema.order(change, before);
         if (read.value() == null) {
-            deadLetters.inc();
             if (before != null) {
                 emitDifference(before, null, lsn, out);
                 order.clear();
             }
-            ctx.output(DEAD_LETTERS, deadLetter(change, read.reason(), lsn, false));
-            deadLettered.update(true);
+            deadLetters.write(r -> ctx.output(DEAD_LETTERS, r), change, read.reason(), true);
             return;
         }
-        clearDeadLetter(change, ctx, lsn);
+        deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
         OrderState now = read.value();
         if (!now.equals(before)) {
             emitDifference(before, now, lsn, out);
@@ -208,24 +201,5 @@ public final class OrderRevenueFunction
                 out.collect(delta);
             }
         }
-    }
-
-    /** Deletes the order's dead letter, if one is written. */
-    private void clearDeadLetter(ChangeRecord change, Context ctx, long lsn) throws Exception {
-        if (Boolean.TRUE.equals(deadLettered.value())) {
-            ctx.output(DEAD_LETTERS, deadLetter(change, "", lsn, true));
-            deadLettered.clear();
-        }
-    }
-
-    private AnalyticsRow deadLetter(ChangeRecord change, String reason, long lsn, boolean deleted) {
-        return new DeadLetterRow(
-                        schema.orders.toString(),
-                        schema.orderKey(change),
-                        reason,
-                        deleted ? "" : EventParser.rawRow(change),
-                        lsn,
-                        deleted)
-                .encode();
     }
 }

@@ -2,15 +2,11 @@ package io.sluice.jobs.analytics.finance;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.DeadLetterRow;
-import io.sluice.jobs.analytics.operators.EventParser;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -44,8 +40,7 @@ public final class RefundFunction extends KeyedProcessFunction<String, ChangeRec
     private final RevenueSchema schema;
 
     private transient ValueState<RefundState> refund;
-    private transient ValueState<Boolean> deadLettered;
-    private transient Counter deadLetters;
+    private transient FinanceDeadLetters deadLetters;
 
     public RefundFunction(RevenueSchema schema) {
         this.schema = schema;
@@ -58,10 +53,9 @@ public final class RefundFunction extends KeyedProcessFunction<String, ChangeRec
                         .getState(
                                 new ValueStateDescriptor<>(
                                         "refund", TypeInformation.of(RefundState.class)));
-        deadLettered =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("dead-lettered", Types.BOOLEAN));
-        deadLetters = getRuntimeContext().getMetricGroup().counter("sluiceDeadLetters");
+        deadLetters =
+                new FinanceDeadLetters(
+                        getRuntimeContext(), schema.refunds.toString(), schema::refundKey);
     }
 
     @Override
@@ -70,8 +64,8 @@ public final class RefundFunction extends KeyedProcessFunction<String, ChangeRec
         String id = ctx.getCurrentKey();
         long lsn = change.lsn();
         if (id.isEmpty()) {
-            deadLetters.inc();
-            ctx.output(DEAD_LETTERS, deadLetter(change, schema.refundId + " is NULL", lsn, false));
+            deadLetters.write(
+                    r -> ctx.output(DEAD_LETTERS, r), change, schema.refundId + " is NULL", false);
             return;
         }
         RefundState before = refund.value();
@@ -80,21 +74,19 @@ public final class RefundFunction extends KeyedProcessFunction<String, ChangeRec
                 out.collect(RefundChange.gone(id, before, lsn));
                 refund.clear();
             }
-            clearDeadLetter(change, ctx, lsn);
+            deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
             return;
         }
         RevenueSchema.Read<RefundState> read = schema.refund(change, before);
         if (read.value() == null) {
-            deadLetters.inc();
             if (before != null) {
                 out.collect(RefundChange.gone(id, before, lsn));
                 refund.clear();
             }
-            ctx.output(DEAD_LETTERS, deadLetter(change, read.reason(), lsn, false));
-            deadLettered.update(true);
+            deadLetters.write(r -> ctx.output(DEAD_LETTERS, r), change, read.reason(), true);
             return;
         }
-        clearDeadLetter(change, ctx, lsn);
+        deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
         RefundState now = read.value();
         if (before != null && !before.orderId.equals(now.orderId)) {
             out.collect(RefundChange.gone(id, before, lsn));
@@ -103,24 +95,5 @@ public final class RefundFunction extends KeyedProcessFunction<String, ChangeRec
             out.collect(RefundChange.present(id, now, lsn));
             refund.update(now);
         }
-    }
-
-    /** Deletes the refund's dead letter, if one is written. */
-    private void clearDeadLetter(ChangeRecord change, Context ctx, long lsn) throws Exception {
-        if (Boolean.TRUE.equals(deadLettered.value())) {
-            ctx.output(DEAD_LETTERS, deadLetter(change, "", lsn, true));
-            deadLettered.clear();
-        }
-    }
-
-    private AnalyticsRow deadLetter(ChangeRecord change, String reason, long lsn, boolean deleted) {
-        return new DeadLetterRow(
-                        schema.refunds.toString(),
-                        schema.refundKey(change),
-                        reason,
-                        deleted ? "" : EventParser.rawRow(change),
-                        lsn,
-                        deleted)
-                .encode();
     }
 }

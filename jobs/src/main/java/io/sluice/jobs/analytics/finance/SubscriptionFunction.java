@@ -2,15 +2,11 @@ package io.sluice.jobs.analytics.finance;
 
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
-import io.sluice.jobs.analytics.model.DeadLetterRow;
-import io.sluice.jobs.analytics.operators.EventParser;
 import org.apache.flink.annotation.Internal;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -39,8 +35,7 @@ public final class SubscriptionFunction
     private final MrrSchema schema;
 
     private transient ValueState<SubscriptionState> subscription;
-    private transient ValueState<Boolean> deadLettered;
-    private transient Counter deadLetters;
+    private transient FinanceDeadLetters deadLetters;
 
     public SubscriptionFunction(MrrSchema schema) {
         this.schema = schema;
@@ -54,10 +49,11 @@ public final class SubscriptionFunction
                                 new ValueStateDescriptor<>(
                                         "subscription",
                                         TypeInformation.of(SubscriptionState.class)));
-        deadLettered =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>("dead-lettered", Types.BOOLEAN));
-        deadLetters = getRuntimeContext().getMetricGroup().counter("sluiceDeadLetters");
+        deadLetters =
+                new FinanceDeadLetters(
+                        getRuntimeContext(),
+                        schema.subscriptions.toString(),
+                        schema::subscriptionKey);
     }
 
     @Override
@@ -66,10 +62,11 @@ public final class SubscriptionFunction
         String id = ctx.getCurrentKey();
         long lsn = change.lsn();
         if (id.isEmpty()) {
-            deadLetters.inc();
-            ctx.output(
-                    DEAD_LETTERS,
-                    deadLetter(change, schema.subscriptionId + " is NULL", lsn, false));
+            deadLetters.write(
+                    r -> ctx.output(DEAD_LETTERS, r),
+                    change,
+                    schema.subscriptionId + " is NULL",
+                    false);
             return;
         }
         SubscriptionState before = subscription.value();
@@ -78,21 +75,19 @@ public final class SubscriptionFunction
                 out.collect(SubscriptionChange.gone(id, before, lsn));
                 subscription.clear();
             }
-            clearDeadLetter(change, ctx, lsn);
+            deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
             return;
         }
         RevenueSchema.Read<SubscriptionState> read = schema.subscription(change, before);
         if (read.value() == null) {
-            deadLetters.inc();
             if (before != null) {
                 out.collect(SubscriptionChange.gone(id, before, lsn));
                 subscription.clear();
             }
-            ctx.output(DEAD_LETTERS, deadLetter(change, read.reason(), lsn, false));
-            deadLettered.update(true);
+            deadLetters.write(r -> ctx.output(DEAD_LETTERS, r), change, read.reason(), true);
             return;
         }
-        clearDeadLetter(change, ctx, lsn);
+        deadLetters.clear(r -> ctx.output(DEAD_LETTERS, r), change);
         SubscriptionState now = read.value();
         if (before != null && !before.customerId.equals(now.customerId)) {
             out.collect(SubscriptionChange.gone(id, before, lsn));
@@ -101,23 +96,5 @@ public final class SubscriptionFunction
             out.collect(SubscriptionChange.present(id, now, lsn));
             subscription.update(now);
         }
-    }
-
-    private void clearDeadLetter(ChangeRecord change, Context ctx, long lsn) throws Exception {
-        if (Boolean.TRUE.equals(deadLettered.value())) {
-            ctx.output(DEAD_LETTERS, deadLetter(change, "", lsn, true));
-            deadLettered.clear();
-        }
-    }
-
-    private AnalyticsRow deadLetter(ChangeRecord change, String reason, long lsn, boolean deleted) {
-        return new DeadLetterRow(
-                        schema.subscriptions.toString(),
-                        schema.subscriptionKey(change),
-                        reason,
-                        deleted ? "" : EventParser.rawRow(change),
-                        lsn,
-                        deleted)
-                .encode();
     }
 }
