@@ -7,6 +7,7 @@ import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
+import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.flink.cdc.connectors.base.relational.connection.JdbcConnectionPools;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -233,6 +235,53 @@ public final class JobTestSupport {
                 LOG.warn("cancelling job {} that a test left running", job.getJobName());
                 cluster.cancelJob(job.getJobId()).get();
             }
+        }
+        awaitJobsOver(cluster);
+        awaitCdcPoolsCleared();
+    }
+
+    /** Waits (at most 60 s) until every job on {@code cluster} is in a terminal state. */
+    private static void awaitJobsOver(MiniCluster cluster) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (cluster.listJobs().get().stream()
+                .anyMatch(j -> !j.getJobState().isGloballyTerminalState())) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("jobs still running 60 s after cancelling them");
+            }
+            Thread.sleep(100); // polling the cluster's job list, with a deadline
+        }
+    }
+
+    /**
+     * Waits (at most 30 s) until the previous job's Postgres source has cleared Flink CDC's
+     * connection pools. The pools are one registry per JVM, and a source's split assigner closes
+     * every pool in it when it closes (FLINK-35524), also after its job is already CANCELED. A job
+     * started in that window has the connection it primes its type registry on closed under it
+     * ("Database connection failed during resolving unknown type") and, without restarts, fails:
+     * this is what made HostileNamesIT's second engine fail once in CI.
+     */
+    private static void awaitCdcPoolsCleared() throws Exception {
+        Field instanceField = JdbcConnectionPools.class.getDeclaredField("instance");
+        instanceField.setAccessible(true);
+        Object instance = instanceField.get(null);
+        if (instance == null) {
+            return; // no Postgres source has run in this JVM
+        }
+        Field poolsField = JdbcConnectionPools.class.getDeclaredField("pools");
+        poolsField.setAccessible(true);
+        Map<?, ?> pools = (Map<?, ?>) poolsField.get(instance);
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (true) {
+            synchronized (pools) { // the registry's own lock
+                if (pools.isEmpty()) {
+                    return;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                LOG.warn("Flink CDC's connection pools were not cleared 30 s after the jobs ended");
+                return;
+            }
+            Thread.sleep(100); // polling the pool registry, with a deadline
         }
     }
 
