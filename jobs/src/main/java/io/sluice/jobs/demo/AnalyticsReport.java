@@ -17,9 +17,9 @@ import java.util.List;
 /**
  * Prints what the analytics job produced, next to the same numbers computed by SQL over the
  * Postgres source: event counts, DAU/WAU/MAU of the last three UTC days, then ({@link
- * ProductReport}) the configured funnels, the retention triangle and DAU/WAU/MAU over weeks. Exits
- * 1 when they differ after waiting. For {@code ./sluice demo}; assumes the source contract's
- * default column names.
+ * ProductReport}) the configured funnels, the retention triangle and DAU/WAU/MAU over weeks, and
+ * ({@link FinanceReport}) revenue and MRR. Exits 1 when they differ after waiting. For {@code
+ * ./sluice demo}; assumes the source contract's default column names.
  *
  * <p>Usage: {@code AnalyticsReport --config conf/sluice.yaml [--wait-seconds 60]}
  */
@@ -98,7 +98,9 @@ public final class AnalyticsReport {
                             : "Analytics do not match SQL over Postgres yet.");
             System.out.println();
             boolean product = ProductReport.print(pg, ch, config, waitMillis);
-            if (!match || !product) {
+            System.out.println();
+            boolean finance = FinanceReport.print(pg, ch, config, waitMillis);
+            if (!match || !product || !finance) {
                 System.exit(1);
             }
         }

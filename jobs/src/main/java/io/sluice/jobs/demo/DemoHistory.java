@@ -57,8 +57,26 @@ final class DemoHistory {
         Arrays.sort(signUpDay); // user ids rise with the sign-up time
         // Seeded event ids: the history is written once, into an empty events table.
         Supplier<UUID> ids = () -> new UUID(random.nextLong(), random.nextLong());
-        boolean autoCommit = pg.getAutoCommit();
-        pg.setAutoCommit(false);
+        return inOneTransaction(
+                pg,
+                () ->
+                        writeRows(
+                                pg, random, visits, firstUser, users, days, now, first, signUpDay,
+                                ids));
+    }
+
+    private static long writeRows(
+            Connection pg,
+            Random random,
+            DemoVisits visits,
+            long firstUser,
+            int users,
+            int days,
+            Instant now,
+            LocalDate first,
+            int[] signUpDay,
+            Supplier<UUID> ids)
+            throws SQLException {
         long events = 0;
         try (PreparedStatement user =
                         pg.prepareStatement(
@@ -108,14 +126,32 @@ final class DemoHistory {
             event.executeBatch();
             events += pending;
             user.executeBatch();
+        }
+        return events;
+    }
+
+    /** Work on a connection that throws what JDBC throws. */
+    interface SqlWork<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs {@code work} in one transaction, so that the analytics job's snapshot sees all of it or
+     * none of it; rolled back when it fails.
+     */
+    static <T> T inOneTransaction(Connection pg, SqlWork<T> work) throws SQLException {
+        boolean autoCommit = pg.getAutoCommit();
+        pg.setAutoCommit(false);
+        try {
+            T result = work.run();
             pg.commit();
-        } catch (SQLException e) {
+            return result;
+        } catch (SQLException | RuntimeException e) {
             pg.rollback();
             throw e;
         } finally {
             pg.setAutoCommit(autoCommit);
         }
-        return events;
     }
 
     /**

@@ -82,9 +82,26 @@ public final class DemoWorkload {
                                 historyDays,
                                 Instant.now());
                 w.users += HISTORY_USERS;
+                DemoFinanceHistory.Written finance =
+                        DemoFinanceHistory.write(
+                                pg,
+                                w.random,
+                                w.users,
+                                historyDays,
+                                Instant.now(),
+                                w.orders,
+                                w.refunds,
+                                w.subscriptions);
+                w.resume();
                 System.out.printf(
-                        "history: %d users and %d events over the last %d days (backdated)%n",
-                        HISTORY_USERS, written, historyDays);
+                        "history: %d users and %d events, %d orders, %d refunds and %d"
+                                + " subscriptions over the last %d days (backdated)%n",
+                        HISTORY_USERS,
+                        written,
+                        finance.orders(),
+                        finance.refunds(),
+                        finance.subscriptions(),
+                        historyDays);
             }
             if (w.users == 0) {
                 w.signUps(200);

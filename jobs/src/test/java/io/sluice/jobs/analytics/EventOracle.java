@@ -8,6 +8,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.FeatureDefinition;
 import io.sluice.common.config.FunnelDefinition;
+import io.sluice.jobs.demo.FinanceQueries;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -164,34 +165,10 @@ final class EventOracle {
     }
 
     /**
-     * docs/finance.md's definition of analytics.mrr_daily over the subscriptions, for every day
-     * from the first start to {@code last}: each customer's MRR on the day and the day before.
-     */
-    static String mrrDaily(java.time.LocalDate last) {
-        String active = "s.started_at <= d AND (s.canceled_at IS NULL OR d < s.canceled_at)";
-        return "WITH days AS (SELECT generate_series((SELECT min(started_at) FROM subscriptions),"
-                + " DATE '"
-                + last
-                + "', interval '1 day')::date AS d),"
-                + " cm AS (SELECT d, s.user_id, sum(CASE WHEN "
-                + active
-                + " THEN s.mrr ELSE 0 END) AS mrr, count(*) FILTER (WHERE "
-                + active
-                + ") AS active FROM days CROSS JOIN subscriptions s GROUP BY d, s.user_id),"
-                + " mv AS (SELECT d, mrr, active, lag(mrr, 1, 0::numeric) OVER (PARTITION BY"
-                + " user_id ORDER BY d) AS prev FROM cm)"
-                + " SELECT d, sum(mrr),"
-                + " sum(CASE WHEN prev = 0 AND mrr > 0 THEN mrr ELSE 0 END),"
-                + " sum(CASE WHEN prev > 0 AND mrr > prev THEN mrr - prev ELSE 0 END),"
-                + " sum(CASE WHEN prev > 0 AND mrr > 0 AND mrr < prev THEN prev - mrr ELSE 0 END),"
-                + " sum(CASE WHEN prev > 0 AND mrr = 0 THEN prev ELSE 0 END),"
-                + " sum(active) FROM mv GROUP BY d";
-    }
-
-    /**
-     * analytics.mrr_daily against {@link #mrrDaily} up to the UTC day the job's event clock has
-     * certainly reached: that of 6 minutes before the newest counted event (its out-of-orderness is
-     * 5). A row of a later day the clock may already have reached is not compared.
+     * analytics.mrr_daily against {@link FinanceQueries#mrrDaily} up to the UTC day the job's event
+     * clock has certainly reached: that of 6 minutes before the newest counted event (its
+     * out-of-orderness is 5). A row of a later day the clock may already have reached is not
+     * compared.
      */
     List<String> compareMrr() throws SQLException {
         String newest =
@@ -202,75 +179,53 @@ final class EventOracle {
                 java.time.LocalDate.ofEpochDay(Math.floorDiv(Long.parseLong(newest) - 360, 86_400));
         Set<String> expected = new HashSet<>();
         try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery(mrrDaily(last))) {
+                ResultSet rs = st.executeQuery(FinanceQueries.mrrDaily(last))) {
             while (rs.next()) {
                 List<String> f = new ArrayList<>();
                 for (int i = 1; i <= 7; i++) {
-                    f.add(i == 1 || i == 7 ? rs.getString(i) : number(rs.getString(i)));
+                    f.add(
+                            i == 1 || i == 7
+                                    ? rs.getString(i)
+                                    : FinanceQueries.number(rs.getString(i)));
                 }
                 expected.add(String.join("|", f));
             }
         }
         Set<String> actual = new HashSet<>();
-        for (List<String> r :
-                ch.query(
-                        "SELECT toString(day), toString(mrr), toString(new_mrr),"
-                                + " toString(expansion_mrr), toString(contraction_mrr),"
-                                + " toString(churned_mrr), toString(active_subscriptions)"
-                                + " FROM mrr_daily FINAL WHERE _is_deleted = 0 AND day <= toDate('"
-                                + last
-                                + "')")) {
+        for (List<String> r : ch.query(FinanceQueries.mrrDailyClickHouse(last))) {
             List<String> f = new ArrayList<>();
             for (int i = 0; i < 7; i++) {
                 String v = TsvCodec.unescape(r.get(i));
-                f.add(i == 0 || i == 6 ? v : number(v));
+                f.add(i == 0 || i == 6 ? v : FinanceQueries.number(v));
             }
             actual.add(String.join("|", f));
         }
         return compare("mrr_daily", expected, actual);
     }
 
-    /** docs/finance.md's definition of analytics.revenue_daily, over the orders and refunds. */
-    static final String REVENUE_DAILY =
-            "WITH o AS (SELECT (created_at AT TIME ZONE 'UTC')::date AS day, currency,"
-                    + " count(*) AS orders, sum(amount) AS gross FROM orders"
-                    + " WHERE status NOT IN ('pending','canceled','cancelled','failed')"
-                    + " GROUP BY 1, 2),"
-                    + " r AS (SELECT (r.refunded_at AT TIME ZONE 'UTC')::date AS day, o.currency,"
-                    + " sum(r.amount) AS refunds FROM refunds r JOIN orders o USING (order_id)"
-                    + " GROUP BY 1, 2)"
-                    + " SELECT coalesce(o.day, r.day), coalesce(o.currency, r.currency),"
-                    + " coalesce(orders, 0), coalesce(gross, 0), coalesce(refunds, 0),"
-                    + " coalesce(gross, 0) - coalesce(refunds, 0)"
-                    + " FROM o FULL JOIN r ON o.day = r.day AND o.currency = r.currency";
-
     /**
-     * analytics.revenue_daily against {@link #REVENUE_DAILY} (amounts compared as numbers: 18.16
-     * prints a Decimal's trailing zeros, newer servers do not), and no orders or refunds row is a
-     * dead letter (the workload writes none).
+     * analytics.revenue_daily against {@link FinanceQueries#REVENUE_DAILY} (amounts compared as
+     * numbers: 18.16 prints a Decimal's trailing zeros, newer servers do not), and no orders or
+     * refunds row is a dead letter (the workload writes none).
      */
     List<String> compareRevenue() throws SQLException {
         Set<String> expected = new HashSet<>();
         try (Statement st = pg.createStatement();
-                ResultSet rs = st.executeQuery(REVENUE_DAILY)) {
+                ResultSet rs = st.executeQuery(FinanceQueries.REVENUE_DAILY)) {
             while (rs.next()) {
                 List<String> f = new ArrayList<>();
                 for (int i = 1; i <= 6; i++) {
-                    f.add(i <= 3 ? rs.getString(i) : number(rs.getString(i)));
+                    f.add(i <= 3 ? rs.getString(i) : FinanceQueries.number(rs.getString(i)));
                 }
                 expected.add(String.join("|", f));
             }
         }
         Set<String> actual = new HashSet<>();
-        for (List<String> r :
-                ch.query(
-                        "SELECT toString(day), currency, toString(orders), toString(gross),"
-                                + " toString(refunds), toString(net) FROM revenue_daily FINAL"
-                                + " WHERE _is_deleted = 0")) {
+        for (List<String> r : ch.query(FinanceQueries.REVENUE_DAILY_CLICKHOUSE)) {
             List<String> f = new ArrayList<>();
             for (int i = 0; i < 6; i++) {
                 String v = TsvCodec.unescape(r.get(i));
-                f.add(i < 3 ? v : number(v));
+                f.add(i < 3 ? v : FinanceQueries.number(v));
             }
             actual.add(String.join("|", f));
         }
@@ -288,12 +243,6 @@ final class EventOracle {
                             + " orders, refunds or subscriptions rows, but all are usable");
         }
         return d;
-    }
-
-    /** A decimal as its value: no trailing zeros, {@code 0} for zero. */
-    private static String number(String decimal) {
-        java.math.BigDecimal v = new java.math.BigDecimal(decimal.trim());
-        return v.signum() == 0 ? "0" : v.stripTrailingZeros().toPlainString();
     }
 
     /** The operational rollups: errors and latency. */
