@@ -42,6 +42,9 @@ import org.apache.flink.annotation.VisibleForTesting;
  *   <li>During a replay a key can show an older value until the replay reaches its newest change.
  *   <li>A fresh start (no checkpoint or savepoint) into a table that already has rows does not
  *       delete keys the new run never emits: start fresh into an empty or truncated table.
+ *   <li>The order within a run holds only if every change of a key passes through one subtask.
+ *       After a GROUP BY, a join or the upsert materializer it does; a CDC table written directly
+ *       at parallelism above 1 needs {@code table.exec.sink.keyed-shuffle = FORCE} (docs).
  *   <li>Two subtasks opening together may take the same generation; they write disjoint keys, so
  *       that is harmless.
  * </ul>
