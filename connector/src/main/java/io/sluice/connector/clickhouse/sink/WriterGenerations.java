@@ -17,7 +17,7 @@ import java.util.List;
  *
  * <pre>
  * generation UInt32, subtask UInt32, attempt UInt32, started DateTime DEFAULT now()
- * ENGINE = MergeTree ORDER BY generation
+ * ENGINE = MergeTree() ORDER BY generation
  * </pre>
  *
  * Why a side table rather than {@code max(_version) >> 40} of the table itself: that reads the
@@ -42,7 +42,7 @@ final class WriterGenerations {
         return "CREATE TABLE IF NOT EXISTS "
                 + qualified(table.database(), table.generationsTable())
                 + " (\n    generation UInt32,\n    subtask UInt32,\n    attempt UInt32,\n"
-                + "    started DateTime DEFAULT now()\n) ENGINE = MergeTree\nORDER BY generation";
+                + "    started DateTime DEFAULT now()\n) ENGINE = MergeTree()\nORDER BY generation";
     }
 
     String highestRecordedSql() {

@@ -226,7 +226,7 @@ class ClickHouseUpsertWriterTest {
                 .startsWith(
                         "CREATE TABLE IF NOT EXISTS `analytics`.`customers__sluice_generations` (")
                 .contains("generation UInt32")
-                .contains("ENGINE = MergeTree\nORDER BY generation");
+                .contains("ENGINE = MergeTree()\nORDER BY generation");
         assertThat(writer.generation()).isEqualTo(1);
         assertThat(clickHouse.generationRows).containsExactly("1\t2\t0\n");
     }
