@@ -31,7 +31,7 @@ public final class ClickHouseSchema {
         this((ClickHouseStatements) clickHouse);
     }
 
-    ClickHouseSchema(ClickHouseStatements clickHouse) {
+    public ClickHouseSchema(ClickHouseStatements clickHouse) {
         this.clickHouse = clickHouse;
     }
 
@@ -108,6 +108,22 @@ public final class ClickHouseSchema {
             throw e;
         }
         return columns(database, table).containsKey(column);
+    }
+
+    /**
+     * The engine of {@code database.table} as {@code system.tables} names it (for example {@code
+     * ReplacingMergeTree}); empty when there is no such table.
+     */
+    public Optional<String> tableEngine(String database, String table) {
+        List<List<String>> rows =
+                clickHouse.query(
+                        "SELECT engine FROM system.tables WHERE database = "
+                                + literal(database)
+                                + " AND name = "
+                                + literal(table));
+        return rows.isEmpty()
+                ? Optional.empty()
+                : Optional.of(TsvCodec.unescape(rows.get(0).get(0)));
     }
 
     /**

@@ -1,12 +1,15 @@
 package io.sluice.common.clickhouse;
 
 import java.util.List;
+import org.apache.flink.annotation.Internal;
 
 /**
- * What the sink writer and {@link ClickHouseSchema} ask of ClickHouse: a {@link
- * ClickHouseConnection}, or a unit test's fake.
+ * What the sink writers and {@link ClickHouseSchema} ask of ClickHouse: a {@link
+ * ClickHouseConnection}, or a unit test's fake. Public for the SQL connector's writer (module
+ * {@code connector}) and its tests.
  */
-interface ClickHouseStatements extends AutoCloseable {
+@Internal
+public interface ClickHouseStatements extends AutoCloseable {
     /** Rows as raw TabSeparated fields (see {@link ClickHouseConnection#query}). */
     List<List<String>> query(String sql);
 
