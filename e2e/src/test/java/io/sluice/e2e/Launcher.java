@@ -28,6 +28,12 @@ final class Launcher {
         env.put("SLUICE_NO_BUILD", "1");
     }
 
+    /** Sets an environment variable of every later command (connection settings). */
+    Launcher env(String key, String value) {
+        env.put(key, value);
+        return this;
+    }
+
     /**
      * {@code ./sluice ARGS...}; returns its output, or fails with it when the exit code is not 0.
      */

@@ -4,6 +4,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.FinanceOptions;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.definitions.FinanceQueries;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;

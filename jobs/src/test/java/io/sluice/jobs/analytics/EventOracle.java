@@ -8,7 +8,7 @@ import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.FeatureDefinition;
 import io.sluice.common.config.FunnelDefinition;
-import io.sluice.jobs.demo.FinanceQueries;
+import io.sluice.common.definitions.FinanceQueries;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;

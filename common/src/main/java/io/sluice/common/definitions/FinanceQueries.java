@@ -1,4 +1,4 @@
-package io.sluice.jobs.demo;
+package io.sluice.common.definitions;
 
 import java.time.LocalDate;
 
