@@ -75,8 +75,7 @@ class GrafanaAlertRulesTest {
         assertThat(threshold("sluice-error-rate"))
                 .isEqualTo(AlertOptions.ERROR_RATE_THRESHOLD.defaultValue());
         Map<String, Object> range =
-                (Map<String, Object>)
-                        (Map<?, ?>) query("sluice-error-rate", "A").get("relativeTimeRange");
+                (Map<String, Object>) query("sluice-error-rate", "A").get("relativeTimeRange");
         assertThat(((Number) range.get("from")).longValue())
                 .isEqualTo(AlertOptions.ERROR_RATE_WINDOW.defaultValue().toSeconds());
         assertThat(sql("sluice-error-rate"))
