@@ -38,6 +38,7 @@ public final class GrafanaPanelCheck {
 
     private static final String VIEW = "grafana_panel_check";
     private static final Pattern TABLE = Pattern.compile("\\$\\{database}\\.(\\w+)");
+    private static final Pattern HAVING = Pattern.compile("\\bHAVING\\b", Pattern.CASE_INSENSITIVE);
     private static final Pattern NUMBER = Pattern.compile("(U?Int\\d+|Float\\d+|Decimal.*)");
     private static final Pattern TIME = Pattern.compile("(Date|DateTime(\\(.*\\))?)");
     private static final Pattern TEXT = Pattern.compile("(String|FixedString.*|Enum.*)");
@@ -75,6 +76,7 @@ public final class GrafanaPanelCheck {
                     Matcher first = TABLE.matcher(p.rawSql());
                     if (first.find()
                             && rows.isEmpty()
+                            && !HAVING.matcher(p.rawSql()).find()
                             && liveRows.computeIfAbsent(first.group(1), t -> live(ch, database, t))
                                     > 0) {
                         problems.add(where + "no rows, while " + first.group(1) + " has rows");
