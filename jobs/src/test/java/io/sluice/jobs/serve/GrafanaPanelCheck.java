@@ -2,6 +2,7 @@ package io.sluice.jobs.serve;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSql;
+import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.jobs.serve.GrafanaDashboards.Dashboard;
 import io.sluice.jobs.serve.GrafanaDashboards.Format;
 import io.sluice.jobs.serve.GrafanaDashboards.Panel;
@@ -192,7 +193,7 @@ public final class GrafanaPanelCheck {
             ch.execute("CREATE VIEW " + view + " AS " + sql);
             Map<String, String> columns = new LinkedHashMap<>();
             for (List<String> c : ch.query("DESCRIBE TABLE " + view)) {
-                columns.put(c.get(0), c.get(1));
+                columns.put(TsvCodec.unescape(c.get(0)), TsvCodec.unescape(c.get(1)));
             }
             return columns;
         } finally {
