@@ -38,9 +38,9 @@ import java.util.regex.Pattern;
  * literals ({@code '..'} with {@code \'} and {@code ''} escapes, {@code `..`}, {@code
  * $tag$..$tag$}) and comments is left alone; an unknown macro stays as written. Not supported: the
  * statement macros ({@code $__columns}, {@code $__rateColumns}, ...), which need window functions
- * that ClickHouse 18.16 lacks. The last four macros in the list above and the {@code _ms} ones
- * produce {@code toStartOfInterval} or {@code DateTime64}, which 18.16 rejects: Sluice's panels use
- * none of them.
+ * that ClickHouse 18.16 lacks. {@code $__timeInterval}, {@code $__timeInterval_ms} and {@code
+ * $__timeGroup} produce {@code toStartOfInterval}, and every {@code _ms} macro a {@code
+ * DateTime64}, both of which 18.16 rejects: Sluice's panels use none of them.
  */
 public final class GrafanaMacros {
     private static final Pattern NAME = Pattern.compile("\\$__([A-Za-z0-9_]+)");
