@@ -53,7 +53,8 @@ final class ChartScale {
     record Range(double lo, double hi, double step, List<Double> ticks) {
         /** Where {@code value} lies in the range, 0 at lo and 1 at hi. */
         double fraction(double value) {
-            return (value - lo) / (hi - lo);
+            // halves: the differences of any two finite doubles stay finite
+            return (value / 2 - lo / 2) / (hi / 2 - lo / 2);
         }
     }
 
@@ -134,11 +135,8 @@ final class ChartScale {
         if (!(hi > lo)) {
             hi = lo + 1;
         }
-        if (!Double.isFinite(hi - lo)) { // beyond ±1.7e308 in all: scale down the data
-            lo /= 4;
-            hi /= 4;
-        }
-        double raw = (hi - lo) / Math.max(1, count);
+        double raw =
+                (hi / 2 - lo / 2) / Math.max(2, count) * 2; // finite also for ±Double.MAX_VALUE
         double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
         double step =
                 magnitude
@@ -148,7 +146,7 @@ final class ChartScale {
         double first = Math.floor(lo / step) * step;
         double last = Math.ceil(hi / step) * step;
         if (!Double.isFinite(first) || !Double.isFinite(last) || !(last > first)) {
-            return new Range(lo, hi, hi - lo, List.of(lo, hi));
+            return new Range(lo, hi, hi / 2 - lo / 2, List.of(lo, hi));
         }
         List<Double> ticks = new ArrayList<>();
         for (int i = 0; i <= count * 3 && first + i * step <= last + step / 2; i++) {

@@ -24,7 +24,7 @@ final class SvgCharts {
     };
     private static final int LEFT = 64;
     private static final int RIGHT = 40;
-    private static final int TOP = 12;
+    private static final int TOP = 18;
     private static final int PLOT_HEIGHT = 200;
     private static final int AXIS_HEIGHT = 24;
     private static final int LEGEND_ROW = 18;
@@ -140,6 +140,14 @@ final class SvgCharts {
         double zero = TOP + PLOT_HEIGHT * (1 - ys.fraction(0));
         int labelEvery = (int) Math.ceil(40 / slot);
         int maxChars = (int) Math.max(3, slot * labelEvery / 6.5);
+        if (panel.rows().size() > rows) {
+            svg.append(
+                    label(
+                            WIDTH - RIGHT,
+                            TOP - 2,
+                            "end",
+                            "first " + rows + " of " + panel.rows().size() + " categories"));
+        }
         for (int r = 0; r < rows; r++) {
             String category = Markup.cell(panel.cell(r, 0));
             for (int i = 0; i < columns.size(); i++) {
@@ -148,7 +156,7 @@ final class SvgCharts {
                 if (v == null) {
                     continue;
                 }
-                double height = Math.abs(v) * PLOT_HEIGHT / (ys.hi() - ys.lo());
+                double height = Math.abs(ys.fraction(v) - ys.fraction(0)) * PLOT_HEIGHT;
                 svg.append(
                         String.format(
                                 Locale.ROOT,

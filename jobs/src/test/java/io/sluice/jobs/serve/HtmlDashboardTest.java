@@ -252,6 +252,17 @@ class HtmlDashboardTest {
         assertThat(paths.stream().map(p -> p.getAttribute("stroke")).distinct()).hasSize(4);
         assertThat(pathPoints(paths.get(0))).hasSize(10);
         assertThat(legend(longSvg)).containsExactly("view", "click", "signup", "pay");
+        // more series than colours and room: the first ones, and a note of the rest
+        List<List<Object>> many = new ArrayList<>();
+        for (int i = 0; i < SvgCharts.MAX_SERIES + 3; i++) {
+            many.add(List.of(T0, "event " + i, i));
+        }
+        String manySvg =
+                svgs(html(new PanelData("many", Kind.TIMESERIES, List.of("t", "e", "n"), many)))
+                        .get(0);
+        assertThat(elements(parse(manySvg), "path")).hasSize(SvgCharts.MAX_SERIES);
+        assertThat(elements(parse(manySvg), "text").stream().map(Element::getTextContent))
+                .contains("+3 more series not drawn");
         // one series: no legend
         String one =
                 svgs(html(
@@ -299,7 +310,10 @@ class HtmlDashboardTest {
     @Test
     void barHeightsAreProportionalToTheValues() throws Exception {
         double[][] cases = {
-            {10, 25, 40, 0, -5}, {4e12, 1e12, -2.5e12, 9_007_199_254_740_993.0}, {0.001, 0.004}
+            {10, 25, 40, 0, -5},
+            {4e12, 1e12, -2.5e12, 9_007_199_254_740_993.0},
+            {0.001, 0.004},
+            {Double.MAX_VALUE, -Double.MAX_VALUE / 2, 0}
         };
         for (double[] values : cases) {
             List<List<Object>> rows = new ArrayList<>();
@@ -337,6 +351,19 @@ class HtmlDashboardTest {
                 assertThat(attr(bar, "x")).isGreaterThan(i == 0 ? 0 : attr(bars.get(i - 1), "x"));
             }
         }
+    }
+
+    @Test
+    void barsShowTheFirstCategoriesAndSaySo() throws Exception {
+        List<List<Object>> rows = new ArrayList<>();
+        for (int i = 0; i < SvgCharts.MAX_CATEGORIES + 15; i++) {
+            rows.add(List.of("c" + i, i));
+        }
+        Document svg =
+                parse(svgs(html(new PanelData("many", Kind.BAR, List.of("c", "v"), rows))).get(0));
+        assertThat(elements(svg, "rect")).hasSize(SvgCharts.MAX_CATEGORIES);
+        assertThat(elements(svg, "text").stream().map(Element::getTextContent))
+                .contains("first 60 of 75 categories");
     }
 
     @Test
