@@ -30,10 +30,11 @@ import org.junit.jupiter.api.io.TempDir;
  * Content-Security-Policy, a resource that failed to load) fails the test. In the screenshot the
  * panels are found by their border colour ({@link HtmlDashboard#PANEL_BORDER}); every panel with
  * data must have drawn coloured pixels (lines, bars, the stat) or, for the table, text; the empty
- * panel must have drawn no colour.
+ * panel must have drawn no colour. A second run dumps the DOM as Chromium's HTML parser built it:
+ * the hostile event names must be text there, not elements.
  *
- * <p>The page, the screenshot and Chromium's log are kept in {@code target/html-dashboard-it/} for
- * a look.
+ * <p>The page, the screenshot, the DOM and Chromium's logs are kept in {@code
+ * target/html-dashboard-it/} for a look.
  *
  * <p>Needs {@code /usr/bin/chromium}; {@code ./sluice test} installs it. Without it the test fails.
  */
@@ -61,58 +62,56 @@ class HtmlDashboardBrowserIT {
         Files.writeString(page, html, StandardCharsets.UTF_8);
 
         Path png = dir.resolve("dashboard.png");
-        Path log = dir.resolve("chromium.log");
-        Files.createDirectories(dir.resolve("profile"));
-        Process chromium =
-                new ProcessBuilder(
-                                CHROMIUM.toString(),
-                                "--headless",
-                                "--no-sandbox",
-                                "--disable-gpu",
-                                "--disable-quic",
-                                "--no-first-run",
-                                "--disable-background-networking",
-                                "--disable-component-update",
-                                "--disable-sync",
-                                "--disable-extensions",
-                                "--user-data-dir=" + dir.resolve("profile"),
-                                "--window-size=1280,2400",
-                                "--force-device-scale-factor=1",
-                                "--hide-scrollbars",
-                                "--enable-logging=stderr",
-                                "--v=0",
-                                "--screenshot=" + png,
-                                page.toUri().toString())
-                        .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
-        if (!chromium.waitFor(120, TimeUnit.SECONDS)) {
-            chromium.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            fail(
-                    "chromium took more than 120 s to take the screenshot; its log:\n"
-                            + Files.readString(log));
-        }
+        Path dom = dir.resolve("dom.html");
+        String screenshotLog =
+                chromium(
+                        "screenshot",
+                        page,
+                        dir.resolve("chromium-screenshot.out"),
+                        "--screenshot=" + png);
+        String domLog = chromium("dom", page, dom, "--dump-dom");
         Path kept = Files.createDirectories(Path.of("target", "html-dashboard-it"));
-        Files.copy(page, kept.resolve("dashboard.html"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(log, kept.resolve("chromium.log"), StandardCopyOption.REPLACE_EXISTING);
-        if (Files.exists(png)) {
-            Files.copy(png, kept.resolve("dashboard.png"), StandardCopyOption.REPLACE_EXISTING);
+        for (Path file :
+                List.of(
+                        page,
+                        png,
+                        dom,
+                        dir.resolve("chromium-screenshot.log"),
+                        dir.resolve("chromium-dom.log"))) {
+            if (Files.exists(file)) {
+                Files.copy(
+                        file,
+                        kept.resolve(file.getFileName()),
+                        StandardCopyOption.REPLACE_EXISTING);
+            }
         }
-
-        String output = Files.readString(log, StandardCharsets.UTF_8);
-        assertThat(chromium.exitValue())
-                .as("chromium's exit status; its log:\n%s", output)
-                .isZero();
         // Chromium logs every console message as "...:CONSOLE(line)] "message", source: url (line)"
-        List<String> console = output.lines().filter(l -> l.contains(":CONSOLE")).toList();
-        assertThat(console)
-                .as("console messages of the page (it has no script, so there must be none)")
-                .isEmpty();
-        assertThat(png).as("the screenshot; chromium's log:\n%s", output).exists();
+        for (String output : List.of(screenshotLog, domLog)) {
+            List<String> console = output.lines().filter(l -> l.contains(":CONSOLE")).toList();
+            assertThat(console)
+                    .as("console messages of the page (it has no script, so there must be none)")
+                    .isEmpty();
+        }
+        assertThat(png).as("the screenshot; chromium's log:\n%s", screenshotLog).exists();
+
+        // The browser's HTML parser, not only an XML parser, must see the hostile names as text.
+        String parsed = Files.readString(dom, StandardCharsets.UTF_8);
+        assertThat(parsed)
+                .as("the DOM as Chromium parsed it")
+                .contains("&lt;img src=x onerror=alert(1)&gt;")
+                .contains("&lt;script&gt;alert(1)&lt;/script&gt;")
+                .doesNotContainIgnoringCase("<script")
+                .doesNotContainIgnoringCase("<img");
+        assertThat(parsed.split("<section class=\"panel ", -1)).hasSize(panels.size() + 1);
+        assertThat(parsed.split("<svg ", -1)).hasSize(3 + 1);
 
         BufferedImage image = ImageIO.read(png.toFile());
         assertThat(image).as("the screenshot decodes as PNG").isNotNull();
         assertThat(image.getWidth()).isEqualTo(1280);
+        int[] whole = {0, 0, image.getWidth() - 1, image.getHeight() - 1};
+        assertThat(count(image, whole, rgb -> (rgb & 0xFFFFFF) != 0xFFFFFF))
+                .as("pixels that are not the white background")
+                .isGreaterThan(20_000);
         List<int[]> boxes = boxes(image);
         assertThat(boxes).as("panel boxes found by their border colour").hasSize(panels.size());
         for (int i = 0; i < panels.size(); i++) {
@@ -134,6 +133,51 @@ class HtmlDashboardBrowserIT {
                         .isGreaterThan(300);
             }
         }
+    }
+
+    /**
+     * Runs headless Chromium on the page with {@code action} (a fresh profile each time), its
+     * standard output to {@code out}; returns its log (stderr), after checking it exited with 0.
+     */
+    private String chromium(String name, Path page, Path out, String action) throws Exception {
+        Path profile = Files.createDirectories(dir.resolve("profile-" + name));
+        Path log = dir.resolve("chromium-" + name + ".log");
+        Process chromium =
+                new ProcessBuilder(
+                                CHROMIUM.toString(),
+                                "--headless",
+                                "--no-sandbox",
+                                "--disable-gpu",
+                                "--disable-quic",
+                                "--no-first-run",
+                                "--disable-background-networking",
+                                "--disable-component-update",
+                                "--disable-sync",
+                                "--disable-extensions",
+                                "--user-data-dir=" + profile,
+                                "--window-size=1280,2400",
+                                "--force-device-scale-factor=1",
+                                "--hide-scrollbars",
+                                "--enable-logging=stderr",
+                                "--v=0",
+                                action,
+                                page.toUri().toString())
+                        .redirectOutput(out.toFile())
+                        .redirectError(log.toFile())
+                        .start();
+        if (!chromium.waitFor(120, TimeUnit.SECONDS)) {
+            chromium.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            fail(
+                    "chromium ("
+                            + action
+                            + ") took more than 120 s; its log:\n"
+                            + Files.readString(log));
+        }
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        assertThat(chromium.exitValue())
+                .as("chromium's (%s) exit status; its log:\n%s", action, output)
+                .isZero();
+        return output;
     }
 
     private static List<PanelData> panels(Random random) {
