@@ -17,6 +17,7 @@ import io.sluice.jobs.archive.ArchiveOracle;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
+import io.sluice.jobs.serve.GrafanaPanelCheck;
 import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.S3ProxyServer;
 import io.sluice.testkit.TestClickHouse;
@@ -285,6 +286,12 @@ class AnalyticsJobIT {
             assertThat(workload.totalEvents()).isGreaterThanOrEqualTo(200_000);
             assertThat(steps).as("steps (failures planned up to step 85)").isGreaterThan(85);
             assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
+            // Every Grafana panel's SQL (docker/grafana/dashboards), expanded as the plugin does,
+            // runs on this engine over all the data and has its panel's shape; the health panels
+            // run on Postgres.
+            GrafanaPanelCheck.run(
+                    ch, anDb, Instant.parse("2000-01-01T00:00:00Z"), end.plus(2, ChronoUnit.DAYS));
+            GrafanaPanelCheck.runPostgres(pg);
 
             // The archive, read through the files S3Proxy stored (only committed objects are
             // named changes-*.parquet): every change once, and replaying them gives the source.
