@@ -240,6 +240,23 @@ public final class JobTestSupport {
         awaitCdcPoolsCleared();
     }
 
+    /**
+     * Cancels {@code job}, waits until it is over, and then until its checkpoint directory under
+     * {@code tmp} has settled: Flink discards the last checkpoint after the cancel returns, and
+     * JUnit's cleanup of {@code tmp} fails when a file vanishes under it.
+     */
+    public static void cancel(JobClient job, Path tmp) throws Exception {
+        job.cancel().get();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!job.getJobStatus().get().isGloballyTerminalState()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("job still running 60 s after cancelling it");
+            }
+            Thread.sleep(100); // polling the job's status, with a deadline
+        }
+        awaitFilesSettled(tmp);
+    }
+
     /** Waits (at most 60 s) until every job on {@code cluster} is in a terminal state. */
     private static void awaitJobsOver(MiniCluster cluster) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

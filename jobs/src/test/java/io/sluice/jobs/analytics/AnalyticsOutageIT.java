@@ -89,7 +89,7 @@ class AnalyticsOutageIT {
                         });
                 awaitExact(oracle);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job, tmp);
             }
         }
     }

@@ -83,7 +83,7 @@ class ClickHouseOutageIT {
                         });
                 awaitMirror(pg, ch, Duration.ofMinutes(2));
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job, tmp);
             }
         }
     }

@@ -182,7 +182,7 @@ class HostileNamesIT {
                             "select",
                             "große Datei",
                             ADDED);
-            job.cancel().get();
+            JobTestSupport.cancel(job, tmp);
         }
     }
 

@@ -211,7 +211,7 @@ class MirrorJobIT {
                 rs.next();
                 assertThat(rs.getInt(1)).as("replication slots held by the mirror").isEqualTo(1);
             }
-            job.cancel().get();
+            JobTestSupport.cancel(job, tmp);
         }
         JobTestSupport.reportRun(
                 "MirrorJobIT (with " + clickhouse.describe() + ")",

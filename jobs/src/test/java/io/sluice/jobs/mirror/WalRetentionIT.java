@@ -100,7 +100,7 @@ class WalRetentionIT {
                         .as("WAL held back by the slot after %d bytes of unrelated writes", written)
                         .isLessThan(BOUND_BYTES);
             } finally {
-                job.cancel().get();
+                JobTestSupport.cancel(job, tmp);
             }
         }
     }
