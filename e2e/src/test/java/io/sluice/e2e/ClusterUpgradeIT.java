@@ -3,7 +3,6 @@ package io.sluice.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.testkit.TestServers;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -68,8 +67,8 @@ class ClusterUpgradeIT {
         Random random = new Random(seed);
 
         Path v1Jar = PreviousRelease.build(jar, tmp);
-        int rest = freePort();
-        Launcher sluice = new Launcher(ROOT, tmp.resolve("home"), rest, freePort());
+        int rest = Launcher.freePort();
+        Launcher sluice = new Launcher(ROOT, tmp.resolve("home"), rest, Launcher.freePort());
         Path v1Config = tmp.resolve("v1.yaml");
         Path v2Config = tmp.resolve("v2.yaml");
         Files.writeString(
@@ -104,14 +103,7 @@ class ClusterUpgradeIT {
                 workload.writeUntil(upgradeHour, false); // streamed into v1
                 awaitEvents(servers, anDb, pg, Duration.ofMinutes(4));
 
-                String stopped =
-                        sluice.run(
-                                "flink",
-                                "stop",
-                                "--savepointPath",
-                                tmp.resolve("savepoints").toUri().toString(),
-                                v1);
-                String savepoint = Launcher.find(stopped, "Savepoint completed\\. Path: (\\S+)");
+                String savepoint = sluice.stopWithSavepoint(v1, tmp.resolve("savepoints"));
                 LOG.info("v1 stopped with savepoint {}", savepoint);
 
                 workload.writeUntil(t0.minus(Duration.ofHours(2)), false); // while nothing runs
@@ -168,14 +160,7 @@ class ClusterUpgradeIT {
                             pg,
                             Duration.ofMinutes(1),
                             () -> get(rest, "/jobs/" + running + "/exceptions"));
-                    String out =
-                            sluice.run(
-                                    "flink",
-                                    "stop",
-                                    "--savepointPath",
-                                    tmp.resolve("savepoints").toUri().toString(),
-                                    current);
-                    String sp = Launcher.find(out, "Savepoint completed\\. Path: (\\S+)");
+                    String sp = sluice.stopWithSavepoint(current, tmp.resolve("savepoints"));
                     workload.insertNow(5);
                     current =
                             submit(
@@ -391,12 +376,6 @@ class ClusterUpgradeIT {
                                         .build(),
                                 HttpResponse.BodyHandlers.ofString());
         return r.body();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     private static String config(

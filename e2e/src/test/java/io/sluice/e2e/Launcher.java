@@ -67,6 +67,22 @@ final class Launcher {
         }
     }
 
+    /**
+     * {@code ./sluice flink stop --savepointPath DIR JOB}: stops the job with a savepoint in {@code
+     * dir} and returns the savepoint's path.
+     */
+    String stopWithSavepoint(String job, Path dir) throws IOException, InterruptedException {
+        String out = run("flink", "stop", "--savepointPath", dir.toUri().toString(), job);
+        return find(out, "Savepoint completed\\. Path: (\\S+)");
+    }
+
+    /** A port nothing listens on now, for the cluster's REST and RPC endpoints. */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
     /** The first group of {@code regex} in {@code text}, or a failure that shows the text. */
     static String find(String text, String regex) {
         Matcher m = Pattern.compile(regex).matcher(text);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.definitions.FinanceQueries;
 import io.sluice.testkit.TestServers;
 import java.math.BigDecimal;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -51,7 +50,7 @@ class SqlClientIT {
         long seed = System.nanoTime();
         LOG.info("workload seed {}", seed);
         Launcher sluice =
-                new Launcher(ROOT, tmp.resolve("home"), freePort(), freePort())
+                new Launcher(ROOT, tmp.resolve("home"), Launcher.freePort(), Launcher.freePort())
                         .env("SLUICE_PG_HOST", servers.postgres().host())
                         .env("SLUICE_PG_PORT", Integer.toString(servers.postgres().port()))
                         .env("SLUICE_PG_USER", servers.postgres().user())
@@ -94,14 +93,7 @@ class SqlClientIT {
                 awaitEqual(servers, chDb, pg, Duration.ofMinutes(4), "streamed");
                 awaitSlotsActive(pg, "sluice_" + pgDb, Duration.ofMinutes(1));
 
-                String stopped =
-                        sluice.run(
-                                "flink",
-                                "stop",
-                                "--savepointPath",
-                                tmp.resolve("savepoints").toUri().toString(),
-                                job);
-                String savepoint = Launcher.find(stopped, "Savepoint completed\\. Path: (\\S+)");
+                String savepoint = sluice.stopWithSavepoint(job, tmp.resolve("savepoints"));
                 LOG.info("SQL job stopped with savepoint {}", savepoint);
 
                 workload.changes(300); // while nothing runs
@@ -374,12 +366,6 @@ class SqlClientIT {
             return now.minusMillis(random.nextInt(2 * 86_400_000))
                     .minusNanos(random.nextInt(1000) * 1000L)
                     .atOffset(ZoneOffset.UTC);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

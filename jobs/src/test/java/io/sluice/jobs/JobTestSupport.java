@@ -241,9 +241,10 @@ public final class JobTestSupport {
     }
 
     /**
-     * Cancels {@code job}, waits until it is over, and then until its checkpoint directory under
-     * {@code tmp} has settled: Flink discards the last checkpoint after the cancel returns, and
-     * JUnit's cleanup of {@code tmp} fails when a file vanishes under it.
+     * Cancels {@code job}, waits until it is over and its Postgres source has cleared Flink CDC's
+     * connection pools, and then until its checkpoint directory under {@code tmp} has settled:
+     * Flink discards the last checkpoint after the cancel returns, and JUnit's cleanup of {@code
+     * tmp} fails when a file vanishes under it.
      */
     public static void cancel(JobClient job, Path tmp) throws Exception {
         job.cancel().get();
@@ -254,6 +255,7 @@ public final class JobTestSupport {
             }
             Thread.sleep(100); // polling the job's status, with a deadline
         }
+        awaitCdcPoolsCleared(); // a next job started before that has its connections closed
         awaitFilesSettled(tmp);
     }
 

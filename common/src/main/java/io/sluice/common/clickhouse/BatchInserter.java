@@ -87,16 +87,6 @@ final class BatchInserter {
      * The request's result, after retrying its transient failures (each one counted and logged).
      */
     <T> T withRetries(Supplier<T> request) {
-        return retryPolicy.call(
-                request,
-                (attempt, max, backoff, e) -> {
-                    retries.inc();
-                    LOG.warn(
-                            "Retrying in {} ms (attempt {} of {}): {}",
-                            backoff,
-                            attempt,
-                            max,
-                            e.getMessage());
-                });
+        return retryPolicy.call(request, RetryPolicy.countedAndLogged(retries, LOG));
     }
 }

@@ -19,6 +19,23 @@ public final class RetryPolicy {
         void retrying(int attempt, int maxRetries, long backoffMs, ClickHouseException failure);
     }
 
+    /**
+     * The sinks' listener: counts each retry in {@code retries} and logs it as a warning (the
+     * failure's message, never the rows).
+     */
+    public static Listener countedAndLogged(
+            org.apache.flink.metrics.Counter retries, org.slf4j.Logger log) {
+        return (attempt, max, backoff, e) -> {
+            retries.inc();
+            log.warn(
+                    "Retrying in {} ms (attempt {} of {}): {}",
+                    backoff,
+                    attempt,
+                    max,
+                    e.getMessage());
+        };
+    }
+
     /** Waits between attempts (a test passes one that records instead of sleeping). */
     @FunctionalInterface
     public interface Sleeper {

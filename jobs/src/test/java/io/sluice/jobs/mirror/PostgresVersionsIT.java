@@ -143,8 +143,7 @@ class PostgresVersionsIT {
                                 + ") FROM items FINAL WHERE NOT _is_deleted ORDER BY id";
                 assertThat(awaitEqual(ch, sql, expected)).isEqualTo(expected);
             } finally {
-                stop(job);
-                JobTestSupport.awaitFilesSettled(tmp);
+                JobTestSupport.cancel(job, tmp);
             }
         }
     }
@@ -187,8 +186,7 @@ class PostgresVersionsIT {
                                 + " FROM orders FINAL WHERE NOT _is_deleted ORDER BY id, region";
                 assertThat(awaitEqual(ch, sql, expected)).isEqualTo(expected);
             } finally {
-                stop(job);
-                JobTestSupport.awaitFilesSettled(tmp);
+                JobTestSupport.cancel(job, tmp);
             }
         }
     }
@@ -206,22 +204,6 @@ class PostgresVersionsIT {
         MirrorJob.build(
                 env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
         return env.executeAsync("mirror-" + pgDb);
-    }
-
-    /**
-     * Cancels the job and waits until it is over: Flink CDC's connection pools are shared by the
-     * jobs of a JVM, and the next test's job, started while this one's source still closes them,
-     * failed to create its slot ("This connection has been closed").
-     */
-    private static void stop(JobClient job) throws Exception {
-        job.cancel().get();
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (!job.getJobStatus().get().isGloballyTerminalState()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("the job did not end within a minute of its cancel");
-            }
-            Thread.sleep(100); // polling the job's status, with a deadline
-        }
     }
 
     /** The query's first column once it equals expected, or as it is after a minute. */

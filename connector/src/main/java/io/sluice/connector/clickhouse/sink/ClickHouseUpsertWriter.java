@@ -188,17 +188,7 @@ final class ClickHouseUpsertWriter implements StatefulSinkWriter<RowData, Pendin
     }
 
     private <T> T withRetries(Supplier<T> request) {
-        return retryPolicy.call(
-                request,
-                (attempt, max, backoff, e) -> {
-                    retries.inc();
-                    LOG.warn(
-                            "Retrying in {} ms (attempt {} of {}): {}",
-                            backoff,
-                            attempt,
-                            max,
-                            e.getMessage());
-                });
+        return retryPolicy.call(request, RetryPolicy.countedAndLogged(retries, LOG));
     }
 
     @Override
