@@ -25,13 +25,13 @@ import org.apache.flink.annotation.VisibleForTesting;
  *
  * <h2>Why that gives exactly-once results</h2>
  *
- * After a failover, or a restore of any older checkpoint or savepoint, the source replays every
- * change since that point and the (deterministic) query emits again every key those changes touch.
- * Those rows are written in a new generation, above everything written before, so the table
- * converges to the result of the replay; rows the failed attempt wrote after the restored point are
- * overwritten (or, for a key the replay deletes, marked deleted). Rows not yet written when a
- * checkpoint was taken are in the writer's state and written, at their original versions, when it
- * is restored.
+ * After a failover, or a restore of an older checkpoint or savepoint the source can replay from,
+ * the source replays every change since that point and the (deterministic) query emits again every
+ * key those changes touch. Those rows are written in a new generation, above everything written
+ * before, so the table converges to the result of the replay; rows the failed attempt wrote after
+ * the restored point are overwritten (or, for a key the replay deletes, marked deleted). Rows not
+ * yet written when a checkpoint was taken are in the writer's state and written, at their original
+ * versions, when it is restored.
  *
  * <h2>Limits</h2>
  *
@@ -40,6 +40,9 @@ import org.apache.flink.annotation.VisibleForTesting;
  *       changing tables) may emit other keys on the replay; rows for keys the replay does not emit
  *       again are not corrected.
  *   <li>During a replay a key can show an older value until the replay reaches its newest change.
+ *   <li>The replay is the source's: postgres-cdc confirms each completed checkpoint to its slot, so
+ *       a restore of anything but the newest checkpoint or savepoint misses the changes between
+ *       (Postgres no longer serves them), and nothing here can tell.
  *   <li>A fresh start (no checkpoint or savepoint) into a table that already has rows does not
  *       delete keys the new run never emits: start fresh into an empty or truncated table.
  *   <li>The order within a run holds only if every change of a key passes through one subtask.
