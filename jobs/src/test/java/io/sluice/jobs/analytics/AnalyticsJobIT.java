@@ -36,7 +36,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.function.Supplier;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -296,11 +295,7 @@ class AnalyticsJobIT {
             // The archive, read through the files S3Proxy stored (only committed objects are
             // named changes-*.parquet): every change once, and replaying them gives the source.
             // Stop with a savepoint: the sinks commit on it before the tasks finish.
-            job.stopWithSavepoint(
-                            false,
-                            tmp.resolve("savepoints").toUri().toString(),
-                            SavepointFormatType.CANONICAL)
-                    .get();
+            JobTestSupport.stopWithSavepoint(cluster, job, tmp.resolve("savepoints"));
             ArchiveOracle archive = ArchiveOracle.read(s3.bucketDir("archive").resolve("sluice"));
             LOG.info(
                     "archive: {} changes in {} files",

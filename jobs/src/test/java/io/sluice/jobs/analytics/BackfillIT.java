@@ -34,7 +34,6 @@ import java.util.Map;
 import java.util.TreeSet;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -146,12 +145,7 @@ class BackfillIT {
                             cluster, streaming, 0, Duration.ofMinutes(1));
             JobTestSupport.awaitCheckpointAfter(
                     cluster, streaming, seen + 2, Duration.ofMinutes(1));
-            streaming
-                    .stopWithSavepoint(
-                            false,
-                            tmp.resolve("savepoints").toUri().toString(),
-                            SavepointFormatType.CANONICAL)
-                    .get();
+            JobTestSupport.stopWithSavepoint(cluster, streaming, tmp.resolve("savepoints"));
             assertThat(rangeDifferences(pg, ch, from, to))
                     .as("the streaming job left the late changes out of its rollups")
                     .isNotEmpty();
