@@ -2,6 +2,9 @@ package io.sluice.jobs.analytics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.jobs.analytics.model.CleanEventSerializer;
+import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.EventLogSerializer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,7 +30,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 class StateSnapshotCompatibilityTest {
     private static final Path DIR = Path.of("src/test/resources/state-snapshots");
 
-    record Case(String name, Class<?> type, Object sample) {
+    record Case(String name, Class<?> type, Object sample, TypeSerializer<?> serializer) {
+        Case(String name, Class<?> type, Object sample) {
+            this(name, type, sample, null);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -50,8 +57,13 @@ class StateSnapshotCompatibilityTest {
         session.entryEvent = "page_view";
         session.exitEvent = "logout";
         session.rewrites = 2;
+        EventLog log = EventLog.empty(1, true);
+        log.put(1_795_000_000_500_000L, "e-1", new int[] {3}, "click");
+        log.put(1_795_000_000_400_000L, "e-2", new int[] {1}, "page_view");
         return List.of(
+                new Case("EventLog", EventLog.class, log, new EventLogSerializer()),
                 new Case("CleanEvent", CleanEvent.class, event),
+                new Case("CleanEventState", CleanEvent.class, event, new CleanEventSerializer()),
                 new Case("Session", Session.class, session),
                 new Case(
                         "SessionEvent",
@@ -60,7 +72,10 @@ class StateSnapshotCompatibilityTest {
     }
 
     @SuppressWarnings("unchecked")
-    private static <T> TypeSerializer<T> currentSerializer(Class<T> type) {
+    private static <T> TypeSerializer<T> currentSerializer(Case c, Class<T> type) {
+        if (c.serializer() != null) {
+            return (TypeSerializer<T>) c.serializer();
+        }
         return TypeInformation.of(type).createSerializer(new SerializerConfigImpl());
     }
 
@@ -71,7 +86,7 @@ class StateSnapshotCompatibilityTest {
         Class<T> type = (Class<T>) c.type();
         @SuppressWarnings("unchecked")
         T sample = (T) c.sample();
-        TypeSerializer<T> current = currentSerializer(type);
+        TypeSerializer<T> current = currentSerializer(c, type);
         Path snapshotFile = DIR.resolve(c.name() + ".snapshot");
         Path valueFile = DIR.resolve(c.name() + ".value");
         if ("write".equals(System.getProperty("sluice.state-snapshots"))) {
@@ -100,6 +115,11 @@ class StateSnapshotCompatibilityTest {
         assertThat(again.getCopyOfBuffer())
                 .as("%s read from an earlier checkpoint and written again", c.name())
                 .isEqualTo(written);
-        assertThat(restored).usingRecursiveComparison().isEqualTo(sample);
+        if (c.serializer() != null) {
+            // Their own equals (an event log's capacity is not content).
+            assertThat(restored).isEqualTo(sample);
+        } else {
+            assertThat(restored).usingRecursiveComparison().isEqualTo(sample);
+        }
     }
 }

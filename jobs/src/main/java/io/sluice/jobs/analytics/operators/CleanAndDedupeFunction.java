@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics.operators;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
+import io.sluice.jobs.analytics.model.CleanEventSerializer;
 import io.sluice.jobs.analytics.model.DeadLetterRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventRow;
@@ -73,7 +74,8 @@ public final class CleanAndDedupeFunction
     }
 
     static ValueStateDescriptor<CleanEvent> currentDescriptor() {
-        return new ValueStateDescriptor<>("current-event", TypeInformation.of(CleanEvent.class));
+        // One block per value (CleanEventSerializer); restores what the POJO serializer wrote.
+        return new ValueStateDescriptor<>("current-event", new CleanEventSerializer());
     }
 
     @Override

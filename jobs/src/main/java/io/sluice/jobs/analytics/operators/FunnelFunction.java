@@ -4,8 +4,8 @@ import io.sluice.common.config.FunnelDefinition;
 import io.sluice.common.config.FunnelDefinition.Mode;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventLog;
 import io.sluice.jobs.analytics.model.FunnelDelta;
-import io.sluice.jobs.analytics.model.FunnelEvent;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -39,13 +39,13 @@ import org.apache.flink.util.OutputTag;
  * time, as {@link SessionizeFunction} does; the deltas then carry the newest LSN among those
  * changes. A snapshotted history is so read once per user instead of once per event.
  *
- * <p>State: the user's events that matter ({@link FunnelUserEvents}: {@link FunnelEvent}, keyed by
- * {@code Sessionizer.eventKey} so keys sort in event order) — those matching some step of some
- * funnel, or all of them when a funnel is STRICT — and the attempt last emitted per funnel and day.
- * A change behind the watermark by more than {@code horizonMs} never arrives (it is late), so an
- * event timer drops the events before the start of {@code day(watermark − horizon − longest
- * window)} and the attempts of earlier days. The step masks in state follow the configured funnels'
- * order: give the operator a new uid when the funnels change.
+ * <p>State: the user's events that matter ({@link FunnelUserEvents}: one {@link EventLog} per user,
+ * in event order, with each event's step masks) — those matching some step of some funnel, or all
+ * of them when a funnel is STRICT — and the attempt last emitted per funnel and day. A change
+ * behind the watermark by more than {@code horizonMs} never arrives (it is late), so an event timer
+ * drops the events before the start of {@code day(watermark − horizon − longest window)} and the
+ * attempts of earlier days. The step masks in state follow the configured funnels' order: give the
+ * operator a new uid when the funnels change.
  */
 @Internal
 public final class FunnelFunction extends KeyedProcessFunction<String, EventDelta, EventDelta> {
@@ -96,7 +96,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     @Override
     public void open(OpenContext openContext) {
-        events = new FunnelUserEvents(getRuntimeContext());
+        events = new FunnelUserEvents(getRuntimeContext(), funnels.size());
         attempts =
                 getRuntimeContext()
                         .getMapState(
@@ -131,15 +131,12 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         if (!matchesAny && !keepAll) {
             return;
         }
-        String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
-        if (delta.sign > 0) {
-            events.put(key, new FunnelEvent(e.occurredAtUs, masks));
-        } else {
-            events.remove(key);
-        }
+        EventLog log =
+                delta.sign > 0
+                        ? events.put(e.occurredAtUs, e.eventId, masks)
+                        : events.remove(e.occurredAtUs, e.eventId);
         boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
         long[] pending = snapshot ? snapshotDays.marked() : null;
-        List<Map.Entry<String, FunnelEvent>> sorted = null;
         for (int f = 0; f < funnels.size(); f++) {
             if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {
                 continue;
@@ -150,15 +147,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
                 pending = snapshotDays.mark(pending, f, fromDay, toDay);
                 continue;
             }
-            if (sorted == null) {
-                // Only the events a re-derivation of these days can read, for every funnel.
-                sorted =
-                        events.sorted(
-                                FunnelMatcher.day(e.occurredAtUs - longestWindowMs * 1000)
-                                        * FunnelMatcher.DAY_US,
-                                (toDay + 1) * FunnelMatcher.DAY_US + longestWindowMs * 1000);
-            }
-            rederive(f, sorted, fromDay, toDay, delta.lsn, ctx);
+            rederive(f, log, fromDay, toDay, delta.lsn, ctx);
         }
         if (snapshot && pending != null) {
             snapshotDays.keep(pending, delta.lsn, ctx.timerService());
@@ -178,40 +167,28 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             return;
         }
         long[] pending = marked.days();
-        List<Map.Entry<String, FunnelEvent>> sorted = events.sorted();
+        EventLog log = events.log();
         for (int f = 0; f < funnels.size() && 2 * f + 1 < pending.length; f++) {
             if (pending[2 * f] <= pending[2 * f + 1]) {
-                rederive(f, sorted, pending[2 * f], pending[2 * f + 1], marked.lsn(), ctx);
+                rederive(f, log, pending[2 * f], pending[2 * f + 1], marked.lsn(), ctx);
             }
         }
     }
 
     /** Re-derives funnel {@code f}'s best attempts of the days {@code [fromDay, toDay]}. */
-    private void rederive(
-            int f,
-            List<Map.Entry<String, FunnelEvent>> sorted,
-            long fromDay,
-            long toDay,
-            long lsn,
-            Context ctx)
+    private void rederive(int f, EventLog log, long fromDay, long toDay, long lsn, Context ctx)
             throws Exception {
         FunnelDefinition funnel = funnels.get(f);
         long windowUs = funnel.windowUs();
         long fromUs = fromDay * FunnelMatcher.DAY_US;
         long toUs = (toDay + 1) * FunnelMatcher.DAY_US + windowUs;
-        List<FunnelEvent> inRange = new ArrayList<>();
-        for (Map.Entry<String, FunnelEvent> entry : sorted) {
-            FunnelEvent fe = entry.getValue();
-            if (fe.occurredAtUs >= fromUs && fe.occurredAtUs <= toUs) {
-                inRange.add(fe);
-            }
-        }
-        long[] times = new long[inRange.size()];
-        int[] masks = new int[inRange.size()];
-        for (int i = 0; i < times.length; i++) {
-            times[i] = inRange.get(i).occurredAtUs;
-            int[] m = inRange.get(i).stepMasks;
-            masks[i] = f < m.length ? m[f] : 0;
+        int first = log.firstAtOrAfter(fromUs);
+        int end = toUs == Long.MAX_VALUE ? log.size() : log.firstAtOrAfter(toUs + 1);
+        long[] times = new long[end - first];
+        int[] masks = new int[end - first];
+        for (int i = first; i < end; i++) {
+            times[i - first] = log.time(i);
+            masks[i - first] = f < log.width() ? log.value(i, f) : 0;
         }
         Map<Long, long[]> best = matchers[f].bestAttempts(times, masks, fromDay, toDay);
         for (long day = fromDay; day <= toDay; day++) {

@@ -1,25 +1,38 @@
 package io.sluice.jobs.analytics.operators;
 
+import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.EventLogSerializer;
 import io.sluice.jobs.analytics.model.FunnelEvent;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.functions.RuntimeContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 
 /**
- * The user's events that {@link FunnelFunction}'s funnels can read ({@link FunnelEvent}, keyed by
- * {@code Sessionizer.eventKey} so keys sort in event order), in keyed state: kept and removed as
- * the user's changes arrive, read back in event order, and dropped once no change can reach them.
+ * The user's events that {@link FunnelFunction}'s funnels can read, in keyed state: one {@link
+ * EventLog} per user, in event order, holding per event the step masks of each funnel. Kept and
+ * removed as the user's changes arrive, and dropped once no change can reach them.
  */
 final class FunnelUserEvents {
-    private final MapState<String, FunnelEvent> events;
+    private final int funnels;
+    private final ValueState<EventLog> events;
 
-    FunnelUserEvents(RuntimeContext context) {
+    /**
+     * Where builds before {@link EventLog} kept the events ({@link FunnelEvent} keyed by {@code
+     * Sessionizer.eventKey}); a user's entries move to the log at their first access.
+     */
+    private final MapState<String, FunnelEvent> legacy;
+
+    FunnelUserEvents(RuntimeContext context, int funnels) {
+        this.funnels = funnels;
         events =
+                context.getState(
+                        new ValueStateDescriptor<>("funnel-event-log", new EventLogSerializer()));
+        legacy =
                 context.getMapState(
                         new MapStateDescriptor<>(
                                 "funnel-events",
@@ -27,42 +40,59 @@ final class FunnelUserEvents {
                                 TypeInformation.of(FunnelEvent.class)));
     }
 
-    void put(String key, FunnelEvent event) throws Exception {
-        events.put(key, event);
+    /** Adds or replaces the event; returns the user's log after the change. */
+    EventLog put(long occurredAtUs, String eventId, int[] masks) throws Exception {
+        EventLog log = log();
+        log.put(occurredAtUs, eventId, masks, null);
+        events.update(log);
+        return log;
     }
 
-    void remove(String key) throws Exception {
-        events.remove(key);
+    /** Removes the event; returns the user's log after the change. */
+    EventLog remove(long occurredAtUs, String eventId) throws Exception {
+        EventLog log = log();
+        if (log.remove(occurredAtUs, eventId)) {
+            store(log);
+        }
+        return log;
     }
 
     /** All the user's events, in event order. */
-    List<Map.Entry<String, FunnelEvent>> sorted() throws Exception {
-        return sorted(Long.MIN_VALUE, Long.MAX_VALUE);
-    }
-
-    /** The user's events in {@code [fromUs, toUs]}, in event order. */
-    List<Map.Entry<String, FunnelEvent>> sorted(long fromUs, long toUs) throws Exception {
-        List<Map.Entry<String, FunnelEvent>> sorted = new ArrayList<>();
-        for (Map.Entry<String, FunnelEvent> entry : events.entries()) {
-            long t = entry.getValue().occurredAtUs;
-            if (t >= fromUs && t <= toUs) {
-                sorted.add(Map.entry(entry.getKey(), entry.getValue()));
-            }
+    EventLog log() throws Exception {
+        EventLog log = events.value();
+        if (log != null) {
+            return log;
         }
-        sorted.sort(Map.Entry.comparingByKey());
-        return sorted;
+        log = EventLog.empty(funnels, false);
+        if (!legacy.isEmpty()) {
+            for (Map.Entry<String, FunnelEvent> e : legacy.entries()) {
+                String key = e.getKey();
+                log.put(
+                        e.getValue().occurredAtUs,
+                        key.substring(key.indexOf('|') + 1),
+                        e.getValue().stepMasks,
+                        null);
+            }
+            legacy.clear();
+        }
+        return log;
     }
 
     /** Drops the events that occurred before {@code firstUs}. */
     void dropBefore(long firstUs) throws Exception {
-        List<String> drop = new ArrayList<>();
-        for (Map.Entry<String, FunnelEvent> e : events.entries()) {
-            if (e.getValue().occurredAtUs < firstUs) {
-                drop.add(e.getKey());
-            }
+        EventLog log = log();
+        int n = log.firstAtOrAfter(firstUs);
+        if (n > 0) {
+            log.dropFirst(n);
+            store(log);
         }
-        for (String k : drop) {
-            events.remove(k);
+    }
+
+    private void store(EventLog log) throws Exception {
+        if (log.size() == 0) {
+            events.clear();
+        } else {
+            events.update(log);
         }
     }
 }

@@ -6,6 +6,8 @@ import io.sluice.jobs.analytics.Session;
 import io.sluice.jobs.analytics.SessionEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.EventLogSerializer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -59,8 +61,14 @@ public final class SessionizeFunction
     /** The sessionization rule; this function keeps its state and timers. */
     private final Sessionizer sessionizer;
 
-    /** Key: zero-padded occurred_at micros + event id, so the map's order is the session order. */
-    private transient MapState<String, SessionEvent> events;
+    /** The user's events that may still change a session, in session order, with their names. */
+    private transient ValueState<EventLog> events;
+
+    /**
+     * Where builds before {@link EventLog} kept the events (key: zero-padded occurred_at micros +
+     * event id); a user's entries move to {@link #events} at their first access after a restore.
+     */
+    private transient MapState<String, SessionEvent> legacyEvents;
 
     private transient MapState<Long, Session> written;
     private transient ValueState<Long> version;
@@ -78,8 +86,8 @@ public final class SessionizeFunction
     /** Set by a change that is not an append: the next derivation reads all events. */
     private transient ValueState<Boolean> rederive;
 
-    /** The greatest event key in {@link #events} (or greater, after a delete). */
-    private transient ValueState<String> newestKey;
+    /** Builds before {@link EventLog} kept the greatest event key; cleared when migrating. */
+    private transient ValueState<String> legacyNewestKey;
 
     /** Processing time of the user's last change while no watermark exists (the snapshot). */
     private transient ValueState<Long> lastChangeMs;
@@ -96,6 +104,11 @@ public final class SessionizeFunction
     @Override
     public void open(OpenContext openContext) {
         events =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "session-event-log", new EventLogSerializer()));
+        legacyEvents =
                 getRuntimeContext()
                         .getMapState(
                                 new MapStateDescriptor<>(
@@ -123,7 +136,7 @@ public final class SessionizeFunction
         rederive =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("rederive-all", Types.BOOLEAN));
-        newestKey =
+        legacyNewestKey =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("newest-event-key", Types.STRING));
         lastChangeMs =
@@ -139,20 +152,21 @@ public final class SessionizeFunction
         if (seen == null || delta.lsn > seen) {
             changeLsn.update(delta.lsn);
         }
-        String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
+        EventLog log = log();
         if (delta.sign > 0) {
-            SessionEvent event = new SessionEvent(e.occurredAtUs, e.eventName);
-            if (ctx.timerService().currentWatermark() != Long.MIN_VALUE && isAppend(key)) {
-                appended.add(event);
-                newestKey.update(key);
+            if (ctx.timerService().currentWatermark() != Long.MIN_VALUE
+                    && !Boolean.TRUE.equals(rederive.value())
+                    && log.isAfterLast(e.occurredAtUs, e.eventId)) {
+                appended.add(new SessionEvent(e.occurredAtUs, e.eventName));
             } else {
                 rederive.update(true);
             }
-            events.put(key, event);
+            log.put(e.occurredAtUs, e.eventId, null, e.eventName);
         } else {
             rederive.update(true);
-            events.remove(key);
+            log.remove(e.occurredAtUs, e.eventId);
         }
+        events.update(log);
         // Rows are re-derived lazily, once per user for all the changes since the last time:
         // before the first watermark (the snapshot) at that watermark, so a snapshotted history
         // is sessionized once per user instead of once per event; while streaming at the next
@@ -175,13 +189,29 @@ public final class SessionizeFunction
                 .registerEventTimeTimer(SessionTimers.cleanupAt(e.occurredAtUs, gapUs, horizonMs));
     }
 
-    /** Whether an event with this key comes after every event of the user in state. */
-    private boolean isAppend(String key) throws Exception {
-        if (Boolean.TRUE.equals(rederive.value())) {
-            return false;
+    /**
+     * The user's event log; at the first access after a restore of a build before it, built from
+     * the entries of {@link #legacyEvents}, which are then cleared.
+     */
+    private EventLog log() throws Exception {
+        EventLog log = events.value();
+        if (log != null) {
+            return log;
         }
-        String newest = newestKey.value();
-        return newest == null ? events.isEmpty() : key.compareTo(newest) > 0;
+        log = EventLog.empty(0, true);
+        if (!legacyEvents.isEmpty()) {
+            for (Map.Entry<String, SessionEvent> e : legacyEvents.entries()) {
+                String key = e.getKey();
+                log.put(
+                        e.getValue().occurredAtUs,
+                        key.substring(key.indexOf('|') + 1),
+                        null,
+                        e.getValue().eventName);
+            }
+            legacyEvents.clear();
+            legacyNewestKey.clear();
+        }
+        return log;
     }
 
     /** The first 10 s boundary at least {@link #SNAPSHOT_QUIET_MS} after {@code ms}. */
@@ -189,20 +219,10 @@ public final class SessionizeFunction
         return SessionTimers.quietAfter(ms, SNAPSHOT_QUIET_MS);
     }
 
-    private List<Session> sessionize() throws Exception {
-        List<Map.Entry<String, SessionEvent>> sorted = new ArrayList<>();
-        for (Map.Entry<String, SessionEvent> e : events.entries()) {
-            sorted.add(Map.entry(e.getKey(), e.getValue()));
-        }
-        sorted.sort(Map.Entry.comparingByKey());
-        if (sorted.isEmpty()) {
-            newestKey.clear();
-        } else {
-            newestKey.update(sorted.get(sorted.size() - 1).getKey());
-        }
-        List<SessionEvent> inOrder = new ArrayList<>(sorted.size());
-        for (Map.Entry<String, SessionEvent> entry : sorted) {
-            inOrder.add(entry.getValue());
+    private List<Session> sessionize(EventLog log) {
+        List<SessionEvent> inOrder = new ArrayList<>(log.size());
+        for (int i = 0; i < log.size(); i++) {
+            inOrder.add(new SessionEvent(log.time(i), log.label(i)));
         }
         return sessionizer.sessionize(inOrder);
     }
@@ -225,7 +245,7 @@ public final class SessionizeFunction
             emitAppended(user, tail, next, out);
             return;
         }
-        SessionRows.emitAll(user, sessionize(), written, next, out);
+        SessionRows.emitAll(user, sessionize(log()), written, next, out);
     }
 
     /**
@@ -266,7 +286,8 @@ public final class SessionizeFunction
         if (!anyFinal) {
             return; // a timer of a later change, or nothing has ended yet
         }
-        List<Session> sessions = sessionize();
+        EventLog log = log();
+        List<Session> sessions = sessionize(log);
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;
         for (Session s : sessions.subList(0, Sessionizer.finalPrefix(sessions, horizonUs))) {
@@ -276,22 +297,17 @@ public final class SessionizeFunction
         if (finalUntil == Long.MIN_VALUE) {
             return;
         }
-        List<String> drop = new ArrayList<>();
-        for (Map.Entry<String, SessionEvent> e : events.entries()) {
-            if (e.getValue().occurredAtUs <= finalUntil) {
-                drop.add(e.getKey());
-            }
-        }
-        for (String k : drop) {
-            events.remove(k);
-        }
-        if (events.isEmpty()) {
+        log.dropFirst(
+                finalUntil == Long.MAX_VALUE ? log.size() : log.firstAtOrAfter(finalUntil + 1));
+        if (log.size() > 0) {
+            events.update(log);
+        } else {
             // Nothing can change for this user any more: a later event starts a new session
             // with a new id, whose versions start at that event's LSN.
+            events.clear();
             written.clear();
             version.clear();
             changeLsn.clear();
-            newestKey.clear();
         }
     }
 

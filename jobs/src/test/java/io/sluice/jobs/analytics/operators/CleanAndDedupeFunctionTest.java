@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.entry;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.ChangeRecord.Op;
 import io.sluice.common.config.TableId;
+import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.PromotedProperty;
 import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,11 +21,18 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -328,5 +337,78 @@ public class CleanAndDedupeFunctionTest {
         harness.setProcessingTime(NOW + TTL + 1);
         push(insert);
         assertThat(deltas()).containsExactly("+e1:x");
+    }
+
+    /** Writes the dedupe state as builds before {@code CleanEventSerializer} did: a POJO. */
+    static final class PojoDedupeState extends KeyedProcessFunction<String, StampedChange, String> {
+        private transient ValueState<CleanEvent> current;
+
+        @Override
+        public void open(OpenContext context) {
+            ValueStateDescriptor<CleanEvent> d =
+                    new ValueStateDescriptor<>(
+                            "current-event", TypeInformation.of(CleanEvent.class));
+            d.enableTimeToLive(
+                    StateTtlConfig.newBuilder(Duration.ofMillis(TTL))
+                            .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                            .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                            .build());
+            current = getRuntimeContext().getState(d);
+        }
+
+        @Override
+        public void processElement(StampedChange c, Context ctx, Collector<String> out)
+                throws Exception {
+            CleanEvent e = new CleanEvent();
+            e.eventId = ctx.getCurrentKey();
+            e.userId = "7";
+            e.occurredAtUs = Instant.parse("2026-11-20T10:00:00Z").toEpochMilli() * 1000;
+            e.eventName = "click";
+            e.propertiesJson = "{}";
+            e.promoted = new String[] {null, null};
+            e.counted = true;
+            current.update(e);
+        }
+    }
+
+    @Test
+    void dedupeStateWrittenByThePojoSerializerRestores() throws Exception {
+        OperatorSubtaskState legacy;
+        try (var writer =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new PojoDedupeState()),
+                        (StampedChange s) -> SCHEMA.eventId(s.change),
+                        Types.STRING)) {
+            writer.setStateTtlProcessingTime(NOW);
+            writer.open();
+            writer.processElement(
+                    new StreamRecord<>(
+                            new StampedChange(
+                                    change(
+                                            Op.INSERT,
+                                            1,
+                                            "e1",
+                                            7L,
+                                            "2026-11-20T10:00:00Z",
+                                            "click",
+                                            null),
+                                    Long.MIN_VALUE)));
+            legacy = writer.snapshot(1, NOW);
+        }
+        harness.close();
+        harness = newHarness();
+        harness.initializeState(legacy);
+        harness.open();
+        // The restored event is known: a correction retracts it, and the state written again
+        // (now in the new format) survives another restore.
+        push(change(Op.UPDATE, 2, "e1", 7L, "2026-11-20T10:00:00Z", "purchase", null));
+        assertThat(deltas()).containsExactly("-e1:click", "+e1:purchase");
+        OperatorSubtaskState again = harness.snapshot(2, NOW);
+        harness.close();
+        harness = newHarness();
+        harness.initializeState(again);
+        harness.open();
+        push(delete(3, "e1"));
+        assertThat(deltas()).containsExactly("-e1:purchase");
     }
 }

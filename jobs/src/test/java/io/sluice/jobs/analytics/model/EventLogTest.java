@@ -1,0 +1,127 @@
+package io.sluice.jobs.analytics.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import org.apache.flink.api.common.typeutils.SerializerTestBase;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataInputDeserializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The compact event log against a sorted map keyed as the operators keyed their map state before it
+ * ({@code Sessionizer.eventKey}: fixed-width micros, then the id), over random puts, removes and
+ * prefix drops; and its serializer through Flink's serializer test base.
+ */
+class EventLogTest extends SerializerTestBase<EventLog> {
+    @Test
+    void keepsTheOrderAndContentOfASortedMap() throws Exception {
+        Random random = new Random(42);
+        for (int round = 0; round < 200; round++) {
+            EventLog log = EventLog.empty(2, true);
+            TreeMap<String, Object[]> oracle = new TreeMap<>();
+            for (int step = 0; step < 60; step++) {
+                long time = random.nextInt(20) - 5; // negative times too, and many ties
+                String id = "e" + random.nextInt(15);
+                String key = eventKey(time, id);
+                int op = random.nextInt(10);
+                if (op < 6) {
+                    int[] ints = {random.nextInt(8), random.nextInt(8)};
+                    String label = random.nextBoolean() ? "view" : "click";
+                    log.put(time, id, ints, label);
+                    oracle.put(key, new Object[] {time, id, ints, label});
+                } else if (op < 9) {
+                    assertThat(log.remove(time, id)).isEqualTo(oracle.remove(key) != null);
+                } else {
+                    long before = random.nextInt(20) - 5;
+                    log.dropFirst(log.firstAtOrAfter(before));
+                    oracle.headMap(eventKey(before, ""), true).clear();
+                    oracle.entrySet().removeIf(e -> (long) e.getValue()[0] < before);
+                }
+                assertSame(log, oracle);
+                if (step % 10 == 0) {
+                    assertSame(roundTrip(log), oracle);
+                    assertSame(log.copy(), oracle);
+                }
+            }
+        }
+    }
+
+    @Test
+    void saysWhetherAnEventComesAfterAllOthers() {
+        EventLog log = EventLog.empty(0, false);
+        assertThat(log.isAfterLast(5, "b")).isTrue();
+        log.put(5, "b", null, null);
+        assertThat(log.isAfterLast(5, "b")).isFalse();
+        assertThat(log.isAfterLast(5, "a")).isFalse();
+        assertThat(log.isAfterLast(5, "c")).isTrue();
+        assertThat(log.isAfterLast(4, "z")).isFalse();
+        assertThat(log.isAfterLast(6, "a")).isTrue();
+    }
+
+    private static String eventKey(long micros, String id) {
+        String unsigned = Long.toUnsignedString(micros ^ Long.MIN_VALUE);
+        return "0".repeat(20 - unsigned.length()) + unsigned + "|" + id;
+    }
+
+    private static void assertSame(EventLog log, TreeMap<String, Object[]> oracle) {
+        List<String> actual = new ArrayList<>();
+        for (int i = 0; i < log.size(); i++) {
+            actual.add(
+                    eventKey(log.time(i), log.id(i))
+                            + "="
+                            + log.value(i, 0)
+                            + ","
+                            + log.value(i, 1)
+                            + ","
+                            + log.label(i));
+        }
+        List<String> expected = new ArrayList<>();
+        for (Map.Entry<String, Object[]> e : oracle.entrySet()) {
+            int[] ints = (int[]) e.getValue()[2];
+            expected.add(e.getKey() + "=" + ints[0] + "," + ints[1] + "," + e.getValue()[3]);
+        }
+        assertThat(actual).isEqualTo(expected);
+    }
+
+    private static EventLog roundTrip(EventLog log) throws Exception {
+        EventLogSerializer serializer = new EventLogSerializer();
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        serializer.serialize(log, out);
+        DataInputDeserializer in = new DataInputDeserializer(out.getCopyOfBuffer());
+        return serializer.deserialize(in);
+    }
+
+    @Override
+    protected TypeSerializer<EventLog> createSerializer() {
+        return new EventLogSerializer();
+    }
+
+    @Override
+    protected int getLength() {
+        return -1;
+    }
+
+    @Override
+    protected Class<EventLog> getTypeClass() {
+        return EventLog.class;
+    }
+
+    @Override
+    protected EventLog[] getTestData() {
+        EventLog empty = EventLog.empty(1, false);
+        EventLog funnel = EventLog.empty(2, false);
+        funnel.put(1_000_000L, "0b7c-ü", new int[] {1, 2}, null);
+        funnel.put(-3L, "a", new int[] {4, 0}, null);
+        EventLog session = EventLog.empty(0, true);
+        session.put(7L, "x", null, "page_view");
+        session.put(7L, "y", null, "page_view");
+        session.put(9L, "z", null, null);
+        return new EventLog[] {empty, funnel, session};
+    }
+}

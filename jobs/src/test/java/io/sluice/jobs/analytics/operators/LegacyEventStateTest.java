@@ -1,0 +1,133 @@
+package io.sluice.jobs.analytics.operators;
+
+import static io.sluice.jobs.analytics.operators.RollupOperatorsTest.delta;
+import static io.sluice.jobs.analytics.operators.RollupOperatorsTest.event;
+import static io.sluice.jobs.analytics.operators.RollupOperatorsTest.liveSessions;
+import static io.sluice.jobs.analytics.operators.RollupOperatorsTest.settle;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.sluice.jobs.analytics.CleanEvent;
+import io.sluice.jobs.analytics.SessionEvent;
+import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.FunnelEvent;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.Collector;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A checkpoint of a build before {@link EventLog} holds a user's events as map entries ("events" of
+ * sessionize, "funnel-events" of a funnel, keyed by {@code Sessionizer.eventKey}). Restored into
+ * the current operators, they move into the log at the user's first access: the sessions and the
+ * funnel's events are those of all events, not only of the ones after the upgrade.
+ */
+class LegacyEventStateTest {
+    /** Writes a user's events as the earlier builds did, under the same state names. */
+    static final class LegacyWriter extends KeyedProcessFunction<String, EventDelta, String> {
+        private transient MapState<String, SessionEvent> sessionEvents;
+        private transient MapState<String, FunnelEvent> funnelEvents;
+
+        @Override
+        public void open(OpenContext context) {
+            sessionEvents =
+                    getRuntimeContext()
+                            .getMapState(
+                                    new MapStateDescriptor<>(
+                                            "events",
+                                            Types.STRING,
+                                            TypeInformation.of(SessionEvent.class)));
+            funnelEvents =
+                    getRuntimeContext()
+                            .getMapState(
+                                    new MapStateDescriptor<>(
+                                            "funnel-events",
+                                            Types.STRING,
+                                            TypeInformation.of(FunnelEvent.class)));
+        }
+
+        @Override
+        public void processElement(EventDelta d, Context ctx, Collector<String> out)
+                throws Exception {
+            CleanEvent e = d.event;
+            String key = Sessionizer.eventKey(e.occurredAtUs, e.eventId);
+            sessionEvents.put(key, new SessionEvent(e.occurredAtUs, e.eventName));
+            funnelEvents.put(
+                    key, new FunnelEvent(e.occurredAtUs, new int[] {e.eventName.length()}));
+        }
+    }
+
+    /** Reads the funnel's events through {@link FunnelUserEvents}, as the funnel operator does. */
+    static final class FunnelEventsReader extends KeyedProcessFunction<String, EventDelta, String> {
+        private transient FunnelUserEvents events;
+
+        @Override
+        public void open(OpenContext context) {
+            events = new FunnelUserEvents(getRuntimeContext(), 1);
+        }
+
+        @Override
+        public void processElement(EventDelta d, Context ctx, Collector<String> out)
+                throws Exception {
+            EventLog log = events.put(d.event.occurredAtUs, d.event.eventId, new int[] {9});
+            out.collect(log.toString());
+        }
+    }
+
+    private static OperatorSubtaskState legacySnapshot() throws Exception {
+        try (var legacy = harness(new LegacyWriter())) {
+            legacy.open();
+            legacy.processElement(
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T10:20:00Z", "click"))));
+            legacy.processElement(
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "view"))));
+            return legacy.snapshot(1, 1);
+        }
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, String> harness(
+            KeyedProcessFunction<String, EventDelta, String> f) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(
+                new KeyedProcessOperator<>(f), (EventDelta d) -> d.event.userId, Types.STRING);
+    }
+
+    @Test
+    void sessionizeReadsTheEventsOfAnEarlierBuild() throws Exception {
+        try (var h = RollupOperatorsTest.sessionizer(legacySnapshot())) {
+            // Out of order, so the sessions are derived from all of the user's events.
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:10:00Z", "view"))));
+            settle(h);
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:20:00 3 view>click");
+        }
+    }
+
+    @Test
+    void funnelEventsOfAnEarlierBuildMoveIntoTheLog() throws Exception {
+        try (var h = harness(new FunnelEventsReader())) {
+            h.initializeState(legacySnapshot());
+            h.open();
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:10:00Z", "view"))));
+            long t = RollupOperatorsTest.ms("2026-11-20T10:00:00Z") * 1000;
+            assertThat(h.extractOutputValues())
+                    .containsExactly(
+                            "EventLog["
+                                    + t
+                                    + "/a/4, "
+                                    + (t + 600_000_000L)
+                                    + "/c/9, "
+                                    + (t + 1_200_000_000L)
+                                    + "/b/5]");
+        }
+    }
+}
