@@ -15,6 +15,7 @@ import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.StampedChange;
+import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.EventClock;
 import io.sluice.jobs.analytics.operators.RollupCombiner;
@@ -153,7 +154,7 @@ public final class AnalyticsJob {
                         .setParallelism(1)
                         .setMaxParallelism(1);
         SingleOutputStreamOperator<EventDelta> deltas =
-                stamped.keyBy(s -> schema.eventId(s.change), Types.STRING)
+                stamped.keyBy(s -> schema.eventId(s.change), StringKey.TYPE)
                         .process(
                                 new CleanAndDedupeFunction(
                                         schema,

@@ -5,8 +5,9 @@ import java.util.Objects;
 
 /**
  * A usable event: parsed, PII already hashed, promoted properties split out. A POJO (public fields,
- * no-arg constructor) so Flink's POJO serializer keeps it in state and lets it gain fields across
- * savepoints.
+ * no-arg constructor): between operators (inside {@code EventDelta}) Flink's POJO serializer writes
+ * it. In the dedupe state {@code CleanEventSerializer} does: a new field here needs a new format
+ * there that still reads the current one.
  */
 public class CleanEvent {
     public String eventId;

@@ -13,6 +13,7 @@ import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.FunnelDelta;
 import io.sluice.jobs.analytics.model.SignupChange;
 import io.sluice.jobs.analytics.model.SignupSchema;
+import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.operators.ActiveUsersDailyFunction;
 import io.sluice.jobs.analytics.operators.CohortWeeklyFunction;
 import io.sluice.jobs.analytics.operators.EventProperties;
@@ -63,7 +64,10 @@ public final class UserScopedAnalytics {
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
         EventProperties properties = new EventProperties(schema.promoted());
         SingleOutputStreamOperator<EventDelta> cohorts =
-                userCohorts(changes, deltas.keyBy(UserScopedAnalytics::user, Types.STRING), config)
+                userCohorts(
+                                changes,
+                                deltas.keyBy(UserScopedAnalytics::user, StringKey.TYPE),
+                                config)
                         .name("user-cohorts")
                         .uid("user-cohorts");
         rows.add(
@@ -142,7 +146,7 @@ public final class UserScopedAnalytics {
                                 new SignupChanges(SignupSchema.fromConfig(config)))
                         .uid("signups")
                         .setParallelism(changes.getParallelism());
-        return deltas.connect(signups.keyBy(s -> s.userId, Types.STRING))
+        return deltas.connect(signups.keyBy(s -> s.userId, StringKey.TYPE))
                 .process(
                         new SignupCohortFunction(returnEvent(config), features(config), properties),
                         TypeInformation.of(EventDelta.class));
@@ -184,6 +188,6 @@ public final class UserScopedAnalytics {
      */
     private static KeyedStream<EventDelta, String> byUser(DataStream<EventDelta> passedOn) {
         return DataStreamUtils.reinterpretAsKeyedStream(
-                passedOn, UserScopedAnalytics::user, Types.STRING);
+                passedOn, UserScopedAnalytics::user, StringKey.TYPE);
     }
 }

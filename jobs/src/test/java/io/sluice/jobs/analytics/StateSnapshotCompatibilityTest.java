@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.jobs.analytics.model.CleanEventSerializer;
 import io.sluice.jobs.analytics.model.EventLog;
 import io.sluice.jobs.analytics.model.EventLogSerializer;
+import io.sluice.jobs.analytics.model.StringKey;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -62,6 +63,7 @@ class StateSnapshotCompatibilityTest {
         log.put(1_795_000_000_400_000L, "e-2", new int[] {1}, "page_view");
         return List.of(
                 new Case("EventLog", EventLog.class, log, new EventLogSerializer()),
+                new Case("StringKey", String.class, "u-7 ü", StringKey.Serializer.INSTANCE),
                 new Case("CleanEvent", CleanEvent.class, event),
                 new Case("CleanEventState", CleanEvent.class, event, new CleanEventSerializer()),
                 new Case("Session", Session.class, session),

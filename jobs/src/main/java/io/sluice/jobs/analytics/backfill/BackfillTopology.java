@@ -14,6 +14,7 @@ import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.LatestChange;
+import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.RollupSpec;
@@ -233,7 +234,7 @@ public final class BackfillTopology {
                 .uid("overwrite-range")
                 .filter(c -> c.table().equals(schema.table()))
                 .name("events-only")
-                .keyBy(c -> schema.eventId(c), Types.STRING)
+                .keyBy(c -> schema.eventId(c), StringKey.TYPE)
                 .process(new LatestChange())
                 .name("latest-change")
                 .uid("latest-change");

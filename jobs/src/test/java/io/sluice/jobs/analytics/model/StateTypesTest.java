@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 class StateTypesTest {
     @Test
     void cleanEventIsAPojo() {
-        // ValueState of clean-and-dedupe; also inside EventDelta.
+        // Inside EventDelta between operators (the dedupe state has CleanEventSerializer).
         assertSerializedAsPojoWithoutKryo(CleanEvent.class);
     }
 
@@ -34,7 +34,7 @@ class StateTypesTest {
 
     @Test
     void sessionEventIsAPojo() {
-        // MapState "events" and ListState "appended-events" of sessionize.
+        // ListState "appended-events" of sessionize, and its legacy MapState "events".
         assertSerializedAsPojoWithoutKryo(SessionEvent.class);
     }
 

@@ -12,6 +12,7 @@ import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.PromotedProperty;
 import io.sluice.jobs.analytics.model.StampedChange;
+import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.time.Duration;
 import java.time.Instant;
@@ -69,7 +70,7 @@ public class CleanAndDedupeFunctionTest {
                         new KeyedProcessOperator<>(
                                 new CleanAndDedupeFunction(SCHEMA, 600_000L, LATENESS, TTL)),
                         s -> SCHEMA.eventId(s.change),
-                        Types.STRING);
+                        StringKey.TYPE);
         h.setProcessingTime(NOW);
         h.setStateTtlProcessingTime(NOW);
         return h;
@@ -339,7 +340,10 @@ public class CleanAndDedupeFunctionTest {
         assertThat(deltas()).containsExactly("+e1:x");
     }
 
-    /** Writes the dedupe state as builds before {@code CleanEventSerializer} did: a POJO. */
+    /**
+     * Writes the dedupe state as builds before {@code CleanEventSerializer} and {@link StringKey}
+     * did: a POJO value under a {@code Types.STRING} key.
+     */
     static final class PojoDedupeState extends KeyedProcessFunction<String, StampedChange, String> {
         private transient ValueState<CleanEvent> current;
 

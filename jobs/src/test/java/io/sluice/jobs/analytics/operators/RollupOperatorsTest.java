@@ -7,6 +7,7 @@ import io.sluice.jobs.analytics.model.ActiveUsersDelta;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.SessionsDailyRow;
+import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -384,7 +385,7 @@ class RollupOperatorsTest {
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
                         (EventDelta d) -> d.event.userId,
-                        Types.STRING);
+                        StringKey.TYPE); // as the job keys it
         if (snapshot != null) {
             h.initializeState(snapshot);
         }
