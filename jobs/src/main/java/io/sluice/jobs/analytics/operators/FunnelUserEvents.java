@@ -74,6 +74,8 @@ final class FunnelUserEvents {
                         null);
             }
             legacy.clear();
+            // Stored now: the first access after a restore may be a timer that only reads.
+            store(log);
         }
         return log;
     }

@@ -191,7 +191,7 @@ public final class SessionizeFunction
 
     /**
      * The user's event log; at the first access after a restore of a build before it, built from
-     * the entries of {@link #legacyEvents}, which are then cleared.
+     * the entries of {@link #legacyEvents}, which are then cleared, and stored.
      */
     private EventLog log() throws Exception {
         EventLog log = events.value();
@@ -210,6 +210,8 @@ public final class SessionizeFunction
             }
             legacyEvents.clear();
             legacyNewestKey.clear();
+            // Stored now: the first access after a restore may be a timer that only reads.
+            events.update(log);
         }
         return log;
     }

@@ -14,6 +14,8 @@ import io.sluice.jobs.analytics.model.FunnelEvent;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -23,6 +25,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.Collector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A checkpoint of a build before {@link EventLog} holds a user's events as map entries ("events" of
@@ -35,6 +39,7 @@ class LegacyEventStateTest {
     static final class LegacyWriter extends KeyedProcessFunction<String, EventDelta, String> {
         private transient MapState<String, SessionEvent> sessionEvents;
         private transient MapState<String, FunnelEvent> funnelEvents;
+        private transient ValueState<Boolean> dirty;
 
         @Override
         public void open(OpenContext context) {
@@ -52,6 +57,9 @@ class LegacyEventStateTest {
                                             "funnel-events",
                                             Types.STRING,
                                             TypeInformation.of(FunnelEvent.class)));
+            dirty =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
         }
 
         @Override
@@ -62,12 +70,20 @@ class LegacyEventStateTest {
             sessionEvents.put(key, new SessionEvent(e.occurredAtUs, e.eventName));
             funnelEvents.put(
                     key, new FunnelEvent(e.occurredAtUs, new int[] {e.eventName.length()}));
+            // As sessionize did: changed since the last derivation, which a timer will run.
+            dirty.update(true);
+            ctx.timerService().registerProcessingTimeTimer(1000);
         }
     }
 
     /** Reads the funnel's events through {@link FunnelUserEvents}, as the funnel operator does. */
     static final class FunnelEventsReader extends KeyedProcessFunction<String, EventDelta, String> {
+        private final boolean readFirst;
         private transient FunnelUserEvents events;
+
+        FunnelEventsReader(boolean readFirst) {
+            this.readFirst = readFirst;
+        }
 
         @Override
         public void open(OpenContext context) {
@@ -77,6 +93,9 @@ class LegacyEventStateTest {
         @Override
         public void processElement(EventDelta d, Context ctx, Collector<String> out)
                 throws Exception {
+            if (readFirst) {
+                events.dropBefore(Long.MIN_VALUE); // what the event timer does; drops nothing
+            }
             EventLog log = events.put(d.event.occurredAtUs, d.event.eventId, new int[] {9});
             out.collect(log.toString());
         }
@@ -112,8 +131,23 @@ class LegacyEventStateTest {
     }
 
     @Test
-    void funnelEventsOfAnEarlierBuildMoveIntoTheLog() throws Exception {
-        try (var h = harness(new FunnelEventsReader())) {
+    void sessionizeKeepsTheEventsWhenATimerIsTheFirstAccessAfterTheRestore() throws Exception {
+        try (var h = RollupOperatorsTest.sessionizer(legacySnapshot())) {
+            settle(h); // the restored timer derives the rows from the migrated events
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:20:00 2 view>click");
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:10:00Z", "view"))));
+            settle(h);
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:20:00 3 view>click");
+        }
+    }
+
+    @ParameterizedTest(name = "read-only access first: {0}")
+    @ValueSource(booleans = {false, true})
+    void funnelEventsOfAnEarlierBuildMoveIntoTheLog(boolean readFirst) throws Exception {
+        try (var h = harness(new FunnelEventsReader(readFirst))) {
             h.initializeState(legacySnapshot());
             h.open();
             h.processElement(
