@@ -40,14 +40,21 @@ public final class Bench {
             Path out,
             int freshnessSeconds,
             int parallelism,
-            String stateBackend) {
+            JobOptions.StateBackend stateBackend) {
+        /** The backend the analytics job is compared on (the other one). */
+        JobOptions.StateBackend otherBackend() {
+            return stateBackend == JobOptions.StateBackend.ROCKSDB
+                    ? JobOptions.StateBackend.HASHMAP
+                    : JobOptions.StateBackend.ROCKSDB;
+        }
+
         static Args parse(String[] a) {
             long events = 1_000_000;
             int rate = 5_000;
             Path out = Path.of("bench-results");
             int seconds = 60;
             int parallelism = 2;
-            String backend = "hashmap";
+            JobOptions.StateBackend backend = JobOptions.StateBackend.HASHMAP;
             for (int i = 0; i < a.length; i++) {
                 String v = i + 1 < a.length ? a[i + 1] : null;
                 switch (a[i]) {
@@ -56,7 +63,7 @@ public final class Bench {
                     case "--out" -> out = Path.of(require(a[i], v));
                     case "--freshness-seconds" -> seconds = Integer.parseInt(require(a[i], v));
                     case "--parallelism" -> parallelism = Integer.parseInt(require(a[i], v));
-                    case "--state-backend" -> backend = require(a[i], v);
+                    case "--state-backend" -> backend = backend(require(a[i], v));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown argument "
@@ -72,6 +79,16 @@ public final class Bench {
                         "--events >= 1000, --rate >= 10, --freshness-seconds >= 1");
             }
             return new Args(events, rate, out, seconds, parallelism, backend);
+        }
+
+        private static JobOptions.StateBackend backend(String name) {
+            for (JobOptions.StateBackend b : JobOptions.StateBackend.values()) {
+                if (b.toString().equalsIgnoreCase(name)) {
+                    return b;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "--state-backend is hashmap or rocksdb, got '" + name + "'");
         }
 
         private static String require(String option, String value) {

@@ -28,6 +28,9 @@ final class BenchRun {
     /** The peer's figures (Debezium's embedded engine into ClickHouse, {@link PeerRunner}). */
     final Map<String, Object> peer = new LinkedHashMap<>();
 
+    /** The analytics job's figures on the other state backend ({@link Bench.Args#otherBackend}). */
+    final Map<String, Object> otherBackend = new LinkedHashMap<>();
+
     /** CPU seconds by stage, by phase. */
     final Map<String, Object> cpu = new LinkedHashMap<>();
 

@@ -2,6 +2,7 @@ package io.sluice.bench;
 
 import java.sql.Connection;
 import java.time.Duration;
+import java.util.Map;
 import org.apache.flink.api.common.JobID;
 
 /**
@@ -34,68 +35,90 @@ final class CatchUpPhase {
                         run.servers, run.pgDb, "bench_ceiling", "bench_ceiling", endLsn, run.n));
         BenchSql.execute(pg, "SELECT pg_drop_replication_slot('bench_ceiling')");
 
+        JobRunner runner = jobs.runner();
         Resources r = Resources.start();
         StageCpu stages = StageCpu.start();
-        t0 = System.nanoTime();
-        JobID m =
-                jobs.runner()
-                        .submit(
-                                "bench-mirror",
-                                jobs.mirror(),
-                                false,
-                                null,
-                                savepoints.mirror(),
-                                run.work.resolve("cp-m"),
-                                run.args.stateBackend());
-        double s =
-                JobRunner.awaitCount(
-                        () -> Ceilings.count(run.servers, jobs.mirrorTable()),
-                        2 * run.n,
-                        t0,
-                        Duration.ofMinutes(30));
-        run.sluice.put("catchup_mirror_rows_per_s", run.n / s);
+        JobRunner.Timed m =
+                runner.submitAndAwait(
+                        run,
+                        "bench-mirror",
+                        jobs.mirror(),
+                        false,
+                        savepoints.mirror(),
+                        "cp-m",
+                        run.args.stateBackend(),
+                        jobs.mirrorTable(),
+                        2 * run.n);
+        run.sluice.put("catchup_mirror_rows_per_s", run.n / m.seconds());
         run.cpu.put("catchup_mirror", stages.stop());
         run.sluice.put("catchup_mirror_cpu_seconds", r.cpuSeconds());
-        jobs.runner().cancel(m);
+        runner.cancel(m.job());
 
         // The peer catches up on the same changes from its own slot.
         t0 = System.nanoTime();
         peer.start();
-        s = peer.awaitCount(2 * run.n, t0);
+        double s = peer.awaitCount(2 * run.n, t0);
         run.peer.put("catchup_rows_per_s", run.n / s);
         run.peer.put("catchup_cpu_seconds", peer.cpuSeconds());
         peer.stop();
         peer.dropSlot(pg);
 
+        // The analytics job on the other state backend catches up on the same changes, alone.
+        var other = run.args.otherBackend();
         r = Resources.start();
         stages = StageCpu.start();
-        t0 = System.nanoTime();
-        JobID an =
-                jobs.runner()
-                        .submit(
-                                "bench-analytics",
-                                jobs.analytics(),
-                                true,
-                                null,
-                                savepoints.analytics(),
-                                run.work.resolve("cp-a"),
-                                run.args.stateBackend());
-        s =
-                JobRunner.awaitCount(
-                        () -> Ceilings.count(run.servers, jobs.analyticsTable()),
-                        2 * run.n,
-                        t0,
-                        Duration.ofMinutes(30));
-        run.sluice.put("catchup_analytics_rows_per_s", run.n / s);
+        JobRunner.Timed ao =
+                runner.submitAndAwait(
+                        run,
+                        "bench-analytics-" + other,
+                        jobs.analyticsOther(),
+                        true,
+                        savepoints.analyticsOther(),
+                        "cp-o",
+                        other,
+                        jobs.analyticsOtherTable(),
+                        2 * run.n);
+        run.otherBackend.put("catchup_analytics_rows_per_s", run.n / ao.seconds());
+        run.cpu.put("catchup_analytics_" + other, stages.stop());
+        run.otherBackend.put("catchup_analytics_cpu_seconds", r.cpuSeconds());
+        run.otherBackend.put("catchup_analytics_peak_rss_mb", r.peakRssMb());
+        checkpointSizes(run, runner, ao.job(), run.otherBackend);
+        runner.cancel(ao.job());
+
+        r = Resources.start();
+        stages = StageCpu.start();
+        JobRunner.Timed an =
+                runner.submitAndAwait(
+                        run,
+                        "bench-analytics",
+                        jobs.analytics(),
+                        true,
+                        savepoints.analytics(),
+                        "cp-a",
+                        run.args.stateBackend(),
+                        jobs.analyticsTable(),
+                        2 * run.n);
+        run.sluice.put("catchup_analytics_rows_per_s", run.n / an.seconds());
         run.cpu.put("catchup_analytics", stages.stop());
         run.sluice.put("cpu_seconds_by_stage", run.cpu);
         run.sluice.put("catchup_analytics_cpu_seconds", r.cpuSeconds());
         run.sluice.put("catchup_analytics_peak_rss_mb", r.peakRssMb());
-        Thread.sleep(2 * run.checkpointMs); // a checkpoint that covers every event
-        long bytes = jobs.runner().latestCheckpointBytes(an);
-        run.sluice.put("checkpoint_bytes", bytes);
-        run.sluice.put("checkpoint_mb_per_million_events", bytes / 1e6 / (2.0 * run.n / 1e6));
-        Bench.say("catch-up: %s", run.sluice);
-        return an;
+        checkpointSizes(run, runner, an.job(), run.sluice);
+        Bench.say("catch-up: %s; on %s: %s", run.sluice, other, run.otherBackend);
+        return an.job();
+    }
+
+    /**
+     * The size of the state (all of it, per million events) and what the latest checkpoint wrote
+     * (all of it on the heap backend; the new files on RocksDB, whose checkpoints are incremental).
+     */
+    private static void checkpointSizes(
+            BenchRun run, JobRunner runner, JobID job, Map<String, Object> figures)
+            throws Exception {
+        runner.awaitNextCheckpoint(job, Duration.ofMinutes(2));
+        long bytes = runner.latestCheckpointBytes(job);
+        figures.put("checkpoint_bytes", bytes);
+        figures.put("checkpoint_mb_per_million_events", bytes / 1e6 / (2.0 * run.n / 1e6));
+        figures.put("checkpoint_written_bytes", runner.latestCheckpointedBytes(job));
     }
 }

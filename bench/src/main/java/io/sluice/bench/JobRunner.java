@@ -1,5 +1,6 @@
 package io.sluice.bench;
 
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
@@ -54,12 +55,19 @@ final class JobRunner implements AutoCloseable {
             PiiHasher hasher,
             String savepoint,
             Path checkpoints,
-            String stateBackend)
+            JobOptions.StateBackend stateBackend)
             throws Exception {
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.getExecutionEnvironment(
-                        JobEnvironment.stateConfiguration(
-                                stateBackend, checkpoints.toUri().toString()));
+        Configuration state =
+                JobEnvironment.stateConfiguration(
+                        stateBackend,
+                        config.get(JobOptions.ROCKSDB_WRITE_BUFFER_SIZE),
+                        checkpoints.toUri().toString());
+        // RocksDB tuning experiments: -Dstate.backend.rocksdb.* in JAVA_TOOL_OPTIONS
+        // (benchmark.md).
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("state.backend.rocksdb."))
+                .forEach(k -> state.setString(k, System.getProperty(k)));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(state);
         JobEnvironment.configure(env, config);
         if (analytics) {
             AnalyticsJob.build(
@@ -80,6 +88,40 @@ final class JobRunner implements AutoCloseable {
         }
         cluster.submitJob(graph).get();
         return graph.getJobID();
+    }
+
+    /** A job that was submitted, and the seconds until its table held the rows awaited. */
+    record Timed(JobID job, double seconds) {}
+
+    /**
+     * Submits a Sluice job without a PII hasher (as {@link #submit}) and waits until {@code table}
+     * holds {@code rows} rows (30 min at most): the seconds from submission.
+     */
+    Timed submitAndAwait(
+            BenchRun run,
+            String name,
+            SluiceConfig config,
+            boolean analytics,
+            String savepoint,
+            String checkpoints,
+            JobOptions.StateBackend backend,
+            String table,
+            long rows)
+            throws Exception {
+        long t0 = System.nanoTime();
+        JobID job =
+                submit(
+                        name,
+                        config,
+                        analytics,
+                        null,
+                        savepoint,
+                        run.work.resolve(checkpoints),
+                        backend);
+        double s =
+                awaitCount(
+                        () -> Ceilings.count(run.servers, table), rows, t0, Duration.ofMinutes(30));
+        return new Timed(job, s);
     }
 
     /**
@@ -140,12 +182,42 @@ final class JobRunner implements AutoCloseable {
         cluster.cancelJob(job).get();
     }
 
+    /**
+     * Waits for a checkpoint of the job that starts after this call and completes, so that it
+     * covers every row seen so far (at most {@code timeout}).
+     */
+    void awaitNextCheckpoint(JobID job, Duration timeout) throws Exception {
+        long after = System.currentTimeMillis();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+            CompletedCheckpointStats latest =
+                    stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
+            if (latest != null && latest.getTriggerTimestamp() > after) {
+                return;
+            }
+            Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
+        }
+        throw new IllegalStateException("no checkpoint of " + job + " completed within " + timeout);
+    }
+
     /** The full size of the job's latest completed checkpoint, or -1. */
     long latestCheckpointBytes(JobID job) throws Exception {
         var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
         CompletedCheckpointStats latest =
                 stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
         return latest == null ? -1 : latest.getStateSize();
+    }
+
+    /**
+     * What the job's latest completed checkpoint wrote: all of it for the heap backend, the new
+     * files only for RocksDB's incremental checkpoints; or -1.
+     */
+    long latestCheckpointedBytes(JobID job) throws Exception {
+        var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+        CompletedCheckpointStats latest =
+                stats == null ? null : stats.getHistory().getLatestCompletedCheckpoint();
+        return latest == null ? -1 : latest.getCheckpointedSize();
     }
 
     /** Waits until {@code count} reaches {@code target}; returns the seconds it took. */

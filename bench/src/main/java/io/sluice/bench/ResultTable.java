@@ -45,6 +45,30 @@ final class ResultTable {
                         "COPY->ClickHouse " + rate(c, "copy_into_clickhouse_rows_per_s"),
                         ratio(r, "snapshot_analytics_vs_copy_into_clickhouse"),
                         ""));
+        String other =
+                "rocksdb".equals(((Map<String, Object>) all.get("settings")).get("state_backend"))
+                        ? "hashmap"
+                        : "rocksdb";
+        Map<String, Object> o = (Map<String, Object>) all.get("analytics_on_" + other);
+        System.out.println(
+                Report.row(
+                        "snapshot, analytics job on " + other + ", rows/s",
+                        rate(o, "snapshot_analytics_rows_per_s"),
+                        "",
+                        ratio(r, "snapshot_analytics_rocksdb_vs_hashmap"),
+                        "rocksdb/hashmap >= 0.67: " + t.get("rocksdb_within_1.5x_of_hashmap")));
+        System.out.println(
+                Report.row(
+                        "catch-up, analytics job on " + other + ", rows/s",
+                        rate(o, "catchup_analytics_rows_per_s"),
+                        "",
+                        ratio(r, "catchup_analytics_rocksdb_vs_hashmap"),
+                        String.format(
+                                Locale.ROOT,
+                                "CPU %.1f s, ckpt %.1f MB/M events, last wrote %.1f MB",
+                                (Double) o.get("catchup_analytics_cpu_seconds"),
+                                (Double) o.get("checkpoint_mb_per_million_events"),
+                                ((Number) o.get("checkpoint_written_bytes")).longValue() / 1e6)));
         Map<String, Object> peer = (Map<String, Object>) all.get("peer");
         System.out.println(
                 Report.row(

@@ -1,8 +1,5 @@
 package io.sluice.bench;
 
-import java.time.Duration;
-import org.apache.flink.api.common.JobID;
-
 /**
  * Each job snapshots the events (rows/s until ClickHouse holds them) and is stopped with a
  * savepoint; the peer snapshots them after the mirror, and is stopped.
@@ -11,61 +8,68 @@ final class SnapshotPhase {
     private SnapshotPhase() {}
 
     /** The savepoints the jobs were stopped with. */
-    record Savepoints(String mirror, String analytics) {}
+    record Savepoints(String mirror, String analytics, String analyticsOther) {}
 
     static Savepoints run(BenchRun run, BenchJobs jobs, PeerRunner peer) throws Exception {
+        JobRunner runner = jobs.runner();
         StageCpu stages = StageCpu.start();
-        long t0 = System.nanoTime();
-        JobID m =
-                jobs.runner()
-                        .submit(
-                                "bench-mirror",
-                                jobs.mirror(),
-                                false,
-                                null,
-                                null,
-                                run.work.resolve("cp-m"),
-                                run.args.stateBackend());
-        double s =
-                JobRunner.awaitCount(
-                        () -> Ceilings.count(run.servers, jobs.mirrorTable()),
-                        run.n,
-                        t0,
-                        Duration.ofMinutes(30));
-        run.sluice.put("snapshot_mirror_rows_per_s", run.n / s);
+        JobRunner.Timed m =
+                runner.submitAndAwait(
+                        run,
+                        "bench-mirror",
+                        jobs.mirror(),
+                        false,
+                        null,
+                        "cp-m",
+                        run.args.stateBackend(),
+                        jobs.mirrorTable(),
+                        run.n);
+        run.sluice.put("snapshot_mirror_rows_per_s", run.n / m.seconds());
         run.cpu.put("snapshot_mirror", stages.stop());
-        String mirrorSavepoint = jobs.runner().stopWithSavepoint(m, jobs.mirror());
+        String mirrorSavepoint = runner.stopWithSavepoint(m.job(), jobs.mirror());
 
         // The peer snapshots the same table, alone on the machine as the mirror was.
-        t0 = System.nanoTime();
+        long t0 = System.nanoTime();
         peer.start();
-        s = peer.awaitCount(run.n, t0);
+        double s = peer.awaitCount(run.n, t0);
         run.peer.put("snapshot_rows_per_s", run.n / s);
         run.peer.put("snapshot_cpu_seconds", peer.cpuSeconds());
         peer.stop();
 
         stages = StageCpu.start();
-        t0 = System.nanoTime();
-        JobID an =
-                jobs.runner()
-                        .submit(
-                                "bench-analytics",
-                                jobs.analytics(),
-                                true,
-                                null,
-                                null,
-                                run.work.resolve("cp-a"),
-                                run.args.stateBackend());
-        s =
-                JobRunner.awaitCount(
-                        () -> Ceilings.count(run.servers, jobs.analyticsTable()),
-                        run.n,
-                        t0,
-                        Duration.ofMinutes(30));
-        run.sluice.put("snapshot_analytics_rows_per_s", run.n / s);
+        JobRunner.Timed an =
+                runner.submitAndAwait(
+                        run,
+                        "bench-analytics",
+                        jobs.analytics(),
+                        true,
+                        null,
+                        "cp-a",
+                        run.args.stateBackend(),
+                        jobs.analyticsTable(),
+                        run.n);
+        run.sluice.put("snapshot_analytics_rows_per_s", run.n / an.seconds());
         run.cpu.put("snapshot_analytics", stages.stop());
-        String analyticsSavepoint = jobs.runner().stopWithSavepoint(an, jobs.analytics());
-        Bench.say("snapshots: %s", run.sluice);
-        return new Savepoints(mirrorSavepoint, analyticsSavepoint);
+        String analyticsSavepoint = runner.stopWithSavepoint(an.job(), jobs.analytics());
+
+        // The analytics job on the other state backend, on the same rows.
+        var other = run.args.otherBackend();
+        stages = StageCpu.start();
+        JobRunner.Timed ao =
+                runner.submitAndAwait(
+                        run,
+                        "bench-analytics-" + other,
+                        jobs.analyticsOther(),
+                        true,
+                        null,
+                        "cp-o",
+                        other,
+                        jobs.analyticsOtherTable(),
+                        run.n);
+        run.otherBackend.put("snapshot_analytics_rows_per_s", run.n / ao.seconds());
+        run.cpu.put("snapshot_analytics_" + other, stages.stop());
+        String otherSavepoint = runner.stopWithSavepoint(ao.job(), jobs.analyticsOther());
+        Bench.say("snapshots: %s; on %s: %s", run.sluice, other, run.otherBackend);
+        return new Savepoints(mirrorSavepoint, analyticsSavepoint, otherSavepoint);
     }
 }

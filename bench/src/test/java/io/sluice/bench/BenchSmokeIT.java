@@ -2,6 +2,7 @@ package io.sluice.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.common.config.JobOptions;
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +20,8 @@ class BenchSmokeIT {
     @Test
     @SuppressWarnings("unchecked")
     void everyPhaseProducesItsFigures(@TempDir Path out) throws Exception {
-        Map<String, Object> all = Bench.run(new Bench.Args(3_000, 200, out, 5, 2, "hashmap"));
+        Map<String, Object> all =
+                Bench.run(new Bench.Args(3_000, 200, out, 5, 2, JobOptions.StateBackend.HASHMAP));
 
         Map<String, Object> ceilings = (Map<String, Object>) all.get("ceilings");
         assertThat(ceilings)
@@ -53,8 +55,19 @@ class BenchSmokeIT {
                 .containsOnlyKeys(
                         "snapshot_mirror",
                         "snapshot_analytics",
+                        "snapshot_analytics_rocksdb",
                         "catchup_mirror",
+                        "catchup_analytics_rocksdb",
                         "catchup_analytics");
+        Map<String, Object> rocksdb = (Map<String, Object>) all.get("analytics_on_rocksdb");
+        assertThat((Double) rocksdb.get("snapshot_analytics_rows_per_s"))
+                .as("the analytics job snapshots on RocksDB too")
+                .isPositive();
+        assertThat((Double) rocksdb.get("catchup_analytics_rows_per_s")).isPositive();
+        assertThat((Long) rocksdb.get("checkpoint_written_bytes"))
+                .as("an incremental checkpoint writes no more than the whole state")
+                .isPositive()
+                .isLessThanOrEqualTo((Long) rocksdb.get("checkpoint_bytes"));
         Map<String, Double> catchup = (Map<String, Double>) cpu.get("catchup_analytics");
         assertThat(catchup.keySet())
                 .as("the analytics job's own tasks are among the stages")

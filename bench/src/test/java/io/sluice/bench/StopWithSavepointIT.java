@@ -3,6 +3,7 @@ package io.sluice.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.config.AnalyticsOptions;
+import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.mirror.MirrorSetup;
@@ -66,7 +67,7 @@ class StopWithSavepointIT {
                                 null,
                                 null,
                                 work.resolve("cp-" + cycle),
-                                "hashmap");
+                                JobOptions.StateBackend.HASHMAP);
                 // The moment the benchmark stops the job: its snapshot has landed.
                 JobRunner.awaitCount(
                         () -> Ceilings.count(servers, events), EVENTS, t0, Duration.ofMinutes(5));

@@ -2,6 +2,7 @@ package io.sluice.common.config;
 
 import java.time.Duration;
 import java.util.List;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
 /**
@@ -55,6 +56,15 @@ public final class Checks {
         return (d, problems) -> {
             if (d.isNegative() || d.isZero()) {
                 problems.add("must be positive, got " + format(d));
+            }
+        };
+    }
+
+    /** A size of at least {@code min}. */
+    public static OptionRule.Check<MemorySize> sizeAtLeast(MemorySize min) {
+        return (m, problems) -> {
+            if (m.compareTo(min) < 0) {
+                problems.add("must be at least " + min + ", got " + m);
             }
         };
     }

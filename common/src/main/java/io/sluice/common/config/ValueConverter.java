@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.TimeUtils;
 
 /**
@@ -109,6 +110,9 @@ final class ValueConverter {
         if (type == Duration.class) {
             return duration(raw, env);
         }
+        if (type == MemorySize.class) {
+            return memorySize(raw, env);
+        }
         if (type.isEnum()) {
             Object text =
                     raw instanceof String s ? EnvInterpolation.interpolate(s, env).trim() : raw;
@@ -142,6 +146,23 @@ final class ValueConverter {
                     "must be a duration such as 500 ms, 5 s, 10 min, 1 h or 7 d, got '"
                             + text
                             + "'");
+        }
+    }
+
+    /** A size as Flink writes it ({@code 4 mb}, {@code 512 kb}); a bare number is bytes. */
+    private static MemorySize memorySize(Object raw, Map<String, String> env) {
+        if (raw instanceof MemorySize m) {
+            return m;
+        }
+        if (raw instanceof Number n) {
+            return new MemorySize(n.longValue());
+        }
+        String text = EnvInterpolation.interpolate(String.valueOf(raw), env).trim();
+        try {
+            return MemorySize.parse(text.replace("_", ""));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "must be a size such as 512 kb, 4 mb or 1 gb, got '" + text + "'");
         }
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.flink.configuration.MemorySize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -159,11 +160,14 @@ class ConfigLoaderTest {
                         write(
                                 MINIMAL
                                         + "job:\n  checkpoint-interval: 2 s\n  state-backend: RocksDB\n"
+                                        + "  rocksdb:\n    write-buffer-size: 8 mb\n"
                                         + "analytics:\n  session-gap: 45 min\n  rollups: [events_per_5m]\n"
                                         + "  out-of-orderness: ${OOO:-0 ms}\n"),
                         Map.of());
         assertThat(config.get(JobOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
         assertThat(config.get(JobOptions.STATE_BACKEND)).isEqualTo(StateBackend.ROCKSDB);
+        assertThat(config.get(JobOptions.ROCKSDB_WRITE_BUFFER_SIZE))
+                .isEqualTo(MemorySize.ofMebiBytes(8));
         assertThat(config.get(AnalyticsOptions.SESSION_GAP)).isEqualTo(Duration.ofMinutes(45));
         assertThat(config.get(AnalyticsOptions.OUT_OF_ORDERNESS)).isEqualTo(Duration.ZERO);
         assertThat(config.get(AnalyticsOptions.ROLLUPS)).containsExactly(Rollup.EVENTS_PER_5M);
@@ -228,6 +232,7 @@ class ConfigLoaderTest {
                                         "  user: sluice\n",
                                         "  user: sluice\n  on-slot-loss: retry\n")
                                 + "job:\n  checkpoint-interval: 5 s\n  checkpoint-interval-ms: 5000\n"
+                                + "  rocksdb:\n    write-buffer-size: lots\n"
                                 + "sink:\n  flush-interval: soon\n"
                                 + "analytics:\n  session-gap: 0 s\n  session-max-ms: -1\n");
         Map<String, Object> flat = flat(f);
@@ -244,10 +249,26 @@ class ConfigLoaderTest {
                                                 "'sink.flush-interval' must be a duration such as"
                                                         + " 500 ms, 5 s, 10 min, 1 h or 7 d, got"
                                                         + " 'soon'",
+                                                "'job.rocksdb.write-buffer-size' must be a size"
+                                                        + " such as 512 kb, 4 mb or 1 gb, got 'lots'",
                                                 "'postgres.on-slot-loss' must be fail or resync,"
                                                         + " got 'retry'",
                                                 "'analytics.session-gap' must be positive, got 0 ms",
                                                 "'analytics.session-max' must be positive, got -1 ms"));
+    }
+
+    @Test
+    void aRocksDbWriteBufferBelow64KbIsAProblem() throws IOException {
+        Map<String, Object> flat =
+                flat(write(MINIMAL + "job:\n  rocksdb:\n    write-buffer-size: 1 kb\n"));
+        assertThatThrownBy(() -> ConfigLoader.fromFlatMap(flat, Map.of(), w -> {}))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e ->
+                                assertThat(e.problems())
+                                        .containsExactly(
+                                                "'job.rocksdb.write-buffer-size' must be at least"
+                                                        + " 64 kb, got 1 kb"));
     }
 
     @Test
