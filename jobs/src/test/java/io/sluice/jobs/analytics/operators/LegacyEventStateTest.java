@@ -11,11 +11,13 @@ import io.sluice.jobs.analytics.SessionEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventLog;
 import io.sluice.jobs.analytics.model.FunnelEvent;
+import java.util.Arrays;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
@@ -40,6 +42,9 @@ class LegacyEventStateTest {
         private transient MapState<String, SessionEvent> sessionEvents;
         private transient MapState<String, FunnelEvent> funnelEvents;
         private transient ValueState<Boolean> dirty;
+        private transient ValueState<long[]> pendingDays;
+        private transient ValueState<Long> pendingLsn;
+        private transient ValueState<Long> lastChangeMs;
 
         @Override
         public void open(OpenContext context) {
@@ -60,6 +65,18 @@ class LegacyEventStateTest {
             dirty =
                     getRuntimeContext()
                             .getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
+            pendingDays =
+                    getRuntimeContext()
+                            .getState(
+                                    new ValueStateDescriptor<>(
+                                            "pending-days",
+                                            PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO));
+            pendingLsn =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("pending-lsn", Types.LONG));
+            lastChangeMs =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
         }
 
         @Override
@@ -73,6 +90,11 @@ class LegacyEventStateTest {
             // As sessionize did: changed since the last derivation, which a timer will run.
             dirty.update(true);
             ctx.timerService().registerProcessingTimeTimer(1000);
+            // As a funnel did before the first watermark: the days to derive, apart from the
+            // newest LSN and the time of the last change.
+            pendingDays.update(new long[] {10, 12});
+            pendingLsn.update(50L);
+            lastChangeMs.update(1_000L);
         }
     }
 
@@ -98,6 +120,37 @@ class LegacyEventStateTest {
             }
             EventLog log = events.put(d.event.occurredAtUs, d.event.eventId, new int[] {9});
             out.collect(log.toString());
+        }
+    }
+
+    /** Uses {@link FunnelSnapshotDays} as the funnel operator does before the first watermark. */
+    static final class SnapshotDaysReader extends KeyedProcessFunction<String, EventDelta, String> {
+        private final long markLsn;
+        private transient FunnelSnapshotDays days;
+
+        /** With {@code markLsn} 0, only reads; otherwise first marks days 5..6 at that LSN. */
+        SnapshotDaysReader(long markLsn) {
+            this.markLsn = markLsn;
+        }
+
+        @Override
+        public void open(OpenContext context) {
+            days = new FunnelSnapshotDays(getRuntimeContext(), 1);
+        }
+
+        @Override
+        public void processElement(EventDelta d, Context ctx, Collector<String> out)
+                throws Exception {
+            String changing =
+                    days.stillChanging(2_000, Long.MIN_VALUE)
+                            + "/"
+                            + days.stillChanging(60_000, Long.MIN_VALUE);
+            if (markLsn != 0) {
+                days.keep(days.mark(days.marked(), 0, 5, 6), markLsn, ctx.timerService());
+            }
+            FunnelSnapshotDays.Marked m = days.take();
+            out.collect(changing + " " + Arrays.toString(m.days()) + "@" + m.lsn());
+            out.collect(String.valueOf(days.take()));
         }
     }
 
@@ -141,6 +194,22 @@ class LegacyEventStateTest {
             settle(h);
             assertThat(liveSessions(h.extractOutputValues()))
                     .containsExactly("2026-11-20 10:00:00..2026-11-20 10:20:00 3 view>click");
+        }
+    }
+
+    @ParameterizedTest(name = "a change at LSN {0} first")
+    @ValueSource(longs = {0, 40, 70})
+    void funnelSnapshotDaysOfAnEarlierBuildAreDerivedWithTheNewOnes(long lsn) throws Exception {
+        try (var h = harness(new SnapshotDaysReader(lsn))) {
+            h.initializeState(legacySnapshot());
+            h.open();
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:10:00Z", "view"))));
+            // The earlier build marked days 10..12 at LSN 50, its last change at 1 s: still
+            // changing at 2 s, quiet at 60 s. A change first widens the days and keeps the
+            // newest LSN. Taken, nothing is left.
+            String expected = lsn == 0 ? "[10, 12]@50" : lsn == 40 ? "[5, 12]@50" : "[5, 12]@70";
+            assertThat(h.extractOutputValues()).containsExactly("true/false " + expected, "null");
         }
     }
 
