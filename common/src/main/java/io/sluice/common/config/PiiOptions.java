@@ -27,8 +27,19 @@ public final class PiiOptions {
                     .asList()
                     .defaultValues()
                     .withDescription(
-                            "Top-level keys of the events properties whose values are replaced by"
-                                    + " the keyed hash.");
+                            "Keys of the events properties whose values are replaced by the keyed"
+                                    + " hash, at any depth of the JSON and in any case (email also"
+                                    + " hashes user.profile.Email).");
+
+    public static final ConfigOption<Boolean> DETECT_EMAILS =
+            ConfigOptions.key("pii.detect-emails")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Also hash every e-mail address (Unicode included) found in any text"
+                                    + " or JSON value of every captured table, wherever it is: in a"
+                                    + " column not listed, under a property key not listed, or as a"
+                                    + " user id.");
 
     public static final ConfigOption<String> KEY_ENV =
             ConfigOptions.key("pii.key-env")
@@ -47,5 +58,6 @@ public final class PiiOptions {
                                     "[^.\\s]+\\.[^.\\s]+\\.[^.\\s]+",
                                     "schema.table.column (e.g. public.users.email)")),
                     OptionRule.optional(PROPERTY_KEYS),
+                    OptionRule.optional(DETECT_EMAILS),
                     OptionRule.optional(KEY_ENV));
 }

@@ -11,10 +11,12 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.analytics.operators.Json;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -22,10 +24,11 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * Hashes personal data as the change leaves the source, before the mirror, the analytics operators
- * or any sink see it: the configured columns ({@code pii.columns}) and the configured top-level
- * keys of the events properties ({@code pii.property-keys}). A properties value that is not a JSON
- * object has every e-mail address in its text hashed instead, so a malformed row cannot carry one
- * to the dead-letter table.
+ * or any sink see it: the configured columns ({@code pii.columns}), the configured keys of the
+ * events properties at any depth and in any case ({@code pii.property-keys}), and with {@code
+ * pii.detect-emails} every e-mail address in any text value of any captured table. A properties
+ * value that is not a JSON object has every e-mail address in its text hashed instead, so a
+ * malformed row cannot carry one to the dead-letter table.
  *
  * <p>Every job that writes anywhere puts {@link #apply} right behind its source: the mirror, the
  * analytics job (mirror, archive and analytics downstream of it) and the backfill.
@@ -37,7 +40,11 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
     private final HashMap<TableId, Set<String>> columns = new HashMap<>();
     private final TableId eventsTable;
     private final String propertiesColumn;
+
+    /** {@code pii.property-keys}, lower case. */
     private final Set<String> propertyKeys;
+
+    private final boolean detectEmails;
 
     public PiiMasker(SluiceConfig config, PiiHasher hasher) {
         this.hasher = hasher;
@@ -48,7 +55,11 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         }
         this.eventsTable = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
         this.propertiesColumn = config.get(AnalyticsOptions.COLUMN_PROPERTIES);
-        this.propertyKeys = new HashSet<>(config.get(PiiOptions.PROPERTY_KEYS));
+        this.propertyKeys = new HashSet<>();
+        for (String key : config.get(PiiOptions.PROPERTY_KEYS)) {
+            propertyKeys.add(key.toLowerCase(Locale.ROOT));
+        }
+        this.detectEmails = config.get(PiiOptions.DETECT_EMAILS);
     }
 
     /**
@@ -74,7 +85,7 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
                         && change.table().equals(eventsTable)
                         && change.values().get(propertiesColumn) != null
                         && !change.unchangedColumns().contains(propertiesColumn);
-        if (hashed.isEmpty() && !properties) {
+        if (hashed.isEmpty() && !properties && !detectEmails) {
             return change;
         }
         Map<String, Object> values = new LinkedHashMap<>(change.values());
@@ -86,6 +97,13 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         }
         if (properties) {
             values.put(propertiesColumn, maskProperties(values.get(propertiesColumn).toString()));
+        }
+        if (detectEmails) {
+            for (Map.Entry<String, Object> e : values.entrySet()) {
+                if (!change.unchangedColumns().contains(e.getKey())) {
+                    e.setValue(hashEmails(e.getValue()));
+                }
+            }
         }
         // Everything but the hashed values stays, the commit time included: clean-and-dedupe
         // judges future skew against it, never against the wall clock.
@@ -108,15 +126,49 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         if (!(node instanceof ObjectNode object)) {
             return hasher.hashEmailsIn(json);
         }
+        return maskKeys(object) ? object.toString() : json;
+    }
+
+    /** Hashes the values of the configured keys in {@code node} and below; whether any was. */
+    private boolean maskKeys(JsonNode node) {
         boolean changed = false;
-        for (String key : List.copyOf(propertyKeys)) {
-            JsonNode value = object.get(key);
-            if (value != null && !value.isNull()) {
-                object.put(
-                        key, hasher.hash(value.isTextual() ? value.textValue() : value.toString()));
-                changed = true;
+        if (node instanceof ObjectNode object) {
+            List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
+            object.fields().forEachRemaining(fields::add);
+            for (Map.Entry<String, JsonNode> field : fields) {
+                JsonNode value = field.getValue();
+                if (propertyKeys.contains(field.getKey().toLowerCase(Locale.ROOT))) {
+                    if (!value.isNull()) {
+                        object.put(
+                                field.getKey(),
+                                hasher.hash(
+                                        value.isTextual() ? value.textValue() : value.toString()));
+                        changed = true;
+                    }
+                } else {
+                    changed |= maskKeys(value);
+                }
+            }
+        } else if (node != null && node.isArray()) {
+            for (JsonNode item : node) {
+                changed |= maskKeys(item);
             }
         }
-        return changed ? object.toString() : json;
+        return changed;
+    }
+
+    /** {@code value} with every e-mail address in its text (or its list's texts) hashed. */
+    private Object hashEmails(Object value) {
+        if (value instanceof String text) {
+            return hasher.hashEmailsIn(text);
+        }
+        if (value instanceof List<?> list) {
+            List<Object> out = new ArrayList<>(list.size());
+            for (Object item : list) {
+                out.add(hashEmails(item));
+            }
+            return out;
+        }
+        return value;
     }
 }

@@ -25,6 +25,10 @@ class PiiMaskerTest {
     static final String KEY = "0123456789abcdef-test-key";
 
     static SluiceConfig config() {
+        return config(Map.of());
+    }
+
+    static SluiceConfig config(Map<String, Object> overrides) {
         Map<String, Object> v = new HashMap<>();
         v.put("postgres.database", "app");
         v.put("postgres.user", "u");
@@ -33,6 +37,7 @@ class PiiMaskerTest {
         v.put("clickhouse.database", "sluice");
         v.put("pii.columns", List.of("public.users.email"));
         v.put("pii.property-keys", List.of("email"));
+        v.putAll(overrides);
         return SluiceConfig.of(v);
     }
 
@@ -100,6 +105,79 @@ class PiiMaskerTest {
                         "[\"to: bob@example.com\"]");
         assertThat(masker.map(malformed).values().get("properties"))
                 .isEqualTo("[\"to: " + hmac("bob@example.com") + "\"]");
+    }
+
+    @Test
+    void propertyKeysAreHashedAtAnyDepthAndInAnyCase() throws Exception {
+        ChangeRecord event =
+                CleanAndDedupeFunctionTest.change(
+                        Op.INSERT,
+                        3,
+                        "e3",
+                        1L,
+                        "2026-11-20T10:00:00Z",
+                        "signup",
+                        "{\"user\":{\"profile\":{\"contact\":{\"Email\":\"deep@example.com\"}}},"
+                                + "\"list\":[{\"EMAIL\":{\"work\":\"w@example.com\"}}],"
+                                + "\"n\":{\"email\":null}}");
+        assertThat(masker.map(event).values().get("properties"))
+                .isEqualTo(
+                        "{\"user\":{\"profile\":{\"contact\":{\"Email\":\""
+                                + hmac("deep@example.com")
+                                + "\"}}},\"list\":[{\"EMAIL\":\""
+                                + hmac("{\"work\":\"w@example.com\"}")
+                                + "\"}],\"n\":{\"email\":null}}");
+    }
+
+    @Test
+    void theDetectorHashesAddressesInEveryTextValueOfEveryTable() throws Exception {
+        SluiceConfig config = config(Map.of("pii.detect-emails", true));
+        PiiMasker detecting =
+                new PiiMasker(config, PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", KEY)));
+        Map<String, Object> row = new HashMap<>();
+        row.put("user_id", "jürgen@exämple.de");
+        row.put("attributes", "{\"contact\":\"c@example.com\",\"n\":1}");
+        row.put("tags", List.of("vip", "t@example.com"));
+        row.put("age", 42L);
+        row.put("bio", "__toast__ x@example.com");
+        ChangeRecord masked =
+                detecting.map(
+                        new ChangeRecord(
+                                TableId.parse("accounts"), Op.INSERT, row, Set.of("bio"), 7));
+        assertThat(masked.values())
+                .containsEntry("user_id", hmac("jürgen@exämple.de"))
+                .containsEntry(
+                        "attributes", "{\"contact\":\"" + hmac("c@example.com") + "\",\"n\":1}")
+                .containsEntry("tags", List.of("vip", hmac("t@example.com")))
+                .containsEntry("age", 42L)
+                .containsEntry("bio", "__toast__ x@example.com");
+        // Without the detector the same row passes unchanged (no column of it is listed).
+        assertThat(
+                        masker.map(
+                                        new ChangeRecord(
+                                                TableId.parse("accounts"),
+                                                Op.INSERT,
+                                                row,
+                                                Set.of(),
+                                                7))
+                                .values())
+                .isEqualTo(row);
+    }
+
+    @Test
+    void theDetectorAloneNeedsTheKey() {
+        SluiceConfig config =
+                config(
+                        Map.of(
+                                "pii.columns",
+                                List.of(),
+                                "pii.property-keys",
+                                List.of(),
+                                "pii.detect-emails",
+                                true));
+        assertThatThrownBy(() -> PiiHasher.fromConfig(config, Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("(pii.detect-emails)");
     }
 
     @Test
