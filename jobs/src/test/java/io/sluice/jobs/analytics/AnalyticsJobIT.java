@@ -467,6 +467,9 @@ class AnalyticsJobIT {
         values.put(AlertOptions.ERROR_RATE_MIN_REQUESTS.key(), ALERT_MIN_REQUESTS);
         values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
         values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));
+        // Addresses anywhere else (malformed properties, dead letters) are hashed too; no address
+        // may reach ClickHouse (rawEmailsInClickHouse).
+        values.put(PiiOptions.DETECT_EMAILS.key(), true);
         return values;
     }
 

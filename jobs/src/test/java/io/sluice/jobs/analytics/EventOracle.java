@@ -540,12 +540,7 @@ final class EventOracle {
                                         + " FROM usable")) {
             while (rs.next()) {
                 ObjectNode rest = (ObjectNode) JSON.readTree(rs.getString(7));
-                JsonNode email = rest.get("email");
-                if (email != null && !email.isNull()) {
-                    rest.put(
-                            "email",
-                            hmac(email.isTextual() ? email.textValue() : email.toString()));
-                }
+                hashEmailKeys(rest);
                 String duration = rs.getString(6);
                 expected.add(
                         String.join(
@@ -609,6 +604,30 @@ final class EventOracle {
     /** JSON with every object's keys sorted, so equal objects print equal. */
     private static String canonical(String json) throws Exception {
         return JSON.writeValueAsString(JSON.readValue(json, Object.class));
+    }
+
+    /** pii.property-keys [email]: a key spelled email in any case, at any depth, is hashed. */
+    private void hashEmailKeys(JsonNode node) {
+        if (node instanceof ObjectNode object) {
+            for (String key : iterable(object.fieldNames())) {
+                JsonNode v = object.get(key);
+                if (key.equalsIgnoreCase("email")) {
+                    if (!v.isNull()) {
+                        object.put(key, hmac(v.isTextual() ? v.textValue() : v.toString()));
+                    }
+                } else {
+                    hashEmailKeys(v);
+                }
+            }
+        } else if (node.isArray()) {
+            node.forEach(this::hashEmailKeys);
+        }
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> out = new ArrayList<>();
+        names.forEachRemaining(out::add);
+        return out;
     }
 
     private String hmac(String value) {

@@ -687,6 +687,11 @@ final class EventWorkload {
         if (random.nextInt(10) == 0) {
             p.append(", \"email\": \"user").append(user).append("@example.com\"");
         }
+        if (user % 23 == 0) { // no random draw: the rest of the workload stays as it was
+            p.append(", \"contact\": {\"work\": {\"Email\": \"user")
+                    .append(user)
+                    .append("@example.com\"}}");
+        }
         if (random.nextInt(10) == 0) {
             p.append(", \"tags\": [\"a\", ").append(random.nextInt(9)).append(", null]");
         }
