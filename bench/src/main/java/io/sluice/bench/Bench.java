@@ -40,7 +40,8 @@ public final class Bench {
             Path out,
             int freshnessSeconds,
             int parallelism,
-            JobOptions.StateBackend stateBackend) {
+            JobOptions.StateBackend stateBackend,
+            boolean compareBackends) {
         /** The backend the analytics job is compared on (the other one). */
         JobOptions.StateBackend otherBackend() {
             return stateBackend == JobOptions.StateBackend.ROCKSDB
@@ -55,6 +56,7 @@ public final class Bench {
             int seconds = 60;
             int parallelism = 2;
             JobOptions.StateBackend backend = JobOptions.StateBackend.HASHMAP;
+            boolean compare = true;
             for (int i = 0; i < a.length; i++) {
                 String v = i + 1 < a.length ? a[i + 1] : null;
                 switch (a[i]) {
@@ -64,13 +66,15 @@ public final class Bench {
                     case "--freshness-seconds" -> seconds = Integer.parseInt(require(a[i], v));
                     case "--parallelism" -> parallelism = Integer.parseInt(require(a[i], v));
                     case "--state-backend" -> backend = backend(require(a[i], v));
+                    case "--compare-backends" -> compare = bool(a[i], require(a[i], v));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown argument "
                                             + a[i]
                                             + "; usage: ./sluice bench [--events N] [--rate R]"
                                             + " [--out DIR] [--freshness-seconds S] [--parallelism P]"
-                                            + " [--state-backend rocksdb|hashmap]");
+                                            + " [--state-backend rocksdb|hashmap]"
+                                            + " [--compare-backends true|false]");
                 }
                 i++;
             }
@@ -78,7 +82,7 @@ public final class Bench {
                 throw new IllegalArgumentException(
                         "--events >= 1000, --rate >= 10, --freshness-seconds >= 1");
             }
-            return new Args(events, rate, out, seconds, parallelism, backend);
+            return new Args(events, rate, out, seconds, parallelism, backend, compare);
         }
 
         private static JobOptions.StateBackend backend(String name) {
@@ -89,6 +93,14 @@ public final class Bench {
             }
             throw new IllegalArgumentException(
                     "--state-backend is hashmap or rocksdb, got '" + name + "'");
+        }
+
+        private static boolean bool(String option, String value) {
+            if (!value.equals("true") && !value.equals("false")) {
+                throw new IllegalArgumentException(
+                        option + " is true or false, got '" + value + "'");
+            }
+            return Boolean.parseBoolean(value);
         }
 
         private static String require(String option, String value) {

@@ -65,25 +65,27 @@ final class CatchUpPhase {
 
         // The analytics job on the other state backend catches up on the same changes, alone.
         var other = run.args.otherBackend();
-        r = Resources.start();
-        stages = StageCpu.start();
-        JobRunner.Timed ao =
-                runner.submitAndAwait(
-                        run,
-                        "bench-analytics-" + other,
-                        jobs.analyticsOther(),
-                        true,
-                        savepoints.analyticsOther(),
-                        "cp-o",
-                        other,
-                        jobs.analyticsOtherTable(),
-                        2 * run.n);
-        run.otherBackend.put("catchup_analytics_rows_per_s", run.n / ao.seconds());
-        run.cpu.put("catchup_analytics_" + other, stages.stop());
-        run.otherBackend.put("catchup_analytics_cpu_seconds", r.cpuSeconds());
-        run.otherBackend.put("catchup_analytics_peak_rss_mb", r.peakRssMb());
-        checkpointSizes(run, runner, ao.job(), run.otherBackend);
-        runner.cancel(ao.job());
+        if (savepoints.analyticsOther() != null) {
+            r = Resources.start();
+            stages = StageCpu.start();
+            JobRunner.Timed ao =
+                    runner.submitAndAwait(
+                            run,
+                            "bench-analytics-" + other,
+                            jobs.analyticsOther(),
+                            true,
+                            savepoints.analyticsOther(),
+                            "cp-o",
+                            other,
+                            jobs.analyticsOtherTable(),
+                            2 * run.n);
+            run.otherBackend.put("catchup_analytics_rows_per_s", run.n / ao.seconds());
+            run.cpu.put("catchup_analytics_" + other, stages.stop());
+            run.otherBackend.put("catchup_analytics_cpu_seconds", r.cpuSeconds());
+            run.otherBackend.put("catchup_analytics_peak_rss_mb", r.peakRssMb());
+            checkpointSizes(run, runner, ao.job(), run.otherBackend);
+            runner.cancel(ao.job());
+        }
 
         r = Resources.start();
         stages = StageCpu.start();

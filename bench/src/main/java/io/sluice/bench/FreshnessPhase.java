@@ -1,7 +1,10 @@
 package io.sluice.bench;
 
 import io.sluice.common.config.AnalyticsOptions;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
@@ -17,6 +20,7 @@ final class FreshnessPhase {
     static void run(BenchRun run, BenchJobs jobs, JobID analytics) throws Exception {
         // Freshness at a steady rate, on the running analytics job.
         Resources r = Resources.start();
+        long startMs = System.currentTimeMillis();
         Freshness.Result f =
                 Freshness.measure(
                         run.servers,
@@ -46,6 +50,15 @@ final class FreshnessPhase {
         fresh.put("rollup_p50_ms", Freshness.percentile(f.rollupSamples(), 0.50));
         fresh.put("rollup_p95_ms", Freshness.percentile(f.rollupSamples(), 0.95));
         fresh.put("rollup_p99_ms", Freshness.percentile(f.rollupSamples(), 0.99));
+        // What bounds the rollups' delay: the checkpoints of the phase, trigger to completion.
+        List<Long> durations = jobs.runner().checkpointDurationsSince(analytics, startMs);
+        if (!durations.isEmpty()) {
+            List<Long> sorted = new ArrayList<>(durations);
+            Collections.sort(sorted);
+            fresh.put("checkpoints_seen", sorted.size());
+            fresh.put("checkpoint_duration_p50_ms", sorted.get(sorted.size() / 2));
+            fresh.put("checkpoint_duration_max_ms", sorted.get(sorted.size() - 1));
+        }
         run.sluice.put("freshness", fresh);
         jobs.runner().cancel(analytics);
         Report.writeChart(

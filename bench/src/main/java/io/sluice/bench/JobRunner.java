@@ -15,12 +15,17 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.function.LongSupplier;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
 import org.apache.flink.runtime.jobgraph.JobGraph;
 import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
@@ -36,6 +41,9 @@ final class JobRunner implements AutoCloseable {
     JobRunner(Path work, int slots) throws Exception {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("512m"));
+        // Every checkpoint's statistics of a phase (Flink keeps 10 by default).
+        conf.set(WebOptions.CHECKPOINTS_HISTORY_SIZE, 10_000);
+        experiments(conf);
         this.cluster =
                 new MiniCluster(
                         new MiniClusterConfiguration.Builder()
@@ -45,6 +53,16 @@ final class JobRunner implements AutoCloseable {
                                 .build());
         cluster.start();
         this.savepoints = work.resolve("savepoints");
+    }
+
+    /**
+     * State backend experiments: {@code -Dstate.*} in {@code JAVA_TOOL_OPTIONS} reach the cluster
+     * (TaskManager-level keys such as the changelog storage) and every job (benchmark.md).
+     */
+    private static void experiments(Configuration conf) {
+        System.getProperties().stringPropertyNames().stream()
+                .filter(k -> k.startsWith("state."))
+                .forEach(k -> conf.setString(k, System.getProperty(k)));
     }
 
     /** Submits the analytics job (or the mirror alone), restoring {@code savepoint} if given. */
@@ -62,11 +80,7 @@ final class JobRunner implements AutoCloseable {
                         stateBackend,
                         config.get(JobOptions.ROCKSDB_WRITE_BUFFER_SIZE),
                         checkpoints.toUri().toString());
-        // RocksDB tuning experiments: -Dstate.backend.rocksdb.* in JAVA_TOOL_OPTIONS
-        // (benchmark.md).
-        System.getProperties().stringPropertyNames().stream()
-                .filter(k -> k.startsWith("state.backend.rocksdb."))
-                .forEach(k -> state.setString(k, System.getProperty(k)));
+        experiments(state);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(state);
         JobEnvironment.configure(env, config);
         if (analytics) {
@@ -199,6 +213,27 @@ final class JobRunner implements AutoCloseable {
             Thread.sleep(100); // polling the job's checkpoint statistics, with a deadline
         }
         throw new IllegalStateException("no checkpoint of " + job + " completed within " + timeout);
+    }
+
+    /**
+     * End-to-end durations (trigger to completion, ms) of the job's completed checkpoints that were
+     * triggered at or after {@code sinceMs}, oldest first. Rollup rows become visible when the
+     * checkpoint that covers them completes, so these bound the rollups' freshness.
+     */
+    List<Long> checkpointDurationsSince(JobID job, long sinceMs) throws Exception {
+        var stats = cluster.getExecutionGraph(job).get().getCheckpointStatsSnapshot();
+        List<Long> out = new ArrayList<>();
+        if (stats == null) {
+            return out;
+        }
+        for (AbstractCheckpointStats c : stats.getHistory().getCheckpoints()) {
+            if (c instanceof CompletedCheckpointStats done
+                    && done.getTriggerTimestamp() >= sinceMs) {
+                out.add(done.getEndToEndDuration());
+            }
+        }
+        Collections.reverse(out); // the history lists the newest first
+        return out;
     }
 
     /** The full size of the job's latest completed checkpoint, or -1. */

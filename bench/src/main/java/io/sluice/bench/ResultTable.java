@@ -50,25 +50,9 @@ final class ResultTable {
                         ? "hashmap"
                         : "rocksdb";
         Map<String, Object> o = (Map<String, Object>) all.get("analytics_on_" + other);
-        System.out.println(
-                Report.row(
-                        "snapshot, analytics job on " + other + ", rows/s",
-                        rate(o, "snapshot_analytics_rows_per_s"),
-                        "",
-                        ratio(r, "snapshot_analytics_rocksdb_vs_hashmap"),
-                        "rocksdb/hashmap >= 0.67: " + t.get("rocksdb_within_1.5x_of_hashmap")));
-        System.out.println(
-                Report.row(
-                        "catch-up, analytics job on " + other + ", rows/s",
-                        rate(o, "catchup_analytics_rows_per_s"),
-                        "",
-                        ratio(r, "catchup_analytics_rocksdb_vs_hashmap"),
-                        String.format(
-                                Locale.ROOT,
-                                "CPU %.1f s, ckpt %.1f MB/M events, last wrote %.1f MB",
-                                (Double) o.get("catchup_analytics_cpu_seconds"),
-                                (Double) o.get("checkpoint_mb_per_million_events"),
-                                ((Number) o.get("checkpoint_written_bytes")).longValue() / 1e6)));
+        if (o != null) {
+            printOtherBackend(other, o, r, t);
+        }
         Map<String, Object> peer = (Map<String, Object>) all.get("peer");
         System.out.println(
                 Report.row(
@@ -103,7 +87,13 @@ final class ResultTable {
                                 + f.get("rollup_p95_ms")
                                 + " / "
                                 + f.get("rollup_p99_ms"),
-                        "read with FINAL",
+                        f.containsKey("checkpoint_duration_p50_ms")
+                                ? "checkpoints took "
+                                        + f.get("checkpoint_duration_p50_ms")
+                                        + " ms (p50), "
+                                        + f.get("checkpoint_duration_max_ms")
+                                        + " max"
+                                : "read with FINAL",
                         "",
                         "p99 < 3000: " + t.get("rollup_freshness_p99_under_3000_ms")));
         System.out.println(
@@ -182,6 +172,29 @@ final class ResultTable {
                     total,
                     line);
         }
+    }
+
+    private static void printOtherBackend(
+            String other, Map<String, Object> o, Map<String, Object> r, Map<String, Object> t) {
+        System.out.println(
+                Report.row(
+                        "snapshot, analytics job on " + other + ", rows/s",
+                        rate(o, "snapshot_analytics_rows_per_s"),
+                        "",
+                        ratio(r, "snapshot_analytics_rocksdb_vs_hashmap"),
+                        "rocksdb/hashmap >= 0.67: " + t.get("rocksdb_within_1.5x_of_hashmap")));
+        System.out.println(
+                Report.row(
+                        "catch-up, analytics job on " + other + ", rows/s",
+                        rate(o, "catchup_analytics_rows_per_s"),
+                        "",
+                        ratio(r, "catchup_analytics_rocksdb_vs_hashmap"),
+                        String.format(
+                                Locale.ROOT,
+                                "CPU %.1f s, ckpt %.1f MB/M events, last wrote %.1f MB",
+                                (Double) o.get("catchup_analytics_cpu_seconds"),
+                                (Double) o.get("checkpoint_mb_per_million_events"),
+                                ((Number) o.get("checkpoint_written_bytes")).longValue() / 1e6)));
     }
 
     private static String rate(Map<String, Object> m, String key) {

@@ -52,6 +52,10 @@ final class SnapshotPhase {
         run.cpu.put("snapshot_analytics", stages.stop());
         String analyticsSavepoint = runner.stopWithSavepoint(an.job(), jobs.analytics());
 
+        if (!run.args.compareBackends()) {
+            Bench.say("snapshots: %s", run.sluice);
+            return new Savepoints(mirrorSavepoint, analyticsSavepoint, null);
+        }
         // The analytics job on the other state backend, on the same rows.
         var other = run.args.otherBackend();
         stages = StageCpu.start();

@@ -21,7 +21,9 @@ class BenchSmokeIT {
     @SuppressWarnings("unchecked")
     void everyPhaseProducesItsFigures(@TempDir Path out) throws Exception {
         Map<String, Object> all =
-                Bench.run(new Bench.Args(3_000, 200, out, 5, 2, JobOptions.StateBackend.HASHMAP));
+                Bench.run(
+                        new Bench.Args(
+                                3_000, 200, out, 5, 2, JobOptions.StateBackend.HASHMAP, true));
 
         Map<String, Object> ceilings = (Map<String, Object>) all.get("ceilings");
         assertThat(ceilings)
@@ -81,6 +83,10 @@ class BenchSmokeIT {
         assertThat((Long) fresh.get("rollup_p50_ms"))
                 .isLessThanOrEqualTo((Long) fresh.get("rollup_p99_ms"));
         assertThat((Long) fresh.get("p50_ms")).isLessThanOrEqualTo((Long) fresh.get("p99_ms"));
+        assertThat((Long) fresh.get("checkpoint_duration_p50_ms"))
+                .as("the checkpoints of the freshness phase were read")
+                .isPositive()
+                .isLessThanOrEqualTo((Long) fresh.get("checkpoint_duration_max_ms"));
         assertThat(((Map<String, Object>) all.get("ratios")).values())
                 .allMatch(v -> (Double) v > 0);
 
