@@ -1,5 +1,6 @@
 package io.sluice.jobs.archive;
 
+import io.sluice.common.change.ChangeJson;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.ChangeRecordSerializer;
 import io.sluice.common.config.ArchiveOptions;
@@ -8,14 +9,11 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import org.apache.avro.Schema;
 import org.apache.avro.SchemaBuilder;
@@ -164,69 +162,7 @@ public final class ChangeArchive {
     }
 
     static String json(Map<String, Object> values) {
-        StringBuilder sb = new StringBuilder("{");
-        for (Map.Entry<String, Object> e : values.entrySet()) {
-            if (sb.length() > 1) {
-                sb.append(',');
-            }
-            quote(sb, e.getKey());
-            sb.append(':');
-            value(sb, e.getValue());
-        }
-        return sb.append('}').toString();
-    }
-
-    private static void value(StringBuilder sb, Object v) {
-        if (v == null) {
-            sb.append("null");
-        } else if (v instanceof Boolean
-                || v instanceof Short
-                || v instanceof Integer
-                || v instanceof Long) {
-            sb.append(v);
-        } else if (v instanceof BigDecimal d) {
-            sb.append(d.toPlainString());
-        } else if (v instanceof Float f && Float.isFinite(f)) {
-            sb.append(f);
-        } else if (v instanceof Double d && Double.isFinite(d)) {
-            sb.append(d);
-        } else if (v instanceof byte[] bytes) {
-            quote(sb, "\\x" + HexFormat.of().formatHex(bytes));
-        } else if (v instanceof List<?> list) {
-            sb.append('[');
-            for (int i = 0; i < list.size(); i++) {
-                if (i > 0) {
-                    sb.append(',');
-                }
-                value(sb, list.get(i));
-            }
-            sb.append(']');
-        } else {
-            // Text, temporal values (ISO-8601) and non-finite floats (NaN, Infinity).
-            quote(sb, v.toString());
-        }
-    }
-
-    private static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            switch (ch) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (ch < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) ch));
-                    } else {
-                        sb.append(ch);
-                    }
-                }
-            }
-        }
-        sb.append('"');
+        return ChangeJson.of(values);
     }
 
     /** Changes into their archived form (chained to the source). */
