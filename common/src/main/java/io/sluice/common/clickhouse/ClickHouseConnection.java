@@ -12,6 +12,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -28,7 +30,8 @@ public final class ClickHouseConnection implements ClickHouseStatements {
     private final String url;
     private final String database;
     private final ClickHouseErrors errors;
-    private volatile Boolean decimalScaleSetting; // null until asked
+    private final Map<String, Boolean> knownSettings =
+            new ConcurrentHashMap<>(); // setting name → the server has it
 
     public ClickHouseConnection(String url, String user, String password, String database) {
         this.url = url;
@@ -143,6 +146,11 @@ public final class ClickHouseConnection implements ClickHouseStatements {
         List<String> quotedColumns = columns.stream().map(ClickHouseSql::identifier).toList();
         String statement = ClickHouseSql.insertTsv(database, table, columns);
         InsertSettings settings = new InsertSettings().compressClientRequest(false);
+        if (knowsSetting("precise_float_parsing", false)) {
+            // Floats read from text as the nearest double (newer servers' default is a faster
+            // parse that can be one unit off in the last place). 18.16 has only that parse.
+            settings.serverSetting("precise_float_parsing", "1");
+        }
         try {
             await(
                             statement,
@@ -182,19 +190,31 @@ public final class ClickHouseConnection implements ClickHouseStatements {
      * name rather than version number.
      */
     private boolean decimalScaleSetting() {
-        Boolean known = decimalScaleSetting;
+        return knowsSetting("output_format_decimal_trailing_zeros", true);
+    }
+
+    /**
+     * Whether the server has the setting: asked once per connection and name. When asking fails,
+     * {@code orFail} decides: throw, or answer no without remembering it (an insert goes on without
+     * an optional setting, and fails on its own if the server is down).
+     */
+    private boolean knowsSetting(String name, boolean orFail) {
+        Boolean known = knownSettings.get(name);
         if (known == null) {
             String sql =
-                    "SELECT count() FROM system.settings"
-                            + " WHERE name = 'output_format_decimal_trailing_zeros'";
+                    "SELECT count() FROM system.settings WHERE name = "
+                            + ClickHouseSql.literal(name);
             QuerySettings plain = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
             try (QueryResponse response = await(sql, client.query(sql, plain))) {
                 List<List<String>> rows = parse(response.getInputStream());
                 known = !rows.isEmpty() && !"0".equals(rows.get(0).get(0));
             } catch (Exception e) {
+                if (!orFail) {
+                    return false;
+                }
                 throw errors.explain(sql, null, ClickHouseErrors.translate(sql, e));
             }
-            decimalScaleSetting = known;
+            knownSettings.put(name, known);
         }
         return known;
     }

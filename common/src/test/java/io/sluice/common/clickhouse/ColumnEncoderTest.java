@@ -1,6 +1,7 @@
 package io.sluice.common.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigDecimal;
@@ -82,5 +83,48 @@ class ColumnEncoderTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         TsvCodec.escape(original, out);
         assertThat(TsvCodec.unescape(out.toString(StandardCharsets.UTF_8))).isEqualTo(original);
+    }
+
+    /**
+     * The ranges are ClickHouse's documented ones: 18.16's date tables end in 2105 (the one rule
+     * for {@code Date} and {@code DateTime}), {@code DateTime64} holds 1900-01-01 to 2299-12-31. A
+     * value outside would be wrapped or clamped by the server, so the encoder refuses it (a dead
+     * letter).
+     */
+    @Test
+    void timesOutsideTheColumnsRangeAndInfinitiesAreRefused() {
+        assertThat(encode("Date", java.time.LocalDate.of(2105, 12, 31))).isEqualTo("2105-12-31");
+        assertThat(encode("Date", java.time.LocalDate.of(1970, 1, 1))).isEqualTo("1970-01-01");
+        assertThatThrownBy(() -> encode("Date", java.time.LocalDate.of(1969, 12, 31)))
+                .hasMessageContaining("outside 1970-01-01 to 2105-12-31");
+        assertThatThrownBy(() -> encode("Date", java.time.LocalDate.of(2106, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(
+                        () ->
+                                encode(
+                                        "DateTime('UTC')",
+                                        java.time.Instant.parse("1969-12-31T23:59:59Z")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(
+                        encode(
+                                "DateTime64(6, 'UTC')",
+                                java.time.LocalDateTime.parse("1900-01-01T00:00:00")))
+                .isEqualTo("1900-01-01 00:00:00.000000");
+        assertThatThrownBy(
+                        () ->
+                                encode(
+                                        "DateTime64(6, 'UTC')",
+                                        java.time.LocalDateTime.parse("1899-12-31T23:59:59")))
+                .hasMessageContaining("outside 1900-01-01 to 2299-12-31");
+        assertThatThrownBy(
+                        () ->
+                                encode(
+                                        "DateTime64(6, 'UTC')",
+                                        java.time.LocalDateTime.parse("2300-01-01T00:00:00")))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> encode("Nullable(DateTime('UTC'))", "infinity"))
+                .hasMessageContaining("infinite");
+        assertThatThrownBy(() -> encode("Date", "-infinity"))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

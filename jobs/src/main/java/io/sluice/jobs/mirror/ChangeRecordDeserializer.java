@@ -174,11 +174,11 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                 case "io.debezium.time.Date":
                     return LocalDate.ofEpochDay(((Number) raw).longValue());
                 case "io.debezium.time.Time":
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000_000L);
+                    return timeOfDay(((Number) raw).longValue() * 1_000_000L);
                 case "io.debezium.time.MicroTime":
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue() * 1_000L);
+                    return timeOfDay(((Number) raw).longValue() * 1_000L);
                 case "io.debezium.time.NanoTime":
-                    return LocalTime.ofNanoOfDay(((Number) raw).longValue());
+                    return timeOfDay(((Number) raw).longValue());
                 case "io.debezium.time.Timestamp":
                     return LocalDateTime.ofInstant(
                             Instant.ofEpochMilli(((Number) raw).longValue()), ZoneOffset.UTC);
@@ -193,7 +193,13 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                                     Math.floorMod(nanos, 1_000_000_000L)),
                             ZoneOffset.UTC);
                 case "io.debezium.time.ZonedTimestamp":
-                    return ZonedTimestamps.parse((String) raw);
+                    try {
+                        return ZonedTimestamps.parse((String) raw);
+                    } catch (java.time.DateTimeException notATime) {
+                        // Postgres' 'infinity' and '-infinity': kept as text, which no time
+                        // column takes, so the row is a dead letter with its reason.
+                        return raw;
+                    }
                 case "org.apache.kafka.connect.data.Date":
                     return LocalDate.ofInstant(((java.util.Date) raw).toInstant(), ZoneOffset.UTC);
                 case "org.apache.kafka.connect.data.Timestamp":
@@ -220,8 +226,10 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
             case FLOAT32:
             case FLOAT64:
             case BOOLEAN:
-            case STRING:
                 return raw;
+            case STRING:
+                // Debezium's text of a numeric NaN is "NAN"; Postgres prints "NaN".
+                return "NAN".equals(raw) && isNumeric(schema) ? "NaN" : raw;
             case BYTES:
                 return bytes(raw);
             case ARRAY:
@@ -234,6 +242,21 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
                 // Structs (geometry, ...) and maps keep Debezium's text form.
                 return raw.toString();
         }
+    }
+
+    /**
+     * A time of day; Postgres' {@code 24:00:00}, which {@link LocalTime} has no value for, as its
+     * text (time columns are text in ClickHouse, written in Postgres' own form).
+     */
+    private static Object timeOfDay(long nanos) {
+        return nanos == 86_400_000_000_000L ? "24:00:00" : LocalTime.ofNanoOfDay(nanos);
+    }
+
+    /** Whether the field is a Postgres numeric (its source type, which MirrorSource asks for). */
+    private static boolean isNumeric(Schema schema) {
+        Map<String, String> parameters = schema.parameters();
+        return parameters != null
+                && "NUMERIC".equalsIgnoreCase(parameters.get("__debezium.source.column.type"));
     }
 
     private static Instant micros(long micros) {

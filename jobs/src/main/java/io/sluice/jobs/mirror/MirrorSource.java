@@ -55,6 +55,9 @@ public final class MirrorSource {
         debezium.setProperty("publication.autocreate.mode", "disabled");
         // Numerics keep every digit as text (Debezium's default turns > 38 digits into NULL).
         debezium.setProperty("decimal.handling.mode", "string");
+        // ... and then writes NaN as "NAN"; the source type on the field tells the deserializer
+        // which strings are numerics, so that it can restore Postgres' own "NaN".
+        debezium.setProperty("datatype.propagate.source.type", "(?i).+\\.numeric");
         debezium.setProperty("interval.handling.mode", "string");
         debezium.setProperty("hstore.handling.mode", "json");
         debezium.setProperty("binary.handling.mode", "bytes");
