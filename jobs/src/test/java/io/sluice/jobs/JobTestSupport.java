@@ -5,6 +5,10 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.jobs.mirror.MirrorJob;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
 import java.lang.reflect.Field;
@@ -161,6 +165,20 @@ public final class JobTestSupport {
         storage.set(
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY, config.get(JobOptions.CHECKPOINT_DIR));
         env.configure(storage);
+    }
+
+    /**
+     * Prepares both ends for the mirror this configuration describes and starts it without
+     * restarts, so that the first failure fails the test.
+     */
+    public static JobClient startMirror(SluiceConfig config, String jobName) throws Exception {
+        MirrorSetup.prepare(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, config);
+        noRestart(env);
+        MirrorJob.build(
+                env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
+        return env.executeAsync(jobName);
     }
 
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */

@@ -28,6 +28,8 @@ final class BatchInserter {
     private final Counter retries;
     private final Counter toastFilledFromClickHouse;
     private final Counter toastMissing;
+    private final Counter deadLetters;
+    private boolean deadLetterTableReady;
     private volatile long lastFlushMillis;
 
     BatchInserter(
@@ -42,6 +44,7 @@ final class BatchInserter {
         this.retries = metrics.counter("sluiceRetries");
         this.toastFilledFromClickHouse = metrics.counter("sluiceToastFilledFromClickHouse");
         this.toastMissing = metrics.counter("sluiceToastMissing");
+        this.deadLetters = metrics.counter("sluiceDeadLetters");
         metrics.gauge("sluiceLastFlushMillis", () -> lastFlushMillis);
     }
 
@@ -64,23 +67,85 @@ final class BatchInserter {
                         buffer.table);
             }
         }
-        byte[] tsv = buffer.encode();
-        int rows = buffer.size();
-        withRetries(
-                () -> {
-                    clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
-                    return null;
-                });
-        rowsWritten.inc(rows);
-        bytesWritten.inc(tsv.length);
+        List<MirrorDeadLetters.Letter> letters = new ArrayList<>(buffer.rejected());
+        int rows = buffer.rowCount();
+        long bytes = rows == 0 ? 0 : insert(buffer, 0, rows, letters);
+        if (!letters.isEmpty()) {
+            writeDeadLetters(buffer.table, letters);
+        }
         batchesWritten.inc();
         lastFlushMillis = System.currentTimeMillis() - start;
         LOG.debug(
                 "Wrote {} rows ({} bytes) to {} in {} ms",
-                rows,
-                tsv.length,
+                rows - (letters.size() - buffer.rejected().size()),
+                bytes,
                 buffer.table,
                 lastFlushMillis);
+    }
+
+    /**
+     * Inserts rows {@code from..to} of the buffer; returns the bytes written. When ClickHouse
+     * refuses them for what a row holds ({@link MirrorDeadLetters#isRowError}), each half is tried
+     * on its own, down to single rows, and a row refused alone becomes a dead letter: the inserts
+     * are versioned, so rows written twice on the way are the same rows.
+     */
+    private long insert(
+            TableBuffer buffer, int from, int to, List<MirrorDeadLetters.Letter> letters) {
+        byte[] tsv = buffer.encode(from, to);
+        try {
+            withRetries(
+                    () -> {
+                        clickHouse.insertTsv(buffer.table, buffer.columns, tsv);
+                        return null;
+                    });
+            rowsWritten.inc(to - from);
+            bytesWritten.inc(tsv.length);
+            return tsv.length;
+        } catch (ClickHouseException e) {
+            if (!MirrorDeadLetters.isRowError(e)) {
+                throw e;
+            }
+            if (to - from == 1) {
+                letters.add(
+                        buffer.letter(
+                                buffer.changeOfRow(from),
+                                "ClickHouse refused the row (code "
+                                        + e.code()
+                                        + "): "
+                                        + e.serverMessage()));
+                return 0;
+            }
+            int mid = (from + to) >>> 1;
+            return insert(buffer, from, mid, letters) + insert(buffer, mid, to, letters);
+        }
+    }
+
+    /** Writes the letters to the dead-letter table (made on first use); a failure fails the job. */
+    private void writeDeadLetters(String table, List<MirrorDeadLetters.Letter> letters) {
+        if (!deadLetterTableReady) {
+            withRetries(
+                    () -> {
+                        clickHouse.execute(MirrorDeadLetters.createTable(clickHouse.database()));
+                        return null;
+                    });
+            deadLetterTableReady = true;
+        }
+        byte[] tsv = MirrorDeadLetters.encode(letters);
+        withRetries(
+                () -> {
+                    clickHouse.insertTsv(MirrorDeadLetters.TABLE, MirrorDeadLetters.COLUMNS, tsv);
+                    return null;
+                });
+        deadLetters.inc(letters.size());
+        // The reasons name columns and types, never values (personal data).
+        LOG.warn(
+                "{} change(s) for ClickHouse table {} were not written there and went to {}.{}"
+                        + " with their reason; the first: {}",
+                letters.size(),
+                table,
+                clickHouse.database(),
+                MirrorDeadLetters.TABLE,
+                letters.get(0).reason());
     }
 
     /**

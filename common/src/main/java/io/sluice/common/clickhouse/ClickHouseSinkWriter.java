@@ -24,10 +24,12 @@ import org.slf4j.LoggerFactory;
  * {@code sink.batch-rows} or {@code sink.batch-bytes}, every {@code sink.flush-interval}, and in
  * {@link #flush}, which Flink calls before the checkpoint barrier passes the sink. The sender
  * writes batches in order on its own thread ({@link BatchInserter}), retrying transient failures
- * with exponential backoff; anything else fails the job with the statement and the server's
- * message. The changes of batches not yet written when a checkpoint is taken are the writer's state
- * ({@link UnwrittenChanges}), so a checkpoint never waits for ClickHouse, and a restored writer
- * writes them first.
+ * with exponential backoff. A change whose row ClickHouse refuses for what it holds, or whose value
+ * its column cannot take, is written to the dead letters with its reason ({@link
+ * MirrorDeadLetters}); anything else fails the job with the statement and the server's message. The
+ * changes of batches not yet written when a checkpoint is taken are the writer's state ({@link
+ * UnwrittenChanges}), so a checkpoint never waits for ClickHouse, and a restored writer writes them
+ * first.
  */
 final class ClickHouseSinkWriter implements StatefulSinkWriter<ChangeRecord, UnwrittenChanges> {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSinkWriter.class);

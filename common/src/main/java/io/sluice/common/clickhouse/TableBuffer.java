@@ -32,6 +32,13 @@ final class TableBuffer {
     private final List<ChangeRecord> records = new ArrayList<>();
 
     private final List<byte[][]> rows = new ArrayList<>();
+
+    /** The change behind each row of {@link #rows}. */
+    private final List<ChangeRecord> rowChanges = new ArrayList<>();
+
+    /** Changes whose values this table's columns cannot take: they go to the dead letters. */
+    private final List<MirrorDeadLetters.Letter> rejected = new ArrayList<>();
+
     private final Map<String, Integer> latestRowByKey = new HashMap<>();
 
     /** Rows with fields still to fill from ClickHouse: row index → column indexes. */
@@ -105,7 +112,11 @@ final class TableBuffer {
                         unresolved.add(i);
                         continue;
                     }
-                    write(i, r, out);
+                    String why = write(i, r, out);
+                    if (why != null) {
+                        rejected.add(letter(r, why));
+                        return; // the change stays in records: a restored writer rejects it again
+                    }
                 }
             }
             row[i] = out.toByteArray();
@@ -129,35 +140,58 @@ final class TableBuffer {
         }
         latestRowByKey.put(key, rows.size());
         rows.add(row);
+        rowChanges.add(r);
         for (byte[] f : row) {
             bytes += f == null ? 0 : f.length + 1;
         }
     }
 
-    /** Encodes the record's value of column {@code i}; a value the column cannot take fails. */
-    private void write(int i, ChangeRecord r, ByteArrayOutputStream out) {
+    /**
+     * Encodes the record's value of column {@code i}; returns null, or why the column cannot take
+     * the value (a dead letter's reason).
+     */
+    private String write(int i, ChangeRecord r, ByteArrayOutputStream out) {
         try {
             encoders.get(i).write(r.values().get(columns.get(i)), out);
+            return null;
         } catch (IllegalArgumentException e) {
             // The encoder's message describes the value without quoting it (personal data).
-            throw new IllegalArgumentException(
-                    "cannot write column "
-                            + columns.get(i)
-                            + " ("
-                            + types.get(i)
-                            + ") of ClickHouse table "
-                            + table
-                            + " for the change of "
-                            + r.table()
-                            + " at version "
-                            + Long.toUnsignedString(r.lsn())
-                            + ": "
-                            + e.getMessage()
-                            + ". The Postgres column's type has changed since the ClickHouse"
-                            + " column was made: change the ClickHouse column to the type the new"
-                            + " one maps to (docs/mirror.md), then restart the job.",
-                    e);
+            return "column "
+                    + columns.get(i)
+                    + " ("
+                    + types.get(i)
+                    + ") of ClickHouse table "
+                    + table
+                    + " cannot take the value: "
+                    + e.getMessage()
+                    + ". If the Postgres column's type has changed since the ClickHouse column was"
+                    + " made, change the ClickHouse column to the type the new one maps to"
+                    + " (docs/mirror.md) and resync the table.";
         }
+    }
+
+    /** A dead letter for the change, keyed by its primary-key values. */
+    MirrorDeadLetters.Letter letter(ChangeRecord r, String reason) {
+        StringBuilder key = new StringBuilder();
+        for (int k = 0; k < keyColumns.size(); k++) {
+            key.append(k == 0 ? "" : "\t").append(r.values().get(keyColumns.get(k)));
+        }
+        return new MirrorDeadLetters.Letter(r, key.toString(), reason);
+    }
+
+    /** The changes that became dead letters when they were added. */
+    List<MirrorDeadLetters.Letter> rejected() {
+        return rejected;
+    }
+
+    /** The change behind row {@code i} of {@link #encode(int, int)}. */
+    ChangeRecord changeOfRow(int i) {
+        return rowChanges.get(i);
+    }
+
+    /** The number of rows to insert (the {@link #size} without the rejected changes). */
+    int rowCount() {
+        return rows.size();
     }
 
     private String key(byte[][] row) {
@@ -171,8 +205,9 @@ final class TableBuffer {
         return sb.toString();
     }
 
+    /** The changes in this batch: its rows and its rejected changes. */
     int size() {
-        return rows.size();
+        return rows.size() + rejected.size();
     }
 
     long bytes() {
@@ -305,9 +340,18 @@ final class TableBuffer {
 
     /** The batch as TabSeparated bytes. */
     byte[] encode() {
+        return encode(0, rows.size());
+    }
+
+    /** Rows {@code from} (inclusive) to {@code to} (exclusive) as TabSeparated bytes. */
+    byte[] encode(int from, int to) {
         ByteArrayOutputStream out =
-                new ByteArrayOutputStream((int) Math.min(Integer.MAX_VALUE - 8, bytes + 16));
-        for (byte[][] row : rows) {
+                new ByteArrayOutputStream(
+                        (int)
+                                Math.min(
+                                        Integer.MAX_VALUE - 8,
+                                        to - from == rows.size() ? bytes + 16 : 256));
+        for (byte[][] row : rows.subList(from, to)) {
             for (int i = 0; i < row.length; i++) {
                 if (i > 0) {
                     out.write('\t');
@@ -322,6 +366,8 @@ final class TableBuffer {
     void clear() {
         records.clear();
         rows.clear();
+        rowChanges.clear();
+        rejected.clear();
         latestRowByKey.clear();
         pending.clear();
         bytes = 0;

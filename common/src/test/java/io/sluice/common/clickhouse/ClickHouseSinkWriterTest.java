@@ -39,7 +39,12 @@ class ClickHouseSinkWriterTest {
     /** Holds one table, {@code accounts}, and records the inserts into it. */
     private static final class FakeClickHouse implements ClickHouseStatements {
         final List<String> inserts = new ArrayList<>();
+        final List<String> deadLetters = new ArrayList<>();
+        final List<String> statements = new ArrayList<>();
         RuntimeException failInserts;
+
+        /** Refuses, as ClickHouse does a value it cannot parse, any insert holding this text. */
+        String refuse;
 
         @Override
         public List<List<String>> query(String sql) {
@@ -54,16 +59,30 @@ class ClickHouseSinkWriterTest {
 
         @Override
         public void execute(String sql) {
-            throw new AssertionError("the writer runs no other statement: " + sql);
+            assertThat(sql)
+                    .as("the writer runs no other statement")
+                    .startsWith("CREATE TABLE IF NOT EXISTS `sink`.`_sluice_dead_letters`");
+            statements.add(sql);
         }
 
         @Override
         public void insertTsv(String table, List<String> columns, byte[] tsv) {
+            String rows = new String(tsv, StandardCharsets.UTF_8);
+            if (table.equals(MirrorDeadLetters.TABLE)) {
+                assertThat(statements).as("the table is made first").hasSize(1);
+                assertThat(columns).isEqualTo(MirrorDeadLetters.COLUMNS);
+                deadLetters.add(rows);
+                return;
+            }
             assertThat(table).isEqualTo("accounts");
             if (failInserts != null) {
                 throw failInserts;
             }
-            inserts.add(new String(tsv, StandardCharsets.UTF_8));
+            if (refuse != null && rows.contains(refuse)) {
+                throw new ClickHouseException(
+                        "INSERT INTO accounts", 27, "Cannot parse input", false, null);
+            }
+            inserts.add(rows);
         }
 
         @Override
@@ -390,5 +409,79 @@ class ClickHouseSinkWriterTest {
         // The rows before it were written; the one that carries the column was not.
         assertThat(clickHouse.inserts).hasSize(1);
         assertThat(ids(clickHouse.inserts.get(0))).containsExactly(1L);
+    }
+
+    private void write(long id, String name) throws InterruptedException {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", id);
+        values.put("name", name);
+        writer.write(
+                new ChangeRecord(ACCOUNTS, ChangeRecord.Op.INSERT, values, Set.of(), id), null);
+    }
+
+    @Test
+    void rowsClickHouseRefusesBecomeDeadLettersAndTheRestIsWritten() throws Exception {
+        config = config.with(ClickHouseSinkOptions.BATCH_ROWS, 100);
+        writer = writer(List.of());
+        clickHouse.refuse = "poison";
+        for (long id = 1; id <= 10; id++) {
+            write(id, id == 4 || id == 9 ? "poison" + id : "n" + id);
+        }
+
+        writer.flush(false);
+
+        List<Long> written = new ArrayList<>();
+        for (String insert : clickHouse.inserts) {
+            written.addAll(ids(insert));
+        }
+        assertThat(written).containsExactlyInAnyOrder(1L, 2L, 3L, 5L, 6L, 7L, 8L, 10L);
+        assertThat(clickHouse.deadLetters).hasSize(1);
+        String[] letters = clickHouse.deadLetters.get(0).split("\n");
+        assertThat(letters).hasSize(2);
+        assertThat(letters[0].split("\t"))
+                .containsExactly(
+                        "public.accounts",
+                        "4",
+                        "4",
+                        "insert",
+                        "ClickHouse refused the row (code 27): Cannot parse input",
+                        "{\"id\":4,\"name\":\"poison4\"}");
+        assertThat(letters[1]).startsWith("public.accounts\t9\t9\tinsert\t");
+        assertThat(writer.snapshotState(1)).isEmpty(); // nothing waits: the job goes on
+        write(11);
+        writer.flush(false);
+        assertThat(ids(clickHouse.inserts.get(clickHouse.inserts.size() - 1))).containsExactly(11L);
+    }
+
+    @Test
+    void aValueTheColumnCannotTakeIsADeadLetterAgainAfterARestore() throws Exception {
+        senderRunsAtOnce = false;
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("id", "twelve"); // an Int64 column
+        values.put("name", "n12");
+        writer.write(
+                new ChangeRecord(ACCOUNTS, ChangeRecord.Op.UPDATE, values, Set.of(), 12L), null);
+        write(13);
+        writer.flush(false);
+
+        List<UnwrittenChanges> state = writer.snapshotState(1);
+        assertThat(state.get(0).records()).extracting(ChangeRecord::lsn).containsExactly(12L, 13L);
+
+        senderTasks.clear();
+        senderRunsAtOnce = true;
+        ClickHouseSinkWriter again = writer(state);
+        again.flush(false);
+
+        assertThat(clickHouse.inserts).hasSize(1);
+        assertThat(ids(clickHouse.inserts.get(0))).containsExactly(13L);
+        assertThat(clickHouse.deadLetters).hasSize(1);
+        String[] letter = clickHouse.deadLetters.get(0).split("\t");
+        assertThat(letter).hasSize(6);
+        assertThat(letter[0] + " " + letter[1] + " " + letter[2] + " " + letter[3])
+                .isEqualTo("public.accounts twelve 12 update");
+        assertThat(letter[4])
+                .startsWith("column id (Int64) of ClickHouse table accounts cannot take the value")
+                .doesNotContain("twelve"); // the reason does not quote the row
+        assertThat(again.snapshotState(2)).isEmpty();
     }
 }

@@ -2,6 +2,7 @@ package io.sluice.jobs.mirror;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClickHouseSchema;
+import io.sluice.common.clickhouse.MirrorDeadLetters;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
@@ -17,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Prepares both ends before the mirror job starts: the publication covering the captured tables,
- * and a ClickHouse table for each (created from the Postgres schema when absent; columns added
- * while the job was down are added).
+ * Prepares both ends before the mirror job starts: the publication covering the captured tables, a
+ * ClickHouse table for each (created from the Postgres schema when absent; columns added while the
+ * job was down are added), and the dead-letter table ({@link MirrorDeadLetters}).
  */
 public final class MirrorSetup {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorSetup.class);
@@ -33,6 +34,19 @@ public final class MirrorSetup {
                     config.get(PostgresSourceOptions.PUBLICATION), config.tables());
             ClickHouseSchema schema = new ClickHouseSchema(ch);
             ServerVersion server = ch.serverVersion();
+            for (TableId id : config.tables()) {
+                if (id.clickHouseName().equals(MirrorDeadLetters.TABLE)) {
+                    throw new IllegalArgumentException(
+                            "postgres.tables lists "
+                                    + id
+                                    + ", whose ClickHouse table would be the mirror's dead"
+                                    + " letters ("
+                                    + MirrorDeadLetters.TABLE
+                                    + "): rename the table or leave it out");
+                }
+            }
+            // Made up front, so that a dashboard or a query finds it before the first dead letter.
+            schema.createTable(MirrorDeadLetters.createTable(ch.database()));
             for (TableId id : config.tables()) {
                 PgTable table = catalog.replicatedTable(id).orElseThrow();
                 Set<String> left = catalog.unreplicatedColumns(List.of(id)).get(id);

@@ -8,7 +8,6 @@ import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.ClickHouseEngine;
 import io.sluice.testkit.TestClickHouse;
 import io.sluice.testkit.TestServers;
@@ -25,7 +24,6 @@ import java.util.Map;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -135,14 +133,7 @@ class HostileNamesIT {
                     JobTestSupport.settings(servers, pgDb, chDb, List.of("public.notes"), tmp);
             JobTestSupport.useClickHouse(settings, clickhouse);
             SluiceConfig config = SluiceConfig.of(settings);
-            MirrorSetup.prepare(config);
-
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobTestSupport.configure(env, config);
-            JobTestSupport.noRestart(env);
-            MirrorJob.build(
-                    env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
-            JobClient job = env.executeAsync("hostile-names-it");
+            JobClient job = JobTestSupport.startMirror(config, "hostile-names-it");
 
             awaitEqual(pg, ch, cluster, job, COLUMNS, Duration.ofMinutes(3));
 

@@ -9,7 +9,6 @@ import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -21,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -197,13 +195,7 @@ class PostgresVersionsIT {
             throws Exception {
         SluiceConfig config =
                 SluiceConfig.of(JobTestSupport.settings(servers, pgDb, chDb, List.of(table), tmp));
-        MirrorSetup.prepare(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        JobTestSupport.configure(env, config);
-        JobTestSupport.noRestart(env);
-        MirrorJob.build(
-                env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
-        return env.executeAsync("mirror-" + pgDb);
+        return JobTestSupport.startMirror(config, "mirror-" + pgDb);
     }
 
     /** The query's first column once it equals expected, or as it is after a minute. */
