@@ -19,7 +19,10 @@ public final class PiiOptions {
                     .defaultValues()
                     .withDescription(
                             "Columns replaced by a keyed hash (HMAC-SHA256, hex) before anything is"
-                                    + " written, as schema.table.column.");
+                                    + " written, as schema.table.column; or the values at a path"
+                                    + " inside a JSON column, as schema.table.column.$.key.key"
+                                    + " (* matches any key or array element; arrays on the way"
+                                    + " are walked; a value that is not JSON is hashed whole).");
 
     public static final ConfigOption<List<String>> PROPERTY_KEYS =
             ConfigOptions.key("pii.property-keys")
@@ -55,8 +58,11 @@ public final class PiiOptions {
                     OptionRule.optional(
                             COLUMNS,
                             eachEntryMatches(
-                                    "[^.\\s]+\\.[^.\\s]+\\.[^.\\s]+",
-                                    "schema.table.column (e.g. public.users.email)")),
+                                    "[^.\\s]+\\.[^.\\s]+\\.[^.\\s$]+(\\.\\$(\\.[^.\\s]+)+)?",
+                                    "schema.table.column (e.g. public.users.email), or a JSON"
+                                            + " path in a column: schema.table.column.$.key.key"
+                                            + " (e.g. public.users.attributes.$.contact.email;"
+                                            + " * for any key or element)")),
                     OptionRule.optional(PROPERTY_KEYS),
                     OptionRule.optional(DETECT_EMAILS),
                     OptionRule.optional(KEY_ENV));

@@ -119,6 +119,8 @@ public final class Preflight {
     private static final Set<String> TEXT_TYPES =
             Set.of("text", "character varying", "varchar", "character", "bpchar", "citext", "name");
 
+    private static final Set<String> JSON_TYPES = Set.of("json", "jsonb", "text");
+
     /**
      * A hashed column must be captured and hold text: its hash is a 64-character hex string, which
      * a numeric or date column (in Postgres' image in ClickHouse) cannot store.
@@ -127,9 +129,9 @@ public final class Preflight {
             SluiceConfig config, PostgresCatalog catalog, List<String> problems)
             throws SQLException {
         for (String entry : config.get(PiiOptions.COLUMNS)) {
-            int dot = entry.lastIndexOf('.');
-            TableId table = TableId.parse(entry.substring(0, dot));
-            String column = entry.substring(dot + 1);
+            PiiColumn pii = PiiColumn.parse(entry);
+            TableId table = pii.table();
+            String column = pii.column();
             if (!config.tables().contains(table)) {
                 problems.add(
                         "'pii.columns' names "
@@ -153,7 +155,14 @@ public final class Preflight {
                                 + table
                                 + " has no column "
                                 + column);
-            } else if (!TEXT_TYPES.contains(c.type().replaceAll("\\(.*", ""))) {
+            } else if (!pii.whole() && !JSON_TYPES.contains(c.type())) {
+                problems.add(
+                        "'pii.columns' names "
+                                + entry
+                                + ", a path inside a "
+                                + c.type()
+                                + " column; a JSON path needs a json, jsonb or text column");
+            } else if (pii.whole() && !TEXT_TYPES.contains(c.type().replaceAll("\\(.*", ""))) {
                 problems.add(
                         "'pii.columns' names "
                                 + entry

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.PiiColumn;
 import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
@@ -24,8 +25,9 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 /**
  * Hashes personal data as the change leaves the source, before the mirror, the analytics operators
- * or any sink see it: the configured columns ({@code pii.columns}), the configured keys of the
- * events properties at any depth and in any case ({@code pii.property-keys}), and with {@code
+ * or any sink see it: the configured columns ({@code pii.columns}), values at a JSON path inside a
+ * column ({@code pii.columns: [public.users.attributes.$.contact.email]}), the configured keys of
+ * the events properties at any depth and in any case ({@code pii.property-keys}), and with {@code
  * pii.detect-emails} every e-mail address in any text value of any captured table. A properties
  * value that is not a JSON object has every e-mail address in its text hashed instead, so a
  * malformed row cannot carry one to the dead-letter table.
@@ -38,6 +40,10 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
 
     private final PiiHasher hasher;
     private final HashMap<TableId, Set<String>> columns = new HashMap<>();
+
+    /** {@code pii.columns} entries with a JSON path: table → column → paths (their keys). */
+    private final HashMap<TableId, Map<String, List<List<String>>>> paths = new HashMap<>();
+
     private final TableId eventsTable;
     private final String propertiesColumn;
 
@@ -48,10 +54,14 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
 
     public PiiMasker(SluiceConfig config, PiiHasher hasher) {
         this.hasher = hasher;
-        for (String c : config.get(PiiOptions.COLUMNS)) {
-            int dot = c.lastIndexOf('.');
-            columns.computeIfAbsent(TableId.parse(c.substring(0, dot)), t -> new HashSet<>())
-                    .add(c.substring(dot + 1));
+        for (PiiColumn c : PiiColumn.all(config)) {
+            if (c.whole()) {
+                columns.computeIfAbsent(c.table(), t -> new HashSet<>()).add(c.column());
+            } else {
+                paths.computeIfAbsent(c.table(), t -> new HashMap<>())
+                        .computeIfAbsent(c.column(), n -> new ArrayList<>())
+                        .add(c.path());
+            }
         }
         this.eventsTable = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
         this.propertiesColumn = config.get(AnalyticsOptions.COLUMN_PROPERTIES);
@@ -80,12 +90,13 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
     @Override
     public ChangeRecord map(ChangeRecord change) {
         Set<String> hashed = columns.getOrDefault(change.table(), Set.of());
+        Map<String, List<List<String>>> jsonPaths = paths.getOrDefault(change.table(), Map.of());
         boolean properties =
                 !propertyKeys.isEmpty()
                         && change.table().equals(eventsTable)
                         && change.values().get(propertiesColumn) != null
                         && !change.unchangedColumns().contains(propertiesColumn);
-        if (hashed.isEmpty() && !properties && !detectEmails) {
+        if (hashed.isEmpty() && jsonPaths.isEmpty() && !properties && !detectEmails) {
             return change;
         }
         Map<String, Object> values = new LinkedHashMap<>(change.values());
@@ -93,6 +104,14 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
             Object v = values.get(column);
             if (v != null && !change.unchangedColumns().contains(column)) {
                 values.put(column, hasher.hash(v.toString()));
+            }
+        }
+        for (Map.Entry<String, List<List<String>>> e : jsonPaths.entrySet()) {
+            Object v = values.get(e.getKey());
+            if (v != null
+                    && !hashed.contains(e.getKey())
+                    && !change.unchangedColumns().contains(e.getKey())) {
+                values.put(e.getKey(), maskPaths(v.toString(), e.getValue()));
             }
         }
         if (properties) {
@@ -127,6 +146,71 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
             return hasher.hashEmailsIn(json);
         }
         return maskKeys(object) ? object.toString() : json;
+    }
+
+    /**
+     * The JSON text with the value at each path hashed (as {@link #maskKeys} hashes a key's value:
+     * text as itself, anything else as its JSON). A path's keys match exactly; {@code *} matches
+     * every key and element, and an array met where a key is expected is walked element by element.
+     * A value that is not JSON is hashed whole: what it holds cannot be told apart.
+     */
+    String maskPaths(String json, List<List<String>> keyPaths) {
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(json);
+        } catch (JsonProcessingException notJson) {
+            return hasher.hash(json);
+        }
+        if (node == null || !node.isContainerNode()) {
+            return node != null && node.isNull() ? json : hasher.hash(json);
+        }
+        boolean changed = false;
+        for (List<String> keys : keyPaths) {
+            changed |= maskPath(node, keys, 0);
+        }
+        return changed ? node.toString() : json;
+    }
+
+    private boolean maskPath(JsonNode node, List<String> keys, int at) {
+        boolean changed = false;
+        if (node instanceof com.fasterxml.jackson.databind.node.ArrayNode array) {
+            for (int i = 0; i < array.size(); i++) {
+                JsonNode item = array.get(i);
+                if (at == keys.size() - 1 && keys.get(at).equals("*")) {
+                    if (!item.isNull()) {
+                        array.set(
+                                i,
+                                hasher.hash(item.isTextual() ? item.textValue() : item.toString()));
+                        changed = true;
+                    }
+                } else if (keys.get(at).equals("*")) {
+                    changed |= maskPath(item, keys, at + 1);
+                } else {
+                    changed |= maskPath(item, keys, at);
+                }
+            }
+        } else if (node instanceof ObjectNode object) {
+            List<String> names = new ArrayList<>();
+            object.fieldNames().forEachRemaining(names::add);
+            for (String name : names) {
+                if (!keys.get(at).equals("*") && !keys.get(at).equals(name)) {
+                    continue;
+                }
+                JsonNode value = object.get(name);
+                if (at == keys.size() - 1) {
+                    if (!value.isNull()) {
+                        object.put(
+                                name,
+                                hasher.hash(
+                                        value.isTextual() ? value.textValue() : value.toString()));
+                        changed = true;
+                    }
+                } else {
+                    changed |= maskPath(value, keys, at + 1);
+                }
+            }
+        }
+        return changed;
     }
 
     /** Hashes the values of the configured keys in {@code node} and below; whether any was. */

@@ -130,6 +130,70 @@ class PiiMaskerTest {
     }
 
     @Test
+    void valuesAtJsonPathsOfAColumnAreHashedAndTheRestStays() throws Exception {
+        SluiceConfig config =
+                config(
+                        Map.of(
+                                "pii.columns",
+                                List.of(
+                                        "public.users.attributes.$.contact.email",
+                                        "public.users.attributes.$.phones.*",
+                                        "public.users.attributes.$.contacts.email",
+                                        "public.users.attributes.$.*.ssn")));
+        PiiMasker paths =
+                new PiiMasker(config, PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", KEY)));
+        String attributes =
+                "{\"contact\":{\"email\":\"a@example.com\",\"name\":\"Ann\"},"
+                        + "\"phones\":[\"+1 555\",\"+44 20\"],"
+                        + "\"contacts\":[{\"email\":\"b@example.com\"},{\"email\":null},{\"other\":1}],"
+                        + "\"tax\":{\"ssn\":{\"n\":123}},\"n\":2}";
+        ChangeRecord user =
+                new ChangeRecord(
+                        TableId.parse("users"),
+                        Op.INSERT,
+                        Map.of("user_id", 1L, "attributes", attributes, "email", "e@example.com"),
+                        Set.of(),
+                        5);
+
+        Map<String, Object> masked = paths.map(user).values();
+
+        assertThat(masked.get("attributes"))
+                .isEqualTo(
+                        "{\"contact\":{\"email\":\""
+                                + hmac("a@example.com")
+                                + "\",\"name\":\"Ann\"},\"phones\":[\""
+                                + hmac("+1 555")
+                                + "\",\""
+                                + hmac("+44 20")
+                                + "\"],\"contacts\":[{\"email\":\""
+                                + hmac("b@example.com")
+                                + "\"},{\"email\":null},{\"other\":1}],\"tax\":{\"ssn\":\""
+                                + hmac("{\"n\":123}")
+                                + "\"},\"n\":2}");
+        // Only the paths: the column listed without one is not in this configuration.
+        assertThat(masked.get("email")).isEqualTo("e@example.com");
+
+        // A value that is not JSON cannot be told apart: it is hashed whole.
+        ChangeRecord broken =
+                new ChangeRecord(
+                        TableId.parse("users"),
+                        Op.UPDATE,
+                        Map.of("user_id", 1L, "attributes", "contact: a@example.com"),
+                        Set.of(),
+                        6);
+        assertThat(paths.map(broken).values().get("attributes"))
+                .isEqualTo(hmac("contact: a@example.com"));
+    }
+
+    @Test
+    void aJsonPathNeedsAtLeastOneKey() {
+        assertThatThrownBy(
+                        () -> config(Map.of("pii.columns", List.of("public.users.attributes.$"))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("schema.table.column.$.key.key");
+    }
+
+    @Test
     void theDetectorHashesAddressesInEveryTextValueOfEveryTable() throws Exception {
         SluiceConfig config = config(Map.of("pii.detect-emails", true));
         PiiMasker detecting =

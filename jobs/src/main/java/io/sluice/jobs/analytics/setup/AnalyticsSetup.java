@@ -7,7 +7,7 @@ import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
-import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.PiiColumn;
 import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
@@ -221,11 +221,9 @@ public final class AnalyticsSetup {
                             + ", which logical replication does not deliver before Postgres 18");
         }
         Set<String> hashed = new HashSet<>(); // as PiiMasker reads them
-        for (String c : config.get(PiiOptions.COLUMNS)) {
-            int dot = c.lastIndexOf('.');
-            TableId t = dot < 0 ? null : TableId.parse(c.substring(0, dot));
-            if (t != null) {
-                hashed.add(t.qualified() + "." + c.substring(dot + 1));
+        for (PiiColumn c : PiiColumn.all(config)) {
+            if (c.whole()) { // a JSON path inside a column leaves the column's value
+                hashed.add(c.table().qualified() + "." + c.column());
             }
         }
         EventSchema events = EventSchema.fromConfig(config);

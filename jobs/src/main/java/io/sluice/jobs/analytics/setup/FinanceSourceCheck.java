@@ -2,7 +2,7 @@ package io.sluice.jobs.analytics.setup;
 
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.FinanceOptions;
-import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.PiiColumn;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PgColumn;
@@ -131,11 +131,9 @@ final class FinanceSourceCheck {
                 " (analytics.revenue_daily)",
                 problems);
         Set<String> hashed = new HashSet<>(); // as PiiMasker reads them
-        for (String c : config.get(PiiOptions.COLUMNS)) {
-            int dot = c.lastIndexOf('.');
-            TableId t = dot < 0 ? null : TableId.parse(c.substring(0, dot));
-            if (t != null) {
-                hashed.add(t.qualified() + "." + c.substring(dot + 1));
+        for (PiiColumn c : PiiColumn.all(config)) {
+            if (c.whole()) { // a JSON path inside a column leaves the column's value
+                hashed.add(c.table().qualified() + "." + c.column());
             }
         }
         String orderId =
