@@ -93,6 +93,18 @@ public final class Preflight {
                                     + table
                                     + " ADD PRIMARY KEY (...)) or remove it from postgres.tables");
                 } else {
+                    for (String grant : catalog.missingGrants(table)) {
+                        problems.add(
+                                "Postgres user '"
+                                        + user
+                                        + "' may not read table "
+                                        + table
+                                        + " for the snapshot: run "
+                                        + grant
+                                        + "; (as the owner of "
+                                        + (grant.contains(" SCHEMA ") ? "the schema" : "the table")
+                                        + " or a superuser)");
+                    }
                     String identity = catalog.replicaIdentityProblem(table);
                     if (identity != null) {
                         problems.add(

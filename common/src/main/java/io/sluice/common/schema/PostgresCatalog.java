@@ -137,6 +137,42 @@ public final class PostgresCatalog implements AutoCloseable {
         }
     }
 
+    /**
+     * What the connected user lacks to read the table for the snapshot, empty when nothing is
+     * missing: {@code USAGE} on its schema, {@code SELECT} on the table. Each is a statement for
+     * whoever owns them to run.
+     */
+    public List<String> missingGrants(TableId id) throws SQLException {
+        List<String> missing = new ArrayList<>();
+        String schema = quote(id.schema());
+        String table = schema + "." + quote(id.table());
+        try (PreparedStatement ps =
+                connection.prepareStatement(
+                        "SELECT has_schema_privilege(current_user, n.oid, 'USAGE'),"
+                                + " has_table_privilege(current_user, c.oid, 'SELECT')"
+                                + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                                + " WHERE n.nspname = ? AND c.relname = ?")) {
+            ps.setString(1, id.schema());
+            ps.setString(2, id.table());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (rs.next()) {
+                    if (!rs.getBoolean(1)) {
+                        missing.add(
+                                "GRANT USAGE ON SCHEMA " + schema + " TO " + quote(currentUser()));
+                    }
+                    if (!rs.getBoolean(2)) {
+                        missing.add("GRANT SELECT ON " + table + " TO " + quote(currentUser()));
+                    }
+                }
+            }
+        }
+        return missing;
+    }
+
+    String currentUser() throws SQLException {
+        return queryString("SELECT current_user");
+    }
+
     public String walLevel() throws SQLException {
         return queryString("SHOW wal_level");
     }

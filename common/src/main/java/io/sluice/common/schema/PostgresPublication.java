@@ -16,6 +16,7 @@ import java.util.Set;
  * PostgresCatalog#ensurePublication} is its entry point.
  */
 final class PostgresPublication {
+    private static final String INSUFFICIENT_PRIVILEGE = "42501";
     private final PostgresCatalog catalog;
 
     PostgresPublication(PostgresCatalog catalog) {
@@ -85,29 +86,52 @@ final class PostgresPublication {
         if (missing.isEmpty()) {
             return;
         }
-        try (Statement st = catalog.connection().createStatement()) {
-            if (!exists) {
-                List<String> options = new ArrayList<>();
-                if (catalog.serverVersionNum() >= 130000) {
-                    options.add("publish_via_partition_root = true");
-                }
-                if (catalog.serverVersionNum() >= PostgresCatalog.GENERATED_COLUMNS_SINCE) {
-                    options.add("publish_generated_columns = stored");
-                }
-                String with = options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")";
-                st.execute(
-                        "CREATE PUBLICATION "
-                                + PostgresCatalog.quote(publication)
-                                + " FOR TABLE "
-                                + String.join(", ", missing)
-                                + with);
-            } else {
-                st.execute(
-                        "ALTER PUBLICATION "
-                                + PostgresCatalog.quote(publication)
-                                + " ADD TABLE "
-                                + String.join(", ", missing));
+        String statement;
+        if (!exists) {
+            List<String> options = new ArrayList<>();
+            if (catalog.serverVersionNum() >= 130000) {
+                options.add("publish_via_partition_root = true");
             }
+            if (catalog.serverVersionNum() >= PostgresCatalog.GENERATED_COLUMNS_SINCE) {
+                options.add("publish_generated_columns = stored");
+            }
+            String with = options.isEmpty() ? "" : " WITH (" + String.join(", ", options) + ")";
+            statement =
+                    "CREATE PUBLICATION "
+                            + PostgresCatalog.quote(publication)
+                            + " FOR TABLE "
+                            + String.join(", ", missing)
+                            + with;
+        } else {
+            statement =
+                    "ALTER PUBLICATION "
+                            + PostgresCatalog.quote(publication)
+                            + " ADD TABLE "
+                            + String.join(", ", missing);
+        }
+        try (Statement st = catalog.connection().createStatement()) {
+            st.execute(statement);
+        } catch (SQLException e) {
+            if (!INSUFFICIENT_PRIVILEGE.equals(e.getSQLState())) {
+                throw e;
+            }
+            // Only a table's owner (or a superuser) may publish it: a least-privilege role reads
+            // through a publication its tables' owner made (sql/postgres/02_replication_role.sql).
+            throw new ConfigException(
+                    List.of(
+                            "publication "
+                                    + publication
+                                    + (exists ? " lacks " : " does not exist for ")
+                                    + String.join(", ", missing)
+                                    + ", and Postgres user '"
+                                    + catalog.currentUser()
+                                    + "' may not "
+                                    + (exists ? "add them" : "create it")
+                                    + " ("
+                                    + e.getMessage().lines().findFirst().orElse("")
+                                    + "): have the tables' owner or a superuser run "
+                                    + statement
+                                    + ";"));
         }
     }
 

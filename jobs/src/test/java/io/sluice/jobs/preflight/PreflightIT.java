@@ -10,6 +10,8 @@ import io.sluice.common.config.PiiOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.testkit.PostgresServer;
 import io.sluice.testkit.TestServers;
 import java.net.ServerSocket;
@@ -158,6 +160,60 @@ class PreflightIT {
                 SluiceConfig.of(v),
                 "Postgres user 'reader' lacks the REPLICATION attribute",
                 "ALTER ROLE reader WITH REPLICATION");
+    }
+
+    @Test
+    void eachMissingGrantIsOneProblemSayingWhatToRun() {
+        Map<String, Object> v = valid();
+        v.put(PostgresSourceOptions.USER.key(), "reader");
+        v.put(PostgresSourceOptions.PASSWORD.key(), "reader-pw");
+        v.put(PostgresSourceOptions.TABLES.key(), List.of("users", "by_key", "whole"));
+        assertThatThrownBy(() -> Preflight.check(SluiceConfig.of(v)))
+                .isInstanceOfSatisfying(
+                        ConfigException.class,
+                        e ->
+                                assertThat(e.problems())
+                                        .hasSize(3)
+                                        .anySatisfy(p -> assertThat(p).contains("REPLICATION"))
+                                        .anySatisfy(
+                                                p ->
+                                                        assertThat(p)
+                                                                .contains(
+                                                                        "may not read table"
+                                                                                + " public.by_key",
+                                                                        "GRANT SELECT ON"
+                                                                                + " \"public\".\"by_key\""
+                                                                                + " TO \"reader\";"))
+                                        .anySatisfy(
+                                                p ->
+                                                        assertThat(p)
+                                                                .contains(
+                                                                        "may not read table"
+                                                                                + " public.whole",
+                                                                        "GRANT SELECT ON")));
+    }
+
+    @Test
+    void aRoleThatMayNotPublishIsToldWhoMust() throws Exception {
+        Map<String, Object> v = valid();
+        v.put(PostgresSourceOptions.USER.key(), "reader");
+        v.put(PostgresSourceOptions.PASSWORD.key(), "reader-pw");
+        try (PostgresCatalog catalog = PostgresCatalog.connect(SluiceConfig.of(v))) {
+            assertThatThrownBy(
+                            () ->
+                                    catalog.ensurePublication(
+                                            "reader_pub", List.of(new TableId("public", "users"))))
+                    .isInstanceOfSatisfying(
+                            ConfigException.class,
+                            e ->
+                                    assertThat(e.problems())
+                                            .singleElement()
+                                            .asString()
+                                            .contains(
+                                                    "Postgres user 'reader' may not create it",
+                                                    "have the tables' owner or a superuser run"
+                                                            + " CREATE PUBLICATION"));
+        }
     }
 
     @Test

@@ -1,0 +1,151 @@
+package io.sluice.jobs.analytics;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.config.PostgresSourceOptions;
+import io.sluice.common.config.Preflight;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.pii.PiiHasher;
+import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.JobTestSupport;
+import io.sluice.jobs.analytics.setup.AnalyticsSetup;
+import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.mirror.MirrorSource;
+import io.sluice.jobs.ops.Resync;
+import io.sluice.testkit.TestServers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.minicluster.MiniCluster;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectMiniCluster;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The shipped role script ({@code sql/postgres/02_replication_role.sql}) run as it is, with only
+ * its database name filled in: the analytics job (mirror and analytics) then runs as that role,
+ * neither superuser nor owner of any table, through the publication the tables' owner made, and
+ * every analytics table ends equal to SQL over Postgres, after the snapshot and while it streams.
+ */
+class RoleIT {
+    private static final Path SCRIPT = Path.of("..", "sql", "postgres", "02_replication_role.sql");
+    private static final String ROLE = "sluice";
+    private static final String PASSWORD = "change-me"; // the script's, as shipped
+
+    @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
+
+    @AfterEach
+    void cancelLeftoverJobs(@InjectMiniCluster MiniCluster cluster) throws Exception {
+        JobTestSupport.cancelLeftoverJobs(cluster);
+    }
+
+    @Test
+    void theAnalyticsJobRunsAsTheShippedRoleAndEndsExact(@TempDir Path tmp) throws Exception {
+        TestServers servers = TestServers.get();
+        String pgDb = servers.postgres().newDatabase("role");
+        String chDb = servers.clickhouse().newDatabase("role_mirror");
+        String anDb = servers.clickhouse().newDatabase("role");
+        try (Connection pg = JobTestSupport.postgres(servers, pgDb);
+                ClickHouseConnection ch = JobTestSupport.clickHouse(servers, anDb)) {
+            EventWorkload workload =
+                    new EventWorkload(pg, 11, Instant.now().truncatedTo(ChronoUnit.MINUTES));
+            workload.createTables(); // the sample schema the script names, owned by the superuser
+            workload.writeHistory(1_000);
+            runShippedScript(pg, pgDb);
+            assertThat(roleAttributes(pg))
+                    .as("rolsuper, rolreplication")
+                    .containsExactly(false, true);
+
+            Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
+            settings.put(PostgresSourceOptions.USER.key(), ROLE);
+            settings.put(PostgresSourceOptions.PASSWORD.key(), PASSWORD);
+            settings.put(PostgresSourceOptions.PUBLICATION.key(), "sluice"); // the script's
+            SluiceConfig config = SluiceConfig.of(settings);
+            assertThatCode(() -> Preflight.check(config)).doesNotThrowAnyException();
+            MirrorSetup.prepare(config);
+            AnalyticsSetup.prepare(config);
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+            JobTestSupport.configure(env, config);
+            JobTestSupport.noRestart(env); // a refused statement must fail the test, not retry
+            AnalyticsJob.build(
+                    env,
+                    config,
+                    MirrorSource.create(config, Resync.anchor(config, "test")),
+                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY)));
+            JobClient job = env.executeAsync("role-it");
+            try {
+                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                oracle.awaitExact(Duration.ofMinutes(3));
+                workload.streamStep(300);
+                workload.updateUserEmails(20);
+                oracle.awaitExact(Duration.ofMinutes(3));
+            } finally {
+                JobTestSupport.cancel(job, tmp);
+            }
+        }
+    }
+
+    /**
+     * Runs the script's statements as the superuser (part 1's author, and the owner part 2 needs),
+     * in the test's database. On a server where an earlier run made the role, its CREATE ROLE
+     * becomes ALTER ROLE with the same attributes.
+     */
+    private static void runShippedScript(Connection pg, String database) throws Exception {
+        StringBuilder sql = new StringBuilder();
+        for (String line : Files.readAllLines(SCRIPT)) {
+            if (!line.strip().startsWith("--")) {
+                sql.append(line).append('\n');
+            }
+        }
+        List<String> statements = new ArrayList<>();
+        for (String statement : sql.toString().split(";")) {
+            if (!statement.isBlank()) {
+                statements.add(statement.strip());
+            }
+        }
+        assertThat(statements)
+                .as("the shipped script's statements")
+                .anyMatch(s -> s.startsWith("CREATE ROLE " + ROLE + " "))
+                .anyMatch(s -> s.startsWith("CREATE PUBLICATION sluice "));
+        boolean roleExists = roleAttributes(pg) != null;
+        try (Statement st = pg.createStatement()) {
+            for (String statement : statements) {
+                if (roleExists && statement.startsWith("CREATE ROLE " + ROLE + " ")) {
+                    statement = statement.replaceFirst("CREATE ROLE", "ALTER ROLE");
+                }
+                st.execute(
+                        statement.replace(
+                                "DATABASE app ",
+                                "DATABASE " + PostgresCatalog.quote(database) + " "));
+            }
+        }
+    }
+
+    /** rolsuper and rolreplication of the role, or null when it does not exist. */
+    private static List<Boolean> roleAttributes(Connection pg) throws SQLException {
+        try (Statement st = pg.createStatement();
+                ResultSet rs =
+                        st.executeQuery(
+                                "SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = '"
+                                        + ROLE
+                                        + "'")) {
+            return rs.next() ? List.of(rs.getBoolean(1), rs.getBoolean(2)) : null;
+        }
+    }
+}
