@@ -50,6 +50,12 @@ final class ClickHouseConfig {
     /**
      * users.xml: user {@code default} without a password, from loopback only. LowCardinality
      * columns are experimental in 18.16 and need {@code allow_experimental_low_cardinality_type}.
+     *
+     * <p>And three restricted users, as docs/security.md sets them up, for the test of the raw-PII
+     * database (PiiVaultIT) and its fixed database names: {@code sluice_writer}, the job's user,
+     * allowed only the mirror and raw-PII databases; {@code analyst}, read-only and allowed only
+     * the mirror; {@code pii_reader}, read-only and allowed only the raw-PII database. 18.16 has no
+     * GRANT: {@code allow_databases} is what restricts a user to databases.
      */
     static String users() {
         return """
@@ -60,6 +66,10 @@ final class ClickHouseConfig {
                       <max_memory_usage>4000000000</max_memory_usage>
                       <allow_experimental_low_cardinality_type>1</allow_experimental_low_cardinality_type>
                     </default>
+                    <reader>
+                      <max_memory_usage>4000000000</max_memory_usage>
+                      <readonly>2</readonly>
+                    </reader>
                   </profiles>
                   <users>
                     <default>
@@ -71,6 +81,43 @@ final class ClickHouseConfig {
                       <profile>default</profile>
                       <quota>default</quota>
                     </default>
+                    <sluice_writer>
+                      <password>writer-pw</password>
+                      <networks>
+                        <ip>127.0.0.1</ip>
+                        <ip>::1</ip>
+                      </networks>
+                      <profile>default</profile>
+                      <quota>default</quota>
+                      <allow_databases>
+                        <database>vault_it_mirror</database>
+                        <database>vault_it_raw</database>
+                      </allow_databases>
+                    </sluice_writer>
+                    <analyst>
+                      <password>analyst-pw</password>
+                      <networks>
+                        <ip>127.0.0.1</ip>
+                        <ip>::1</ip>
+                      </networks>
+                      <profile>reader</profile>
+                      <quota>default</quota>
+                      <allow_databases>
+                        <database>vault_it_mirror</database>
+                      </allow_databases>
+                    </analyst>
+                    <pii_reader>
+                      <password>pii-reader-pw</password>
+                      <networks>
+                        <ip>127.0.0.1</ip>
+                        <ip>::1</ip>
+                      </networks>
+                      <profile>reader</profile>
+                      <quota>default</quota>
+                      <allow_databases>
+                        <database>vault_it_raw</database>
+                      </allow_databases>
+                    </pii_reader>
                   </users>
                   <quotas>
                     <default></default>

@@ -1,6 +1,7 @@
 package io.sluice.common.config;
 
 import static io.sluice.common.config.Checks.eachEntryMatches;
+import static io.sluice.common.config.Checks.lowerCaseIdentifier;
 
 import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
@@ -52,6 +53,18 @@ public final class PiiOptions {
                             "Environment variable holding the HMAC key; the job refuses to start"
                                     + " without it when PII fields are configured.");
 
+    public static final ConfigOption<String> RAW_DATABASE =
+            ConfigOptions.key("pii.raw-database")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "ClickHouse database for a restricted copy of the raw values: every"
+                                    + " value the job hashes is also written there, as hash ->"
+                                    + " value in table pii_values (with its source column), for the"
+                                    + " users allowed that database only (docs/security.md)."
+                                    + " Created when the job starts; unset, raw values are kept"
+                                    + " nowhere.");
+
     /** The options of this area in the order the docs list them, each with its rule. */
     public static final List<OptionRule<?>> RULES =
             List.of(
@@ -65,5 +78,6 @@ public final class PiiOptions {
                                             + " * for any key or element)")),
                     OptionRule.optional(PROPERTY_KEYS),
                     OptionRule.optional(DETECT_EMAILS),
-                    OptionRule.optional(KEY_ENV));
+                    OptionRule.optional(KEY_ENV),
+                    OptionRule.optional(RAW_DATABASE, lowerCaseIdentifier()));
 }

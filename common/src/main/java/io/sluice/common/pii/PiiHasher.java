@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -28,6 +29,7 @@ public final class PiiHasher implements Serializable {
 
     private final byte[] key;
     private transient Mac mac;
+    private transient BiConsumer<String, String> witness;
 
     public PiiHasher(byte[] key) {
         if (key.length == 0) {
@@ -77,7 +79,24 @@ public final class PiiHasher implements Serializable {
         return new PiiHasher(secret.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Calls {@code witness} with each value this instance hashes and its hash, from now on (the
+     * restricted copy of raw PII, {@code pii.raw-database}). One witness per instance: each
+     * operator has its own deserialized copy.
+     */
+    public void witness(BiConsumer<String, String> witness) {
+        this.witness = witness;
+    }
+
     public String hash(String value) {
+        String hash = hmac(value);
+        if (witness != null) {
+            witness.accept(value, hash);
+        }
+        return hash;
+    }
+
+    private String hmac(String value) {
         if (mac == null) {
             try {
                 mac = Mac.getInstance("HmacSHA256");

@@ -20,8 +20,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 /**
  * Hashes personal data as the change leaves the source, before the mirror, the analytics operators
@@ -35,8 +39,11 @@ import org.apache.flink.streaming.api.datastream.DataStream;
  * <p>Every job that writes anywhere puts {@link #apply} right behind its source: the mirror, the
  * analytics job (mirror, archive and analytics downstream of it) and the backfill.
  */
-public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> {
+public final class PiiMasker extends ProcessFunction<ChangeRecord, ChangeRecord> {
     private static final long serialVersionUID = 1L;
+
+    /** The raw values of what was hashed, for {@link PiiVault} ({@code pii.raw-database}). */
+    static final OutputTag<ChangeRecord> RAW = new OutputTag<>("raw-pii") {};
 
     private final PiiHasher hasher;
     private final HashMap<TableId, Set<String>> columns = new HashMap<>();
@@ -51,6 +58,15 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
     private final Set<String> propertyKeys;
 
     private final boolean detectEmails;
+
+    /** Whether the raw values go to {@link PiiVault}. */
+    private final boolean vault;
+
+    /** hash → {raw value, source column} of the change being masked; null without a vault. */
+    private transient Map<String, String[]> witnessed;
+
+    /** The column being masked, {@code schema.table.column}. */
+    private transient String source;
 
     public PiiMasker(SluiceConfig config, PiiHasher hasher) {
         this.hasher = hasher;
@@ -70,6 +86,16 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
             propertyKeys.add(key.toLowerCase(Locale.ROOT));
         }
         this.detectEmails = config.get(PiiOptions.DETECT_EMAILS);
+        this.vault = PiiVault.database(config) != null;
+    }
+
+    @Override
+    public void open(OpenContext context) {
+        if (vault) {
+            witnessed = new LinkedHashMap<>();
+            hasher.witness(
+                    (value, hash) -> witnessed.putIfAbsent(hash, new String[] {value, source}));
+        }
     }
 
     /**
@@ -81,14 +107,32 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         if (hasher == null) {
             return changes;
         }
-        return changes.map(new PiiMasker(config, hasher))
-                .name("hash-pii")
-                .uid("hash-pii")
-                .setParallelism(config.get(JobOptions.PARALLELISM));
+        SingleOutputStreamOperator<ChangeRecord> masked =
+                changes.process(new PiiMasker(config, hasher))
+                        .name("hash-pii")
+                        .uid("hash-pii")
+                        .setParallelism(config.get(JobOptions.PARALLELISM));
+        if (PiiVault.database(config) != null) {
+            PiiVault.prepare(config);
+            PiiVault.sink(masked.getSideOutput(RAW), config);
+        }
+        return masked;
     }
 
     @Override
-    public ChangeRecord map(ChangeRecord change) {
+    public void processElement(ChangeRecord change, Context context, Collector<ChangeRecord> out) {
+        out.collect(mask(change));
+        if (witnessed != null && !witnessed.isEmpty()) {
+            for (Map.Entry<String, String[]> e : witnessed.entrySet()) {
+                context.output(
+                        RAW, PiiVault.record(e.getKey(), e.getValue()[0], e.getValue()[1], change));
+            }
+            witnessed.clear();
+        }
+    }
+
+    /** The change with its PII hashed (the raw values hashed are witnessed for the vault). */
+    ChangeRecord mask(ChangeRecord change) {
         Set<String> hashed = columns.getOrDefault(change.table(), Set.of());
         Map<String, List<List<String>>> jsonPaths = paths.getOrDefault(change.table(), Map.of());
         boolean properties =
@@ -101,12 +145,14 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
         }
         Map<String, Object> values = new LinkedHashMap<>(change.values());
         for (String column : hashed) {
+            source = change.table() + "." + column;
             Object v = values.get(column);
             if (v != null && !change.unchangedColumns().contains(column)) {
                 values.put(column, hasher.hash(v.toString()));
             }
         }
         for (Map.Entry<String, List<List<String>>> e : jsonPaths.entrySet()) {
+            source = change.table() + "." + e.getKey();
             Object v = values.get(e.getKey());
             if (v != null
                     && !hashed.contains(e.getKey())
@@ -115,11 +161,13 @@ public final class PiiMasker implements MapFunction<ChangeRecord, ChangeRecord> 
             }
         }
         if (properties) {
+            source = change.table() + "." + propertiesColumn;
             values.put(propertiesColumn, maskProperties(values.get(propertiesColumn).toString()));
         }
         if (detectEmails) {
             for (Map.Entry<String, Object> e : values.entrySet()) {
                 if (!change.unchangedColumns().contains(e.getKey())) {
+                    source = change.table() + "." + e.getKey();
                     e.setValue(hashEmails(e.getValue()));
                 }
             }

@@ -18,6 +18,8 @@ import java.util.Map;
 import java.util.Set;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 import org.junit.jupiter.api.Test;
 
 /** PII is hashed with HMAC-SHA256 before anything downstream sees it. */
@@ -61,7 +63,7 @@ class PiiMaskerTest {
                         Set.of(),
                         5,
                         1_764_000_000_000L);
-        ChangeRecord masked = masker.map(user);
+        ChangeRecord masked = masker.mask(user);
         assertThat(masked.values().get("email")).isEqualTo(hmac("ann@example.com"));
         assertThat(masked.values().get("plan")).isEqualTo("pro");
         assertThat(masked.lsn()).isEqualTo(5);
@@ -78,7 +80,7 @@ class PiiMaskerTest {
                         Map.of("user_id", 1L, "email", "__placeholder__"),
                         Set.of("email"),
                         5);
-        assertThat(masker.map(user).values().get("email")).isEqualTo("__placeholder__");
+        assertThat(masker.mask(user).values().get("email")).isEqualTo("__placeholder__");
     }
 
     @Test
@@ -92,7 +94,7 @@ class PiiMaskerTest {
                         "2026-11-20T10:00:00Z",
                         "signup",
                         "{\"email\": \"bob@example.com\", \"n\": 1}");
-        assertThat(masker.map(event).values().get("properties"))
+        assertThat(masker.mask(event).values().get("properties"))
                 .isEqualTo("{\"email\":\"" + hmac("bob@example.com") + "\",\"n\":1}");
         ChangeRecord malformed =
                 CleanAndDedupeFunctionTest.change(
@@ -103,7 +105,7 @@ class PiiMaskerTest {
                         "2026-11-20T10:00:00Z",
                         "signup",
                         "[\"to: bob@example.com\"]");
-        assertThat(masker.map(malformed).values().get("properties"))
+        assertThat(masker.mask(malformed).values().get("properties"))
                 .isEqualTo("[\"to: " + hmac("bob@example.com") + "\"]");
     }
 
@@ -120,7 +122,7 @@ class PiiMaskerTest {
                         "{\"user\":{\"profile\":{\"contact\":{\"Email\":\"deep@example.com\"}}},"
                                 + "\"list\":[{\"EMAIL\":{\"work\":\"w@example.com\"}}],"
                                 + "\"n\":{\"email\":null}}");
-        assertThat(masker.map(event).values().get("properties"))
+        assertThat(masker.mask(event).values().get("properties"))
                 .isEqualTo(
                         "{\"user\":{\"profile\":{\"contact\":{\"Email\":\""
                                 + hmac("deep@example.com")
@@ -155,7 +157,7 @@ class PiiMaskerTest {
                         Set.of(),
                         5);
 
-        Map<String, Object> masked = paths.map(user).values();
+        Map<String, Object> masked = paths.mask(user).values();
 
         assertThat(masked.get("attributes"))
                 .isEqualTo(
@@ -181,7 +183,7 @@ class PiiMaskerTest {
                         Map.of("user_id", 1L, "attributes", "contact: a@example.com"),
                         Set.of(),
                         6);
-        assertThat(paths.map(broken).values().get("attributes"))
+        assertThat(paths.mask(broken).values().get("attributes"))
                 .isEqualTo(hmac("contact: a@example.com"));
     }
 
@@ -205,7 +207,7 @@ class PiiMaskerTest {
         row.put("age", 42L);
         row.put("bio", "__toast__ x@example.com");
         ChangeRecord masked =
-                detecting.map(
+                detecting.mask(
                         new ChangeRecord(
                                 TableId.parse("accounts"), Op.INSERT, row, Set.of("bio"), 7));
         assertThat(masked.values())
@@ -217,7 +219,7 @@ class PiiMaskerTest {
                 .containsEntry("bio", "__toast__ x@example.com");
         // Without the detector the same row passes unchanged (no column of it is listed).
         assertThat(
-                        masker.map(
+                        masker.mask(
                                         new ChangeRecord(
                                                 TableId.parse("accounts"),
                                                 Op.INSERT,
@@ -253,5 +255,69 @@ class PiiMaskerTest {
         assertThatThrownBy(() -> PiiHasher.fromConfig(config(), Map.of("SLUICE_PII_KEY", "short")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("at least 16");
+    }
+
+    @Test
+    void withARawDatabaseEachHashedValueGoesToTheVaultOnceWithItsSource() throws Exception {
+        SluiceConfig config =
+                config(
+                        Map.of(
+                                "pii.raw-database",
+                                "sluice_pii",
+                                "pii.columns",
+                                List.of(
+                                        "public.users.email",
+                                        "public.users.attributes.$.contact.email")));
+        PiiMasker vaulting =
+                new PiiMasker(config, PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", KEY)));
+        try (OneInputStreamOperatorTestHarness<ChangeRecord, ChangeRecord> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(vaulting)) {
+            Map<String, Object> row = new HashMap<>();
+            row.put("user_id", 1L);
+            row.put("email", "ann@example.com");
+            row.put("attributes", "{\"contact\":{\"email\":\"ann@example.com\"},\"n\":1}");
+            row.put("plan", "pro");
+            h.processElement(
+                    new ChangeRecord(TableId.parse("users"), Op.INSERT, row, Set.of(), 9, 7), 1);
+
+            assertThat(h.extractOutputValues())
+                    .singleElement()
+                    .satisfies(
+                            c ->
+                                    assertThat(c.values().get("email"))
+                                            .isEqualTo(hmac("ann@example.com")));
+            List<ChangeRecord> raw = new java.util.ArrayList<>();
+            h.getSideOutput(PiiMasker.RAW).forEach(r -> raw.add(r.getValue()));
+            // The same address in two places is one row; the first place names it.
+            assertThat(raw)
+                    .singleElement()
+                    .satisfies(
+                            r -> {
+                                assertThat(r.table().clickHouseName()).isEqualTo("pii_values");
+                                assertThat(r.values())
+                                        .containsEntry("hash", hmac("ann@example.com"))
+                                        .containsEntry("value", "ann@example.com")
+                                        .containsEntry("source", "public.users.email");
+                                assertThat(r.lsn()).isEqualTo(9);
+                            });
+        }
+    }
+
+    @Test
+    void withoutARawDatabaseNothingGoesToTheVault() throws Exception {
+        try (OneInputStreamOperatorTestHarness<ChangeRecord, ChangeRecord> h =
+                ProcessFunctionTestHarnesses.forProcessFunction(masker)) {
+            h.processElement(
+                    new ChangeRecord(
+                            TableId.parse("users"),
+                            Op.INSERT,
+                            Map.of("user_id", 1L, "email", "ann@example.com"),
+                            Set.of(),
+                            9,
+                            7),
+                    1);
+            assertThat(h.extractOutputValues()).hasSize(1);
+            assertThat(h.getSideOutput(PiiMasker.RAW)).isNull();
+        }
     }
 }
