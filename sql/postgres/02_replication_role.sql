@@ -14,7 +14,8 @@
 -- resync anchors and checkpoint heartbeats); that needs no table and no further grant.
 -- postgresql.conf: wal_level = logical (restart needed), max_replication_slots and
 -- max_wal_senders at least the number of Sluice jobs plus one per snapshot reader.
--- RoleIT (jobs/src/test) runs this file as it is, then the analytics job as this role.
+-- ./sluice demo and RoleIT (jobs/src/test) run this file as it is (database name and password
+-- filled in), then the analytics job as this role.
 
 -- Part 1 (a superuser) ---------------------------------------------------------------------
 CREATE ROLE sluice WITH LOGIN REPLICATION PASSWORD 'change-me';

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -38,6 +39,11 @@ final class Launcher {
      * {@code ./sluice ARGS...}; returns its output, or fails with it when the exit code is not 0.
      */
     String run(String... args) throws IOException, InterruptedException {
+        return run(Duration.ofMinutes(5), args);
+    }
+
+    /** {@code ./sluice ARGS...} with a time limit other than 5 minutes. */
+    String run(Duration limit, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("bash", root.resolve("sluice").toString()));
         command.addAll(List.of(args));
         Path out = Files.createTempFile("sluice-launcher", ".out");
@@ -46,10 +52,15 @@ final class Launcher {
             pb.environment().putAll(env);
             pb.redirectErrorStream(true).redirectOutput(out.toFile());
             Process p = pb.start();
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
                 p.destroyForcibly();
                 throw new AssertionError(
-                        "./sluice " + String.join(" ", args) + " did not finish within 5 minutes");
+                        "./sluice "
+                                + String.join(" ", args)
+                                + " did not finish within "
+                                + limit
+                                + ":\n"
+                                + Files.readString(out, StandardCharsets.UTF_8));
             }
             String text = Files.readString(out, StandardCharsets.UTF_8);
             if (p.exitValue() != 0) {

@@ -5,6 +5,7 @@ import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.jobs.demo.DemoRole;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -179,6 +180,26 @@ public final class JobTestSupport {
         MirrorJob.build(
                 env, config, MirrorSource.create(config, Resync.anchor(config, "test")), null);
         return env.executeAsync(jobName);
+    }
+
+    /** The shipped least-privilege role script (docs/security.md). */
+    public static final Path ROLE_SCRIPT =
+            Path.of("..", "sql", "postgres", "02_replication_role.sql");
+
+    private static final String ROLE_PASSWORD = "role-it-password";
+
+    /**
+     * Runs the job as the shipped role instead of the superuser: applies {@link #ROLE_SCRIPT} to
+     * the database of {@code superuser} (which must hold the sample schema's tables the script
+     * names, owned by the superuser) and points the settings' Postgres user, password and
+     * publication at what it made.
+     */
+    public static void asShippedRole(Connection superuser, Map<String, Object> settings)
+            throws Exception {
+        DemoRole.apply(superuser, ROLE_SCRIPT, ROLE_PASSWORD);
+        settings.put(PostgresSourceOptions.USER.key(), DemoRole.ROLE);
+        settings.put(PostgresSourceOptions.PASSWORD.key(), ROLE_PASSWORD);
+        settings.put(PostgresSourceOptions.PUBLICATION.key(), "sluice"); // the script's
     }
 
     /** Points the settings' ClickHouse at another test server (for example the 26.7 engine). */

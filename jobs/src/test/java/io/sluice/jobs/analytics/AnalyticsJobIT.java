@@ -53,8 +53,9 @@ import org.slf4j.LoggerFactory;
  * The analytics job end to end on real Postgres and ClickHouse: three simulated days of events
  * (history read by the snapshot, the last day streamed) with re-deliveries, out-of-order and late
  * events, corrections, deletes, malformed rows and e-mail addresses, while the TaskManager is
- * killed at random moments. Every analytics table, read with FINAL, must equal the oracle: SQL over
- * the Postgres source tables ({@link EventOracle}).
+ * killed at random moments. The job connects as the shipped least-privilege role
+ * (sql/postgres/02_replication_role.sql), not as a superuser. Every analytics table, read with
+ * FINAL, must equal the oracle: SQL over the Postgres source tables ({@link EventOracle}).
  */
 class AnalyticsJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
@@ -153,6 +154,7 @@ class AnalyticsJobIT {
             workload.writeHistory(HISTORY_EVENTS);
 
             Map<String, Object> settings = settings(servers, clickhouse, pgDb, chDb, anDb, tmp);
+            JobTestSupport.asShippedRole(pg, settings); // not a superuser (docs/security.md)
             settings.put(ArchiveOptions.PATH.key(), "s3://archive/sluice");
             settings.put(ArchiveOptions.S3_ENDPOINT.key(), s3.endpoint());
             settings.put(ArchiveOptions.S3_PATH_STYLE_ACCESS.key(), true);

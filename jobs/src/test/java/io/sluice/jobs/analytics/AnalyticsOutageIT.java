@@ -55,9 +55,10 @@ class AnalyticsOutageIT {
                     new EventWorkload(pg, 42, Instant.now().truncatedTo(ChronoUnit.MINUTES));
             workload.createTables();
             workload.writeHistory(2_000);
-            SluiceConfig config =
-                    SluiceConfig.of(
-                            signupCohorts(AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp)));
+            Map<String, Object> settings =
+                    signupCohorts(AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp));
+            JobTestSupport.asShippedRole(pg, settings); // not a superuser (docs/security.md)
+            SluiceConfig config = SluiceConfig.of(settings);
             PiiHasher hasher =
                     PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));
             MirrorSetup.prepare(config);

@@ -4,18 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
-import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.pii.PiiHasher;
-import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
+import io.sluice.jobs.demo.DemoRole;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
 import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -24,7 +22,6 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
@@ -39,14 +36,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The shipped role script ({@code sql/postgres/02_replication_role.sql}) run as it is, with only
- * its database name filled in: the analytics job (mirror and analytics) then runs as that role,
- * neither superuser nor owner of any table, through the publication the tables' owner made, and
- * every analytics table ends equal to SQL over Postgres, after the snapshot and while it streams.
+ * its database name and password filled in ({@link DemoRole}, as {@code ./sluice demo} runs it):
+ * the analytics job (mirror and analytics) then runs as that role, neither superuser nor owner of
+ * any table, through the publication the tables' owner made, and every analytics table ends equal
+ * to SQL over Postgres, after the snapshot and while it streams.
  */
 class RoleIT {
-    private static final Path SCRIPT = Path.of("..", "sql", "postgres", "02_replication_role.sql");
-    private static final String ROLE = "sluice";
-    private static final String PASSWORD = "change-me"; // the script's, as shipped
 
     @RegisterExtension static final MiniClusterExtension FLINK = JobTestSupport.miniCluster();
 
@@ -67,15 +62,15 @@ class RoleIT {
                     new EventWorkload(pg, 11, Instant.now().truncatedTo(ChronoUnit.MINUTES));
             workload.createTables(); // the sample schema the script names, owned by the superuser
             workload.writeHistory(1_000);
-            runShippedScript(pg, pgDb);
+            assertThat(DemoRole.statements(JobTestSupport.ROLE_SCRIPT))
+                    .as("the shipped script's statements")
+                    .anyMatch(st -> st.startsWith("CREATE ROLE " + DemoRole.ROLE + " "))
+                    .anyMatch(st -> st.startsWith("CREATE PUBLICATION sluice "));
+            Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
+            JobTestSupport.asShippedRole(pg, settings);
             assertThat(roleAttributes(pg))
                     .as("rolsuper, rolreplication")
                     .containsExactly(false, true);
-
-            Map<String, Object> settings = AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp);
-            settings.put(PostgresSourceOptions.USER.key(), ROLE);
-            settings.put(PostgresSourceOptions.PASSWORD.key(), PASSWORD);
-            settings.put(PostgresSourceOptions.PUBLICATION.key(), "sluice"); // the script's
             SluiceConfig config = SluiceConfig.of(settings);
             assertThatCode(() -> Preflight.check(config)).doesNotThrowAnyException();
             MirrorSetup.prepare(config);
@@ -101,49 +96,13 @@ class RoleIT {
         }
     }
 
-    /**
-     * Runs the script's statements as the superuser (part 1's author, and the owner part 2 needs),
-     * in the test's database. On a server where an earlier run made the role, its CREATE ROLE
-     * becomes ALTER ROLE with the same attributes.
-     */
-    private static void runShippedScript(Connection pg, String database) throws Exception {
-        StringBuilder sql = new StringBuilder();
-        for (String line : Files.readAllLines(SCRIPT)) {
-            if (!line.strip().startsWith("--")) {
-                sql.append(line).append('\n');
-            }
-        }
-        List<String> statements = new ArrayList<>();
-        for (String statement : sql.toString().split(";")) {
-            if (!statement.isBlank()) {
-                statements.add(statement.strip());
-            }
-        }
-        assertThat(statements)
-                .as("the shipped script's statements")
-                .anyMatch(s -> s.startsWith("CREATE ROLE " + ROLE + " "))
-                .anyMatch(s -> s.startsWith("CREATE PUBLICATION sluice "));
-        boolean roleExists = roleAttributes(pg) != null;
-        try (Statement st = pg.createStatement()) {
-            for (String statement : statements) {
-                if (roleExists && statement.startsWith("CREATE ROLE " + ROLE + " ")) {
-                    statement = statement.replaceFirst("CREATE ROLE", "ALTER ROLE");
-                }
-                st.execute(
-                        statement.replace(
-                                "DATABASE app ",
-                                "DATABASE " + PostgresCatalog.quote(database) + " "));
-            }
-        }
-    }
-
     /** rolsuper and rolreplication of the role, or null when it does not exist. */
     private static List<Boolean> roleAttributes(Connection pg) throws SQLException {
         try (Statement st = pg.createStatement();
                 ResultSet rs =
                         st.executeQuery(
                                 "SELECT rolsuper, rolreplication FROM pg_roles WHERE rolname = '"
-                                        + ROLE
+                                        + DemoRole.ROLE
                                         + "'")) {
             return rs.next() ? List.of(rs.getBoolean(1), rs.getBoolean(2)) : null;
         }
