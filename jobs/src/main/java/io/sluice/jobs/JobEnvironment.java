@@ -1,9 +1,11 @@
 package io.sluice.jobs;
 
+import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.ops.Startup;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExecutionOptions;
@@ -17,6 +19,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The Flink settings every Sluice job shares: checkpointing, state backend, parallelism. */
 public final class JobEnvironment {
+    /**
+     * Flink's upper bound of the max parallelism
+     * (KeyGroupRangeAssignment.UPPER_BOUND_MAX_PARALLELISM).
+     */
+    private static final int MAX_KEY_GROUPS = 1 << 15;
+
     private JobEnvironment() {}
 
     /** Whether {@code --fresh} was given: start over (a resync) instead of resuming. */
@@ -118,7 +126,24 @@ public final class JobEnvironment {
     }
 
     public static void configure(StreamExecutionEnvironment env, SluiceConfig config) {
-        env.setParallelism(config.get(JobOptions.PARALLELISM));
+        int parallelism = config.get(JobOptions.PARALLELISM);
+        int maxParallelism = config.get(JobOptions.MAX_PARALLELISM);
+        if (parallelism > maxParallelism || maxParallelism > MAX_KEY_GROUPS) {
+            throw new ConfigException(
+                    List.of(
+                            "job.parallelism is "
+                                    + parallelism
+                                    + " and job.max-parallelism "
+                                    + maxParallelism
+                                    + ": the parallelism must not exceed the max parallelism,"
+                                    + " which must not exceed "
+                                    + MAX_KEY_GROUPS
+                                    + " (and cannot change once the job has state)"));
+        }
+        env.setParallelism(parallelism);
+        // Explicit, never derived from the first run's parallelism: the key groups are fixed
+        // for the life of the state (Flink's default for parallelism up to 85 is 128 too).
+        env.setMaxParallelism(maxParallelism);
         // The slot's confirmed LSN advances only when a checkpoint completes: without
         // checkpoints Postgres keeps WAL forever.
         long intervalMs = config.get(JobOptions.CHECKPOINT_INTERVAL).toMillis();

@@ -1,15 +1,23 @@
 package io.sluice.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.JobOptions;
+import io.sluice.common.config.SluiceConfig;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.contrib.streaming.state.DefaultConfigurableOptionsFactory;
 import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.ColumnFamilyOptions;
 import org.rocksdb.RocksDB;
@@ -43,5 +51,53 @@ class JobEnvironmentTest {
                         JobOptions.StateBackend.HASHMAP, MemorySize.parse("4 mb"), "file:///cp");
         assertThat(conf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("hashmap");
         assertThat(conf.contains(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE)).isFalse();
+    }
+
+    /**
+     * State written before Sluice set the max parallelism has Flink's derived number of key groups;
+     * the explicit default must equal it for every parallelism such a job could have run at, or
+     * that state would not restore.
+     */
+    @Test
+    void theDefaultMaxParallelismIsWhatFlinkDerivedBefore() {
+        int configured = JobOptions.MAX_PARALLELISM.defaultValue();
+        for (int parallelism = 1; parallelism <= 64; parallelism++) {
+            assertThat(KeyGroupRangeAssignment.computeDefaultMaxParallelism(parallelism))
+                    .as(
+                            "Flink's max parallelism for a job first run at parallelism %d",
+                            parallelism)
+                    .isEqualTo(configured);
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobEnvironment.configure(env, config(Map.of("job.parallelism", 4)));
+        assertThat(env.getMaxParallelism()).isEqualTo(configured);
+    }
+
+    @Test
+    void aParallelismAboveTheMaxParallelismIsRefused() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        assertThatThrownBy(
+                        () ->
+                                JobEnvironment.configure(
+                                        env,
+                                        config(
+                                                Map.of(
+                                                        "job.parallelism",
+                                                        8,
+                                                        "job.max-parallelism",
+                                                        4))))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("job.parallelism is 8 and job.max-parallelism 4");
+    }
+
+    private static SluiceConfig config(Map<String, Object> overrides) {
+        Map<String, Object> v = new HashMap<>();
+        v.put("postgres.database", "app");
+        v.put("postgres.user", "u");
+        v.put("postgres.tables", List.of("public.users"));
+        v.put("clickhouse.url", "http://127.0.0.1:8123");
+        v.put("clickhouse.database", "sluice");
+        v.putAll(overrides);
+        return SluiceConfig.of(v);
     }
 }

@@ -32,6 +32,17 @@ public final class JobOptions {
                     .defaultValue(1)
                     .withDescription("Parallelism of the job's operators.");
 
+    public static final ConfigOption<Integer> MAX_PARALLELISM =
+            ConfigOptions.key("job.max-parallelism")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "The number of key groups keyed state is split into: the most"
+                                    + " parallel the job can ever be rescaled to. Fixed once the"
+                                    + " job has state: a checkpoint or savepoint restores only"
+                                    + " into the same value. 128 is what Flink chose before Sluice"
+                                    + " set it, so existing state restores.");
+
     public static final ConfigOption<Duration> CHECKPOINT_INTERVAL =
             ConfigOptions.key("job.checkpoint-interval")
                     .durationType()
@@ -70,6 +81,7 @@ public final class JobOptions {
     public static final List<OptionRule<?>> RULES =
             List.of(
                     OptionRule.optional(PARALLELISM, positive()),
+                    OptionRule.optional(MAX_PARALLELISM, positive()),
                     OptionRule.optional(CHECKPOINT_INTERVAL, positiveDuration()),
                     OptionRule.optional(CHECKPOINT_DIR),
                     OptionRule.optional(STATE_BACKEND),
