@@ -1,10 +1,10 @@
 package io.sluice.common.schema;
 
 import io.sluice.common.config.PostgresSourceOptions;
-import io.sluice.common.config.Redaction;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.TableId;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,7 +14,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 
 /** What Sluice reads from, and sets up in, the source database's catalog. */
@@ -53,30 +52,27 @@ public final class PostgresCatalog implements AutoCloseable {
         return new PostgresCatalog(openConnection(config));
     }
 
-    /**
-     * A JDBC connection to the Postgres database a configuration names, through the driver of this
-     * class's own class loader, not {@link java.sql.DriverManager}. On a session cluster each job's
-     * jar has a class loader of its own, and DriverManager serves a caller only a driver its loader
-     * registered: a driver that loader never initialized is "no suitable driver". Seen on a
-     * TaskManager restoring a rescaled job: the lifecycle guard's first connection, before anything
-     * else of that job had loaded the driver, failed in every restart.
-     */
-    public static Connection openConnection(SluiceConfig config) throws SQLException {
-        Properties credentials = new Properties();
-        credentials.setProperty("user", config.get(PostgresSourceOptions.USER));
-        String password = config.get(PostgresSourceOptions.PASSWORD);
-        if (password != null) {
-            credentials.setProperty("password", password);
+    static {
+        // On a session cluster each job's jar has a class loader of its own, and DriverManager
+        // serves a caller only a driver its own loader registered: until something of the job
+        // loads the driver class, DriverManager answers "no suitable driver". Seen on a
+        // TaskManager restoring a rescaled job, whose lifecycle guard connected first (every
+        // restart failed). Loading it here registers this loader's driver. On a flat class path
+        // (a MiniCluster, the tests) it is the driver DriverManager already has.
+        try {
+            Class.forName("org.postgresql.Driver", true, PostgresCatalog.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            throw new ExceptionInInitializerError(e);
         }
-        Connection connection = DRIVER.connect(config.postgresJdbcUrl(), credentials);
-        if (connection == null) {
-            throw new SQLException(
-                    "not a Postgres JDBC URL: " + Redaction.redact(config.postgresJdbcUrl()));
-        }
-        return connection;
     }
 
-    private static final java.sql.Driver DRIVER = new org.postgresql.Driver();
+    /** A JDBC connection to the Postgres database a configuration names. */
+    public static Connection openConnection(SluiceConfig config) throws SQLException {
+        return DriverManager.getConnection(
+                config.postgresJdbcUrl(),
+                config.get(PostgresSourceOptions.USER),
+                config.get(PostgresSourceOptions.PASSWORD));
+    }
 
     /** The primary-key columns of each table, in key order (tables without one are left out). */
     public Map<TableId, List<String>> primaryKeys(List<TableId> tables) throws SQLException {
