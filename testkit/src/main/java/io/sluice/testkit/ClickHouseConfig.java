@@ -81,49 +81,47 @@ final class ClickHouseConfig {
                       <profile>default</profile>
                       <quota>default</quota>
                     </default>
-                    <sluice_writer>
-                      <password>writer-pw</password>
-                      <networks>
-                        <ip>127.0.0.1</ip>
-                        <ip>::1</ip>
-                      </networks>
-                      <profile>default</profile>
-                      <quota>default</quota>
-                      <allow_databases>
-                        <database>vault_it_mirror</database>
-                        <database>vault_it_raw</database>
-                      </allow_databases>
-                    </sluice_writer>
-                    <analyst>
-                      <password>analyst-pw</password>
-                      <networks>
-                        <ip>127.0.0.1</ip>
-                        <ip>::1</ip>
-                      </networks>
-                      <profile>reader</profile>
-                      <quota>default</quota>
-                      <allow_databases>
-                        <database>vault_it_mirror</database>
-                      </allow_databases>
-                    </analyst>
-                    <pii_reader>
-                      <password>pii-reader-pw</password>
-                      <networks>
-                        <ip>127.0.0.1</ip>
-                        <ip>::1</ip>
-                      </networks>
-                      <profile>reader</profile>
-                      <quota>default</quota>
-                      <allow_databases>
-                        <database>vault_it_raw</database>
-                      </allow_databases>
-                    </pii_reader>
+                %s
                   </users>
                   <quotas>
                     <default></default>
                   </quotas>
                 </yandex>
-                """;
+                """
+                .formatted(
+                        restrictedUser(
+                                        "sluice_writer",
+                                        "writer-pw",
+                                        "default",
+                                        "vault_it_mirror",
+                                        "vault_it_raw")
+                                + restrictedUser(
+                                        "analyst", "analyst-pw", "reader", "vault_it_mirror")
+                                + restrictedUser(
+                                        "pii_reader", "pii-reader-pw", "reader", "vault_it_raw"));
+    }
+
+    /** A users.xml user from loopback only, allowed just {@code databases}. */
+    private static String restrictedUser(
+            String name, String password, String profile, String... databases) {
+        StringBuilder allowed = new StringBuilder();
+        for (String database : databases) {
+            allowed.append("        <database>").append(database).append("</database>\n");
+        }
+        return ("""
+                    <%1$s>
+                      <password>%2$s</password>
+                      <networks>
+                        <ip>127.0.0.1</ip>
+                        <ip>::1</ip>
+                      </networks>
+                      <profile>%3$s</profile>
+                      <quota>default</quota>
+                      <allow_databases>
+                %4$s      </allow_databases>
+                    </%1$s>
+                """)
+                .formatted(name, password, profile, allowed);
     }
 
     private static String xml(String text) {

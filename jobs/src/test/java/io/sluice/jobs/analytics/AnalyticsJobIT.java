@@ -428,6 +428,24 @@ class AnalyticsJobIT {
         }
     }
 
+    /**
+     * Prepares both ends for the analytics job the configuration describes and starts it without
+     * restarts (the first failure fails the test), PII hashed with {@link #PII_KEY}.
+     */
+    static JobClient startWithoutRestarts(SluiceConfig config, String jobName) throws Exception {
+        MirrorSetup.prepare(config);
+        AnalyticsSetup.prepare(config);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        JobTestSupport.configure(env, config);
+        JobTestSupport.noRestart(env);
+        AnalyticsJob.build(
+                env,
+                config,
+                MirrorSource.create(config, Resync.anchor(config, "test")),
+                PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", PII_KEY)));
+        return env.executeAsync(jobName);
+    }
+
     static Map<String, Object> settings(
             TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
         return settings(servers, servers.clickhouse(), pgDb, chDb, anDb, tmp);

@@ -3,13 +3,8 @@ package io.sluice.jobs.analytics;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.ProductAnalyticsOptions;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.FrozenClickHouse;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.analytics.setup.AnalyticsSetup;
-import io.sluice.jobs.mirror.MirrorSetup;
-import io.sluice.jobs.mirror.MirrorSource;
-import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -19,7 +14,6 @@ import java.time.temporal.ChronoUnit;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -59,19 +53,8 @@ class AnalyticsOutageIT {
                     signupCohorts(AnalyticsJobIT.settings(servers, pgDb, chDb, anDb, tmp));
             JobTestSupport.asShippedRole(pg, settings); // not a superuser (docs/security.md)
             SluiceConfig config = SluiceConfig.of(settings);
-            PiiHasher hasher =
-                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));
-            MirrorSetup.prepare(config);
-            AnalyticsSetup.prepare(config);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobTestSupport.configure(env, config);
-            JobTestSupport.noRestart(env); // a failure during the outage must show, not heal
-            AnalyticsJob.build(
-                    env,
-                    config,
-                    MirrorSource.create(config, Resync.anchor(config, "test")),
-                    hasher);
-            JobClient job = env.executeAsync("analytics-outage");
+            // Without restarts: a failure during the outage must show, not heal.
+            JobClient job = AnalyticsJobIT.startWithoutRestarts(config, "analytics-outage");
             try {
                 EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY).bySignup();
                 oracle.awaitExact(Duration.ofMinutes(3));

@@ -6,13 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobTestSupport;
-import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.demo.DemoRole;
-import io.sluice.jobs.mirror.MirrorSetup;
-import io.sluice.jobs.mirror.MirrorSource;
-import io.sluice.jobs.ops.Resync;
 import io.sluice.testkit.TestServers;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -26,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.InjectMiniCluster;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterEach;
@@ -73,17 +67,8 @@ class RoleIT {
                     .containsExactly(false, true);
             SluiceConfig config = SluiceConfig.of(settings);
             assertThatCode(() -> Preflight.check(config)).doesNotThrowAnyException();
-            MirrorSetup.prepare(config);
-            AnalyticsSetup.prepare(config);
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            JobTestSupport.configure(env, config);
-            JobTestSupport.noRestart(env); // a refused statement must fail the test, not retry
-            AnalyticsJob.build(
-                    env,
-                    config,
-                    MirrorSource.create(config, Resync.anchor(config, "test")),
-                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY)));
-            JobClient job = env.executeAsync("role-it");
+            // Without restarts: a statement the role may not run must fail the test, not retry.
+            JobClient job = AnalyticsJobIT.startWithoutRestarts(config, "role-it");
             try {
                 EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
                 oracle.awaitExact(Duration.ofMinutes(3));
