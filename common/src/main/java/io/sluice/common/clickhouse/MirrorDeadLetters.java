@@ -36,7 +36,9 @@ public final class MirrorDeadLetters {
      * database or the credentials. A batch failing with one of them fails the job, as before:
      * writing every row as a dead letter would hide an operator's mistake.
      */
-    private static final Set<Integer> NOT_A_ROW = Set.of(16, 47, 60, 62, 81, 192, 193, 497, 516);
+    // 291: 18.16's "Access denied to database" (497 is the newer servers' access denial).
+    private static final Set<Integer> NOT_A_ROW =
+            Set.of(16, 47, 60, 62, 81, 192, 193, 291, 497, 516);
 
     private MirrorDeadLetters() {}
 
