@@ -170,16 +170,14 @@ final class LifecycleSupport {
         long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
         Path root = tmp.resolve("checkpoints");
         while (System.nanoTime() < deadline) {
-            if (Files.exists(root)) {
-                try (var files = Files.walk(root)) {
-                    if (files.anyMatch(
-                            p ->
-                                    p.getFileName().toString().equals("_metadata")
-                                            && !p.toString().contains(".replaced-"))) {
-                        Thread.sleep(1_500);
-                        return;
-                    }
-                }
+            if (Files.exists(root)
+                    && listWhileWritten(root).stream()
+                            .anyMatch(
+                                    p ->
+                                            p.getFileName().toString().equals("_metadata")
+                                                    && !p.toString().contains(".replaced-"))) {
+                Thread.sleep(1_500);
+                return;
             }
             Thread.sleep(200); // polling the checkpoint directory, with a deadline
         }
@@ -188,21 +186,38 @@ final class LifecycleSupport {
 
     /** The completed checkpoints of the current lineage, newest first. */
     static List<Path> retainedCheckpoints(Path tmp) throws Exception {
-        try (var files = Files.walk(tmp.resolve("checkpoints"))) {
-            return files.filter(
-                            p ->
-                                    p.getFileName().toString().equals("_metadata")
-                                            && !p.toString().contains(".replaced-"))
-                    .map(Path::getParent)
-                    .sorted(
-                            java.util.Comparator.comparingLong(
-                                            (Path p) ->
-                                                    Long.parseLong(
-                                                            p.getFileName()
-                                                                    .toString()
-                                                                    .substring("chk-".length())))
-                                    .reversed())
-                    .toList();
+        return listWhileWritten(tmp.resolve("checkpoints")).stream()
+                .filter(
+                        p ->
+                                p.getFileName().toString().equals("_metadata")
+                                        && !p.toString().contains(".replaced-"))
+                .map(Path::getParent)
+                .sorted(
+                        java.util.Comparator.comparingLong(
+                                        (Path p) ->
+                                                Long.parseLong(
+                                                        p.getFileName()
+                                                                .toString()
+                                                                .substring("chk-".length())))
+                                .reversed())
+                .toList();
+    }
+
+    /**
+     * Every path under {@code root}, listed while the running job writes it: Flink renames and
+     * deletes in-progress metadata and subsumed checkpoints, so a file can vanish between the
+     * directory read and its attributes. Such a listing is taken again, a few times at most.
+     */
+    static List<Path> listWhileWritten(Path root) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try (var files = Files.walk(root)) {
+                return files.toList();
+            } catch (java.io.UncheckedIOException | java.nio.file.NoSuchFileException e) {
+                if (attempt == 10) {
+                    throw e;
+                }
+                Thread.sleep(50); // the writer moves on; list again
+            }
         }
     }
 
