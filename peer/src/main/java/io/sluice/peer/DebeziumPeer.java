@@ -84,20 +84,8 @@ public final class DebeziumPeer {
         p.setProperty("name", "sluice-bench-peer");
         p.setProperty("connector.class", "io.debezium.connector.postgresql.PostgresConnector");
         p.setProperty("plugin.name", "pgoutput");
-        p.setProperty("database.hostname", a.get("pg-host"));
-        p.setProperty("database.port", a.get("pg-port"));
-        p.setProperty("database.dbname", a.get("pg-db"));
-        p.setProperty("database.user", a.get("pg-user"));
-        p.setProperty("database.password", System.getenv().getOrDefault("PEER_PG_PASSWORD", ""));
-        p.setProperty("slot.name", a.get("slot"));
-        p.setProperty("publication.name", a.get("publication"));
-        p.setProperty("publication.autocreate.mode", "filtered");
-        p.setProperty("table.include.list", a.get("table"));
-        p.setProperty("snapshot.mode", "initial");
-        p.setProperty("topic.prefix", "peer");
+        postgres(p, a, a.get("table"), "peer");
         p.setProperty("decimal.handling.mode", "string");
-        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
-        p.setProperty("offset.storage.file.filename", a.get("offsets"));
         p.setProperty("offset.flush.interval.ms", "1000");
         String batch = a.getOrDefault("batch-rows", "20480");
         p.setProperty("max.batch.size", batch);
@@ -106,6 +94,35 @@ public final class DebeziumPeer {
 
         DebeziumEngine<ChangeEvent<SourceRecord, SourceRecord>> engine =
                 DebeziumEngine.create(Connect.class).using(p).notifying(consumer).build();
+        runUntilStopped(engine, () -> {}, "peer");
+    }
+
+    /**
+     * The connector's Postgres, slot, tables and source offsets (a file) from the arguments; the
+     * password from {@code PEER_PG_PASSWORD}.
+     */
+    static void postgres(Properties p, Map<String, String> a, String tables, String topicPrefix) {
+        p.setProperty("database.hostname", a.get("pg-host"));
+        p.setProperty("database.port", a.get("pg-port"));
+        p.setProperty("database.dbname", a.get("pg-db"));
+        p.setProperty("database.user", a.get("pg-user"));
+        p.setProperty("database.password", System.getenv().getOrDefault("PEER_PG_PASSWORD", ""));
+        p.setProperty("slot.name", a.get("slot"));
+        p.setProperty("publication.name", a.get("publication"));
+        p.setProperty("publication.autocreate.mode", "filtered");
+        p.setProperty("table.include.list", tables);
+        p.setProperty("snapshot.mode", "initial");
+        p.setProperty("topic.prefix", topicPrefix);
+        p.setProperty("offset.storage", "org.apache.kafka.connect.storage.FileOffsetBackingStore");
+        p.setProperty("offset.storage.file.filename", a.get("offsets"));
+    }
+
+    /**
+     * Runs {@code engine} until the JVM is stopped (SIGTERM: the engine is closed, which commits
+     * its offsets, and then {@code afterClose}) or the engine ends on its own.
+     */
+    static void runUntilStopped(DebeziumEngine<?> engine, AutoCloseable afterClose, String name)
+            throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         ExecutorService executor = Executors.newSingleThreadExecutor();
         executor.execute(
@@ -123,11 +140,12 @@ public final class DebeziumPeer {
                                     try {
                                         engine.close(); // commits the offsets
                                         stopped.await();
+                                        afterClose.close();
                                     } catch (Exception e) {
-                                        System.err.println("peer: close failed: " + e);
+                                        System.err.println(name + ": close failed: " + e);
                                     }
                                 }));
-        System.out.println("peer: running");
+        System.out.println(name + ": running");
         stopped.await();
         executor.shutdown();
     }
@@ -150,15 +168,8 @@ public final class DebeziumPeer {
         private Args() {}
 
         static Map<String, String> parse(String[] args) {
-            java.util.Map<String, String> m = new java.util.HashMap<>();
-            for (String arg : args) {
-                int eq = arg.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("expected key=value, got: " + arg);
-                }
-                m.put(arg.substring(0, eq), arg.substring(eq + 1));
-            }
-            for (String required :
+            return parse(
+                    args,
                     List.of(
                             "pg-host",
                             "pg-port",
@@ -170,9 +181,22 @@ public final class DebeziumPeer {
                             "ch-url",
                             "ch-db",
                             "ch-user",
-                            "offsets")) {
-                if (!m.containsKey(required)) {
-                    throw new IllegalArgumentException("missing argument " + required + "=...");
+                            "offsets"));
+        }
+
+        /** {@code key=value} arguments, each of {@code required} among them. */
+        static Map<String, String> parse(String[] args, List<String> required) {
+            java.util.Map<String, String> m = new java.util.HashMap<>();
+            for (String arg : args) {
+                int eq = arg.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("expected key=value, got: " + arg);
+                }
+                m.put(arg.substring(0, eq), arg.substring(eq + 1));
+            }
+            for (String key : required) {
+                if (!m.containsKey(key)) {
+                    throw new IllegalArgumentException("missing argument " + key + "=...");
                 }
             }
             return m;

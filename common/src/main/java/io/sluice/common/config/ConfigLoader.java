@@ -97,6 +97,11 @@ public final class ConfigLoader {
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        return new SluiceConfig(values);
+        SluiceConfig config = new SluiceConfig(values);
+        SourceOptions.checkTogether(config, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
     }
 }

@@ -16,7 +16,9 @@ import java.util.Set;
  * Checks the servers a configuration names before any job starts, so a wrong setting is one clear
  * message instead of a failing job: Postgres reachable, {@code wal_level=logical}, the user has
  * REPLICATION, every table exists and has a primary key (and a replica identity that publishes it);
- * ClickHouse reachable and its database present. All problems found are reported together.
+ * ClickHouse reachable and its database present. All problems found are reported together. With
+ * {@code source.kind: kafka} the slot's needs (logical WAL, REPLICATION, SELECT) are the Debezium
+ * connector's, and are not checked.
  */
 public final class Preflight {
     private Preflight() {}
@@ -54,8 +56,11 @@ public final class Preflight {
             return;
         }
         try (catalog) {
+            // From Kafka, the connector that writes the topics owns the slot: Sluice only reads the
+            // catalog (the tables' columns and keys), which needs neither replication nor SELECT.
+            boolean slot = !SourceOptions.fromKafka(config);
             String walLevel = catalog.walLevel();
-            if (!"logical".equals(walLevel)) {
+            if (slot && !"logical".equals(walLevel)) {
                 problems.add(
                         "Postgres at "
                                 + where
@@ -64,7 +69,7 @@ public final class Preflight {
                                 + "; change data capture needs wal_level=logical: run ALTER SYSTEM"
                                 + " SET wal_level = logical; and restart Postgres");
             }
-            if (!catalog.canReplicate(user)) {
+            if (slot && !catalog.canReplicate(user)) {
                 problems.add(
                         "Postgres user '"
                                 + user
@@ -93,7 +98,8 @@ public final class Preflight {
                                     + table
                                     + " ADD PRIMARY KEY (...)) or remove it from postgres.tables");
                 } else {
-                    for (String grant : catalog.missingGrants(table)) {
+                    List<String> grants = slot ? catalog.missingGrants(table) : List.of();
+                    for (String grant : grants) {
                         problems.add(
                                 "Postgres user '"
                                         + user

@@ -27,6 +27,11 @@ public final class SluiceOptions {
                             PostgresSourceOptions.class,
                             PostgresSourceOptions.RULES),
                     new Area(
+                            "source, kafka",
+                            "where the changes come from: a replication slot, or Kafka",
+                            SourceOptions.class,
+                            SourceOptions.RULES),
+                    new Area(
                             "clickhouse, sink",
                             "the target, batching and retries",
                             ClickHouseSinkOptions.class,

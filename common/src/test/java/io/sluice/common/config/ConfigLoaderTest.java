@@ -44,6 +44,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aKafkaSourceNeedsItsBrokersAndTopicPrefix() throws IOException {
+        assertThat(ConfigLoader.load(write(MINIMAL), Map.of()).get(SourceOptions.KIND))
+                .isEqualTo(SourceOptions.Kind.POSTGRES);
+        assertThatThrownBy(
+                        () ->
+                                ConfigLoader.load(
+                                        write(MINIMAL + "source:\n  kind: kafka\n"), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(
+                        "'kafka.bootstrap-servers' is required with 'source.kind: kafka'")
+                .hasMessageContaining("'kafka.topic-prefix' is required with 'source.kind: kafka'");
+        SluiceConfig kafka =
+                ConfigLoader.load(
+                        write(
+                                MINIMAL
+                                        + "source:\n  kind: kafka\n"
+                                        + "kafka:\n  bootstrap-servers: broker:9092\n"
+                                        + "  topic-prefix: app\n"),
+                        Map.of());
+        assertThat(SourceOptions.fromKafka(kafka)).isTrue();
+        assertThat(kafka.get(SourceOptions.KAFKA_GROUP_ID)).isEqualTo("sluice");
+        assertThatThrownBy(
+                        () ->
+                                ConfigLoader.load(
+                                        write(MINIMAL + "source:\n  kind: kinesis\n"), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("source.kind");
+    }
+
+    @Test
     void takesSecretsFromTheEnvironment() throws IOException {
         Path f = write(MINIMAL + "  password: ${CH_SECRET}\n");
         SluiceConfig config = ConfigLoader.load(f, Map.of("CH_SECRET", "s3cret"));

@@ -6,6 +6,7 @@ import io.sluice.common.config.AnalyticsOptions.Rollup;
 import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SourceOptions;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.JobEnvironment;
 import io.sluice.jobs.analytics.alerts.AlertRule;
@@ -24,6 +25,7 @@ import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.jobs.analytics.sink.AnalyticsSinkOperator;
 import io.sluice.jobs.archive.ChangeArchive;
+import io.sluice.jobs.kafka.KafkaChangeSource;
 import io.sluice.jobs.mirror.MirrorJob;
 import io.sluice.jobs.mirror.MirrorSetup;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -86,6 +88,13 @@ public final class AnalyticsJob {
         Preflight.check(config);
         MirrorSetup.prepare(config);
         AnalyticsSetup.prepare(config);
+        if (SourceOptions.fromKafka(config)) {
+            StreamExecutionEnvironment env =
+                    KafkaChangeSource.environment(config, "analytics", args);
+            build(env, config, KafkaChangeSource.create(config), hasher);
+            env.execute("sluice-analytics");
+            return;
+        }
         Startup.Plan plan =
                 Startup.prepare(
                         config,

@@ -45,6 +45,18 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     private static final byte[] UNCHANGED_TOAST_BYTES =
             UNCHANGED_TOAST.getBytes(StandardCharsets.UTF_8);
 
+    /**
+     * Debezium's default {@code unavailable.value.placeholder}, which a connector that Sluice did
+     * not configure (source.kind: kafka) writes for an untouched TOASTed value.
+     */
+    static final String DEBEZIUM_UNAVAILABLE = "__debezium_unavailable_value";
+
+    private static final byte[] DEBEZIUM_UNAVAILABLE_BYTES =
+            DEBEZIUM_UNAVAILABLE.getBytes(StandardCharsets.UTF_8);
+
+    /** As {@code snapshotVersion}: every row, snapshot rows too, is versioned by its own LSN. */
+    private static final long RECORDED = Long.MIN_VALUE;
+
     private final long snapshotVersion;
     private final long snapshotCommitMs;
     private final Map<TableId, Set<String>> unreplicated;
@@ -73,6 +85,16 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         this.snapshotVersion = snapshotVersion;
         this.snapshotCommitMs = snapshotCommitMs;
         this.unreplicated = new java.util.HashMap<>(unreplicated);
+    }
+
+    /**
+     * For changes that a Debezium connector wrote to Kafka: a snapshot row carries the WAL position
+     * of its snapshot (Debezium's {@code source.lsn}, taken where the slot's stream starts), and is
+     * versioned by it, as every streamed change is by its own.
+     */
+    public static ChangeRecordDeserializer versionedByRecordedLsn(
+            Map<TableId, Set<String>> unreplicated) {
+        return new ChangeRecordDeserializer(RECORDED, 0L, unreplicated);
     }
 
     @Override
@@ -108,12 +130,16 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         }
         long lsn = snapshotVersion;
         long commitMs = snapshotCommitMs;
-        if (op != ChangeRecord.Op.SNAPSHOT) {
+        if (op != ChangeRecord.Op.SNAPSHOT || snapshotVersion == RECORDED) {
             Long l = source.schema().field("lsn") != null ? source.getInt64("lsn") : null;
             Long ts = source.schema().field("ts_ms") != null ? source.getInt64("ts_ms") : null;
             if (l == null || ts == null) {
                 throw new IllegalStateException(
-                        "a streamed change of " + table + " without an LSN or a commit time");
+                        "a "
+                                + (op == ChangeRecord.Op.SNAPSHOT ? "snapshot row" : "change")
+                                + " of "
+                                + table
+                                + " without an LSN or a commit time in its source block");
             }
             lsn = l;
             commitMs = ts;
@@ -148,19 +174,21 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     }
 
     private static boolean isUnchangedToast(Object raw) {
-        if (UNCHANGED_TOAST.equals(raw)) {
+        if (UNCHANGED_TOAST.equals(raw) || DEBEZIUM_UNAVAILABLE.equals(raw)) {
             return true;
         }
         if (raw instanceof byte[] b) {
-            return Arrays.equals(b, UNCHANGED_TOAST_BYTES);
+            return Arrays.equals(b, UNCHANGED_TOAST_BYTES)
+                    || Arrays.equals(b, DEBEZIUM_UNAVAILABLE_BYTES);
         }
         if (raw instanceof ByteBuffer bb) {
-            return bb.remaining() == UNCHANGED_TOAST_BYTES.length
-                    && bb.duplicate().equals(ByteBuffer.wrap(UNCHANGED_TOAST_BYTES));
+            return bb.duplicate().equals(ByteBuffer.wrap(UNCHANGED_TOAST_BYTES))
+                    || bb.duplicate().equals(ByteBuffer.wrap(DEBEZIUM_UNAVAILABLE_BYTES));
         }
         return raw instanceof List<?> list
                 && list.size() == 1
-                && UNCHANGED_TOAST.equals(list.get(0));
+                && (UNCHANGED_TOAST.equals(list.get(0))
+                        || DEBEZIUM_UNAVAILABLE.equals(list.get(0)));
     }
 
     /** The Java value of a Connect value, by its schema's logical name or type. */

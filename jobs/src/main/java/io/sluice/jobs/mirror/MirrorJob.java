@@ -6,10 +6,12 @@ import io.sluice.common.config.ConfigLoader;
 import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.Preflight;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SourceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.pii.PiiHasher;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.kafka.KafkaChangeSource;
 import io.sluice.jobs.ops.LifecycleGuard;
 import io.sluice.jobs.ops.Startup;
 import io.sluice.jobs.pii.PiiMasker;
@@ -27,7 +29,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * tables, PII hashed ({@link PiiMasker}), keyed by table and primary key, into the ClickHouse sink.
  *
  * <p>Usage: {@code MirrorJob --config conf/sluice.yaml [--fresh]}: resumes from the pipeline's
- * newest retained checkpoint unless {@code --fresh} (see {@link Startup})
+ * newest retained checkpoint unless {@code --fresh} (see {@link Startup}). With {@code source.kind:
+ * kafka} the changes come from Debezium-JSON topics instead of a slot ({@link KafkaChangeSource}).
  */
 public final class MirrorJob {
     private MirrorJob() {}
@@ -38,15 +41,21 @@ public final class MirrorJob {
         PiiHasher hasher = PiiHasher.fromConfig(config, System.getenv());
         Preflight.check(config);
         MirrorSetup.prepare(config);
+        Map<TableId, List<String>> keys = primaryKeys(config);
+        if (SourceOptions.fromKafka(config)) {
+            StreamExecutionEnvironment env = KafkaChangeSource.environment(config, "mirror", args);
+            build(env, config, KafkaChangeSource.create(config), hasher);
+            env.execute("sluice-mirror");
+            return;
+        }
         Startup.Plan plan =
                 Startup.prepare(
                         config,
                         "mirror",
                         JobEnvironment.fresh(args),
                         JobEnvironment.explicitRestore(args),
-                        primaryKeys(config));
+                        keys);
         StreamExecutionEnvironment env = JobEnvironment.create(config, plan);
-        Map<TableId, List<String>> keys = primaryKeys(config);
         mirror(
                 PiiMasker.apply(
                         guarded(
@@ -69,13 +78,18 @@ public final class MirrorJob {
         mirror(PiiMasker.apply(changes(env, config, source), config, hasher), config);
     }
 
-    /** The one CDC source of a job (one replication slot), at the job's parallelism. */
+    /**
+     * The one change source of a job (one replication slot, or the Kafka topics), at the job's
+     * parallelism.
+     */
     public static DataStream<ChangeRecord> changes(
             StreamExecutionEnvironment env,
             SluiceConfig config,
             Source<ChangeRecord, ?, ?> source) {
-        return env.fromSource(source, WatermarkStrategy.noWatermarks(), "postgres-cdc")
-                .uid("postgres-cdc-source")
+        boolean kafka = SourceOptions.fromKafka(config);
+        return env.fromSource(
+                        source, WatermarkStrategy.noWatermarks(), kafka ? "kafka" : "postgres-cdc")
+                .uid(kafka ? "kafka-source" : "postgres-cdc-source")
                 .setParallelism(config.get(JobOptions.PARALLELISM));
     }
 

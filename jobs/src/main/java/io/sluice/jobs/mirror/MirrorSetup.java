@@ -6,6 +6,7 @@ import io.sluice.common.clickhouse.MirrorDeadLetters;
 import io.sluice.common.clickhouse.ServerVersion;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SourceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.ClickHouseDdl;
 import io.sluice.common.schema.PgColumn;
@@ -30,8 +31,10 @@ public final class MirrorSetup {
     public static void prepare(SluiceConfig config) throws SQLException {
         try (PostgresCatalog catalog = PostgresCatalog.connect(config);
                 ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
-            catalog.ensurePublication(
-                    config.get(PostgresSourceOptions.PUBLICATION), config.tables());
+            if (!SourceOptions.fromKafka(config)) { // from Kafka, the connector owns it
+                catalog.ensurePublication(
+                        config.get(PostgresSourceOptions.PUBLICATION), config.tables());
+            }
             ClickHouseSchema schema = new ClickHouseSchema(ch);
             ServerVersion server = ch.serverVersion();
             for (TableId id : config.tables()) {

@@ -8,6 +8,7 @@ import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.PostgresSourceOptions.OnSlotLoss;
 import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SourceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.mirror.MirrorSource;
@@ -70,6 +71,13 @@ public final class Startup {
             String checkpointDir,
             String reason) {
         public String describe() {
+            if (anchor == null) { // source.kind: kafka
+                return mode == Mode.RESUME
+                        ? "resuming from " + restorePath + " (" + reason + ")"
+                        : "starting without state ("
+                                + reason
+                                + "): reading the change topics from their beginning";
+            }
             return mode == Mode.RESUME
                     ? "resuming from "
                             + restorePath
@@ -98,19 +106,9 @@ public final class Startup {
             Map<TableId, List<String>> keys)
             throws SQLException, IOException {
         String dir = checkpointDir(config, job);
-        String restore = explicitRestore;
-        String reason;
-        if (restore != null) {
-            reason = "named on the command line";
-        } else if (fresh) {
-            reason = "--fresh";
-        } else {
-            restore = latestCheckpoint(dir);
-            reason =
-                    restore == null
-                            ? "no retained checkpoint under " + dir
-                            : "newest retained checkpoint";
-        }
+        Restore choice = chooseRestore(dir, fresh, explicitRestore);
+        String restore = choice.path();
+        String reason = choice.reason();
         if (restore != null && !slotExists(config)) {
             String slot = config.get(PostgresSourceOptions.SLOT);
             if (config.get(PostgresSourceOptions.ON_SLOT_LOSS) != OnSlotLoss.RESYNC) {
@@ -186,6 +184,51 @@ public final class Startup {
         return plan;
     }
 
+    /**
+     * How a run reading Debezium-JSON topics ({@code source.kind: kafka}) starts: from the named
+     * savepoint, else the pipeline's newest retained checkpoint (its Kafka offsets included), else
+     * without state, reading every topic from the beginning. There is no slot to check and no
+     * anchor: every change carries its own WAL position. {@code --fresh} moves the old checkpoints
+     * aside and re-reads the topics; rows already in ClickHouse are overwritten by the same or
+     * newer versions, and none is retired (a topic compacted past a delete no longer holds that
+     * row).
+     */
+    public static Plan prepareFromKafka(
+            SluiceConfig config, String job, boolean fresh, String explicitRestore)
+            throws IOException {
+        String dir = checkpointDir(config, job);
+        Restore choice = chooseRestore(dir, fresh, explicitRestore);
+        String restore = choice.path();
+        String reason = choice.reason();
+        if (restore == null) {
+            moveAside(dir);
+        }
+        Plan plan =
+                new Plan(restore == null ? Mode.FRESH : Mode.RESUME, restore, null, dir, reason);
+        LOG.info("Sluice {} job (from Kafka): {}", job, plan.describe());
+        return plan;
+    }
+
+    /** What a run restores ({@code null}: nothing) and why. */
+    private record Restore(String path, String reason) {}
+
+    /** The named savepoint, else nothing with --fresh, else the newest retained checkpoint. */
+    private static Restore chooseRestore(String dir, boolean fresh, String explicitRestore)
+            throws IOException {
+        if (explicitRestore != null) {
+            return new Restore(explicitRestore, "named on the command line");
+        }
+        if (fresh) {
+            return new Restore(null, "--fresh");
+        }
+        String newest = latestCheckpoint(dir);
+        return new Restore(
+                newest,
+                newest == null
+                        ? "no retained checkpoint under " + dir
+                        : "newest retained checkpoint");
+    }
+
     /** The pipeline's own checkpoint directory. */
     public static String checkpointDir(SluiceConfig config, String job) {
         String base = config.get(JobOptions.CHECKPOINT_DIR);
@@ -213,6 +256,12 @@ public final class Startup {
                     config.get(AnalyticsOptions.DATABASE)
                 }) {
             id.append('\u0000').append(part);
+        }
+        if (SourceOptions.fromKafka(config)) { // another source: another pipeline
+            id.append('\u0000')
+                    .append(config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS))
+                    .append('\u0000')
+                    .append(config.get(SourceOptions.KAFKA_TOPIC_PREFIX));
         }
         try {
             byte[] sha =

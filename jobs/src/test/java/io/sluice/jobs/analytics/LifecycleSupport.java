@@ -145,7 +145,8 @@ final class LifecycleSupport {
         return d;
     }
 
-    private static void compareSets(List<String> d, String what, Set<String> pg, Set<String> ch) {
+    /** Adds a line to {@code d} when the two sets differ: how many missing and extra, and some. */
+    static void compareSets(List<String> d, String what, Set<String> pg, Set<String> ch) {
         if (!pg.equals(ch)) {
             Set<String> missing = new HashSet<>(pg);
             missing.removeAll(ch);

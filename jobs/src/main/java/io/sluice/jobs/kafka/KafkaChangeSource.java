@@ -1,0 +1,121 @@
+package io.sluice.jobs.kafka;
+
+import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.ConfigException;
+import io.sluice.common.config.SluiceConfig;
+import io.sluice.common.config.SourceOptions;
+import io.sluice.common.config.TableId;
+import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.ops.Startup;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The changes of the captured tables from Kafka ({@code source.kind: kafka}): one Debezium-JSON
+ * topic per table, {@code <kafka.topic-prefix>.<schema>.<table>}, read with Flink's Kafka source.
+ *
+ * <ul>
+ *   <li>The offsets are part of every checkpoint and restored with it; a run without state reads
+ *       every topic from its beginning. The consumer group's committed offsets are written when a
+ *       checkpoint completes, for lag monitoring, and never read.
+ *   <li>Only committed records are read ({@code read_committed}), for producers that write in
+ *       transactions.
+ *   <li>The topics are a pattern, checked again every {@value #DISCOVERY_MS} ms: a connector
+ *       creates a table's topic with its first message, which may come after the job started.
+ *   <li>Exactness does not rest on the offsets alone: each change is versioned by its WAL position
+ *       ({@link DebeziumJsonDeserializer}), so the duplicates an at-least-once connector writes
+ *       after its own restart leave the same rows.
+ * </ul>
+ */
+public final class KafkaChangeSource {
+    private KafkaChangeSource() {}
+
+    static final long DISCOVERY_MS = 5_000;
+
+    /** The topic of {@code table} under {@code prefix}, as Debezium names it. */
+    public static String topic(String prefix, TableId table) {
+        return prefix + "." + table.schema() + "." + table.table();
+    }
+
+    /** A pattern matching exactly the topics of the captured tables. */
+    static Pattern topics(SluiceConfig config) {
+        String prefix = config.get(SourceOptions.KAFKA_TOPIC_PREFIX);
+        return Pattern.compile(
+                config.tables().stream()
+                        .map(t -> Pattern.quote(topic(prefix, t)))
+                        .collect(Collectors.joining("|")));
+    }
+
+    public static KafkaSource<ChangeRecord> create(SluiceConfig config) {
+        Map<TableId, Set<String>> unreplicated;
+        try (PostgresCatalog catalog = PostgresCatalog.connect(config)) {
+            unreplicated = catalog.unreplicatedColumns(config.tables());
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "cannot read the Postgres catalog of the captured tables: " + e.getMessage(),
+                    e);
+        }
+        return KafkaSource.<ChangeRecord>builder()
+                .setBootstrapServers(config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS))
+                .setTopicPattern(topics(config))
+                .setGroupId(config.get(SourceOptions.KAFKA_GROUP_ID))
+                // Without restored state: from the beginning of each topic, never from the group's
+                // committed offsets, which a fresh run must not trust (another run committed them).
+                .setStartingOffsets(OffsetsInitializer.earliest())
+                .setDeserializer(new DebeziumJsonDeserializer(unreplicated))
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", Long.toString(DISCOVERY_MS))
+                .setProperty("commit.offsets.on.checkpoint", "true")
+                .setProperty("auto.offset.reset", OffsetResetStrategy.EARLIEST.name().toLowerCase())
+                .build();
+    }
+
+    /**
+     * The environment of a job run reading Kafka: the brokers checked, and the run planned by
+     * {@link Startup#prepareFromKafka} (resumed from the pipeline's newest checkpoint, or fresh).
+     */
+    public static StreamExecutionEnvironment environment(
+            SluiceConfig config, String job, String[] args) throws IOException {
+        checkReachable(config);
+        return JobEnvironment.create(
+                config,
+                Startup.prepareFromKafka(
+                        config,
+                        job,
+                        JobEnvironment.fresh(args),
+                        JobEnvironment.explicitRestore(args)));
+    }
+
+    /** Fails with the setting to check when no broker answers within 30 s. */
+    public static void checkReachable(SluiceConfig config) {
+        String servers = config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS);
+        Properties p = new Properties();
+        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
+        p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        try (AdminClient admin = AdminClient.create(p)) {
+            admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new ConfigException(
+                    List.of(
+                            "cannot reach Kafka at "
+                                    + servers
+                                    + " (kafka.bootstrap-servers): "
+                                    + e.getMessage()));
+        }
+    }
+}
