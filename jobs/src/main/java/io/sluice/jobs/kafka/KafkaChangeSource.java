@@ -1,6 +1,7 @@
 package io.sluice.jobs.kafka;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SourceOptions;
@@ -23,6 +24,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The changes of the captured tables from Kafka ({@code source.kind: kafka}): one Debezium-JSON
@@ -42,6 +45,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * </ul>
  */
 public final class KafkaChangeSource {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaChangeSource.class);
+
     private KafkaChangeSource() {}
 
     static final long DISCOVERY_MS = 5_000;
@@ -100,6 +105,40 @@ public final class KafkaChangeSource {
                         JobEnvironment.explicitRestore(args)));
     }
 
+    /**
+     * The analytics job's event clock follows the order it reads the events topic in: WAL order
+     * within a partition, partitions interleaved as they arrive (docs/kafka.md, limits). Says so
+     * when the events topic exists with more than one partition.
+     */
+    private static void warnOfPartitionedEvents(SluiceConfig config, AdminClient admin) {
+        TableId events = TableId.parse(config.get(AnalyticsOptions.EVENTS_TABLE));
+        if (events == null || !config.tables().contains(events)) {
+            return;
+        }
+        String name = topic(config.get(SourceOptions.KAFKA_TOPIC_PREFIX), events);
+        try {
+            int partitions =
+                    admin.describeTopics(List.of(name))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(name)
+                            .partitions()
+                            .size();
+            if (partitions > 1) {
+                LOG.warn(
+                        "Topic {} has {} partitions: the analytics job reads its events in WAL"
+                                + " order per partition only, so whether an event near"
+                                + " analytics.repair-horizon is late can depend on how the"
+                                + " partitions interleave. One partition keeps the verdicts of"
+                                + " the replication-slot path (docs/kafka.md)",
+                        name,
+                        partitions);
+            }
+        } catch (Exception notThereYet) {
+            LOG.info("Topic {} is not there yet; the job reads it once it is", name);
+        }
+    }
+
     /** Fails with the setting to check when no broker answers within 30 s. */
     public static void checkReachable(SluiceConfig config) {
         String servers = config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS);
@@ -109,6 +148,7 @@ public final class KafkaChangeSource {
         p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
         try (AdminClient admin = AdminClient.create(p)) {
             admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
+            warnOfPartitionedEvents(config, admin);
         } catch (Exception e) {
             throw new ConfigException(
                     List.of(
