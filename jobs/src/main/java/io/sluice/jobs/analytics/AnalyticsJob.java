@@ -169,7 +169,8 @@ public final class AnalyticsJob {
                                         schema,
                                         skew,
                                         lateness,
-                                        config.get(AnalyticsOptions.DEDUPE_TTL).toMillis()))
+                                        config.get(AnalyticsOptions.DEDUPE_TTL).toMillis(),
+                                        SourceOptions.fromKafka(config)))
                         .name("clean-and-dedupe")
                         .uid("clean-and-dedupe");
 

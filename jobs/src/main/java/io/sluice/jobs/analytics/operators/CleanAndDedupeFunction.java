@@ -55,8 +55,13 @@ public final class CleanAndDedupeFunction
     private final RowEncoder<EventRow> eventRows;
     private final long horizonMs;
     private final long ttlMs;
+    private final boolean changesMayRepeat;
 
     private transient ValueState<CleanEvent> current;
+
+    /** With {@link #changesMayRepeat}: the newest version applied to the event, deletes too. */
+    private transient ValueState<Long> appliedVersion;
+
     private transient ValueState<Boolean> deadLettered;
     private transient Counter deadLetters;
     private transient Counter lateEvents;
@@ -66,6 +71,23 @@ public final class CleanAndDedupeFunction
 
     public CleanAndDedupeFunction(
             EventSchema schema, long maxFutureSkewMs, long horizonMs, long ttlMs) {
+        this(schema, maxFutureSkewMs, horizonMs, ttlMs, false);
+    }
+
+    /**
+     * @param changesMayRepeat whether a change can arrive again after newer ones within one state
+     *     lineage: from Kafka, an at-least-once connector re-sends what it sent before its crash.
+     *     Such a change (a version not above the one applied) is then dropped as a duplicate, so it
+     *     is not judged again against a clock that has moved on. From the slot, a restore rewinds
+     *     the state with the stream, and this costs nothing.
+     */
+    public CleanAndDedupeFunction(
+            EventSchema schema,
+            long maxFutureSkewMs,
+            long horizonMs,
+            long ttlMs,
+            boolean changesMayRepeat) {
+        this.changesMayRepeat = changesMayRepeat;
         this.schema = schema;
         this.parser = new EventParser(schema, maxFutureSkewMs);
         this.eventRows = EventRow.encoder(schema.promoted());
@@ -92,6 +114,12 @@ public final class CleanAndDedupeFunction
                 new ValueStateDescriptor<>("dead-lettered", Types.BOOLEAN);
         deadDesc.enableTimeToLive(ttl);
         deadLettered = getRuntimeContext().getState(deadDesc);
+        if (changesMayRepeat) {
+            ValueStateDescriptor<Long> appliedDesc =
+                    new ValueStateDescriptor<>("applied-version", Types.LONG);
+            appliedDesc.enableTimeToLive(ttl);
+            appliedVersion = getRuntimeContext().getState(appliedDesc);
+        }
         var metrics = getRuntimeContext().getMetricGroup();
         deadLetters = metrics.counter("sluiceDeadLetters");
         lateEvents = metrics.counter("sluiceLateEvents");
@@ -105,6 +133,14 @@ public final class CleanAndDedupeFunction
             throws Exception {
         ChangeRecord change = stamped.change;
         long version = change.lsn();
+        if (appliedVersion != null) {
+            Long applied = appliedVersion.value();
+            if (applied != null && version <= applied) {
+                duplicates.inc(); // sent again, after newer changes of the event
+                return;
+            }
+            appliedVersion.update(version);
+        }
         CleanEvent old = current.value();
         if (change.isDelete()) {
             deletes.inc();

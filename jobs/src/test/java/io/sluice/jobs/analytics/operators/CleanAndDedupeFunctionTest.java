@@ -176,6 +176,45 @@ public class CleanAndDedupeFunctionTest {
                         entry("_is_deleted", "0"));
     }
 
+    /**
+     * What an at-least-once Kafka connector does after a crash: it sends changes again after newer
+     * ones were read, by which time the event clock has moved past the horizon.
+     */
+    @Test
+    void changesSentAgainAfterNewerOnesAreDuplicatesWhenChangesMayRepeat() throws Exception {
+        harness.close();
+        harness =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(
+                                new CleanAndDedupeFunction(SCHEMA, 600_000L, LATENESS, TTL, true)),
+                        s -> SCHEMA.eventId(s.change),
+                        StringKey.TYPE);
+        harness.setProcessingTime(NOW);
+        harness.setStateTtlProcessingTime(NOW);
+        harness.open();
+        ChangeRecord insert =
+                change(Op.INSERT, 100, "e1", 7L, "2026-11-20T10:00:00Z", "click", null);
+        ChangeRecord update =
+                change(Op.UPDATE, 110, "e1", 7L, "2026-11-20T10:00:00Z", "purchase", null);
+        ChangeRecord insert2 =
+                change(Op.INSERT, 120, "e2", 7L, "2026-11-20T10:00:00Z", "view", null);
+        push(insert);
+        push(update);
+        push(insert2);
+        push(delete(130, "e2"));
+        assertThat(deltas())
+                .containsExactly("+e1:click", "-e1:click", "+e1:purchase", "+e2:view", "-e2:view");
+        clearRows();
+        long muchLater = Instant.parse("2026-11-21T12:00:00Z").toEpochMilli();
+        push(insert, muchLater);
+        push(update, muchLater);
+        push(insert2, muchLater);
+        push(delete(130, "e2"), muchLater);
+        assertThat(deltas()).isEmpty();
+        assertThat(rows(AnalyticsTables.LATE_EVENTS)).isEmpty();
+        assertThat(rows(AnalyticsTables.EVENTS)).isEmpty();
+    }
+
     @Test
     void promotedPropertiesBecomeColumnsAndLeaveTheJson() throws Exception {
         push(
