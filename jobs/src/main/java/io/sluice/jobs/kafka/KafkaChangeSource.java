@@ -8,6 +8,7 @@ import io.sluice.common.config.SourceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.JobEnvironment;
+import io.sluice.jobs.ops.Health;
 import io.sluice.jobs.ops.Startup;
 import java.io.IOException;
 import java.sql.SQLException;
@@ -23,7 +24,10 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -139,14 +143,71 @@ public final class KafkaChangeSource {
         }
     }
 
+    /**
+     * The consumer group's lag on the captured tables' topics: the committed offsets (written at
+     * each completed checkpoint) against the end of each partition.
+     */
+    public static Health.GroupLag lag(SluiceConfig config) {
+        String group = config.get(SourceOptions.KAFKA_GROUP_ID);
+        Pattern topics = topics(config);
+        try (AdminClient admin = AdminClient.create(adminConfig(config))) {
+            Map<TopicPartition, OffsetAndMetadata> committed =
+                    admin.listConsumerGroupOffsets(group)
+                            .partitionsToOffsetAndMetadata()
+                            .get(30, TimeUnit.SECONDS);
+            Map<TopicPartition, OffsetSpec> ends = new java.util.HashMap<>();
+            for (String topic : admin.listTopics().names().get(30, TimeUnit.SECONDS)) {
+                if (topics.matcher(topic).matches()) {
+                    admin.describeTopics(List.of(topic))
+                            .allTopicNames()
+                            .get(30, TimeUnit.SECONDS)
+                            .get(topic)
+                            .partitions()
+                            .forEach(
+                                    p ->
+                                            ends.put(
+                                                    new TopicPartition(topic, p.partition()),
+                                                    OffsetSpec.latest()));
+                }
+            }
+            long behind = 0;
+            boolean all = !ends.isEmpty();
+            for (var end : admin.listOffsets(ends).all().get(30, TimeUnit.SECONDS).entrySet()) {
+                OffsetAndMetadata at = committed.get(end.getKey());
+                if (at == null) {
+                    all = false;
+                    behind += end.getValue().offset();
+                } else {
+                    behind += Math.max(0, end.getValue().offset() - at.offset());
+                }
+            }
+            return new Health.GroupLag(group, ends.size(), all, behind);
+        } catch (Exception e) {
+            throw new ConfigException(
+                    List.of(
+                            "cannot read the lag of consumer group '"
+                                    + group
+                                    + "' at "
+                                    + config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS)
+                                    + " (kafka.bootstrap-servers): "
+                                    + e.getMessage()));
+        }
+    }
+
+    private static Properties adminConfig(SluiceConfig config) {
+        Properties p = new Properties();
+        p.setProperty(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS));
+        p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
+        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
+        return p;
+    }
+
     /** Fails with the setting to check when no broker answers within 30 s. */
     public static void checkReachable(SluiceConfig config) {
         String servers = config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS);
-        Properties p = new Properties();
-        p.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-        p.setProperty(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-        p.setProperty(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, "30000");
-        try (AdminClient admin = AdminClient.create(p)) {
+        try (AdminClient admin = AdminClient.create(adminConfig(config))) {
             admin.describeCluster().nodes().get(30, TimeUnit.SECONDS);
             warnOfPartitionedEvents(config, admin);
         } catch (Exception e) {

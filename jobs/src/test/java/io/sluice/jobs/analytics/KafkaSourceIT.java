@@ -12,6 +12,7 @@ import io.sluice.jobs.JobTestSupport;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.kafka.KafkaChangeSource;
 import io.sluice.jobs.mirror.MirrorSetup;
+import io.sluice.jobs.ops.Health;
 import io.sluice.testkit.DebeziumConnector;
 import io.sluice.testkit.KafkaBroker;
 import io.sluice.testkit.TestServers;
@@ -131,11 +132,39 @@ class KafkaSourceIT {
                     }
                     awaitExact("streaming through the restarts", connector, oracle, pg, mirror);
                     assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
+                    // ./sluice health from Kafka: the group's lag instead of a slot, and the rows.
+                    Health.Report health = awaitGroupCaughtUp(config);
+                    assertThat(health.slot()).isNull();
+                    assertThat(health.kafka().partitions())
+                            .as("5 topics, 2 partitions each")
+                            .isEqualTo(10);
+                    assertThat(health.healthy(0, 0)).isTrue();
+                    assertThat(health.tables())
+                            .filteredOn(t -> t.id().table().equals("events"))
+                            .singleElement()
+                            .satisfies(
+                                    t ->
+                                            assertThat(Long.toString(t.rows()))
+                                                    .isEqualTo(
+                                                            pgSet(pg, "SELECT count(*) FROM events")
+                                                                    .first()));
                 } finally {
                     JobTestSupport.cancel(job, tmp);
                 }
             }
         }
+    }
+
+    /** Polls Health until the consumer group has committed offsets at the end of every topic. */
+    private static Health.Report awaitGroupCaughtUp(SluiceConfig config) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        Health.Report report = Health.report(config);
+        while (!(report.kafka().committed() && report.kafka().messagesBehind() == 0)
+                && System.nanoTime() < deadline) {
+            Thread.sleep(1_000); // offsets are committed when a checkpoint completes
+            report = Health.report(config);
+        }
+        return report;
     }
 
     private static void awaitExact(
