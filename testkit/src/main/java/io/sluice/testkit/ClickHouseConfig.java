@@ -18,6 +18,11 @@ final class ClickHouseConfig {
      * keep-alive connections (every HTTP client pools them) and would take 10 s to stop.
      */
     static String server(Path home, int httpPort, int tcpPort) {
+        return server(home, httpPort, tcpPort, "");
+    }
+
+    /** As above, with {@code extra} elements (a cluster member's) inside the root element. */
+    static String server(Path home, int httpPort, int tcpPort, String extra) {
         return """
                 <?xml version="1.0"?>
                 <yandex>
@@ -42,9 +47,10 @@ final class ClickHouseConfig {
                   <mark_cache_size>268435456</mark_cache_size>
                   <max_concurrent_queries>100</max_concurrent_queries>
                   <keep_alive_timeout>3</keep_alive_timeout>
+                %4$s
                 </yandex>
                 """
-                .formatted(xml(home.toString()), httpPort, tcpPort);
+                .formatted(xml(home.toString()), httpPort, tcpPort, extra);
     }
 
     /**

@@ -48,6 +48,14 @@ public final class ClickHouseServer implements AutoCloseable {
 
     /** Starts a server with its state in {@code home}; a port of 0 picks a free one. */
     public static ClickHouseServer start(Path home, int httpPort, int tcpPort) {
+        return start(home, httpPort, tcpPort, "");
+    }
+
+    /**
+     * As above, with {@code extra} configuration elements: a cluster member's ZooKeeper, macros,
+     * interserver port and {@code remote_servers} ({@link ClickHouseCluster}).
+     */
+    public static ClickHouseServer start(Path home, int httpPort, int tcpPort, String extra) {
         if (!Files.isExecutable(SERVER_BINARY)) {
             throw new IllegalStateException(
                     "clickhouse-server is not installed (apt-get install clickhouse-server)");
@@ -79,7 +87,8 @@ public final class ClickHouseServer implements AutoCloseable {
             for (String dir : List.of("data", "tmp", "user_files", "format_schemas", "log")) {
                 Files.createDirectories(abs.resolve(dir));
             }
-            Files.writeString(abs.resolve("config.xml"), ClickHouseConfig.server(abs, http, tcp));
+            Files.writeString(
+                    abs.resolve("config.xml"), ClickHouseConfig.server(abs, http, tcp, extra));
             Files.writeString(abs.resolve("users.xml"), ClickHouseConfig.users());
             // setsid: its own session, so that signals for the launcher's terminal (Ctrl-C,
             // hang-up) do not reach the server. It execs in place (we are not a process group
@@ -201,6 +210,21 @@ public final class ClickHouseServer implements AutoCloseable {
     }
 
     /**
+     * As {@link #query(String)}, with query-level settings (18.16 takes them as URL parameters, not
+     * in an INSERT's SETTINGS clause).
+     */
+    public String query(String sql, java.util.Map<String, String> settings) {
+        StringBuilder url = new StringBuilder(httpUrl().replaceAll("/+$", "")).append("/?");
+        settings.forEach(
+                (k, v) ->
+                        url.append(java.net.URLEncoder.encode(k, StandardCharsets.UTF_8))
+                                .append('=')
+                                .append(java.net.URLEncoder.encode(v, StandardCharsets.UTF_8))
+                                .append('&'));
+        return query(url.toString(), "default", "", sql);
+    }
+
+    /**
      * Runs a statement against the ClickHouse at {@code url} with a plain HTTP POST; returns the
      * body, or throws with the server's message when it answers other than 200.
      */
@@ -209,7 +233,9 @@ public final class ClickHouseServer implements AutoCloseable {
                 Base64.getEncoder()
                         .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
         HttpRequest request =
-                HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/"))
+                HttpRequest.newBuilder(
+                                URI.create(
+                                        url.contains("?") ? url : url.replaceAll("/+$", "") + "/"))
                         .header("Authorization", "Basic " + auth)
                         .timeout(Duration.ofSeconds(120))
                         .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))

@@ -1,0 +1,93 @@
+package io.sluice.testkit;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A standalone ZooKeeper (Debian's {@code zookeeper} 3.8 package) on a free loopback port, with its
+ * data under {@code dir}: what a replicated ClickHouse needs for its replication log and for {@code
+ * ON CLUSTER} DDL.
+ */
+public final class ZooKeeperServer implements AutoCloseable {
+    static final Path SCRIPT = Path.of("/usr/share/zookeeper/bin/zkServer.sh");
+
+    private final Process process;
+    private final int port;
+
+    private ZooKeeperServer(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    public static ZooKeeperServer start(Path dir) throws IOException {
+        if (!Files.isExecutable(SCRIPT)) {
+            throw new IllegalStateException(
+                    "ZooKeeper is not installed (" + SCRIPT + "): apt-get install zookeeper");
+        }
+        Path abs = dir.toAbsolutePath();
+        Files.createDirectories(abs.resolve("data"));
+        int port = Processes.freePort();
+        Path cfg = abs.resolve("zoo.cfg");
+        Files.writeString(
+                cfg,
+                String.join(
+                        "\n",
+                        "tickTime=500",
+                        "dataDir=" + abs.resolve("data"),
+                        "clientPortAddress=127.0.0.1",
+                        "clientPort=" + port,
+                        "admin.enableServer=false",
+                        "4lw.commands.whitelist=ruok",
+                        ""));
+        Path log = abs.resolve("zookeeper.log");
+        ProcessBuilder b =
+                new ProcessBuilder("setsid", SCRIPT.toString(), "start-foreground", cfg.toString())
+                        .redirectInput(new File("/dev/null"))
+                        .redirectErrorStream(true)
+                        .redirectOutput(log.toFile());
+        b.environment().put("ZOO_LOG_DIR", abs.toString());
+        b.environment().put("JVMFLAGS", "-Xmx256m");
+        Process p = b.start();
+        ZooKeeperServer server = new ZooKeeperServer(p, port);
+        Daemons.awaitReady(
+                "ZooKeeper", p, server::ok, Duration.ofSeconds(60), " (port " + port + ")", log, 0);
+        return server;
+    }
+
+    /** Whether it answers {@code ruok} with {@code imok}. */
+    boolean ok() {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(2_000);
+            OutputStream out = s.getOutputStream();
+            out.write("ruok".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            return new String(in.readAllBytes(), StandardCharsets.US_ASCII).equals("imok");
+        } catch (IOException notYet) {
+            return false;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        // The script's JVM is a child of the setsid'ed shell: stop the whole tree.
+        process.descendants().forEach(ProcessHandle::destroy);
+        process.destroy();
+        if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly().waitFor();
+        }
+    }
+}
