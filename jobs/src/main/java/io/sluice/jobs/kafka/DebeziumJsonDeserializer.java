@@ -49,23 +49,20 @@ public final class DebeziumJsonDeserializer
     public void open(
             org.apache.flink.api.common.serialization.DeserializationSchema.InitializationContext
                     context) {
+        init();
+        tombstones = context.getMetricGroup().counter("sluiceKafkaTombstones");
+    }
+
+    private void init() {
         converter = new JsonConverter();
         converter.configure(Map.of("schemas.enable", "true"), false);
         changes = ChangeRecordDeserializer.versionedByRecordedLsn(unreplicated);
-        tombstones = context.getMetricGroup().counter("sluiceKafkaTombstones");
     }
 
     @Override
     public void deserialize(ConsumerRecord<byte[], byte[]> message, Collector<ChangeRecord> out) {
-        if (converter == null) { // a test calling without open()
-            converter = new JsonConverter();
-            converter.configure(Map.of("schemas.enable", "true"), false);
-            changes = ChangeRecordDeserializer.versionedByRecordedLsn(unreplicated);
-        }
         if (message.value() == null) {
-            if (tombstones != null) {
-                tombstones.inc();
-            }
+            tombstones.inc();
             return;
         }
         SchemaAndValue data;

@@ -26,7 +26,6 @@ import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -88,8 +87,6 @@ public final class KafkaChangeSource {
                 .setDeserializer(new DebeziumJsonDeserializer(unreplicated))
                 .setProperty("isolation.level", "read_committed")
                 .setProperty("partition.discovery.interval.ms", Long.toString(DISCOVERY_MS))
-                .setProperty("commit.offsets.on.checkpoint", "true")
-                .setProperty("auto.offset.reset", OffsetResetStrategy.EARLIEST.name().toLowerCase())
                 .build();
     }
 

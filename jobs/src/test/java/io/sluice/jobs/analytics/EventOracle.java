@@ -274,12 +274,28 @@ final class EventOracle {
      * {@code within} has passed.
      */
     void awaitExact(Duration within) throws Exception {
+        awaitExact(within, List::of);
+    }
+
+    /**
+     * As {@link #awaitExact(Duration)}, with more comparisons ({@code more}: differences of tables
+     * this oracle does not know, such as the mirror's) that must come out empty too. A comparison
+     * that throws (a table not created yet) counts as a difference.
+     */
+    void awaitExact(Duration within, java.util.concurrent.Callable<List<String>> more)
+            throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         long nextTick = System.nanoTime();
-        List<String> differences;
+        List<String> differences = new ArrayList<>();
         do {
             Thread.sleep(2_000); // polling until the job has caught up, with a deadline
-            differences = compareAll();
+            differences.clear();
+            try {
+                differences.addAll(compareAll());
+                differences.addAll(more.call());
+            } catch (RuntimeException notYet) {
+                differences.add(String.valueOf(notYet.getMessage()));
+            }
             // The event clock runs on streamed events only: after a snapshot with nothing
             // streamed since, the alerts and mrr_daily's days wait for the next streamed event.
             // Once nothing but those differs, one more event moves the clock; again after a

@@ -167,6 +167,7 @@ class KafkaSourceIT {
         return report;
     }
 
+    /** Every analytics table and every mirror table equal to SQL over Postgres, within 4 min. */
     private static void awaitExact(
             String phase,
             DebeziumConnector connector,
@@ -174,41 +175,12 @@ class KafkaSourceIT {
             Connection pg,
             ClickHouseConnection mirror)
             throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
-        long nextTick = System.nanoTime();
-        List<String> differences = new ArrayList<>();
-        List<String> last = List.of();
-        do {
-            Thread.sleep(2_000); // polling until the job has caught up, with a deadline
-            connector.checkAlive();
-            differences.clear();
-            try {
-                differences.addAll(oracle.compareAll());
-                differences.addAll(compareMirror(pg, mirror));
-            } catch (RuntimeException notYet) {
-                differences.add(String.valueOf(notYet.getMessage())); // tables not created yet
-            }
-            List<String> now =
-                    differences.stream()
-                            .map(x -> x.substring(0, Math.min(60, x.length())))
-                            .toList();
-            if (!now.equals(last)) {
-                LOG.info("{}: {}", phase, now);
-                last = now;
-            }
-            // As EventOracle.awaitExact: the event clock moves with streamed events only.
-            if (!differences.isEmpty()
-                    && differences.stream()
-                            .allMatch(d -> d.startsWith("alerts ") || d.startsWith("mrr_daily"))
-                    && System.nanoTime() >= nextTick) {
-                oracle.tickEventClock();
-                LOG.info("{}: an event to move the event clock", phase);
-                nextTick = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            }
-        } while (!differences.isEmpty() && System.nanoTime() < deadline);
-        assertThat(differences)
-                .as("after " + phase + "; connector: " + connector.logTail())
-                .isEmpty();
+        oracle.awaitExact(
+                Duration.ofMinutes(4),
+                () -> {
+                    connector.checkAlive();
+                    return compareMirror(pg, mirror);
+                });
         LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
     }
 

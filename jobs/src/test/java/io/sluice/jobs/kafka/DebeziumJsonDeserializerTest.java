@@ -78,18 +78,31 @@ class DebeziumJsonDeserializerTest {
 
     private static List<ChangeRecord> read(byte[] value) {
         List<ChangeRecord> out = new ArrayList<>();
-        new DebeziumJsonDeserializer(Map.of())
-                .deserialize(
-                        new ConsumerRecord<>("pg.public.orders", 1, 42L, null, value),
-                        new Collector<>() {
-                            @Override
-                            public void collect(ChangeRecord record) {
-                                out.add(record);
-                            }
+        DebeziumJsonDeserializer deserializer = new DebeziumJsonDeserializer(Map.of());
+        deserializer.open(
+                new org.apache.flink.api.common.serialization.DeserializationSchema
+                        .InitializationContext() {
+                    @Override
+                    public org.apache.flink.metrics.MetricGroup getMetricGroup() {
+                        return new org.apache.flink.metrics.groups.UnregisteredMetricsGroup();
+                    }
 
-                            @Override
-                            public void close() {}
-                        });
+                    @Override
+                    public org.apache.flink.util.UserCodeClassLoader getUserCodeClassLoader() {
+                        return null;
+                    }
+                });
+        deserializer.deserialize(
+                new ConsumerRecord<>("pg.public.orders", 1, 42L, null, value),
+                new Collector<>() {
+                    @Override
+                    public void collect(ChangeRecord record) {
+                        out.add(record);
+                    }
+
+                    @Override
+                    public void close() {}
+                });
         return out;
     }
 
