@@ -379,6 +379,42 @@ public class CleanAndDedupeFunctionTest {
         assertThat(deltas()).containsExactly("+e1:x");
     }
 
+    @Test
+    void expiredEventsLeaveMemoryAsNewEventsArrive() throws Exception {
+        for (int i = 0; i < 100; i++) {
+            push(change(Op.INSERT, i + 1, "old-" + i, 7L, "2026-11-20T10:00:00Z", "x", null));
+        }
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(100);
+        harness.setStateTtlProcessingTime(NOW + TTL + 1);
+        for (int i = 0; i < 300; i++) {
+            push(change(Op.INSERT, 1_000 + i, "new-" + i, 7L, "2026-11-20T11:00:00Z", "x", null));
+        }
+        // Nothing read the old ids again: only the cleanup that runs as state is accessed can
+        // have removed them.
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(300);
+    }
+
+    @Test
+    void anExpiredDeadLetterMarkIsLeftOutOfTheNextSnapshot() throws Exception {
+        push(change(Op.INSERT, 1, "no-user", null, "2026-11-20T10:00:00Z", "x", null));
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1);
+        harness.setStateTtlProcessingTime(NOW + TTL + 1);
+        push(change(Op.INSERT, 3, "fresh", 7L, "2026-11-20T11:00:00Z", "x", null));
+        OperatorSubtaskState snapshot = harness.snapshot(1, NOW + TTL + 1);
+        harness.close();
+
+        harness = newHarness();
+        harness.setStateTtlProcessingTime(NOW + TTL + 1);
+        harness.initializeState(snapshot);
+        harness.open();
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(1); // "fresh"
+        clearRows();
+        // The mark is gone: the fixed row is counted and no dead letter is deleted for it.
+        push(change(Op.UPDATE, 4, "no-user", 8L, "2026-11-20T11:00:00Z", "x", null));
+        assertThat(deltas()).containsExactly("+no-user:x");
+        assertThat(rows(AnalyticsTables.DEAD_LETTERS)).isEmpty();
+    }
+
     /**
      * Writes the dedupe state as builds before {@code CleanEventSerializer} and {@link StringKey}
      * did: a POJO value under a {@code Types.STRING} key.
