@@ -14,6 +14,7 @@ import io.sluice.jobs.analytics.alerts.Alerts;
 import io.sluice.jobs.analytics.finance.Finance;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventDeltaSerializer;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.StampedChange;
 import io.sluice.jobs.analytics.model.StringKey;
@@ -171,6 +172,7 @@ public final class AnalyticsJob {
                                         lateness,
                                         config.get(AnalyticsOptions.DEDUPE_TTL).toMillis(),
                                         SourceOptions.fromKafka(config)))
+                        .returns(EventDeltaSerializer.TYPE)
                         .name("clean-and-dedupe")
                         .uid("clean-and-dedupe");
 
@@ -183,7 +185,7 @@ public final class AnalyticsJob {
             DataStream<AnalyticsRow> rolled =
                     deltas.transform(
                                     spec.name() + "-combine",
-                                    TypeInformation.of(EventDelta.class),
+                                    EventDeltaSerializer.TYPE,
                                     new RollupCombiner(spec))
                             .uid(spec.name() + "-combine")
                             .keyBy(d -> spec.key(d.event), Types.STRING)

@@ -9,6 +9,7 @@ import io.sluice.common.config.ProductAnalyticsOptions.CohortBy;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventDeltaSerializer;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.FunnelDelta;
 import io.sluice.jobs.analytics.model.SignupChange;
@@ -68,6 +69,7 @@ public final class UserScopedAnalytics {
                                 changes,
                                 deltas.keyBy(UserScopedAnalytics::user, StringKey.TYPE),
                                 config)
+                        .returns(EventDeltaSerializer.TYPE)
                         .name("user-cohorts")
                         .uid("user-cohorts");
         rows.add(
@@ -85,6 +87,7 @@ public final class UserScopedAnalytics {
             SingleOutputStreamOperator<EventDelta> funnel =
                     byUser(passed)
                             .process(new FunnelFunction(List.of(f), properties, horizonMs))
+                            .returns(EventDeltaSerializer.TYPE)
                             .name("funnel-" + f.name())
                             .uid("funnel-" + f.name() + "-" + fingerprint(f));
             DataStream<FunnelDelta> a = funnel.getSideOutput(FunnelFunction.ATTEMPTS);
@@ -101,6 +104,7 @@ public final class UserScopedAnalytics {
         SingleOutputStreamOperator<EventDelta> activity =
                 byUser(passed)
                         .process(new UserActivityFunction(horizonMs))
+                        .returns(EventDeltaSerializer.TYPE)
                         .name("user-activity")
                         .uid("user-activity");
         DataStream<AnalyticsRow> activeUsers =
@@ -149,7 +153,7 @@ public final class UserScopedAnalytics {
         return deltas.connect(signups.keyBy(s -> s.userId, StringKey.TYPE))
                 .process(
                         new SignupCohortFunction(returnEvent(config), features(config), properties),
-                        TypeInformation.of(EventDelta.class));
+                        EventDeltaSerializer.TYPE);
     }
 
     private static List<FunnelDefinition> funnels(SluiceConfig config) {

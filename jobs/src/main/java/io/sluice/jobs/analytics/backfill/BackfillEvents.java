@@ -3,6 +3,7 @@ package io.sluice.jobs.analytics.backfill;
 import io.sluice.common.change.ChangeRecord;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventDeltaSerializer;
 import io.sluice.jobs.analytics.model.EventRow;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.RowEncoder;
@@ -10,7 +11,6 @@ import io.sluice.jobs.analytics.operators.CleanAndDedupeFunction;
 import io.sluice.jobs.analytics.operators.EventParser;
 import org.apache.flink.api.common.accumulators.LongCounter;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -29,7 +29,7 @@ public final class BackfillEvents extends ProcessFunction<ChangeRecord, EventDel
 
     /** Every usable event read (the replayed history), at the user-scoped tables' version. */
     public static final OutputTag<EventDelta> HISTORY =
-            new OutputTag<>("backfill-history", TypeInformation.of(EventDelta.class));
+            new OutputTag<>("backfill-history", EventDeltaSerializer.TYPE);
 
     private final EventSchema schema;
     private final long maxFutureSkewMs;

@@ -12,6 +12,7 @@ import io.sluice.common.pii.PiiHasher;
 import io.sluice.jobs.analytics.UserScopedAnalytics;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventDeltaSerializer;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.model.LatestChange;
 import io.sluice.jobs.analytics.model.StringKey;
@@ -89,7 +90,7 @@ public final class BackfillTopology {
                                         plan.eventsVersion(),
                                         plan.readToMs(),
                                         plan.users() == null ? -1 : plan.rollupBase() + 1))
-                        .returns(TypeInformation.of(EventDelta.class))
+                        .returns(EventDeltaSerializer.TYPE)
                         .name("backfill-events")
                         .uid("backfill-events");
         DataStream<AnalyticsRow> all = deltas.getSideOutput(CleanAndDedupeFunction.ROWS);

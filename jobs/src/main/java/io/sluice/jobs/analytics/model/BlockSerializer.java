@@ -90,7 +90,7 @@ abstract class BlockSerializer<T> extends TypeSerializer<T> {
     }
 
     /** A string as its UTF-8 length (−1 for null) and bytes. */
-    static void writeText(DataOutputSerializer out, String s) throws IOException {
+    static void writeText(DataOutputView out, String s) throws IOException {
         if (s == null) {
             out.writeInt(-1);
             return;
@@ -102,7 +102,7 @@ abstract class BlockSerializer<T> extends TypeSerializer<T> {
         out.write(utf8);
     }
 
-    static String readText(DataInputDeserializer in) throws IOException {
+    static String readText(DataInputView in) throws IOException {
         int length = in.readInt();
         if (length < 0) {
             return null;

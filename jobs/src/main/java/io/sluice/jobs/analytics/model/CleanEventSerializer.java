@@ -40,6 +40,14 @@ public final class CleanEventSerializer extends BlockSerializer<CleanEvent> {
 
     @Override
     public CleanEvent copy(CleanEvent from) {
+        return copyOf(from);
+    }
+
+    /** A copy that shares the strings (immutable) and not the promoted values' array. */
+    static CleanEvent copyOf(CleanEvent from) {
+        if (from == null) {
+            return null;
+        }
         CleanEvent c = new CleanEvent();
         c.eventId = from.eventId;
         c.userId = from.userId;
@@ -54,6 +62,17 @@ public final class CleanEventSerializer extends BlockSerializer<CleanEvent> {
     @Override
     void writeBlock(CleanEvent e, DataOutputSerializer out) throws IOException {
         out.writeByte(FORMAT);
+        writeFields(e, out);
+    }
+
+    @Override
+    CleanEvent readBlock(DataInputDeserializer in) throws IOException {
+        readFormat(in, FORMAT, "CleanEvent");
+        return readFields(in);
+    }
+
+    /** The fields of format {@value #FORMAT}; {@link EventDeltaSerializer} writes them too. */
+    static void writeFields(CleanEvent e, DataOutputView out) throws IOException {
         writeText(out, e.eventId);
         writeText(out, e.userId);
         out.writeLong(e.occurredAtUs);
@@ -70,9 +89,7 @@ public final class CleanEventSerializer extends BlockSerializer<CleanEvent> {
         out.writeBoolean(e.counted);
     }
 
-    @Override
-    CleanEvent readBlock(DataInputDeserializer in) throws IOException {
-        readFormat(in, FORMAT, "CleanEvent");
+    static CleanEvent readFields(DataInputView in) throws IOException {
         CleanEvent e = new CleanEvent();
         e.eventId = readText(in);
         e.userId = readText(in);

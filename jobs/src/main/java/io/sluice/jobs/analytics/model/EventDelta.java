@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics.model;
 
 import io.sluice.jobs.analytics.CleanEvent;
+import java.util.Objects;
 
 /**
  * A change to the set of counted events: {@code +1} adds the event to every rollup it falls in,
@@ -27,12 +28,15 @@ public class EventDelta {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof EventDelta d && d.sign == sign && d.lsn == lsn && d.event.equals(event);
+        return o instanceof EventDelta d
+                && d.sign == sign
+                && d.lsn == lsn
+                && Objects.equals(d.event, event);
     }
 
     @Override
     public int hashCode() {
-        return sign * 31 + event.hashCode();
+        return sign * 31 + Objects.hashCode(event);
     }
 
     @Override

@@ -72,9 +72,14 @@ public final class UserActivityFunction
         if (wasActive != isActive) {
             emitChanges(day, isActive, delta.lsn, a -> ctx.output(ACTIVITY, a));
         }
-        ctx.timerService()
-                .registerEventTimeTimer(
-                        CountRollupFunction.saturatedAdd((day + MONTH + 1) * DAY_MS, horizonMs));
+        if (before == null) {
+            // The day's cleanup timer when the day gets its entry: every entry has one, and a
+            // registration per event cost a lookup in the timer set each time.
+            ctx.timerService()
+                    .registerEventTimeTimer(
+                            CountRollupFunction.saturatedAdd(
+                                    (day + MONTH + 1) * DAY_MS, horizonMs));
+        }
     }
 
     /** Activity of the days in [day − 29, day + 29], with {@code day} itself given. */

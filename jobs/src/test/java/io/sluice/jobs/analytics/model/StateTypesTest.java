@@ -46,7 +46,8 @@ class StateTypesTest {
 
     @Test
     void eventDeltaIsAPojo() {
-        // Clean-and-dedupe to the rollups, user activity and sessionize (keyed).
+        // Between operators it has its own serializer now (EventDeltaSerializer), which reads
+        // the POJO records of earlier builds from a backfill's in-flight data: they stay readable.
         assertSerializedAsPojoWithoutKryo(EventDelta.class);
     }
 

@@ -11,12 +11,18 @@ import io.sluice.jobs.analytics.model.StringKey;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -355,6 +361,69 @@ class RollupOperatorsTest {
                     .usingRecursiveComparison()
                     .isEqualTo(activeUsersByDefinition(new ArrayList<>(live.values())));
         }
+    }
+
+    @Test
+    void aUsersDaysLeaveStateOnceNoChangeCanReachThemAndARestoreKeepsThatPending()
+            throws Exception {
+        OperatorSubtaskState snapshot;
+        try (var users = userActivity(null)) {
+            users.processElement(
+                    new StreamRecord<>(delta(1, event("a", "7", "2026-11-01T10:00:00Z", "x"))));
+            users.processElement(
+                    new StreamRecord<>(delta(1, event("b", "7", "2026-11-01T11:00:00Z", "x"))));
+            users.processElement(
+                    new StreamRecord<>(delta(1, event("c", "7", "2026-11-03T11:00:00Z", "x"))));
+            users.processElement(
+                    new StreamRecord<>(delta(-1, event("c", "7", "2026-11-03T11:00:00Z", "x"))));
+            users.processElement(
+                    new StreamRecord<>(delta(1, event("d", "7", "2026-11-03T12:00:00Z", "x"))));
+            assertThat(activeDays(users)).containsExactly(20758L, 20760L); // 1 and 3 November
+            snapshot = users.snapshot(1, 1);
+        }
+        try (var users = userActivity(snapshot)) {
+            // The MAU of 1 November reaches to 30 November: the day stays until a change that
+            // late could not reach it (its month, one more day and the lateness).
+            long nov1 = Instant.parse("2026-11-01T00:00:00Z").toEpochMilli();
+            long gone = nov1 + 31 * 86_400_000L + LATENESS;
+            users.processWatermark(new Watermark(gone - 1));
+            assertThat(activeDays(users)).containsExactly(20758L, 20760L);
+            users.processWatermark(new Watermark(gone));
+            assertThat(activeDays(users)).containsExactly(20760L);
+            users.processWatermark(new Watermark(gone + 2 * 86_400_000L));
+            assertThat(activeDays(users)).isEmpty();
+        }
+    }
+
+    /** The epoch days user 7's activity state holds. */
+    private static List<Long> activeDays(
+            KeyedOneInputStreamOperatorTestHarness<String, EventDelta, EventDelta> users)
+            throws Exception {
+        KeyedStateBackend<String> backend = users.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey("7");
+        MapState<Long, Long> days =
+                backend.getPartitionedState(
+                        VoidNamespace.INSTANCE,
+                        VoidNamespaceSerializer.INSTANCE,
+                        new MapStateDescriptor<>("events-per-day", Types.LONG, Types.LONG));
+        List<Long> out = new ArrayList<>();
+        days.keys().forEach(out::add);
+        Collections.sort(out);
+        return out;
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, EventDelta>
+            userActivity(OperatorSubtaskState snapshot) throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new UserActivityFunction(LATENESS)),
+                        (EventDelta d) -> d.event.userId,
+                        Types.STRING);
+        if (snapshot != null) {
+            h.initializeState(snapshot);
+        }
+        h.open();
+        return h;
     }
 
     @Test
