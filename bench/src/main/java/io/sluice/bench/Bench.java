@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.flink.api.common.JobID;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * {@code ./sluice bench}: Sluice's throughput and freshness on the local real servers, each next to
@@ -41,7 +42,30 @@ public final class Bench {
             int freshnessSeconds,
             int parallelism,
             JobOptions.StateBackend stateBackend,
-            boolean compareBackends) {
+            boolean compareBackends,
+            long checkpointMs) {
+        /** The checkpoint interval when none is given: 1 s, as in the published baseline. */
+        static final long DEFAULT_CHECKPOINT_MS = 1_000;
+
+        Args(
+                long events,
+                int rate,
+                Path out,
+                int freshnessSeconds,
+                int parallelism,
+                JobOptions.StateBackend stateBackend,
+                boolean compareBackends) {
+            this(
+                    events,
+                    rate,
+                    out,
+                    freshnessSeconds,
+                    parallelism,
+                    stateBackend,
+                    compareBackends,
+                    DEFAULT_CHECKPOINT_MS);
+        }
+
         /** The backend the analytics job is compared on (the other one). */
         JobOptions.StateBackend otherBackend() {
             return stateBackend == JobOptions.StateBackend.ROCKSDB
@@ -57,6 +81,7 @@ public final class Bench {
             int parallelism = 2;
             JobOptions.StateBackend backend = JobOptions.StateBackend.HASHMAP;
             boolean compare = true;
+            long checkpointMs = DEFAULT_CHECKPOINT_MS;
             for (int i = 0; i < a.length; i++) {
                 String v = i + 1 < a.length ? a[i + 1] : null;
                 switch (a[i]) {
@@ -67,6 +92,7 @@ public final class Bench {
                     case "--parallelism" -> parallelism = Integer.parseInt(require(a[i], v));
                     case "--state-backend" -> backend = backend(require(a[i], v));
                     case "--compare-backends" -> compare = bool(a[i], require(a[i], v));
+                    case "--checkpoint-interval" -> checkpointMs = millis(a[i], require(a[i], v));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown argument "
@@ -74,15 +100,18 @@ public final class Bench {
                                             + "; usage: ./sluice bench [--events N] [--rate R]"
                                             + " [--out DIR] [--freshness-seconds S] [--parallelism P]"
                                             + " [--state-backend rocksdb|hashmap]"
-                                            + " [--compare-backends true|false]");
+                                            + " [--compare-backends true|false]"
+                                            + " [--checkpoint-interval DURATION]");
                 }
                 i++;
             }
-            if (events < 1000 || rate < 10 || seconds < 1) {
+            if (events < 1000 || rate < 10 || seconds < 1 || checkpointMs < 100) {
                 throw new IllegalArgumentException(
-                        "--events >= 1000, --rate >= 10, --freshness-seconds >= 1");
+                        "--events >= 1000, --rate >= 10, --freshness-seconds >= 1,"
+                                + " --checkpoint-interval >= 100 ms");
             }
-            return new Args(events, rate, out, seconds, parallelism, backend, compare);
+            return new Args(
+                    events, rate, out, seconds, parallelism, backend, compare, checkpointMs);
         }
 
         private static JobOptions.StateBackend backend(String name) {
@@ -93,6 +122,15 @@ public final class Bench {
             }
             throw new IllegalArgumentException(
                     "--state-backend is hashmap or rocksdb, got '" + name + "'");
+        }
+
+        private static long millis(String option, String value) {
+            try {
+                return TimeUtils.parseDuration(value).toMillis();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(
+                        option + " is a duration such as 5 s, got '" + value + "'", e);
+            }
         }
 
         private static boolean bool(String option, String value) {
@@ -133,7 +171,7 @@ public final class Bench {
         long t00 = System.nanoTime();
         TestServers servers = TestServers.get();
         String pgDb = servers.postgres().newDatabase("bench");
-        BenchRun run = new BenchRun(a, servers, pgDb, work, 1_000);
+        BenchRun run = new BenchRun(a, servers, pgDb, work, a.checkpointMs());
         say(
                 "%d events per phase; parallelism %d; %s state; checkpoint every %d ms",
                 run.n, a.parallelism(), a.stateBackend(), run.checkpointMs);
