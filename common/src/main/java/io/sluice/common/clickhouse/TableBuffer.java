@@ -16,8 +16,7 @@ import java.util.Set;
  *
  * <p>A change that leaves TOASTed columns untouched does not carry their values. They are taken
  * from the latest version of the row in this batch, or else, at flush, from the row as ClickHouse
- * holds it ({@code FINAL}): the sink writes a table's batches in order, so what ClickHouse holds is
- * the row's previous version.
+ * holds it ({@link PendingFields}).
  */
 final class TableBuffer {
     final String table;
@@ -41,8 +40,8 @@ final class TableBuffer {
 
     private final Map<String, Integer> latestRowByKey = new HashMap<>();
 
-    /** Rows with fields still to fill from ClickHouse: row index → column indexes. */
-    private final Map<Integer, int[]> pending = new HashMap<>();
+    /** Rows with fields still to fill from ClickHouse. */
+    private final PendingFields pending;
 
     private long bytes;
 
@@ -64,6 +63,7 @@ final class TableBuffer {
                                 + keyColumns.get(i));
             }
         }
+        this.pending = new PendingFields(table, this.columns, keyIndexes, encoders);
     }
 
     /** The record's columns this table lacks. */
@@ -133,7 +133,7 @@ final class TableBuffer {
                 }
             }
             if (!stillUnresolved.isEmpty()) {
-                pending.put(
+                pending.add(
                         rows.size(),
                         stillUnresolved.stream().mapToInt(Integer::intValue).toArray());
             }
@@ -195,14 +195,7 @@ final class TableBuffer {
     }
 
     private String key(byte[][] row) {
-        StringBuilder sb = new StringBuilder();
-        for (int k = 0; k < keyIndexes.length; k++) {
-            if (k > 0) {
-                sb.append('\t');
-            }
-            sb.append(new String(row[keyIndexes[k]], java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return sb.toString();
+        return PendingFields.key(row, keyIndexes);
     }
 
     /** The changes in this batch: its rows and its rejected changes. */
@@ -218,124 +211,20 @@ final class TableBuffer {
         return !pending.isEmpty();
     }
 
-    /** Keys per lookup query: keeps each query far below ClickHouse's max_query_size (256 KiB). */
-    static final int KEYS_PER_LOOKUP = 500;
-
     /**
-     * The queries that read the current values of the pending rows' missing fields, at most {@link
-     * #KEYS_PER_LOOKUP} keys each; empty when none are pending. Their results, together, go to
-     * {@link #resolvePending}.
+     * The queries that read the current values of the pending rows' missing fields; empty when none
+     * are pending. Their results, together, go to {@link #resolvePending}.
      */
     List<String> pendingLookupQueries(String database) {
-        if (pending.isEmpty()) {
-            return List.of();
-        }
-        Set<Integer> wanted = new java.util.TreeSet<>();
-        Set<String> keys = new java.util.LinkedHashSet<>();
-        for (Map.Entry<Integer, int[]> e : pending.entrySet()) {
-            for (int i : e.getValue()) {
-                wanted.add(i);
-            }
-            keys.add(literalKey(rows.get(e.getKey())));
-        }
-        StringBuilder sql = new StringBuilder("SELECT ");
-        for (int k : keyIndexes) {
-            sql.append(ClickHouseSql.identifier(columns.get(k))).append(", ");
-        }
-        StringBuilder select = new StringBuilder();
-        for (int i : wanted) {
-            select.append(select.length() == 0 ? "" : ", ")
-                    .append(ClickHouseSql.identifier(columns.get(i)));
-        }
-        sql.append(select).append(" FROM ").append(ClickHouseSql.qualified(database, table));
-        sql.append(" FINAL WHERE ");
-        if (keyIndexes.length == 1) {
-            sql.append(ClickHouseSql.identifier(columns.get(keyIndexes[0])));
-        } else {
-            sql.append('(');
-            for (int k = 0; k < keyIndexes.length; k++) {
-                sql.append(k == 0 ? "" : ", ")
-                        .append(ClickHouseSql.identifier(columns.get(keyIndexes[k])));
-            }
-            sql.append(')');
-        }
-        lookupColumns = wanted.stream().mapToInt(Integer::intValue).toArray();
-        List<String> all = new ArrayList<>(keys);
-        List<String> queries = new ArrayList<>();
-        for (int from = 0; from < all.size(); from += KEYS_PER_LOOKUP) {
-            List<String> chunk = all.subList(from, Math.min(all.size(), from + KEYS_PER_LOOKUP));
-            queries.add(sql + " IN (" + String.join(", ", chunk) + ")");
-        }
-        return queries;
+        return pending.lookupQueries(database, rows);
     }
-
-    private int[] lookupColumns;
 
     /**
      * Fills pending fields from the looked-up rows; returns how many fields had no current row in
      * ClickHouse (they keep the column's default).
      */
     int resolvePending(List<List<String>> lookedUp) {
-        Map<String, List<String>> byKey = new HashMap<>();
-        for (List<String> fields : lookedUp) {
-            byKey.put(String.join("\t", fields.subList(0, keyIndexes.length)), fields);
-        }
-        int unresolved = 0;
-        for (int rowIndex : new java.util.TreeSet<>(pending.keySet())) {
-            byte[][] row = rows.get(rowIndex);
-            List<String> current = byKey.get(key(row));
-            for (int i : pending.get(rowIndex)) {
-                int pos = indexOf(lookupColumns, i);
-                if (current != null) {
-                    row[i] =
-                            current.get(keyIndexes.length + pos)
-                                    .getBytes(java.nio.charset.StandardCharsets.UTF_8);
-                } else {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream();
-                    encoders.get(i).write(null, out);
-                    row[i] = out.toByteArray();
-                    unresolved++;
-                }
-            }
-        }
-        pending.clear();
-        return unresolved;
-    }
-
-    private static int indexOf(int[] a, int v) {
-        for (int i = 0; i < a.length; i++) {
-            if (a[i] == v) {
-                return i;
-            }
-        }
-        throw new IllegalStateException("column " + v + " was not looked up");
-    }
-
-    private String literalKey(byte[][] row) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        if (keyIndexes.length > 1) {
-            out.write('(');
-        }
-        for (int k = 0; k < keyIndexes.length; k++) {
-            if (k > 0) {
-                out.write(',');
-            }
-            // The TSV field of a scalar key is its literal, quoted for text-like types.
-            byte[] field = row[keyIndexes[k]];
-            if (encoders.get(keyIndexes[k]) instanceof NumberEncoders.IntegerEncoder
-                    || encoders.get(keyIndexes[k]) instanceof NumberEncoders.DecimalEncoder
-                    || encoders.get(keyIndexes[k]) instanceof NumberEncoders.FloatEncoder) {
-                out.writeBytes(field);
-            } else {
-                out.write('\'');
-                out.writeBytes(field);
-                out.write('\'');
-            }
-        }
-        if (keyIndexes.length > 1) {
-            out.write(')');
-        }
-        return out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        return pending.resolve(lookedUp, rows);
     }
 
     /** The batch as TabSeparated bytes. */

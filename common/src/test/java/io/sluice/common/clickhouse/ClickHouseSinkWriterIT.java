@@ -173,7 +173,7 @@ class ClickHouseSinkWriterIT {
     void fillsUntouchedToastValuesOfManyRowsInOneBatch(ClickHouseEngine engine, TestInfo test)
             throws Exception {
         use(engine, test);
-        int n = 3 * TableBuffer.KEYS_PER_LOOKUP + 7; // several lookup queries
+        int n = 3 * PendingFields.KEYS_PER_LOOKUP + 7; // several lookup queries
         try (ClickHouseSinkWriter w = writer(clickHouse.url(), "accounts")) {
             for (int i = 0; i < n; i++) {
                 w.write(
