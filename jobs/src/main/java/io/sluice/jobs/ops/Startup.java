@@ -1,35 +1,20 @@
 package io.sluice.jobs.ops;
 
 import io.sluice.common.change.Versions;
-import io.sluice.common.config.AnalyticsOptions;
-import io.sluice.common.config.ClickHouseSinkOptions;
 import io.sluice.common.config.ConfigException;
-import io.sluice.common.config.JobOptions;
 import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.PostgresSourceOptions.OnSlotLoss;
 import io.sluice.common.config.SluiceConfig;
-import io.sluice.common.config.SourceOptions;
 import io.sluice.common.config.TableId;
 import io.sluice.common.schema.PostgresCatalog;
 import io.sluice.jobs.mirror.MirrorSource;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
-import org.apache.flink.core.fs.FileStatus;
-import org.apache.flink.core.fs.FileSystem;
-import org.apache.flink.core.fs.Path;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -105,7 +90,7 @@ public final class Startup {
             String explicitRestore,
             Map<TableId, List<String>> keys)
             throws SQLException, IOException {
-        String dir = checkpointDir(config, job);
+        String dir = PipelineCheckpoints.checkpointDir(config, job);
         Restore choice = chooseRestore(dir, fresh, explicitRestore);
         String restore = choice.path();
         String reason = choice.reason();
@@ -168,7 +153,7 @@ public final class Startup {
         }
         Plan plan;
         if (restore == null) {
-            moveAside(dir);
+            PipelineCheckpoints.moveAside(dir);
             Resync.Anchor anchor = Resync.runAnchor(config, keys, job.equals("analytics"), "fresh");
             plan = new Plan(Mode.FRESH, null, anchor, dir, reason);
         } else {
@@ -196,12 +181,12 @@ public final class Startup {
     public static Plan prepareFromKafka(
             SluiceConfig config, String job, boolean fresh, String explicitRestore)
             throws IOException {
-        String dir = checkpointDir(config, job);
+        String dir = PipelineCheckpoints.checkpointDir(config, job);
         Restore choice = chooseRestore(dir, fresh, explicitRestore);
         String restore = choice.path();
         String reason = choice.reason();
         if (restore == null) {
-            moveAside(dir);
+            PipelineCheckpoints.moveAside(dir);
         }
         Plan plan =
                 new Plan(restore == null ? Mode.FRESH : Mode.RESUME, restore, null, dir, reason);
@@ -221,108 +206,12 @@ public final class Startup {
         if (fresh) {
             return new Restore(null, "--fresh");
         }
-        String newest = latestCheckpoint(dir);
+        String newest = PipelineCheckpoints.latestCheckpoint(dir);
         return new Restore(
                 newest,
                 newest == null
                         ? "no retained checkpoint under " + dir
                         : "newest retained checkpoint");
-    }
-
-    /** The pipeline's own checkpoint directory. */
-    public static String checkpointDir(SluiceConfig config, String job) {
-        String base = config.get(JobOptions.CHECKPOINT_DIR);
-        return (base.endsWith("/") ? base : base + "/")
-                + job
-                + "-"
-                + config.get(PostgresSourceOptions.SLOT)
-                + "-"
-                + pipelineId(config, job);
-    }
-
-    /** A hash of everything that makes a pipeline's state its own. */
-    static String pipelineId(SluiceConfig config, String job) {
-        StringBuilder id = new StringBuilder(job);
-        for (Object part :
-                new Object[] {
-                    config.get(PostgresSourceOptions.HOST),
-                    config.get(PostgresSourceOptions.PORT),
-                    config.get(PostgresSourceOptions.DATABASE),
-                    config.get(PostgresSourceOptions.SLOT),
-                    config.get(PostgresSourceOptions.PUBLICATION),
-                    new TreeSet<>(config.tables().stream().map(TableId::qualified).toList()),
-                    config.get(ClickHouseSinkOptions.URL),
-                    config.get(ClickHouseSinkOptions.DATABASE),
-                    config.get(AnalyticsOptions.DATABASE)
-                }) {
-            id.append('\u0000').append(part);
-        }
-        if (SourceOptions.fromKafka(config)) { // another source: another pipeline
-            id.append('\u0000')
-                    .append(config.get(SourceOptions.KAFKA_BOOTSTRAP_SERVERS))
-                    .append('\u0000')
-                    .append(config.get(SourceOptions.KAFKA_TOPIC_PREFIX));
-        }
-        try {
-            byte[] sha =
-                    MessageDigest.getInstance("SHA-256")
-                            .digest(id.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(sha, 0, 6);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** The newest completed checkpoint ({@code <job id>/chk-N} with its metadata) under dir. */
-    public static String latestCheckpoint(String dir) throws IOException {
-        Path root = new Path(dir);
-        FileSystem fs = root.getFileSystem();
-        if (!fs.exists(root)) {
-            return null;
-        }
-        FileStatus newest = null;
-        for (FileStatus jobDir : listOrEmpty(fs, root)) {
-            if (!jobDir.isDir()) {
-                continue;
-            }
-            for (FileStatus chk : listOrEmpty(fs, jobDir.getPath())) {
-                if (!chk.isDir() || !chk.getPath().getName().startsWith("chk-")) {
-                    continue;
-                }
-                Path metadata = new Path(chk.getPath(), "_metadata");
-                if (!fs.exists(metadata)) {
-                    continue; // in progress, or abandoned half-written
-                }
-                FileStatus m = fs.getFileStatus(metadata);
-                if (newest == null || m.getModificationTime() > newest.getModificationTime()) {
-                    newest = m;
-                }
-            }
-        }
-        return newest == null ? null : newest.getPath().getParent().toString();
-    }
-
-    private static FileStatus[] listOrEmpty(FileSystem fs, Path p) throws IOException {
-        FileStatus[] s = fs.listStatus(p);
-        return s == null ? new FileStatus[0] : s;
-    }
-
-    /** Moves a pipeline's old checkpoints aside, so a later resume cannot pick them. */
-    static void moveAside(String dir) throws IOException {
-        Path root = new Path(dir);
-        FileSystem fs = root.getFileSystem();
-        if (!fs.exists(root)) {
-            return;
-        }
-        String stamp =
-                DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                        .withZone(ZoneOffset.UTC)
-                        .format(Instant.now());
-        Path aside = new Path(dir + ".replaced-" + stamp);
-        if (!fs.rename(root, aside)) {
-            throw new IOException("could not move the old checkpoints " + root + " to " + aside);
-        }
-        LOG.info("Fresh start: the earlier checkpoints of this pipeline moved to {}", aside);
     }
 
     /** The slot's confirmed flush position, or null when the slot does not exist. */
