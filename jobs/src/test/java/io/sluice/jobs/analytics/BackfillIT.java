@@ -190,6 +190,7 @@ class BackfillIT {
                         .as("errors_1m and errors_1h of the range are damaged")
                         .hasSizeGreaterThanOrEqualTo(4);
                 phantomUserRows(ch, from);
+                damageAlerts(ch, from, to);
                 assertThat(rangeDifferences(pg, ch, from, to)).isNotEmpty();
                 // Paced so that the kill lands mid-way: Postgres reads the range's rows, the
                 // archive replays every archived change of the events table.
@@ -224,6 +225,13 @@ class BackfillIT {
                                         .compareUserScoped())
                         .as("the user-scoped tables are damaged before the " + source + " backfill")
                         .hasSizeGreaterThanOrEqualTo(6);
+                Map<String, long[]> alertPoints = alertPoints(from, to, ranges);
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(alertPoints)
+                                        .compareAlerts())
+                        .as("the alerts are damaged before the " + source + " backfill")
+                        .isNotEmpty();
                 // The whole history is read: the user-scoped tables replay it.
                 long toRead = count(pg, "SELECT count(*) FROM events");
                 runKillingOnce(cluster, config, plan, hasher, toRead);
@@ -244,6 +252,12 @@ class BackfillIT {
                                         .onlyRowsIn(ranges)
                                         .compareUserScoped())
                         .as("the user-scoped tables' closed rows after the " + source + " backfill")
+                        .isEmpty();
+                assertThat(
+                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                        .onlyRowsIn(alertPoints)
+                                        .compareAlerts())
+                        .as("the alerts at the points the " + source + " backfill reaches")
                         .isEmpty();
                 assertThat(
                                 ch.queryValue(
@@ -385,6 +399,45 @@ class BackfillIT {
                         + ", 'phantom', 0, 5, 1, 1), ("
                         + week
                         + ", 'phantom', 12, 5, 1, 1)");
+    }
+
+    /**
+     * The alert points a backfill of [from, to) reaches, as [lower, upper) epoch seconds:
+     * error_rate at the ends of the range's minutes; dau_drop at the ends of the closed days it
+     * rewrites, but the first (docs/backfill.md).
+     */
+    private static Map<String, long[]> alertPoints(
+            Instant from, Instant to, Map<String, long[]> userRanges) {
+        long[] days = userRanges.get("active_users_daily");
+        return Map.of(
+                "alerts error_rate",
+                new long[] {from.getEpochSecond() + 60, to.getEpochSecond() + 1},
+                "alerts dau_drop",
+                new long[] {days[0] + 86_400, days[1] + 1});
+    }
+
+    /**
+     * Turns every error_rate transition in (from, to] round and adds one that never happened, at
+     * versions above the stream's.
+     */
+    private static void damageAlerts(ClickHouseConnection ch, Instant from, Instant to) {
+        String range =
+                "since > toDateTime("
+                        + from.getEpochSecond()
+                        + ") AND since <= toDateTime("
+                        + to.getEpochSecond()
+                        + ")";
+        ch.execute(
+                "INSERT INTO alerts (rule, key, since, state, value, threshold, _version,"
+                        + " _is_deleted) SELECT rule, key, since, if(state = 'firing', 'resolved',"
+                        + " 'firing'), value, threshold, _version + 1, 0 FROM alerts FINAL WHERE"
+                        + " _is_deleted = 0 AND "
+                        + range);
+        ch.execute(
+                "INSERT INTO alerts (rule, key, since, state, value, threshold, _version,"
+                        + " _is_deleted) VALUES ('error_rate', 'phantom@0', toDateTime("
+                        + from.plus(Duration.ofHours(3)).getEpochSecond()
+                        + "), 'firing', 0.5, 0.02, 1, 0)");
     }
 
     private static Map<String, long[]> errorRanges(Instant from, Instant to) {

@@ -699,9 +699,10 @@ final class EventOracle {
     }
 
     /**
-     * From now on compares only the rows of each table in {@code ranges} whose period (day, week or
-     * session start, epoch seconds) lies in its {@code [lower, upper)}, and skips the user-scoped
-     * tables not in it; {@code counted} becomes every usable event (a backfill's replay has no late
+     * From now on compares only the rows of each table in {@code ranges} whose period (day, week,
+     * session start or alert point, epoch seconds) lies in its {@code [lower, upper)}, and skips
+     * the user-scoped tables not in it (a key may name one comparison, as {@code "alerts
+     * error_rate"}); {@code counted} becomes every usable event (a backfill's replay has no late
      * events).
      */
     EventOracle onlyRowsIn(Map<String, long[]> ranges) throws SQLException {
@@ -717,7 +718,7 @@ final class EventOracle {
             return compareSets(table, expected, actual);
         }
         String base = table.split(" ")[0];
-        long[] b = ranges.get(base);
+        long[] b = ranges.getOrDefault(table, ranges.get(base));
         if (b == null) {
             return List.of();
         }
@@ -736,6 +737,7 @@ final class EventOracle {
                         case "errors_1m", "errors_1h", "latency_1m", "latency_1h" ->
                                 Long.parseLong(f[0]);
                         case "sessions_daily" -> day(f[1]);
+                        case "alerts" -> Long.parseLong(f[1]);
                         case "funnel_daily" -> day(table.endsWith("windowFunnel") ? f[0] : f[1]);
                         case "retention_weekly" -> day(f[0]) + Long.parseLong(f[1]) * 7 * 86_400;
                         case "feature_adoption_weekly" ->

@@ -46,6 +46,7 @@ public final class AlertFunction extends KeyedProcessFunction<String, AlertInput
 
     private final Map<String, AlertRule> rules = new HashMap<>();
     private final long horizonMs;
+    private final long versionFloor;
 
     private transient MapState<Long, long[]> buckets;
     private transient MapState<Long, long[]> transitions;
@@ -54,10 +55,19 @@ public final class AlertFunction extends KeyedProcessFunction<String, AlertInput
     private transient Counter withdrawn;
 
     public AlertFunction(List<AlertRule> rules, long horizonMs) {
+        this(rules, horizonMs, Versions.NONE);
+    }
+
+    /**
+     * With every row written at {@code versionFloor} or above: a backfill's, above the rows it
+     * deletes first ({@link io.sluice.jobs.analytics.backfill.BackfillAlerts}).
+     */
+    public AlertFunction(List<AlertRule> rules, long horizonMs, long versionFloor) {
         for (AlertRule r : rules) {
             this.rules.put(r.rule.toString(), r);
         }
         this.horizonMs = horizonMs;
+        this.versionFloor = versionFloor;
     }
 
     @Override
@@ -149,7 +159,7 @@ public final class AlertFunction extends KeyedProcessFunction<String, AlertInput
         int w = rule.window;
         long b = rule.bucketMs;
         long[][] span = new long[w + 1][]; // [t − (w+1)b, t): the window before t, and t's
-        long cause = Versions.NONE;
+        long cause = versionFloor;
         for (int i = 0; i <= w; i++) {
             long[] bucket = buckets.get(t - (w + 1 - i) * b);
             span[i] = bucket;

@@ -57,7 +57,7 @@ public final class Alerts {
     }
 
     /** An errors_1m row (key: window start, service, version) as a bucket of error_rate. */
-    static AlertInput errorRateInput(AnalyticsRow row) {
+    public static AlertInput errorRateInput(AnalyticsRow row) {
         String[] k = ErrorsRow.keyParts(row.key);
         return new AlertInput(
                 Rule.ERROR_RATE.toString(),
@@ -68,7 +68,7 @@ public final class Alerts {
     }
 
     /** An active_users_daily row (key: the epoch day) as a bucket of dau_drop. */
-    static AlertInput dauInput(AnalyticsRow row) {
+    public static AlertInput dauInput(AnalyticsRow row) {
         return new AlertInput(
                 Rule.DAU_DROP.toString(),
                 "",

@@ -8,6 +8,7 @@ import io.sluice.common.config.ArchiveOptions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.schema.PostgresCatalog;
+import io.sluice.jobs.analytics.alerts.AlertRule;
 import io.sluice.jobs.analytics.model.EventSchema;
 import io.sluice.jobs.analytics.setup.AnalyticsSetup;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
@@ -96,6 +97,9 @@ public record BackfillPlan(
             if (rebuildUsers) {
                 tables.addAll(USER_TABLES);
             }
+            if (!AlertRule.fromConfig(config).isEmpty()) {
+                tables.add(OperationalTables.ALERTS); // its rows are rewritten too
+            }
             for (String table : tables) {
                 String max =
                         ch.queryValue(
@@ -179,6 +183,7 @@ public record BackfillPlan(
         if (users != null) {
             sql.addAll(users.overwriteStatements(rollupBase));
         }
+        sql.addAll(BackfillAlerts.overwriteStatements(config, this));
         for (String rollup : rollups(config)) {
             sql.add(
                     OverwriteSql.zero(

@@ -21,6 +21,7 @@ import io.sluice.jobs.analytics.operators.CountRollupFunction;
 import io.sluice.jobs.analytics.operators.RollupSpec;
 import io.sluice.jobs.analytics.setup.AnalyticsTables;
 import io.sluice.jobs.analytics.setup.FreshStartStatements;
+import io.sluice.jobs.analytics.setup.OperationalTables;
 import io.sluice.jobs.analytics.sink.AnalyticsSinkOperator;
 import io.sluice.jobs.archive.ChangeArchive;
 import io.sluice.jobs.pii.PiiMasker;
@@ -57,7 +58,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *   -> backfill-events -> rows ------------------------------------+
  *                      -> deltas -> events_per_minute, _5m, _hour -+-> clickhouse-analytics-sink
  *                      -> history -> user-scoped operators,         |
- *                                    sessions_daily -> closed-user-rows
+ *                                    sessions_daily -> closed-user-rows -+
+ *   errors_1m (+ the buckets before the range), active_users_daily     |
+ *     -> alerts -> rewritten-alert-points -----------------------------+
  * </pre>
  */
 public final class BackfillTopology {
@@ -94,11 +97,24 @@ public final class BackfillTopology {
                         .name("backfill-events")
                         .uid("backfill-events");
         DataStream<AnalyticsRow> all = deltas.getSideOutput(CleanAndDedupeFunction.ROWS);
+        DataStream<AnalyticsRow> errors1m = null;
         for (String rollup : BackfillPlan.rollups(config)) {
-            all = all.union(countRollup(deltas, rollup, config, plan));
+            DataStream<AnalyticsRow> rows = countRollup(deltas, rollup, config, plan);
+            if (rollup.equals(OperationalTables.ERRORS_1M)) {
+                errors1m = rows;
+            }
+            all = all.union(rows);
         }
+        DataStream<AnalyticsRow> activeUsers = null;
         if (plan.users() != null) {
-            all = all.union(userTables(current, deltas, config, schema, plan));
+            UserScopedAnalytics.Rows users = userTables(current, deltas, config, schema, plan);
+            all = all.union(closed(users.all(), plan));
+            activeUsers = users.activeUsers();
+        }
+        DataStream<AnalyticsRow> alerts =
+                BackfillAlerts.attach(env, config, plan, errors1m, activeUsers);
+        if (alerts != null) {
+            all = all.union(alerts);
         }
         all.transform(
                         "clickhouse-analytics-sink",
@@ -114,7 +130,7 @@ public final class BackfillTopology {
      * {@code cohort-by: signup} the operators run by first event (a backfill does not read the
      * users table) and the cohort tables are left alone.
      */
-    private static DataStream<AnalyticsRow> userTables(
+    private static UserScopedAnalytics.Rows userTables(
             DataStream<ChangeRecord> current,
             SingleOutputStreamOperator<EventDelta> deltas,
             SluiceConfig config,
@@ -124,13 +140,20 @@ public final class BackfillTopology {
         SluiceConfig byFirstEvent =
                 config.with(ProductAnalyticsOptions.RETENTION_COHORT_BY, CohortBy.FIRST_EVENT);
         long horizon = config.get(AnalyticsOptions.REPAIR_HORIZON).toMillis();
-        List<DataStream<AnalyticsRow>> rows =
-                new ArrayList<>(
-                        UserScopedAnalytics.attach(current, history, byFirstEvent, schema, horizon)
-                                .all());
+        UserScopedAnalytics.Rows users =
+                UserScopedAnalytics.attach(current, history, byFirstEvent, schema, horizon);
+        List<DataStream<AnalyticsRow>> rows = new ArrayList<>(users.all());
         if (config.get(AnalyticsOptions.ROLLUPS).contains(Rollup.SESSIONS_DAILY)) {
             rows.add(countRollup(history, AnalyticsTables.SESSIONS_DAILY, config, plan));
         }
+        return new UserScopedAnalytics.Rows(rows, users.activeUsers());
+    }
+
+    /**
+     * The closed rows of the user-scoped tables ({@link UserTableRanges}): those the run writes.
+     */
+    private static DataStream<AnalyticsRow> closed(
+            List<DataStream<AnalyticsRow>> rows, BackfillPlan plan) {
         DataStream<AnalyticsRow> all = rows.get(0);
         for (DataStream<AnalyticsRow> more : rows.subList(1, rows.size())) {
             all = all.union(more);
