@@ -74,7 +74,7 @@ class BackfillIT {
         String pgDb = servers.postgres().newDatabase("backfill");
         String chDb = servers.clickhouse().newDatabase("mirror");
         String anDb = servers.clickhouse().newDatabase("analytics");
-        long seed = System.nanoTime();
+        long seed = Long.getLong("seed", System.nanoTime());
         LOG.info("workload seed {}", seed);
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS);
         // History spans [end - 3 days, end - 1 day), with a sparse past of 11 weeks before it; the

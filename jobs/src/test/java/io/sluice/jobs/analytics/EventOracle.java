@@ -490,7 +490,8 @@ final class EventOracle {
                                 chSet(
                                         "SELECT concat(day, '|', toString(step), '|',"
                                                 + " toString(users)) FROM ("
-                                                + FunnelOracle.clickHouseUsers(f, database())
+                                                + FunnelOracle.clickHouseUsers(
+                                                        f, database(), ranges == null)
                                                 + ")"),
                                 chSet(
                                         "SELECT concat(toString(day), '|', toString(step), '|',"
@@ -530,7 +531,12 @@ final class EventOracle {
                                     retention
                                             + " FROM ("
                                             + CohortOracle.clickHouseRetentionWeekly(
-                                                    database(), AnalyticsJobIT.RETURN_EVENT, true)
+                                                    database(),
+                                                    AnalyticsJobIT.RETURN_EVENT,
+                                                    // After a backfill (onlyRowsIn) every usable
+                                                    // event counts: the events the stream left
+                                                    // out as late are in its replay.
+                                                    ranges == null)
                                             + ")"),
                             chSet(
                                     retention

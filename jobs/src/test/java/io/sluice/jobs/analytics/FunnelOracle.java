@@ -156,10 +156,11 @@ public final class FunnelOracle {
     /**
      * A ClickHouse query, valid on 18.16, for an ORDERED funnel without filters: users per (day,
      * step) by ClickHouse's {@code windowFunnel} over {@code database.events FINAL WHERE
-     * _is_deleted = 0} (without the events recorded late, which the job does not count), per user
-     * and day D with a step-1 event: the level of the user's events from the start of D to the
-     * window after its end, with step 1 restricted to events on D. Columns day (yyyy-mm-dd), step,
-     * users; only (day, step)s with users.
+     * _is_deleted = 0} (with {@code excludeLate}, without the events recorded late, which the
+     * streaming job does not count and a backfill does), per user and day D with a step-1 event:
+     * the level of the user's events from the start of D to the window after its end, with step 1
+     * restricted to events on D. Columns day (yyyy-mm-dd), step, users; only (day, step)s with
+     * users.
      *
      * <p>Before 19.x {@code windowFunnel} takes only a DateTime or UInt32 time, so the time is the
      * milliseconds since the start of D (a UInt32 for the day and the window after it). Results
@@ -167,7 +168,7 @@ public final class FunnelOracle {
      * within a millisecond of the window's end; events at the same time are in ClickHouse's order,
      * not by event id.
      */
-    public static String clickHouseUsers(FunnelDefinition f, String database) {
+    public static String clickHouseUsers(FunnelDefinition f, String database, boolean excludeLate) {
         if (f.mode() != Mode.ORDERED || f.steps().stream().anyMatch(s -> !s.filters().isEmpty())) {
             throw new IllegalArgumentException(
                     "windowFunnel computes only ORDERED funnels without filters: " + f);
@@ -187,9 +188,12 @@ public final class FunnelOracle {
             names.append(s == 0 ? "" : ", ").append(name);
         }
         String counted =
-                " FINAL WHERE _is_deleted = 0 AND event_id NOT IN (SELECT event_id FROM `"
-                        + database
-                        + "`.late_events WHERE kind = 'event')";
+                " FINAL WHERE _is_deleted = 0"
+                        + (excludeLate
+                                ? " AND event_id NOT IN (SELECT event_id FROM `"
+                                        + database
+                                        + "`.late_events WHERE kind = 'event')"
+                                : "");
         return "SELECT toString(day) AS day, toInt64(i + 1) AS step, count() AS users FROM ("
                 + "SELECT start_day AS day, windowFunnel("
                 + window
