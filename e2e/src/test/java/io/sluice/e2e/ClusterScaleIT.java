@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -83,7 +84,11 @@ class ClusterScaleIT {
                 assertThat(ProcessHandle.of(pid))
                         .as("the second TaskManager's process")
                         .isPresent();
-                ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+                ProcessHandle killed = ProcessHandle.of(pid).orElseThrow();
+                killed.destroyForcibly();
+                // SIGKILL is asynchronous: until the process is gone, `cluster start` sees it
+                // running and starts no new one (CI failed on this once, on a fast machine).
+                killed.onExit().get(1, TimeUnit.MINUTES);
                 LOG.info("killed TaskManager process {}", pid);
                 workload.writeUntil(t0.minus(Duration.ofHours(3)), true); // while it is gone
                 LOG.info(sluice.run("cluster", "start", "--taskmanagers", "2"));
