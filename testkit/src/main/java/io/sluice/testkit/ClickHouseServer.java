@@ -241,8 +241,7 @@ public final class ClickHouseServer implements AutoCloseable {
                         .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8))
                         .build();
         try {
-            HttpResponse<String> r =
-                    HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            HttpResponse<String> r = send(request, sql);
             if (r.statusCode() != 200) {
                 throw new IllegalStateException(
                         "ClickHouse at "
@@ -260,6 +259,33 @@ public final class ClickHouseServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during a ClickHouse query", e);
+        }
+    }
+
+    /**
+     * Sends the request; a read whose pooled connection the server had closed while idle (its
+     * keep-alive ended: no bytes came back) is sent once more. A statement that writes is not: it
+     * may have run.
+     */
+    private static HttpResponse<String> send(HttpRequest request, String sql)
+            throws IOException, InterruptedException {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            String head = sql.stripLeading().toUpperCase(java.util.Locale.ROOT);
+            boolean read =
+                    head.startsWith("SELECT")
+                            || head.startsWith("WITH")
+                            || head.startsWith("SHOW")
+                            || head.startsWith("EXISTS");
+            String m = String.valueOf(e.getMessage());
+            if (!read
+                    || !(m.contains("received no bytes")
+                            || m.contains("Connection reset")
+                            || m.contains("Broken pipe"))) {
+                throw e;
+            }
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         }
     }
 
