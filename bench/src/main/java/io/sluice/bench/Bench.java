@@ -47,25 +47,6 @@ public final class Bench {
         /** The checkpoint interval when none is given: 1 s, as in the published baseline. */
         static final long DEFAULT_CHECKPOINT_MS = 1_000;
 
-        Args(
-                long events,
-                int rate,
-                Path out,
-                int freshnessSeconds,
-                int parallelism,
-                JobOptions.StateBackend stateBackend,
-                boolean compareBackends) {
-            this(
-                    events,
-                    rate,
-                    out,
-                    freshnessSeconds,
-                    parallelism,
-                    stateBackend,
-                    compareBackends,
-                    DEFAULT_CHECKPOINT_MS);
-        }
-
         /** The backend the analytics job is compared on (the other one). */
         JobOptions.StateBackend otherBackend() {
             return stateBackend == JobOptions.StateBackend.ROCKSDB

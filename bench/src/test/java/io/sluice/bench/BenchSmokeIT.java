@@ -23,7 +23,14 @@ class BenchSmokeIT {
         Map<String, Object> all =
                 Bench.run(
                         new Bench.Args(
-                                3_000, 200, out, 5, 2, JobOptions.StateBackend.HASHMAP, true));
+                                3_000,
+                                200,
+                                out,
+                                5,
+                                2,
+                                JobOptions.StateBackend.HASHMAP,
+                                true,
+                                Bench.Args.DEFAULT_CHECKPOINT_MS));
 
         Map<String, Object> ceilings = (Map<String, Object>) all.get("ceilings");
         assertThat(ceilings)
