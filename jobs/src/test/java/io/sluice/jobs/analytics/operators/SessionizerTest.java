@@ -140,4 +140,42 @@ class SessionizerTest {
 
         assertThat(byKey.values()).containsExactly("min", "before-1970", "5a", "5b", "40", "max");
     }
+
+    /**
+     * Session ids are kept in ClickHouse across runs and versions: they must stay the name-based
+     * UUID of {@code user|start} that {@link java.util.UUID#nameUUIDFromBytes} computes, for any
+     * user text (non-ASCII included) and any start, from any thread.
+     */
+    @Test
+    void sessionIdIsTheNameBasedUuidOfUserAndStart() throws Exception {
+        java.util.Random random = new java.util.Random(7);
+        List<String> users = new ArrayList<>(List.of("", "42", "ünïcødé-👤", "a|b"));
+        for (int i = 0; i < 200; i++) {
+            users.add(Long.toString(random.nextLong(), 36));
+        }
+        long[] starts = {0, -1, Long.MIN_VALUE, Long.MAX_VALUE, 1_700_000_000_000_000L};
+        Runnable check =
+                () -> {
+                    for (String user : users) {
+                        for (long start : starts) {
+                            long s = start == 0 ? random.nextLong() : start;
+                            assertThat(Sessionizer.sessionId(user, s))
+                                    .isEqualTo(
+                                            java.util
+                                                    .UUID
+                                                    .nameUUIDFromBytes(
+                                                            (user + "|" + s)
+                                                                    .getBytes(
+                                                                            java.nio.charset
+                                                                                    .StandardCharsets
+                                                                                    .UTF_8))
+                                                    .toString());
+                        }
+                    }
+                };
+        check.run();
+        Thread other = new Thread(check);
+        other.start();
+        other.join();
+    }
 }
