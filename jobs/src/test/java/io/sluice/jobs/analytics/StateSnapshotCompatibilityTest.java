@@ -26,14 +26,28 @@ import org.junit.jupiter.params.provider.MethodSource;
  * another package, renaming or retyping a field, or falling back to Kryo turns this red; adding a
  * field does not (Flink's POJO serializer migrates). Regenerate only for an intended, documented
  * state break: {@code mvn -pl jobs surefire:test -Dtest=StateSnapshotCompatibilityTest
- * -Dsluice.state-snapshots=write}.
+ * -Dsluice.state-snapshots=write}; a new case's files alone with {@code =write-missing}.
  */
 class StateSnapshotCompatibilityTest {
     private static final Path DIR = Path.of("src/test/resources/state-snapshots");
 
-    record Case(String name, Class<?> type, Object sample, TypeSerializer<?> serializer) {
+    /**
+     * A state type, a sample value, and its own serializer (null: Flink's); {@code upgraded}: the
+     * checked-in value is of an earlier format of that serializer, which reads it and writes the
+     * current one.
+     */
+    record Case(
+            String name,
+            Class<?> type,
+            Object sample,
+            TypeSerializer<?> serializer,
+            boolean upgraded) {
+        Case(String name, Class<?> type, Object sample, TypeSerializer<?> serializer) {
+            this(name, type, sample, serializer, false);
+        }
+
         Case(String name, Class<?> type, Object sample) {
-            this(name, type, sample, null);
+            this(name, type, sample, null, false);
         }
 
         @Override
@@ -61,8 +75,16 @@ class StateSnapshotCompatibilityTest {
         EventLog log = EventLog.empty(1, true);
         log.put(1_795_000_000_500_000L, "e-1", new int[] {3}, "click");
         log.put(1_795_000_000_400_000L, "e-2", new int[] {1}, "page_view");
+        // Format 1: before the pending-derivation marks, which such a log reads as unknown.
+        EventLog formatOne = log.copy();
+        formatOne.pendingFrom(EventLog.UNKNOWN);
+        EventLog marked = log.copy();
+        marked.noteLsn(0x2_0000_0001L);
+        marked.pendingFrom(1);
+        marked.pendingTimer(1_795_000_001_000L);
         return List.of(
-                new Case("EventLog", EventLog.class, log, new EventLogSerializer()),
+                new Case("EventLog", EventLog.class, formatOne, new EventLogSerializer(), true),
+                new Case("EventLogMarks", EventLog.class, marked, new EventLogSerializer()),
                 new Case("StringKey", String.class, "u-7 ü", StringKey.Serializer.INSTANCE),
                 new Case("CleanEvent", CleanEvent.class, event),
                 new Case("CleanEventState", CleanEvent.class, event, new CleanEventSerializer()),
@@ -91,7 +113,8 @@ class StateSnapshotCompatibilityTest {
         TypeSerializer<T> current = currentSerializer(c, type);
         Path snapshotFile = DIR.resolve(c.name() + ".snapshot");
         Path valueFile = DIR.resolve(c.name() + ".value");
-        if ("write".equals(System.getProperty("sluice.state-snapshots"))) {
+        String write = System.getProperty("sluice.state-snapshots", "");
+        if (write.equals("write") || write.equals("write-missing") && !Files.exists(valueFile)) {
             DataOutputSerializer out = new DataOutputSerializer(256);
             TypeSerializerSnapshot.writeVersionedSnapshot(out, current.snapshotConfiguration());
             Files.write(snapshotFile, out.getCopyOfBuffer());
@@ -114,9 +137,15 @@ class StateSnapshotCompatibilityTest {
         T restored = earlier.restoreSerializer().deserialize(new DataInputDeserializer(written));
         DataOutputSerializer again = new DataOutputSerializer(256);
         current.serialize(restored, again);
-        assertThat(again.getCopyOfBuffer())
-                .as("%s read from an earlier checkpoint and written again", c.name())
-                .isEqualTo(written);
+        if (c.upgraded()) {
+            assertThat(current.deserialize(new DataInputDeserializer(again.getCopyOfBuffer())))
+                    .as("%s read from an earlier format and written in the current one", c.name())
+                    .isEqualTo(restored);
+        } else {
+            assertThat(again.getCopyOfBuffer())
+                    .as("%s read from an earlier checkpoint and written again", c.name())
+                    .isEqualTo(written);
+        }
         if (c.serializer() != null) {
             // Their own equals (an event log's capacity is not content).
             assertThat(restored).isEqualTo(sample);

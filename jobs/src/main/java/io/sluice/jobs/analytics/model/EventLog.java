@@ -12,13 +12,34 @@ import org.apache.flink.annotation.Internal;
  * of a hash map of objects with 57-character string keys is what makes both cheap ({@link
  * EventLogSerializer} writes it as one block).
  *
+ * <p>An operator that derives rows from the log lazily (sessionization) also keeps its pending work
+ * here, so that a change costs one state read and one write: the newest LSN among the changes
+ * applied ({@link #newestLsn}), and which events changed since the last derivation ({@link
+ * #pendingFrom}).
+ *
  * <p>Mutable: read it from state, change it, and write it back with {@code update}.
  */
 @Internal
 public final class EventLog {
     private final int width;
     private final boolean labelled;
+
+    /** {@link #pendingFrom}: nothing changed since the last derivation. */
+    public static final int CLEAN = -1;
+
+    /** {@link #pendingFrom}: changed other than by appends; the next derivation reads all. */
+    public static final int ALL = -2;
+
+    /**
+     * {@link #pendingFrom}: read from a log written before the marks existed (format 1), whose
+     * operator kept them in states of their own; it reads them from there.
+     */
+    public static final int UNKNOWN = -3;
+
     int size;
+    long newestLsn;
+    int pendingFrom = CLEAN;
+    long pendingTimer = Long.MIN_VALUE;
     long[] times;
     String[] ids;
     int[] ints;
@@ -48,6 +69,39 @@ public final class EventLog {
 
     public boolean labelled() {
         return labelled;
+    }
+
+    /** The newest LSN among the changes noted with {@link #noteLsn} (0: none). */
+    public long newestLsn() {
+        return newestLsn;
+    }
+
+    public void noteLsn(long lsn) {
+        newestLsn = Math.max(newestLsn, lsn);
+    }
+
+    /**
+     * What changed since the last derivation: {@link #CLEAN}, {@link #ALL}, {@link #UNKNOWN}, or an
+     * index: only the events from it on were added, each after all events before it.
+     */
+    public int pendingFrom() {
+        return pendingFrom;
+    }
+
+    public void pendingFrom(int pending) {
+        pendingFrom = pending;
+    }
+
+    /**
+     * When the timer that derives the pending changes fires (the operator's time domain; {@link
+     * Long#MIN_VALUE}: none recorded).
+     */
+    public long pendingTimer() {
+        return pendingTimer;
+    }
+
+    public void pendingTimer(long timestamp) {
+        pendingTimer = timestamp;
     }
 
     public long time(int i) {
@@ -137,6 +191,9 @@ public final class EventLog {
             return;
         }
         int keep = size - n;
+        if (pendingFrom >= 0) {
+            pendingFrom = Math.max(0, pendingFrom - n);
+        }
         System.arraycopy(times, n, times, 0, keep);
         System.arraycopy(ids, n, ids, 0, keep);
         System.arraycopy(ints, n * width, ints, 0, keep * width);
@@ -152,6 +209,9 @@ public final class EventLog {
     public EventLog copy() {
         EventLog c = new EventLog(width, labelled, size);
         c.size = size;
+        c.newestLsn = newestLsn;
+        c.pendingFrom = pendingFrom;
+        c.pendingTimer = pendingTimer;
         System.arraycopy(times, 0, c.times, 0, size);
         System.arraycopy(ids, 0, c.ids, 0, size);
         System.arraycopy(ints, 0, c.ints, 0, size * width);
@@ -202,6 +262,9 @@ public final class EventLog {
     public boolean equals(Object o) {
         if (!(o instanceof EventLog other)
                 || other.size != size
+                || other.newestLsn != newestLsn
+                || other.pendingFrom != pendingFrom
+                || other.pendingTimer != pendingTimer
                 || other.width != width
                 || other.labelled != labelled) {
             return false;
@@ -220,6 +283,13 @@ public final class EventLog {
     @Override
     public String toString() {
         StringBuilder b = new StringBuilder("EventLog[");
+        if (newestLsn != 0 || pendingFrom != CLEAN) {
+            b.append("lsn ")
+                    .append(newestLsn)
+                    .append(", pending ")
+                    .append(pendingFrom)
+                    .append(": ");
+        }
         for (int i = 0; i < size; i++) {
             b.append(i == 0 ? "" : ", ").append(times[i]).append('/').append(ids[i]);
             for (int k = 0; k < width; k++) {

@@ -13,14 +13,18 @@ import org.apache.flink.core.memory.DataInputDeserializer;
 import org.apache.flink.core.memory.DataOutputSerializer;
 
 /**
- * Writes an {@link EventLog} as one block ({@link BlockSerializer}): the times, the ids (UTF-8),
- * the ints, and the labels through a dictionary (a user's events have a handful of names).
+ * Writes an {@link EventLog} as one block ({@link BlockSerializer}): the pending-derivation marks,
+ * the times, the ids (UTF-8), the ints, and the labels through a dictionary (a user's events have a
+ * handful of names). Format 1 had no marks: such a log is read with {@link EventLog#UNKNOWN}.
  */
 @Internal
 public final class EventLogSerializer extends BlockSerializer<EventLog> {
     private static final long serialVersionUID = 1L;
 
-    private static final byte FORMAT = 1;
+    private static final byte FORMAT = 2;
+
+    /** Before the pending-derivation marks. */
+    private static final byte FORMAT_WITHOUT_MARKS = 1;
 
     @Override
     public TypeSerializer<EventLog> duplicate() {
@@ -44,6 +48,9 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
         out.writeInt(n);
         out.writeInt(log.width());
         out.writeBoolean(log.labelled());
+        out.writeLong(log.newestLsn);
+        out.writeInt(log.pendingFrom);
+        out.writeLong(log.pendingTimer);
         for (int i = 0; i < n; i++) {
             out.writeLong(log.times[i]);
         }
@@ -80,12 +87,22 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
 
     @Override
     EventLog readBlock(DataInputDeserializer in) throws IOException {
-        readFormat(in, FORMAT, "EventLog");
+        int format = in.readByte();
+        if (format != FORMAT && format != FORMAT_WITHOUT_MARKS) {
+            throw new IOException("unknown EventLog state format " + format);
+        }
         int n = in.readInt();
         int width = in.readInt();
         boolean labelled = in.readBoolean();
         EventLog log = new EventLog(width, labelled, n);
         log.size = n;
+        if (format == FORMAT) {
+            log.newestLsn = in.readLong();
+            log.pendingFrom = in.readInt();
+            log.pendingTimer = in.readLong();
+        } else {
+            log.pendingFrom = EventLog.UNKNOWN;
+        }
         for (int i = 0; i < n; i++) {
             log.times[i] = in.readLong();
         }

@@ -38,10 +38,11 @@ import org.apache.flink.util.Collector;
  * rows of one derivation share the next version: above the last one, and not below the newest LSN
  * among the user's changes, so it outranks what any earlier run wrote.
  *
- * <p>While streaming, events that arrive after all of the user's others (the common case) are also
- * kept in a short list until the next derivation, which then only extends the user's last session
- * and appends new ones instead of re-reading all of the user's events; any other change (an
- * out-of-order event, a correction, a delete) re-derives from all of them.
+ * <p>While streaming, when only events after all of the user's others arrived since the last
+ * derivation (the common case), the next one only extends the user's last session and appends new
+ * ones from those events, instead of re-reading all of the user's events; any other change (an
+ * out-of-order event, a correction, a delete) re-derives from all of them. The log records which
+ * ({@link EventLog#pendingFrom}), and the newest LSN, so that a change reads and writes one state.
  *
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
@@ -72,18 +73,16 @@ public final class SessionizeFunction
 
     private transient MapState<Long, Session> written;
     private transient ValueState<Long> version;
-    private transient ValueState<Long> changeLsn;
 
-    /** Whether events changed since the rows were last derived. */
-    private transient ValueState<Boolean> dirty;
-
-    /**
-     * Events added since the last derivation, in order, each after all events before it; only
-     * meaningful while {@link #rederive} is not set.
+    /*
+     * Where builds before the log's pending-derivation marks kept them: the newest LSN among the
+     * user's changes, whether events changed since the last derivation, the events appended since
+     * then, and whether a change was not an append. A user's values move into the log at the
+     * first access after a restore (EventLog.UNKNOWN).
      */
+    private transient ValueState<Long> changeLsn;
+    private transient ValueState<Boolean> dirty;
     private transient ListState<SessionEvent> appended;
-
-    /** Set by a change that is not an append: the next derivation reads all events. */
     private transient ValueState<Boolean> rederive;
 
     /** Builds before {@link EventLog} kept the greatest event key; cleared when migrating. */
@@ -148,25 +147,32 @@ public final class SessionizeFunction
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
         CleanEvent e = delta.event;
-        Long seen = changeLsn.value();
-        if (seen == null || delta.lsn > seen) {
-            changeLsn.update(delta.lsn);
-        }
         EventLog log = log();
+        boolean streaming = ctx.timerService().currentWatermark() != Long.MIN_VALUE;
+        int pending = log.pendingFrom();
+        boolean after = log.isAfterLast(e.occurredAtUs, e.eventId);
+        // Whether the cleanup timer this event needs is one its predecessor registered: an event
+        // after all others whose cleanup minute is the last one's (timers are kept per user and
+        // time, and one at or before the watermark would mean the event is beyond the horizon).
+        boolean cleanupRegistered =
+                delta.sign > 0
+                        && after
+                        && log.size() > 0
+                        && cleanupAt(e.occurredAtUs) <= cleanupAt(log.time(log.size() - 1));
         if (delta.sign > 0) {
-            if (ctx.timerService().currentWatermark() != Long.MIN_VALUE
-                    && !Boolean.TRUE.equals(rederive.value())
-                    && log.isAfterLast(e.occurredAtUs, e.eventId)) {
-                appended.add(new SessionEvent(e.occurredAtUs, e.eventName));
+            if (streaming && pending != EventLog.ALL && after) {
+                if (pending == EventLog.CLEAN) {
+                    log.pendingFrom(log.size()); // the appended event's index
+                }
             } else {
-                rederive.update(true);
+                log.pendingFrom(EventLog.ALL);
             }
             log.put(e.occurredAtUs, e.eventId, null, e.eventName);
         } else {
-            rederive.update(true);
+            log.pendingFrom(EventLog.ALL);
             log.remove(e.occurredAtUs, e.eventId);
         }
-        events.update(log);
+        log.noteLsn(delta.lsn);
         // Rows are re-derived lazily, once per user for all the changes since the last time:
         // before the first watermark (the snapshot) at that watermark, so a snapshotted history
         // is sessionized once per user instead of once per event; while streaming at the next
@@ -174,28 +180,45 @@ public final class SessionizeFunction
         // Without a watermark yet, also once the user's changes pause for 10 s of processing
         // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
         // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
-        // A snapshot is derived from all events anyway (once), so it keeps no list of appended
-        // events: a time-ordered history would otherwise be held twice until then.
-        dirty.update(true);
+        // A snapshot is derived from all events anyway (once).
         long now = ctx.timerService().currentProcessingTime();
-        if (ctx.timerService().currentWatermark() == Long.MIN_VALUE) {
+        if (!streaming) {
             ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
             lastChangeMs.update(now);
             ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
-        } else {
-            ctx.timerService().registerProcessingTimeTimer(SessionTimers.nextSecond(now));
+        } else if (pending == EventLog.CLEAN
+                || log.pendingTimer() == Long.MIN_VALUE
+                || SessionTimers.nextSecond(now) < log.pendingTimer()) {
+            // A user with changes pending has the timer that derives them: the change that made
+            // it pending registered it, and the derivation marks it clean. Another is registered
+            // only if that one is unknown (changes from before the first watermark, or from a
+            // build before the marks) or later than the next second (processing time behind the
+            // one before a restore).
+            long at = SessionTimers.nextSecond(now);
+            ctx.timerService().registerProcessingTimeTimer(at);
+            log.pendingTimer(at);
         }
-        ctx.timerService()
-                .registerEventTimeTimer(SessionTimers.cleanupAt(e.occurredAtUs, gapUs, horizonMs));
+        events.update(log);
+        if (!cleanupRegistered) {
+            ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
+        }
+    }
+
+    private long cleanupAt(long occurredAtUs) {
+        return SessionTimers.cleanupAt(occurredAtUs, gapUs, horizonMs);
     }
 
     /**
-     * The user's event log; at the first access after a restore of a build before it, built from
-     * the entries of {@link #legacyEvents}, which are then cleared, and stored.
+     * The user's event log. At the first access after a restore of a build before it, built from
+     * the entries of {@link #legacyEvents}, which are then cleared, and stored; a log of a build
+     * before its pending-derivation marks takes them from the states that build kept them in.
      */
     private EventLog log() throws Exception {
         EventLog log = events.value();
         if (log != null) {
+            if (log.pendingFrom() == EventLog.UNKNOWN) {
+                adoptLegacyMarks(log);
+            }
             return log;
         }
         log = EventLog.empty(0, true);
@@ -210,10 +233,25 @@ public final class SessionizeFunction
             }
             legacyEvents.clear();
             legacyNewestKey.clear();
-            // Stored now: the first access after a restore may be a timer that only reads.
-            events.update(log);
+            adoptLegacyMarks(log);
         }
         return log;
+    }
+
+    /**
+     * Moves the marks of a build that kept them in states of their own into the log, and stores it
+     * (the first access after a restore may be a timer that only reads): pending changes are
+     * derived from all events.
+     */
+    private void adoptLegacyMarks(EventLog log) throws Exception {
+        Long lsn = changeLsn.value();
+        log.noteLsn(lsn == null ? 0 : lsn);
+        log.pendingFrom(Boolean.TRUE.equals(dirty.value()) ? EventLog.ALL : EventLog.CLEAN);
+        changeLsn.clear();
+        dirty.clear();
+        rederive.clear();
+        appended.clear();
+        events.update(log);
     }
 
     /** The first 10 s boundary at least {@link #SNAPSHOT_QUIET_MS} after {@code ms}. */
@@ -230,24 +268,24 @@ public final class SessionizeFunction
     }
 
     /** Writes the rows that changed since the last emission, all with the next version. */
-    private void emitChanges(String user, Collector<AnalyticsRow> out) throws Exception {
-        dirty.clear();
+    private void emitChanges(String user, EventLog log, Collector<AnalyticsRow> out)
+            throws Exception {
+        int pending = log.pendingFrom();
+        log.pendingFrom(EventLog.CLEAN);
+        log.pendingTimer(Long.MIN_VALUE);
+        events.update(log);
         Long v = version.value();
-        Long lsn = changeLsn.value();
-        long next = Versions.next(v == null ? Versions.NONE : v, lsn == null ? 0 : lsn);
+        long next = Versions.next(v == null ? Versions.NONE : v, log.newestLsn());
         version.update(next);
-        boolean all = Boolean.TRUE.equals(rederive.value());
-        rederive.clear();
-        List<SessionEvent> tail = new ArrayList<>();
-        for (SessionEvent e : appended.get()) {
-            tail.add(e);
-        }
-        appended.clear();
-        if (!all && !tail.isEmpty()) {
+        if (pending >= 0 && pending < log.size()) {
+            List<SessionEvent> tail = new ArrayList<>(log.size() - pending);
+            for (int i = pending; i < log.size(); i++) {
+                tail.add(new SessionEvent(log.time(i), log.label(i)));
+            }
             emitAppended(user, tail, next, out);
             return;
         }
-        SessionRows.emitAll(user, sessionize(log()), written, next, out);
+        SessionRows.emitAll(user, sessionize(log), written, next, out);
     }
 
     /**
@@ -273,8 +311,9 @@ public final class SessionizeFunction
             }
         }
         lastChangeMs.clear();
-        if (Boolean.TRUE.equals(dirty.value())) {
-            emitChanges(ctx.getCurrentKey(), out);
+        EventLog log = log();
+        if (log.pendingFrom() != EventLog.CLEAN) {
+            emitChanges(ctx.getCurrentKey(), log, out);
         }
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
             return;
@@ -288,7 +327,6 @@ public final class SessionizeFunction
         if (!anyFinal) {
             return; // a timer of a later change, or nothing has ended yet
         }
-        EventLog log = log();
         List<Session> sessions = sessionize(log);
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;
@@ -309,7 +347,6 @@ public final class SessionizeFunction
             events.clear();
             written.clear();
             version.clear();
-            changeLsn.clear();
         }
     }
 

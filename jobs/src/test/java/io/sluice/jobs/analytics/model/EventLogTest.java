@@ -64,6 +64,55 @@ class EventLogTest extends SerializerTestBase<EventLog> {
         assertThat(log.isAfterLast(6, "a")).isTrue();
     }
 
+    /**
+     * The pending-derivation marks: the newest LSN only grows, and an index of pending appended
+     * events follows the events when a prefix is dropped.
+     */
+    @Test
+    void keepsItsMarksThroughDropsAndCopies() throws Exception {
+        EventLog log = EventLog.empty(0, true);
+        for (int i = 0; i < 5; i++) {
+            log.put(i, "e" + i, null, "view");
+        }
+        log.noteLsn(70);
+        log.noteLsn(50);
+        assertThat(log.newestLsn()).isEqualTo(70);
+        log.pendingFrom(3);
+        log.dropFirst(2);
+        assertThat(log.pendingFrom()).isEqualTo(1);
+        assertThat(log.time(log.pendingFrom())).isEqualTo(3);
+        log.dropFirst(2);
+        assertThat(log.pendingFrom()).isZero();
+        log.pendingFrom(EventLog.ALL);
+        log.dropFirst(1);
+        assertThat(log.pendingFrom()).isEqualTo(EventLog.ALL);
+        assertThat(roundTrip(log)).isEqualTo(log).isEqualTo(log.copy());
+        assertThat(log.copy().newestLsn()).isEqualTo(70);
+    }
+
+    /** A log of a build before the marks reads with its events, and marks it cannot know. */
+    @Test
+    void readsALogWrittenBeforeTheMarks() throws Exception {
+        EventLog log = EventLog.empty(1, true);
+        log.put(5, "a", new int[] {3}, "click");
+        log.put(4, "b", new int[] {1}, null);
+        log.noteLsn(99);
+        log.pendingFrom(1);
+        log.pendingTimer(7_000);
+        DataOutputSerializer out = new DataOutputSerializer(64);
+        new FormatOneEventLogSerializer().serialize(log, out);
+        EventLog read =
+                new EventLogSerializer()
+                        .deserialize(new DataInputDeserializer(out.getCopyOfBuffer()));
+        assertThat(read.pendingFrom()).isEqualTo(EventLog.UNKNOWN);
+        assertThat(read.newestLsn()).isZero();
+        assertThat(read.pendingTimer()).isEqualTo(Long.MIN_VALUE);
+        read.noteLsn(99);
+        read.pendingFrom(1);
+        read.pendingTimer(7_000);
+        assertThat(read).isEqualTo(log);
+    }
+
     private static String eventKey(long micros, String id) {
         String unsigned = Long.toUnsignedString(micros ^ Long.MIN_VALUE);
         return "0".repeat(20 - unsigned.length()) + unsigned + "|" + id;
@@ -122,6 +171,12 @@ class EventLogTest extends SerializerTestBase<EventLog> {
         session.put(7L, "x", null, "page_view");
         session.put(7L, "y", null, "page_view");
         session.put(9L, "z", null, null);
-        return new EventLog[] {empty, funnel, session};
+        EventLog marked = session.copy();
+        marked.noteLsn(0x1_0000_0000L);
+        marked.pendingFrom(1);
+        marked.pendingTimer(1_795_000_001_000L);
+        EventLog all = EventLog.empty(0, true);
+        all.pendingFrom(EventLog.ALL);
+        return new EventLog[] {empty, funnel, session, marked, all};
     }
 }

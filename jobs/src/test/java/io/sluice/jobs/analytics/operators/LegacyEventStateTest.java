@@ -8,11 +8,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.SessionEvent;
+import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
 import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.FormatOneEventLogSerializer;
 import io.sluice.jobs.analytics.model.FunnelEvent;
 import java.util.Arrays;
+import java.util.List;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -151,6 +156,97 @@ class LegacyEventStateTest {
             FunnelSnapshotDays.Marked m = days.take();
             out.collect(changing + " " + Arrays.toString(m.days()) + "@" + m.lsn());
             out.collect(String.valueOf(days.take()));
+        }
+    }
+
+    /**
+     * Writes a user's events as the builds between {@link EventLog} and its pending-derivation
+     * marks did: the log in format 1, and the marks in states of their own (the newest LSN, a
+     * change pending, the events appended since the last derivation).
+     */
+    static final class MarksWriter extends KeyedProcessFunction<String, EventDelta, String> {
+        private transient ValueState<EventLog> log;
+        private transient ValueState<Long> changeLsn;
+        private transient ValueState<Boolean> dirty;
+        private transient ListState<SessionEvent> appended;
+
+        @Override
+        public void open(OpenContext context) {
+            log =
+                    getRuntimeContext()
+                            .getState(
+                                    new ValueStateDescriptor<>(
+                                            "session-event-log",
+                                            new FormatOneEventLogSerializer()));
+            changeLsn =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("change-lsn", Types.LONG));
+            dirty =
+                    getRuntimeContext()
+                            .getState(new ValueStateDescriptor<>("dirty", Types.BOOLEAN));
+            appended =
+                    getRuntimeContext()
+                            .getListState(
+                                    new ListStateDescriptor<>(
+                                            "appended-events",
+                                            TypeInformation.of(SessionEvent.class)));
+        }
+
+        @Override
+        public void processElement(EventDelta d, Context ctx, Collector<String> out)
+                throws Exception {
+            CleanEvent e = d.event;
+            EventLog l = log.value() == null ? EventLog.empty(0, true) : log.value();
+            l.put(e.occurredAtUs, e.eventId, null, e.eventName);
+            log.update(l);
+            changeLsn.update(MARKS_LSN);
+            dirty.update(true);
+            appended.add(new SessionEvent(e.occurredAtUs, e.eventName));
+            ctx.timerService().registerProcessingTimeTimer(1000);
+        }
+    }
+
+    static final long MARKS_LSN = 5_000_000_000L;
+
+    private static OperatorSubtaskState marksSnapshot() throws Exception {
+        try (var legacy = harness(new MarksWriter())) {
+            legacy.open();
+            legacy.processElement(
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "view"))));
+            legacy.processElement(
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T10:20:00Z", "click"))));
+            return legacy.snapshot(1, 1);
+        }
+    }
+
+    /**
+     * The marks of a build that kept them apart from the log move into it: the pending change is
+     * derived (by the restored timer, or with the next change), over all events, with a version at
+     * or above the newest LSN that build saw.
+     */
+    @ParameterizedTest(name = "a change before the timer: {0}")
+    @ValueSource(booleans = {false, true})
+    void sessionizeTakesTheMarksOfAnEarlierBuild(boolean changeFirst) throws Exception {
+        try (var h = RollupOperatorsTest.sessionizer(marksSnapshot())) {
+            String expected = "2026-11-20 10:00:00..2026-11-20 10:20:00 2 view>click";
+            if (changeFirst) {
+                h.processElement(
+                        new StreamRecord<>(
+                                delta(1, event("c", "u", "2026-11-20T10:30:00Z", "view"))));
+                expected = "2026-11-20 10:00:00..2026-11-20 10:30:00 3 view>view";
+            }
+            settle(h);
+            List<AnalyticsRow> rows = h.extractOutputValues();
+            assertThat(liveSessions(rows)).containsExactly(expected);
+            assertThat(rows)
+                    .allSatisfy(
+                            r ->
+                                    assertThat(Long.parseLong(r.get("_version")))
+                                            .isGreaterThanOrEqualTo(MARKS_LSN));
+            // Nothing is pending after that derivation: no rows without a change.
+            h.getOutput().clear();
+            settle(h);
+            assertThat(h.extractOutputValues()).isEmpty();
         }
     }
 

@@ -590,6 +590,28 @@ class RollupOperatorsTest {
         }
     }
 
+    /**
+     * An event after all others whose cleanup minute is the last one's shares that event's timer;
+     * any other registers its own; and once the watermark passes them all, nothing is left.
+     */
+    @Test
+    void inOrderEventsShareTheirCleanupTimerAndStillLeaveState() throws Exception {
+        try (var h = sessionizer()) {
+            for (String at : List.of("10:00:00", "10:00:20", "10:00:40", "10:05:00", "09:59:00")) {
+                h.processElement(
+                        new StreamRecord<>(
+                                delta(1, event(at, "u", "2026-11-20T" + at + "Z", "x"))));
+            }
+            settle(h);
+            // Cleanup minutes: 10:31 (three events), 10:36, and 10:30 (out of order); plus the
+            // streaming harness's first-watermark timer, already fired.
+            assertThat(h.numEventTimeTimers()).isEqualTo(3);
+            h.processWatermark(new Watermark(ms("2026-11-20T11:36:00Z")));
+            assertThat(h.numKeyedStateEntries()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
     /** A sessionizer that has seen no watermark yet (a snapshot is running). */
     static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow>
             snapshotSessionizer() throws Exception {
