@@ -14,16 +14,13 @@ import org.apache.flink.annotation.Internal;
  *
  * <p>An operator that derives rows from the log lazily (sessionization) also keeps its pending work
  * here, so that a change costs one state read and one write: the newest LSN among the changes
- * applied ({@link #newestLsn}), and which events changed since the last derivation ({@link
- * #pendingFrom}).
+ * applied ({@link #newestLsn}), which events changed since the last derivation ({@link
+ * #pendingFrom}), and when the timer that derives them fires ({@link #pendingTimer}).
  *
  * <p>Mutable: read it from state, change it, and write it back with {@code update}.
  */
 @Internal
 public final class EventLog {
-    private final int width;
-    private final boolean labelled;
-
     /** {@link #pendingFrom}: nothing changed since the last derivation. */
     public static final int CLEAN = -1;
 
@@ -35,6 +32,9 @@ public final class EventLog {
      * operator kept them in states of their own; it reads them from there.
      */
     public static final int UNKNOWN = -3;
+
+    private final int width;
+    private final boolean labelled;
 
     int size;
     long newestLsn;

@@ -23,6 +23,17 @@ import java.util.UUID;
 public final class Sessionizer implements Serializable {
     private static final long serialVersionUID = 1L;
 
+    /** One MD5 digest per thread, for {@link #sessionId}. */
+    private static final ThreadLocal<MessageDigest> MD5 =
+            ThreadLocal.withInitial(
+                    () -> {
+                        try {
+                            return MessageDigest.getInstance("MD5");
+                        } catch (NoSuchAlgorithmException e) {
+                            throw new IllegalStateException("MD5 is required of every JVM", e);
+                        }
+                    });
+
     private final long gapUs;
     private final long maxLengthUs;
 
@@ -139,14 +150,4 @@ public final class Sessionizer implements Serializable {
         }
         return new UUID(msb, lsb).toString();
     }
-
-    private static final ThreadLocal<MessageDigest> MD5 =
-            ThreadLocal.withInitial(
-                    () -> {
-                        try {
-                            return MessageDigest.getInstance("MD5");
-                        } catch (NoSuchAlgorithmException e) {
-                            throw new IllegalStateException("MD5 is required of every JVM", e);
-                        }
-                    });
 }
