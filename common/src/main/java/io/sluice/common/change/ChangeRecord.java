@@ -24,6 +24,11 @@ import org.apache.flink.api.common.typeinfo.TypeInfo;
  *   <li>{@code commitMs}: the commit time of the change's transaction (for snapshot rows, the time
  *       of the snapshot anchor), 0 when unknown. Verdicts that need a "now" (an event too far in
  *       the future) take it from here, never from the wall clock, so a replay decides the same.
+ *   <li>{@code snapshotCatchUp}: streamed while the source was still catching up with its snapshot,
+ *       at a WAL position before the last snapshot chunk of its table was read. The snapshot may
+ *       already hold its effect (Flink CDC streams from the earliest chunk's position and, without
+ *       a backfill, replays what later chunks read): a delete of a row no snapshot chunk delivered
+ *       is then a replay, not a delete of something forgotten.
  * </ul>
  */
 @TypeInfo(ChangeRecordTypeInfoFactory.class)
@@ -42,6 +47,7 @@ public final class ChangeRecord {
     private final Set<String> unchangedColumns;
     private final long lsn;
     private final long commitMs;
+    private final boolean snapshotCatchUp;
 
     public ChangeRecord(
             TableId table,
@@ -59,12 +65,24 @@ public final class ChangeRecord {
             Set<String> unchangedColumns,
             long lsn,
             long commitMs) {
+        this(table, op, values, unchangedColumns, lsn, commitMs, false);
+    }
+
+    public ChangeRecord(
+            TableId table,
+            Op op,
+            Map<String, Object> values,
+            Set<String> unchangedColumns,
+            long lsn,
+            long commitMs,
+            boolean snapshotCatchUp) {
         this.table = Objects.requireNonNull(table);
         this.op = Objects.requireNonNull(op);
         this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
         this.unchangedColumns = Set.copyOf(unchangedColumns);
         this.lsn = lsn;
         this.commitMs = commitMs;
+        this.snapshotCatchUp = snapshotCatchUp;
     }
 
     public TableId table() {
@@ -91,6 +109,17 @@ public final class ChangeRecord {
         return commitMs;
     }
 
+    /** Streamed before the last snapshot chunk of its table was read (see the class doc). */
+    public boolean snapshotCatchUp() {
+        return snapshotCatchUp;
+    }
+
+    /** The same change with other column values: its position, time and flags stay. */
+    public ChangeRecord withValues(Map<String, Object> newValues) {
+        return new ChangeRecord(
+                table, op, newValues, unchangedColumns, lsn, commitMs, snapshotCatchUp);
+    }
+
     public boolean isDelete() {
         return op == Op.DELETE;
     }
@@ -102,6 +131,7 @@ public final class ChangeRecord {
         }
         return lsn == r.lsn
                 && commitMs == r.commitMs
+                && snapshotCatchUp == r.snapshotCatchUp
                 && table.equals(r.table)
                 && op == r.op
                 && unchangedColumns.equals(r.unchangedColumns)
@@ -122,6 +152,7 @@ public final class ChangeRecord {
                 + lsn
                 + " "
                 + values
-                + (unchangedColumns.isEmpty() ? "" : " unchanged=" + unchangedColumns);
+                + (unchangedColumns.isEmpty() ? "" : " unchanged=" + unchangedColumns)
+                + (snapshotCatchUp ? " (snapshot catch-up)" : "");
     }
 }

@@ -28,6 +28,14 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
      */
     private static final int HAS_COMMIT_TIME = 0x80;
 
+    /**
+     * Set in the operation byte for a change streamed in the snapshot's catch-up ({@link
+     * ChangeRecord#snapshotCatchUp}). Records written before the flag existed read as outside it.
+     */
+    private static final int SNAPSHOT_CATCH_UP = 0x40;
+
+    private static final int FLAGS = HAS_COMMIT_TIME | SNAPSHOT_CATCH_UP;
+
     @Override
     public boolean isImmutableType() {
         return true;
@@ -58,7 +66,8 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
     public void serialize(ChangeRecord r, DataOutputView out) throws IOException {
         out.writeUTF(r.table().schema());
         out.writeUTF(r.table().table());
-        out.writeByte(r.op().ordinal() | HAS_COMMIT_TIME);
+        out.writeByte(
+                r.op().ordinal() | HAS_COMMIT_TIME | (r.snapshotCatchUp() ? SNAPSHOT_CATCH_UP : 0));
         out.writeLong(r.lsn());
         out.writeLong(r.commitMs());
         out.writeInt(r.values().size());
@@ -76,7 +85,7 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
     public ChangeRecord deserialize(DataInputView in) throws IOException {
         TableId table = new TableId(in.readUTF(), in.readUTF());
         int opByte = in.readByte() & 0xFF;
-        ChangeRecord.Op op = OPS[opByte & ~HAS_COMMIT_TIME];
+        ChangeRecord.Op op = OPS[opByte & ~FLAGS];
         long lsn = in.readLong();
         long commitMs = (opByte & HAS_COMMIT_TIME) != 0 ? in.readLong() : 0L;
         int n = in.readInt();
@@ -89,7 +98,8 @@ public final class ChangeRecordSerializer extends TypeSerializerSingleton<Change
         for (int i = 0; i < u; i++) {
             unchanged.add(in.readUTF());
         }
-        return new ChangeRecord(table, op, values, unchanged, lsn, commitMs);
+        return new ChangeRecord(
+                table, op, values, unchanged, lsn, commitMs, (opByte & SNAPSHOT_CATCH_UP) != 0);
     }
 
     @Override

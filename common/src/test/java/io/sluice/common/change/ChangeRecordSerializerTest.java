@@ -127,4 +127,30 @@ class ChangeRecordSerializerTest {
                                 42L));
         assertThat(back.commitMs()).isZero();
     }
+
+    @Test
+    void theSnapshotCatchUpFlagSurvivesARoundTripAndKeepsTheOperation() throws Exception {
+        for (ChangeRecord.Op op : ChangeRecord.Op.values()) {
+            for (boolean catchUp : new boolean[] {true, false}) {
+                ChangeRecord record =
+                        new ChangeRecord(
+                                new TableId("public", "events"),
+                                op,
+                                Map.of("event_id", "e1"),
+                                Set.of(),
+                                42L,
+                                1_700_000_000_000L,
+                                catchUp);
+                DataOutputSerializer out = new DataOutputSerializer(64);
+                ChangeRecordSerializer.INSTANCE.serialize(record, out);
+                ChangeRecord back =
+                        ChangeRecordSerializer.INSTANCE.deserialize(
+                                new DataInputDeserializer(out.getCopyOfBuffer()));
+                assertThat(back).isEqualTo(record);
+                assertThat(back.op()).isEqualTo(op);
+                assertThat(back.snapshotCatchUp()).isEqualTo(catchUp);
+                assertThat(back.commitMs()).isEqualTo(1_700_000_000_000L);
+            }
+        }
+    }
 }
