@@ -61,6 +61,9 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
     private final long snapshotCommitMs;
     private final Map<TableId, Set<String>> unreplicated;
 
+    /** Where the snapshot's catch-up ends; none when the changes come from elsewhere (Kafka). */
+    private final SnapshotCatchUp catchUp;
+
     /** Field name → column name, as repaired so far. */
     private transient Map<String, String> names;
 
@@ -82,6 +85,16 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
      */
     public ChangeRecordDeserializer(
             long snapshotVersion, long snapshotCommitMs, Map<TableId, Set<String>> unreplicated) {
+        this(snapshotVersion, snapshotCommitMs, unreplicated, null);
+    }
+
+    /** As above, flagging the changes that lie in the snapshot's {@code catchUp}. */
+    ChangeRecordDeserializer(
+            long snapshotVersion,
+            long snapshotCommitMs,
+            Map<TableId, Set<String>> unreplicated,
+            SnapshotCatchUp catchUp) {
+        this.catchUp = catchUp;
         this.snapshotVersion = snapshotVersion;
         this.snapshotCommitMs = snapshotCommitMs;
         this.unreplicated = new java.util.HashMap<>(unreplicated);
@@ -130,6 +143,7 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         }
         long lsn = snapshotVersion;
         long commitMs = snapshotCommitMs;
+        boolean inCatchUp = false;
         if (op != ChangeRecord.Op.SNAPSHOT || snapshotVersion == RECORDED) {
             Long l = source.schema().field("lsn") != null ? source.getInt64("lsn") : null;
             Long ts = source.schema().field("ts_ms") != null ? source.getInt64("ts_ms") : null;
@@ -143,8 +157,12 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
             }
             lsn = l;
             commitMs = ts;
+            inCatchUp =
+                    op != ChangeRecord.Op.SNAPSHOT
+                            && catchUp != null
+                            && catchUp.covers(table.schema(), table.table(), lsn);
         }
-        out.collect(new ChangeRecord(table, op, values, unchanged, lsn, commitMs));
+        out.collect(new ChangeRecord(table, op, values, unchanged, lsn, commitMs, inCatchUp));
     }
 
     /**

@@ -1,9 +1,13 @@
 package io.sluice.jobs.mirror;
 
 import org.apache.flink.annotation.Internal;
+import org.apache.flink.cdc.connectors.base.config.JdbcSourceConfig;
 import org.apache.flink.cdc.connectors.base.source.meta.offset.Offset;
+import org.apache.flink.cdc.connectors.base.source.meta.split.SourceSplitBase;
+import org.apache.flink.cdc.connectors.base.source.reader.external.JdbcSourceFetchTaskContext;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresDialect;
 import org.apache.flink.cdc.connectors.postgres.source.config.PostgresSourceConfig;
+import org.apache.flink.cdc.connectors.postgres.source.fetch.PostgresSourceFetchTaskContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,14 +26,37 @@ import org.slf4j.LoggerFactory;
  * skips the changes in between. (Sluice's startup check and {@code LifecycleGuard} refuse such a
  * restore rather than skip; ClusterUpgradeIT saw a savepoint refused this way, 168 bytes behind the
  * slot.) Here a missing offset confirms nothing: the next checkpoint with an offset does.
+ *
+ * <p>It also hands the stream split's chunk positions to the subtask's {@link SnapshotCatchUp} when
+ * its reader starts the stream.
  */
 @Internal
 public final class CheckpointedOffsetsOnlyDialect extends PostgresDialect {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointedOffsetsOnlyDialect.class);
 
+    private final SnapshotCatchUp catchUp;
+
     public CheckpointedOffsetsOnlyDialect(PostgresSourceConfig sourceConfig) {
+        this(sourceConfig, new SnapshotCatchUp());
+    }
+
+    CheckpointedOffsetsOnlyDialect(PostgresSourceConfig sourceConfig, SnapshotCatchUp catchUp) {
         super(sourceConfig);
+        this.catchUp = catchUp;
+    }
+
+    @Override
+    public JdbcSourceFetchTaskContext createFetchTaskContext(JdbcSourceConfig taskSourceConfig) {
+        return new PostgresSourceFetchTaskContext(taskSourceConfig, this) {
+            @Override
+            public void configure(SourceSplitBase split) {
+                super.configure(split);
+                if (split.isStreamSplit()) {
+                    catchUp.streamSplitStarted(split.asStreamSplit());
+                }
+            }
+        };
     }
 
     @Override

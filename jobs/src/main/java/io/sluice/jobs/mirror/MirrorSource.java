@@ -114,12 +114,14 @@ public final class MirrorSource {
                 .includePartitionedTables(true)
                 .closeIdleReaders(true)
                 .debeziumProperties(debezium);
-        // As builder.build(), with a dialect that confirms only checkpointed positions to the slot.
+        // As builder.build(), with a dialect that confirms only checkpointed positions to the slot
+        // and tells the deserializer where the snapshot's catch-up ends.
+        SnapshotCatchUp catchUp = new SnapshotCatchUp();
         return new PostgresIncrementalSource<>(
                 builder.getConfigFactory(),
                 new ChangeRecordDeserializer(
-                        snapshotVersion, snapshotCommitMs, unreplicatedColumns(config)),
+                        snapshotVersion, snapshotCommitMs, unreplicatedColumns(config), catchUp),
                 new PostgresOffsetFactory(),
-                new CheckpointedOffsetsOnlyDialect(builder.getConfigFactory().create(0)));
+                new CheckpointedOffsetsOnlyDialect(builder.getConfigFactory().create(0), catchUp));
     }
 }

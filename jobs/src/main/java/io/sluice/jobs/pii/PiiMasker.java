@@ -172,15 +172,9 @@ public final class PiiMasker extends ProcessFunction<ChangeRecord, ChangeRecord>
                 }
             }
         }
-        // Everything but the hashed values stays, the commit time included: clean-and-dedupe
-        // judges future skew against it, never against the wall clock.
-        return new ChangeRecord(
-                change.table(),
-                change.op(),
-                values,
-                change.unchangedColumns(),
-                change.lsn(),
-                change.commitMs());
+        // Everything but the hashed values stays: the commit time (clean-and-dedupe judges future
+        // skew against it, never against the wall clock) and the snapshot catch-up flag included.
+        return change.withValues(values);
     }
 
     String maskProperties(String json) {

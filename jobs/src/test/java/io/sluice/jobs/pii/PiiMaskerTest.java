@@ -72,6 +72,24 @@ class PiiMaskerTest {
     }
 
     @Test
+    void aDeleteReplayedInTheSnapshotCatchUpKeepsItsFlag() throws Exception {
+        // Clean-and-dedupe tells a replayed delete from a forgotten row by this flag alone.
+        ChangeRecord replayed =
+                new ChangeRecord(
+                        TableId.parse("users"),
+                        Op.DELETE,
+                        Map.of("user_id", 1L, "email", "ann@example.com"),
+                        Set.of(),
+                        7,
+                        1_764_000_000_000L,
+                        true);
+        ChangeRecord masked = masker.mask(replayed);
+        assertThat(masked.snapshotCatchUp()).isTrue();
+        assertThat(masked.op()).isEqualTo(Op.DELETE);
+        assertThat(masked.values().get("email")).isEqualTo(hmac("ann@example.com"));
+    }
+
+    @Test
     void unchangedToastValuesAreLeftAlone() throws Exception {
         ChangeRecord user =
                 new ChangeRecord(

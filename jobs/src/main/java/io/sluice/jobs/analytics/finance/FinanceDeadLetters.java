@@ -54,13 +54,16 @@ final class FinanceDeadLetters {
     }
 
     private AnalyticsRow row(ChangeRecord change, String reason, boolean deleted) {
-        return new DeadLetterRow(
-                        table,
-                        rowKey.apply(change),
-                        reason,
-                        deleted ? "" : EventParser.rawRow(change),
-                        change.lsn(),
-                        deleted)
-                .encode();
+        AnalyticsRow row =
+                new DeadLetterRow(
+                                table,
+                                rowKey.apply(change),
+                                reason,
+                                deleted ? "" : EventParser.rawRow(change),
+                                change.lsn(),
+                                deleted)
+                        .encode();
+        row.fromSnapshot = change.op() == ChangeRecord.Op.SNAPSHOT;
+        return row;
     }
 }

@@ -20,6 +20,15 @@ public class AnalyticsRow {
     public long version;
     public String[] fields;
 
+    /**
+     * Derived from a snapshot row. Its table may be written before checkpoints complete (events,
+     * dead letters), but this row may not: which rows a snapshot chunk delivers depends on when the
+     * chunk is read, and a restore reads an unfinished chunk again, so a row of the first read that
+     * the second no longer holds (deleted in between) would stay behind in ClickHouse. The sink
+     * writes it when the checkpoint after it completes.
+     */
+    public boolean fromSnapshot;
+
     public AnalyticsRow() {}
 
     public AnalyticsRow(String table, String key, long version, String[] fields) {

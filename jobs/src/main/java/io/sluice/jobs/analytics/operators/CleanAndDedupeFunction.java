@@ -35,7 +35,10 @@ import org.apache.flink.util.OutputTag;
  *   <li>A correction emits {@code -old}, {@code +new}; a delete emits {@code -old}.
  *   <li>Lateness, against the change's {@link StampedChange#watermarkMs}: an event older than
  *       watermark − repair horizon is written to analytics.events and analytics.late_events but not
- *       counted; a retraction that late is recorded in late_events and not applied.
+ *       counted; a retraction that late is recorded in late_events and not applied. A delete of an
+ *       event not in state is recorded there too ({@code unknown-delete}), unless it lies in the
+ *       snapshot's catch-up ({@link ChangeRecord#snapshotCatchUp}): then the snapshot never
+ *       delivered the row, and the delete is only counted ({@code sluiceSnapshotReplayedDeletes}).
  *   <li>Unusable rows go to analytics.dead_letters with the reason; a later correction that makes
  *       the row usable deletes that dead letter.
  *   <li>Rows for analytics.events, dead_letters and late_events go to the {@link #ROWS} side
@@ -68,6 +71,7 @@ public final class CleanAndDedupeFunction
     private transient Counter duplicates;
     private transient Counter corrections;
     private transient Counter deletes;
+    private transient Counter replayedDeletes;
 
     public CleanAndDedupeFunction(
             EventSchema schema, long maxFutureSkewMs, long horizonMs, long ttlMs) {
@@ -152,6 +156,7 @@ public final class CleanAndDedupeFunction
         duplicates = metrics.counter("sluiceDuplicates");
         corrections = metrics.counter("sluiceCorrections");
         deletes = metrics.counter("sluiceDeletes");
+        replayedDeletes = metrics.counter("sluiceSnapshotReplayedDeletes");
     }
 
     @Override
@@ -171,16 +176,20 @@ public final class CleanAndDedupeFunction
         if (change.isDelete()) {
             deletes.inc();
             if (old != null) {
-                ctx.output(ROWS, eventRow(old, version, true));
+                row(ctx, stamped, eventRow(old, version, true));
                 retract(old, stamped, ctx, out);
                 current.clear();
             } else if (Boolean.TRUE.equals(deadLettered.value())) {
-                ctx.output(ROWS, deadLetterRow(change, "", version, true));
+                row(ctx, stamped, deadLetterRow(change, "", version, true));
                 deadLettered.clear();
+            } else if (change.snapshotCatchUp()) {
+                // Deleted before the snapshot chunk of the row was read: the snapshot never
+                // delivered it, and nothing it could have fed exists.
+                replayedDeletes.inc();
             } else {
                 // Never seen, or forgotten after the dedupe TTL: nothing it fed can be found.
                 lateEvents.inc();
-                ctx.output(ROWS, lateRow(ctx.getCurrentKey(), null, stamped, "unknown-delete"));
+                row(ctx, stamped, lateRow(ctx.getCurrentKey(), null, stamped, "unknown-delete"));
             }
             return;
         }
@@ -188,17 +197,17 @@ public final class CleanAndDedupeFunction
         if (result.event() == null) {
             deadLetters.inc();
             if (old != null) {
-                ctx.output(ROWS, eventRow(old, version, true));
+                row(ctx, stamped, eventRow(old, version, true));
                 retract(old, stamped, ctx, out);
                 current.clear();
             }
-            ctx.output(ROWS, deadLetterRow(change, result.reason(), version, false));
+            row(ctx, stamped, deadLetterRow(change, result.reason(), version, false));
             deadLettered.update(true);
             return;
         }
         CleanEvent event = result.event();
         if (Boolean.TRUE.equals(deadLettered.value())) {
-            ctx.output(ROWS, deadLetterRow(change, "", version, true));
+            row(ctx, stamped, deadLetterRow(change, "", version, true));
             deadLettered.clear();
         }
         if (old != null && old.sameContent(event)) {
@@ -212,16 +221,16 @@ public final class CleanAndDedupeFunction
             corrections.inc();
             EventRow tombstone = EventRow.of(old, version, true);
             if (!tombstone.key().equals(EventRow.of(event, version, false).key())) {
-                ctx.output(ROWS, eventRows.encode(tombstone));
+                row(ctx, stamped, eventRows.encode(tombstone));
             }
             retract(old, stamped, ctx, out);
         }
-        ctx.output(ROWS, eventRow(event, version, false));
+        row(ctx, stamped, eventRow(event, version, false));
         if (event.counted) {
             out.collect(new EventDelta(1, event, version));
         } else {
             lateEvents.inc();
-            ctx.output(ROWS, lateRow(event.eventId, event, stamped, "event"));
+            row(ctx, stamped, lateRow(event.eventId, event, stamped, "event"));
         }
         current.update(event);
     }
@@ -247,10 +256,16 @@ public final class CleanAndDedupeFunction
         if (stamped.change.op() != ChangeRecord.Op.SNAPSHOT
                 && isLate(old.occurredAtMs(), stamped.watermarkMs)) {
             lateEvents.inc();
-            ctx.output(ROWS, lateRow(old.eventId, old, stamped, "retraction"));
+            row(ctx, stamped, lateRow(old.eventId, old, stamped, "retraction"));
         } else {
             out.collect(new EventDelta(-1, old, stamped.change.lsn()));
         }
+    }
+
+    /** A row for the ROWS side output, marked when its change is a snapshot row. */
+    private static void row(Context ctx, StampedChange stamped, AnalyticsRow row) {
+        row.fromSnapshot = stamped.change.op() == ChangeRecord.Op.SNAPSHOT;
+        ctx.output(ROWS, row);
     }
 
     private AnalyticsRow eventRow(CleanEvent e, long version, boolean deleted) {

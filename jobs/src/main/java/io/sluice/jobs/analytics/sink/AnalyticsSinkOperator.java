@@ -36,7 +36,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  *       versioned by its change's LSN and is a deterministic function of that change and the
  *       checkpointed state before it, so a replay writes the same row with the same version. They
  *       are handed to the sender at every {@code sink.flush-interval}, at {@code sink.batch-rows},
- *       and before every checkpoint barrier: freshness is the flush interval.
+ *       and before every checkpoint barrier: freshness is the flush interval. Not so the rows of
+ *       snapshot rows ({@link AnalyticsRow#fromSnapshot}): a restore may read their chunk again and
+ *       no longer find a row, so they take the other path.
  *   <li><b>On checkpoint completion</b> (rollups and sessions): a row's content depends on how
  *       parallel operators' changes met, which a replay need not repeat, so only rows of
  *       checkpointed state may reach ClickHouse. The newest row per key is encoded before the
@@ -172,7 +174,7 @@ public final class AnalyticsSinkOperator extends AbstractStreamOperator<Void>
         if (!columns.containsKey(row.table)) {
             throw new IllegalArgumentException("no analytics table named " + row.table);
         }
-        boolean isEarly = EARLY.contains(row.table);
+        boolean isEarly = EARLY.contains(row.table) && !row.fromSnapshot;
         LinkedHashMap<String, AnalyticsRow> rows =
                 (isEarly ? early : pending).computeIfAbsent(row.table, t -> new LinkedHashMap<>());
         AnalyticsRow before = rows.get(row.key);

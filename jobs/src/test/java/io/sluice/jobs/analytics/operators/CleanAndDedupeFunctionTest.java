@@ -260,6 +260,38 @@ public class CleanAndDedupeFunctionTest {
     }
 
     @Test
+    void aDeleteReplayedInTheSnapshotCatchUpIsNoLateEvent() throws Exception {
+        // The snapshot read the row's chunk after the delete: no snapshot row, then the replay.
+        push(change(Op.SNAPSHOT, 50, "e1", 7L, "2026-11-20T10:00:00Z", "click", null));
+        push(
+                new ChangeRecord(
+                        EVENTS, Op.DELETE, Map.of("event_id", "gone"), Set.of(), 60, NOW, true));
+        // A delete in the catch-up of a row the snapshot did deliver still applies.
+        push(
+                new ChangeRecord(
+                        EVENTS, Op.DELETE, Map.of("event_id", "e1"), Set.of(), 61, NOW, true));
+        assertThat(deltas()).containsExactly("+e1:click", "-e1:click");
+        assertThat(rows(AnalyticsTables.LATE_EVENTS)).isEmpty();
+        assertThat(rows(AnalyticsTables.EVENTS))
+                .extracting(r -> r.version + "/" + get(r, "_is_deleted") + "/" + r.fromSnapshot)
+                .containsExactly("50/0/true", "61/1/false");
+    }
+
+    @Test
+    void rowsOfSnapshotRowsAreMarkedForTheSinkToHoldUntilTheCheckpoint() throws Exception {
+        push(change(Op.SNAPSHOT, 50, "e1", 7L, "2026-11-20T10:00:00Z", "click", null));
+        push(change(Op.SNAPSHOT, 50, "e2", 7L, "2026-11-20T10:00:00Z", "click", "not json"));
+        push(change(Op.INSERT, 70, "e3", 7L, "2026-11-20T10:00:00Z", "click", null));
+        push(change(Op.UPDATE, 71, "e2", 7L, "2026-11-20T10:00:00Z", "click", null));
+        assertThat(rows(AnalyticsTables.DEAD_LETTERS))
+                .extracting(r -> r.version + "/" + r.fromSnapshot)
+                .containsExactly("50/true", "71/false");
+        assertThat(rows(AnalyticsTables.EVENTS))
+                .extracting(r -> get(r, "event_id") + "/" + r.fromSnapshot)
+                .containsExactly("e1/true", "e3/false", "e2/false");
+    }
+
+    @Test
     void futureSkewIsJudgedByTheCommitTimeNotTheProcessingTime() throws Exception {
         // Processed a week later (a replay, a slow catch-up): the verdicts must not change.
         harness.setProcessingTime(NOW + 7 * 86_400_000L);

@@ -1,0 +1,67 @@
+package io.sluice.jobs.mirror;
+
+import java.io.Serializable;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.annotation.Internal;
+import org.apache.flink.cdc.connectors.base.source.meta.split.FinishedSnapshotSplitInfo;
+import org.apache.flink.cdc.connectors.base.source.meta.split.StreamSplit;
+import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffset;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where the source's snapshot catch-up ends, per table: the WAL position at which the last snapshot
+ * chunk of the table was read. Flink CDC reads each chunk with a plain {@code SELECT} after noting
+ * the WAL position (the chunk's watermark; Sluice skips the backfill), and then streams from the
+ * earliest chunk's position without filtering: a change made after one chunk was noted and before a
+ * later chunk was read reaches the stream although that later chunk already shows its effect. A
+ * delete of such a row arrives for a row no chunk delivered. Changes before the table's last chunk
+ * position are flagged ({@link io.sluice.common.change.ChangeRecord#snapshotCatchUp}) so that
+ * consumers tell such replays from deletes of rows they forgot.
+ *
+ * <p>One per source subtask: the dialect ({@link CheckpointedOffsetsOnlyDialect}) fills it when its
+ * reader starts the stream split, whose finished-chunk list (checkpointed with the split, so a
+ * restore fills it again) holds every chunk's position, and the {@link ChangeRecordDeserializer} of
+ * the same subtask reads it. Both are fields of the one serialized source, so each subtask's copy
+ * shares one instance.
+ */
+@Internal
+public final class SnapshotCatchUp implements Serializable {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotCatchUp.class);
+
+    /** {@code schema.table} → the newest chunk position of the table. */
+    private transient volatile Map<String, Long> lastChunkLsn;
+
+    /** The stream split has started (or restarted): takes its chunks' positions. */
+    void streamSplitStarted(StreamSplit split) {
+        Map<String, Long> last = new HashMap<>();
+        for (FinishedSnapshotSplitInfo chunk : split.getFinishedSnapshotSplitInfos()) {
+            if (chunk.getHighWatermark() instanceof PostgresOffset offset
+                    && offset.getLsn() != null
+                    && offset.getLsn().isValid()) {
+                last.merge(
+                        chunk.getTableId().schema() + "." + chunk.getTableId().table(),
+                        offset.getLsn().asLong(),
+                        Math::max);
+            }
+        }
+        lastChunkLsn = Map.copyOf(last);
+        LOG.info(
+                "The stream starts at {}; the snapshot's catch-up ends, per table, at {} ({} chunks)",
+                split.getStartingOffset(),
+                last,
+                split.getFinishedSnapshotSplitInfos().size());
+    }
+
+    /** Whether a streamed change of the table at {@code lsn} lies in the snapshot's catch-up. */
+    boolean covers(String schema, String table, long lsn) {
+        Map<String, Long> last = lastChunkLsn;
+        if (last == null) {
+            return false;
+        }
+        Long end = last.get(schema + "." + table);
+        return end != null && Long.compareUnsigned(lsn, end) < 0;
+    }
+}
