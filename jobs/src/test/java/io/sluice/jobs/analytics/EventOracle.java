@@ -260,6 +260,29 @@ final class EventOracle {
      * table but events and the per-minute counts moves): after a fresh start the job's event clock
      * only runs with streamed events, and the alerts are evaluated up to where it stands.
      */
+    /**
+     * What a failed comparison needs to be understood after the servers are gone: every late_events
+     * row, and every stored version (unmerged, deletes too) of the events it names.
+     */
+    List<String> lateEventDetails() {
+        List<String> lines = new ArrayList<>();
+        for (List<String> r :
+                ch.query(
+                        "SELECT event_id, kind, toString(_version), toString(watermark),"
+                                + " toString(occurred_at) FROM late_events ORDER BY event_id, _version"
+                                + " LIMIT 20")) {
+            lines.add("late_events: " + String.join(" ", r));
+        }
+        for (List<String> r :
+                ch.query(
+                        "SELECT event_id, event_name, toString(_version), toString(_is_deleted)"
+                                + " FROM events WHERE event_id IN (SELECT event_id FROM late_events)"
+                                + " ORDER BY event_id, _version LIMIT 40")) {
+            lines.add("events version: " + String.join(" ", r));
+        }
+        return lines;
+    }
+
     void tickEventClock() throws SQLException {
         try (Statement st = pg.createStatement()) {
             st.execute(

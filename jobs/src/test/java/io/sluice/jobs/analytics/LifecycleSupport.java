@@ -109,6 +109,9 @@ final class LifecycleSupport {
                 differences.add(String.valueOf(notYet.getMessage())); // tables not created yet
             }
         } while (!differences.isEmpty() && System.nanoTime() < deadline);
+        if (!differences.isEmpty()) {
+            differences.addAll(oracle.lateEventDetails());
+        }
         assertThat(differences).as("after " + phase).isEmpty();
         LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
     }
