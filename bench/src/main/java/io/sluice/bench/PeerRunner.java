@@ -45,6 +45,13 @@ final class PeerRunner {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        // The peer runs on the bench JVM's collector, so the comparison is of engines, not of GCs.
+        for (String arg :
+                java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+            if (arg.startsWith("-XX:+Use") && arg.endsWith("GC")) {
+                cmd.add(arg);
+            }
+        }
         cmd.add("-cp");
         cmd.add(
                 peer.resolve("classes").toAbsolutePath()
