@@ -158,9 +158,7 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
             lsn = l;
             commitMs = ts;
             inCatchUp =
-                    op != ChangeRecord.Op.SNAPSHOT
-                            && catchUp != null
-                            && catchUp.covers(table.schema(), table.table(), lsn);
+                    op != ChangeRecord.Op.SNAPSHOT && catchUp != null && catchUp.covers(table, lsn);
         }
         out.collect(new ChangeRecord(table, op, values, unchanged, lsn, commitMs, inCatchUp));
     }

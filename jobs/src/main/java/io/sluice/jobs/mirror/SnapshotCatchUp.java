@@ -1,5 +1,6 @@
 package io.sluice.jobs.mirror;
 
+import io.sluice.common.config.TableId;
 import java.io.Serializable;
 import java.util.HashMap;
 import java.util.Map;
@@ -31,23 +32,27 @@ public final class SnapshotCatchUp implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotCatchUp.class);
 
-    /** {@code schema.table} → the newest chunk position of the table. */
-    private transient volatile Map<String, Long> lastChunkLsn;
+    /** Table → the newest chunk position of the table. */
+    private transient volatile Map<TableId, Long> lastChunkLsn;
+
+    /** The newest chunk position of all tables: every change from here on is past the catch-up. */
+    private transient volatile long end;
 
     /** The stream split has started (or restarted): takes its chunks' positions. */
     void streamSplitStarted(StreamSplit split) {
-        Map<String, Long> last = new HashMap<>();
+        Map<TableId, Long> last = new HashMap<>();
         for (FinishedSnapshotSplitInfo chunk : split.getFinishedSnapshotSplitInfos()) {
             if (chunk.getHighWatermark() instanceof PostgresOffset offset
                     && offset.getLsn() != null
                     && offset.getLsn().isValid()) {
                 last.merge(
-                        chunk.getTableId().schema() + "." + chunk.getTableId().table(),
+                        new TableId(chunk.getTableId().schema(), chunk.getTableId().table()),
                         offset.getLsn().asLong(),
                         Math::max);
             }
         }
         lastChunkLsn = Map.copyOf(last);
+        end = last.values().stream().reduce(0L, (a, b) -> Long.compareUnsigned(a, b) >= 0 ? a : b);
         LOG.info(
                 "The stream starts at {}; the snapshot's catch-up ends, per table, at {} ({} chunks)",
                 split.getStartingOffset(),
@@ -56,12 +61,11 @@ public final class SnapshotCatchUp implements Serializable {
     }
 
     /** Whether a streamed change of the table at {@code lsn} lies in the snapshot's catch-up. */
-    boolean covers(String schema, String table, long lsn) {
-        Map<String, Long> last = lastChunkLsn;
-        if (last == null) {
-            return false;
+    boolean covers(TableId table, long lsn) {
+        if (Long.compareUnsigned(lsn, end) >= 0) {
+            return false; // past every table's catch-up (and before the stream: end is 0)
         }
-        Long end = last.get(schema + "." + table);
-        return end != null && Long.compareUnsigned(lsn, end) < 0;
+        Long tableEnd = lastChunkLsn.get(table);
+        return tableEnd != null && Long.compareUnsigned(lsn, tableEnd) < 0;
     }
 }

@@ -3,6 +3,7 @@ package io.sluice.jobs.mirror;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.change.ChangeRecord;
+import io.sluice.common.config.TableId;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -57,7 +58,9 @@ class SnapshotCatchUpTest {
     @Test
     void aChangeBeforeTheLastChunkOfItsTableIsInTheCatchUp() {
         SnapshotCatchUp catchUp = new SnapshotCatchUp();
-        assertThat(catchUp.covers("public", "events", 1_500L)).as("before the stream").isFalse();
+        assertThat(catchUp.covers(new TableId("public", "events"), 1_500L))
+                .as("before the stream")
+                .isFalse();
         // Chunks noted out of order, as parallel readers report them.
         catchUp.streamSplitStarted(
                 streamSplit(
@@ -66,12 +69,12 @@ class SnapshotCatchUpTest {
                                 chunk(EVENTS, 0, 1_000L),
                                 chunk(USERS, 0, 1_200L))));
 
-        assertThat(catchUp.covers("public", "events", 1_000L)).isTrue();
-        assertThat(catchUp.covers("public", "events", 2_999L)).isTrue();
-        assertThat(catchUp.covers("public", "events", 3_000L)).isFalse();
-        assertThat(catchUp.covers("public", "users", 1_199L)).isTrue();
-        assertThat(catchUp.covers("public", "users", 1_500L)).isFalse();
-        assertThat(catchUp.covers("public", "orders", 10L)).as("no chunks").isFalse();
+        assertThat(catchUp.covers(new TableId("public", "events"), 1_000L)).isTrue();
+        assertThat(catchUp.covers(new TableId("public", "events"), 2_999L)).isTrue();
+        assertThat(catchUp.covers(new TableId("public", "events"), 3_000L)).isFalse();
+        assertThat(catchUp.covers(new TableId("public", "users"), 1_199L)).isTrue();
+        assertThat(catchUp.covers(new TableId("public", "users"), 1_500L)).isFalse();
+        assertThat(catchUp.covers(new TableId("public", "orders"), 10L)).as("no chunks").isFalse();
     }
 
     @Test
