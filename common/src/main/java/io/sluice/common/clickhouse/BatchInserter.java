@@ -125,7 +125,8 @@ final class BatchInserter {
         if (!deadLetterTableReady) {
             withRetries(
                     () -> {
-                        clickHouse.execute(MirrorDeadLetters.createTable(clickHouse.database()));
+                        new ClickHouseSchema(clickHouse)
+                                .createTable(MirrorDeadLetters.createTable(clickHouse.database()));
                         return null;
                     });
             deadLetterTableReady = true;

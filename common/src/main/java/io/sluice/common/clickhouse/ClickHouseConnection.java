@@ -29,13 +29,25 @@ public final class ClickHouseConnection implements ClickHouseStatements {
     private final Client client;
     private final String url;
     private final String database;
+    private final String cluster; // null: one server
     private final ClickHouseErrors errors;
     private final Map<String, Boolean> knownSettings =
             new ConcurrentHashMap<>(); // setting name → the server has it
 
     public ClickHouseConnection(String url, String user, String password, String database) {
+        this(url, user, password, database, null);
+    }
+
+    /**
+     * A connection that works in {@code database} on {@code cluster} (null: one server): its tables
+     * are Distributed tables ({@link ClusterDdl}), and its inserts and reads go through them with
+     * {@link #clusterSettings}.
+     */
+    public ClickHouseConnection(
+            String url, String user, String password, String database, String cluster) {
         this.url = url;
         this.database = database;
+        this.cluster = cluster;
         this.errors =
                 new ClickHouseErrors(
                         url,
@@ -70,7 +82,8 @@ public final class ClickHouseConnection implements ClickHouseStatements {
                 config.get(ClickHouseSinkOptions.URL),
                 config.get(ClickHouseSinkOptions.USER),
                 config.get(ClickHouseSinkOptions.PASSWORD),
-                config.get(ClickHouseSinkOptions.DATABASE));
+                config.get(ClickHouseSinkOptions.DATABASE),
+                config.getOptional(ClickHouseSinkOptions.CLUSTER).orElse(null));
     }
 
     public String url() {
@@ -80,6 +93,11 @@ public final class ClickHouseConnection implements ClickHouseStatements {
     @Override
     public String database() {
         return database;
+    }
+
+    @Override
+    public java.util.Optional<String> cluster() {
+        return java.util.Optional.ofNullable(cluster);
     }
 
     @Override
@@ -151,6 +169,7 @@ public final class ClickHouseConnection implements ClickHouseStatements {
             // parse that can be one unit off in the last place). 18.16 has only that parse.
             settings.serverSetting("precise_float_parsing", "1");
         }
+        clusterSettings().forEach(settings::serverSetting);
         try {
             await(
                             statement,
@@ -179,7 +198,45 @@ public final class ClickHouseConnection implements ClickHouseStatements {
         if (decimalScaleSetting()) {
             settings.serverSetting("output_format_decimal_trailing_zeros", "1");
         }
+        clusterSettings().forEach(settings::serverSetting);
         return settings;
+    }
+
+    /**
+     * On a cluster, the settings of every statement (none on one server):
+     *
+     * <ul>
+     *   <li>synchronous Distributed inserts ({@code insert_distributed_sync}, named {@code
+     *       distributed_foreground_insert} since 23.x): an insert returns once a replica of every
+     *       shard it touches has written its rows, so an acknowledged batch is in a replicated
+     *       table and not in a queue on the server that took it;
+     *   <li>{@code load_balancing = in_order} and {@code prefer_localhost_replica = 0}: inserts and
+     *       reads go to the first live replica of each shard, so a read (a TOAST lookup, a resync)
+     *       sees what the job wrote before it, without waiting for replication; and 18.16 fails
+     *       {@code FINAL} reads through a Distributed table from a server that holds a replica
+     *       unless that replica is queried as a remote one;
+     *   <li>{@code distributed_product_mode = global}: a read whose {@code IN} or {@code JOIN}
+     *       subquery reads a Distributed table too (the funnel and retention queries of the
+     *       documentation) runs that subquery once, over every shard, instead of being refused.
+     * </ul>
+     */
+    private Map<String, String> clusterSettings() {
+        if (cluster == null) {
+            return Map.of();
+        }
+        String sync =
+                knowsSetting("distributed_foreground_insert", false)
+                        ? "distributed_foreground_insert"
+                        : "insert_distributed_sync";
+        return Map.of(
+                sync,
+                "1",
+                "load_balancing",
+                "in_order",
+                "prefer_localhost_replica",
+                "0",
+                "distributed_product_mode",
+                "global");
     }
 
     /**

@@ -66,7 +66,11 @@ public final class ClickHouseSchema {
     }
 
     public void createDatabase(String database) {
-        clickHouse.execute("CREATE DATABASE IF NOT EXISTS " + identifier(database));
+        Optional<String> cluster = clickHouse.cluster();
+        clickHouse.execute(
+                cluster.isPresent()
+                        ? ClusterDdl.createDatabase(database, cluster.get())
+                        : "CREATE DATABASE IF NOT EXISTS " + identifier(database));
     }
 
     /**
@@ -78,7 +82,69 @@ public final class ClickHouseSchema {
             throw new IllegalArgumentException(
                     "not an idempotent CREATE TABLE IF NOT EXISTS statement: " + createIfNotExists);
         }
-        clickHouse.execute(createIfNotExists);
+        Optional<String> cluster = clickHouse.cluster();
+        if (cluster.isEmpty()) {
+            clickHouse.execute(createIfNotExists);
+            return;
+        }
+        List<String> statements = ClusterDdl.createTable(createIfNotExists, cluster.get());
+        for (String sql : statements) {
+            clickHouse.execute(sql);
+        }
+        checkDistributed(createIfNotExists, cluster.get());
+    }
+
+    /**
+     * In cluster mode a table of the single-server mode, left from before, would stay as it is
+     * ({@code IF NOT EXISTS}) and hold every row on one server: the start stops with what to do.
+     */
+    private void checkDistributed(String createIfNotExists, String cluster) {
+        String database = ClusterDdl.databaseOf(createIfNotExists);
+        String table = ClusterDdl.tableOf(createIfNotExists);
+        String qualified = ClickHouseSql.qualified(database, table);
+        Optional<String> engine = tableEngine(database, table);
+        if (engine.isPresent() && !engine.get().equals("Distributed")) {
+            throw new IllegalStateException(
+                    "ClickHouse table "
+                            + qualified
+                            + " exists as a "
+                            + engine.get()
+                            + " table, but clickhouse.cluster is '"
+                            + cluster
+                            + "', where it must be a Distributed table over "
+                            + ClusterDdl.local(table)
+                            + " on every shard. It was made by a run without"
+                            + " clickhouse.cluster: drop it (and resync), or rename it and copy its"
+                            + " rows into the Distributed table after the first start");
+        }
+    }
+
+    /**
+     * Runs an {@code ALTER TABLE} that changes a table's storage rather than its columns (a TTL, a
+     * {@code DELETE} mutation): on a cluster, on the local table of every shard.
+     */
+    public void alterStorage(String alter) {
+        Optional<String> cluster = clickHouse.cluster();
+        clickHouse.execute(
+                cluster.isPresent() ? ClusterDdl.alter(alter, cluster.get()).get(0) : alter);
+    }
+
+    /**
+     * Runs a statement that writes rows (an {@code INSERT ... SELECT}, which goes through the
+     * Distributed tables on a cluster) or mutates them ({@code ALTER TABLE ... DELETE}: on a
+     * cluster, on the local tables, see {@link #alterStorage}).
+     */
+    public void write(String sql) {
+        if (sql.startsWith("ALTER TABLE ")) {
+            alterStorage(sql);
+        } else {
+            clickHouse.execute(sql);
+        }
+    }
+
+    /** The table that holds a table's rows and storage settings: on a cluster, the local one. */
+    private String storageTable(String table) {
+        return clickHouse.cluster().isPresent() ? ClusterDdl.local(table) : table;
     }
 
     /**
@@ -93,7 +159,19 @@ public final class ClickHouseSchema {
             return true;
         }
         try {
-            clickHouse.execute(alter);
+            Optional<String> cluster = clickHouse.cluster();
+            if (cluster.isEmpty()) {
+                clickHouse.execute(alter);
+            } else {
+                List<String> statements = ClusterDdl.alter(alter, cluster.get());
+                // The local tables first: the Distributed table may then name the column.
+                if (!columns(database, ClusterDdl.local(table)).containsKey(column)) {
+                    clickHouse.execute(statements.get(0));
+                }
+                for (String sql : statements.subList(1, statements.size())) {
+                    clickHouse.execute(sql);
+                }
+            }
         } catch (ClickHouseException e) {
             if (columns(database, table).containsKey(column)) {
                 LOG.info(
@@ -136,7 +214,7 @@ public final class ClickHouseSchema {
                         "SELECT engine_full FROM system.tables WHERE database = "
                                 + literal(database)
                                 + " AND name = "
-                                + literal(table));
+                                + literal(storageTable(table)));
         return rows.isEmpty() ? Optional.empty() : ttlOf(TsvCodec.unescape(rows.get(0).get(0)));
     }
 

@@ -1,6 +1,7 @@
 package io.sluice.common.clickhouse;
 
 import java.util.List;
+import java.util.Optional;
 import org.apache.flink.annotation.Internal;
 
 /**
@@ -21,6 +22,14 @@ public interface ClickHouseStatements extends AutoCloseable {
     String database();
 
     ServerVersion serverVersion();
+
+    /**
+     * The ClickHouse cluster whose Distributed tables this connection writes and reads ({@code
+     * clickhouse.cluster}); empty for a single server.
+     */
+    default Optional<String> cluster() {
+        return Optional.empty();
+    }
 
     @Override
     void close();

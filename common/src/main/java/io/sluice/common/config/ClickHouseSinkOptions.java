@@ -38,6 +38,17 @@ public final class ClickHouseSinkOptions {
                     .defaultValue("")
                     .withDescription("Password; write it as ${ENV_VAR}.");
 
+    public static final ConfigOption<String> CLUSTER =
+            ConfigOptions.key("clickhouse.cluster")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "A cluster of the servers' remote_servers: tables are created ON"
+                                    + " CLUSTER as Replicated*MergeTree tables <name>_local on"
+                                    + " every shard under a Distributed table <name>, sharded by"
+                                    + " user (analytics) or primary key (mirror). Unset: one"
+                                    + " server.");
+
     public static final ConfigOption<Integer> BATCH_ROWS =
             ConfigOptions.key("sink.batch-rows")
                     .intType()
@@ -88,6 +99,7 @@ public final class ClickHouseSinkOptions {
             List.of(
                     OptionRule.required(URL, ClickHouseSinkOptions::checkUrl),
                     OptionRule.required(DATABASE, lowerCaseIdentifier()),
+                    OptionRule.optional(CLUSTER, ClickHouseSinkOptions::checkCluster),
                     OptionRule.optional(USER),
                     OptionRule.optional(PASSWORD),
                     OptionRule.optional(BATCH_ROWS, positive()),
@@ -96,6 +108,16 @@ public final class ClickHouseSinkOptions {
                     OptionRule.optional(MAX_PENDING_ROWS, positive()),
                     OptionRule.optional(MAX_RETRIES, notNegative()),
                     OptionRule.optional(RETRY_BACKOFF));
+
+    private static void checkCluster(String cluster, List<String> problems) {
+        if (!cluster.matches("[A-Za-z0-9_.-]+")) {
+            problems.add(
+                    "must name a cluster of ClickHouse's remote_servers (letters, digits, '_',"
+                            + " '.', '-'), got '"
+                            + cluster
+                            + "'");
+        }
+    }
 
     private static void checkUrl(String url, List<String> problems) {
         if (!url.matches("https?://[^/\\s]+/?")) {

@@ -214,7 +214,26 @@ public final class Preflight {
                                 + "' (clickhouse.database) does not exist at "
                                 + where
                                 + ": run CREATE DATABASE "
-                                + ClickHouseSql.identifier(database));
+                                + ClickHouseSql.identifier(database)
+                                + config.getOptional(ClickHouseSinkOptions.CLUSTER)
+                                        .map(c -> " ON CLUSTER " + ClickHouseSql.identifier(c))
+                                        .orElse(""));
+            }
+            Optional<String> cluster = config.getOptional(ClickHouseSinkOptions.CLUSTER);
+            if (cluster.isPresent()
+                    && "0"
+                            .equals(
+                                    ch.queryValue(
+                                            "SELECT count() FROM system.clusters WHERE cluster = "
+                                                    + ClickHouseSql.literal(cluster.get())))) {
+                problems.add(
+                        "ClickHouse at "
+                                + where
+                                + " has no cluster '"
+                                + cluster.get()
+                                + "' (clickhouse.cluster) in its remote_servers: name one of"
+                                + " SELECT DISTINCT cluster FROM system.clusters, or unset the"
+                                + " option for one server");
             }
         } catch (ClickHouseException e) {
             if (e.code() == 0) {

@@ -4,6 +4,7 @@ import static io.sluice.common.clickhouse.ClickHouseSql.identifier;
 
 import io.sluice.common.change.Versions;
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.clickhouse.ClickHouseSql;
 import io.sluice.common.config.AnalyticsOptions;
 import io.sluice.common.config.ClickHouseSinkOptions;
@@ -110,8 +111,9 @@ public final class Resync {
         List<Target> targets = targets(config, keys, analytics);
         long retired = Versions.retired(anchor);
         try (ClickHouseConnection ch = ClickHouseConnection.connect(config)) {
+            ClickHouseSchema schema = new ClickHouseSchema(ch);
             for (Target t : targets) {
-                ch.execute(t.retireSql(retired));
+                schema.write(t.retireSql(retired));
             }
         }
         LOG.info(

@@ -433,11 +433,25 @@ class AnalyticsJobIT {
      * restarts (the first failure fails the test), PII hashed with {@link #PII_KEY}.
      */
     static JobClient startWithoutRestarts(SluiceConfig config, String jobName) throws Exception {
+        return start(config, jobName, false);
+    }
+
+    /** Sets up ClickHouse and starts the job from Postgres, restarting it after any failure. */
+    static JobClient startRestarting(SluiceConfig config, String jobName) throws Exception {
+        return start(config, jobName, true);
+    }
+
+    private static JobClient start(SluiceConfig config, String jobName, boolean restart)
+            throws Exception {
         MirrorSetup.prepare(config);
         AnalyticsSetup.prepare(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         JobTestSupport.configure(env, config);
-        JobTestSupport.noRestart(env);
+        if (restart) {
+            JobTestSupport.restartForever(env, Duration.ofMillis(500));
+        } else {
+            JobTestSupport.noRestart(env);
+        }
         AnalyticsJob.build(
                 env,
                 config,

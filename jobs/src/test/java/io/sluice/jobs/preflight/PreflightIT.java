@@ -238,6 +238,13 @@ class PreflightIT {
     }
 
     @Test
+    void clickHouseClusterMustBeInTheServersRemoteServers() {
+        assertSingleProblem(
+                with(ClickHouseSinkOptions.CLUSTER.key(), "no_such_cluster"),
+                "has no cluster 'no_such_cluster' (clickhouse.cluster) in its remote_servers");
+    }
+
+    @Test
     void walLevelNotLogical(@TempDir Path home) throws Exception {
         try (PostgresServer replicaOnly =
                 PostgresServer.start(home, 0, Map.of("wal_level", "replica"))) {

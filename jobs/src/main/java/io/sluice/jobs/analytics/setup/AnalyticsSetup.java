@@ -40,7 +40,8 @@ public final class AnalyticsSetup {
                 config.get(ClickHouseSinkOptions.URL),
                 config.get(ClickHouseSinkOptions.USER),
                 config.get(ClickHouseSinkOptions.PASSWORD),
-                config.get(AnalyticsOptions.DATABASE));
+                config.get(AnalyticsOptions.DATABASE),
+                config.getOptional(ClickHouseSinkOptions.CLUSTER).orElse(null));
     }
 
     public static void prepare(SluiceConfig config) throws SQLException {

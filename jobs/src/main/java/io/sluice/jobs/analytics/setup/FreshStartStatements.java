@@ -1,6 +1,7 @@
 package io.sluice.jobs.analytics.setup;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
+import io.sluice.common.clickhouse.ClickHouseSchema;
 import io.sluice.common.config.SluiceConfig;
 import java.util.List;
 import org.apache.flink.annotation.Internal;
@@ -52,8 +53,9 @@ public final class FreshStartStatements<T> extends AbstractStreamOperator<T>
             return;
         }
         try (ClickHouseConnection ch = AnalyticsSetup.connect(config)) {
+            ClickHouseSchema schema = new ClickHouseSchema(ch);
             for (String sql : statements) {
-                ch.execute(sql);
+                schema.write(sql);
             }
         }
         LOG.info("Fresh start: {} overwrite statements run", statements.size());

@@ -77,7 +77,7 @@ public final class RowExpiry {
             for (String alter :
                     statements(database, table, ttl, schema.tableTtl(database, table))) {
                 LOG.info("Expiry of {}.{}: {}", database, table, alter);
-                ch.execute(alter);
+                schema.alterStorage(alter);
             }
         }
     }
