@@ -60,7 +60,7 @@ public final class ClickHouseCluster implements AutoCloseable {
                         new Member(
                                 s,
                                 r,
-                                dir.resolve("shard" + s + "-replica" + r).toAbsolutePath(),
+                                memberHome(dir, s, r),
                                 Processes.freePort(),
                                 Processes.freePort(),
                                 Processes.freePort()));
@@ -105,6 +105,16 @@ public final class ClickHouseCluster implements AutoCloseable {
             }
         }
         throw new IllegalArgumentException("no replica " + replica + " of shard " + shard);
+    }
+
+    /** The ZooKeeper's process. */
+    public long zookeeperPid() {
+        return zookeeper.pid();
+    }
+
+    /** The home of the member of {@code replica} of {@code shard} under {@code dir}. */
+    static Path memberHome(Path dir, int shard, int replica) {
+        return dir.resolve("shard" + shard + "-replica" + replica).toAbsolutePath();
     }
 
     /** The server of {@code replica} of {@code shard} (both from 1). */

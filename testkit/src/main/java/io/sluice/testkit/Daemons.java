@@ -90,6 +90,15 @@ final class Daemons {
         }
     }
 
+    /** Forgets the state recorded in {@code home} (the server was stopped). */
+    static void clearState(Path home) {
+        try {
+            Files.deleteIfExists(home.resolve(STATE_FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove " + home.resolve(STATE_FILE), e);
+        }
+    }
+
     /** The state a server recorded in {@code home}, if any. */
     static Optional<Properties> readState(Path home) {
         Path file = home.resolve(STATE_FILE);

@@ -3,6 +3,7 @@ package io.sluice.testkit;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 
 /**
  * The local servers behind {@code ./sluice up | down | status | env}: Postgres (database {@code
@@ -22,6 +23,7 @@ public final class LocalServers {
     private final Path chHome;
     private final Path chModernHome;
     private final Path pgBinaryCache;
+    private final LocalClickHouseCluster cluster;
     private final LocalServersReport report;
 
     LocalServers(Path home) {
@@ -30,27 +32,49 @@ public final class LocalServers {
         this.chHome = abs.resolve("clickhouse");
         this.chModernHome = abs.resolve("clickhouse-modern");
         this.pgBinaryCache = abs.resolve("pg-bin");
-        this.report = new LocalServersReport(pgHome, chHome, chModernHome);
+        this.cluster = new LocalClickHouseCluster(abs.resolve("clickhouse-cluster"));
+        this.report = new LocalServersReport(pgHome, chHome, chModernHome, cluster);
     }
 
+    private static final String USAGE =
+            "usage: LocalServers up|down|status|env --home DIR [--clickhouse-shards S"
+                    + " --clickhouse-replicas R]";
+
     public static void main(String[] args) {
-        if (args.length != 3 || !args[1].equals("--home")) {
-            System.err.println("usage: LocalServers up|down|status|env --home DIR");
+        if (args.length < 3 || !args[1].equals("--home")) {
+            System.err.println(USAGE);
             System.exit(64);
         }
         LocalServers servers = new LocalServers(Path.of(args[2]));
         try {
+            int shards = 1;
+            int replicas = 1;
+            for (int i = 3; i < args.length; i += 2) {
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(args[i] + " needs a number; " + USAGE);
+                }
+                switch (args[i]) {
+                    case "--clickhouse-shards" -> shards = count(args[i], args[i + 1]);
+                    case "--clickhouse-replicas" -> replicas = count(args[i], args[i + 1]);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "unknown argument '" + args[i] + "'; " + USAGE);
+                }
+            }
+            if (shards * replicas > 1 && !args[0].equals("up")) {
+                throw new IllegalArgumentException(
+                        "--clickhouse-shards and --clickhouse-replicas go with up only");
+            }
+            int s = shards;
+            int r = replicas;
             int code =
                     switch (args[0]) {
-                        case "up" -> servers.up();
+                        case "up" -> servers.up(s, r);
                         case "down" -> servers.down();
                         case "status" -> servers.report.status();
                         case "env" -> servers.report.env();
                         default -> {
-                            System.err.println(
-                                    "unknown command '"
-                                            + args[0]
-                                            + "'; usage: LocalServers up|down|status|env --home DIR");
+                            System.err.println("unknown command '" + args[0] + "'; " + USAGE);
                             yield 64;
                         }
                     };
@@ -61,8 +85,24 @@ public final class LocalServers {
         }
     }
 
-    /** Starts whichever server is not running, and creates the databases. */
-    int up() {
+    private static int count(String flag, String value) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= 1 && n <= 8) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below
+        }
+        throw new IllegalArgumentException(
+                flag + " takes a number from 1 to 8, got '" + value + "'");
+    }
+
+    /**
+     * Starts whichever server is not running, and creates the databases: ClickHouse as one server,
+     * or, with more than one shard or replica, as a cluster ({@link LocalClickHouseCluster}).
+     */
+    int up(int shards, int replicas) {
         Optional<PostgresServer> runningPg = PostgresServer.running(pgHome);
         PostgresServer pg;
         int pgPort = port("SLUICE_PG_PORT", 15432);
@@ -84,6 +124,33 @@ public final class LocalServers {
         }
         pg.createDatabase(PG_DATABASE);
 
+        if (shards * replicas > 1) {
+            if (modern()) {
+                throw new IllegalArgumentException(
+                        "the local ClickHouse cluster runs the 18.16 server; drop --clickhouse"
+                                + " modern");
+            }
+            if (ClickHouseServer.running(chHome).isPresent()) {
+                throw new IllegalStateException(
+                        "a single ClickHouse server is running; ./sluice down first to start a"
+                                + " cluster");
+            }
+            cluster.up(shards, replicas, CH_DATABASE);
+            System.out.println(
+                    "Databases: Postgres '"
+                            + PG_DATABASE
+                            + "', ClickHouse '"
+                            + CH_DATABASE
+                            + "' on cluster '"
+                            + ClickHouseCluster.NAME
+                            + "'. Connection settings: ./sluice env");
+            return 0;
+        }
+        if (cluster.entry().isPresent()) {
+            // Started with --clickhouse-shards/--clickhouse-replicas: kept as it is, until down.
+            Properties recorded = cluster.state().orElseThrow();
+            return up(cluster.shards(recorded), cluster.replicas(recorded));
+        }
         if (modern()) {
             upModern();
             return 0;
@@ -217,11 +284,12 @@ public final class LocalServers {
         } else {
             System.out.println("Postgres is not running");
         }
+        boolean clustered = cluster.down();
         Optional<ClickHouseServer> ch = ClickHouseServer.running(chHome);
         if (ch.isPresent()) {
             ch.get().stop();
             System.out.println("ClickHouse stopped (HTTP port " + ch.get().httpPort() + ")");
-        } else {
+        } else if (!clustered) {
             System.out.println("ClickHouse is not running");
         }
         Optional<ChdbServer> modern = ChdbServer.running(chModernHome);

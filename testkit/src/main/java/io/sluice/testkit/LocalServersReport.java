@@ -17,11 +17,14 @@ final class LocalServersReport {
     private final Path pgHome;
     private final Path chHome;
     private final Path chModernHome;
+    private final LocalClickHouseCluster cluster;
 
-    LocalServersReport(Path pgHome, Path chHome, Path chModernHome) {
+    LocalServersReport(
+            Path pgHome, Path chHome, Path chModernHome, LocalClickHouseCluster cluster) {
         this.pgHome = pgHome;
         this.chHome = chHome;
         this.chModernHome = chModernHome;
+        this.cluster = cluster;
     }
 
     /** One line per server; 1 when either is not running or not answering. */
@@ -32,6 +35,9 @@ final class LocalServersReport {
                         PostgresServer.running(pgHome),
                         pg -> String.format("port %d  pid %d", pg.port(), pg.pid()),
                         pg -> "PostgreSQL " + pg.version());
+        if (cluster.state().isPresent()) {
+            return up & cluster.status() ? 0 : 1;
+        }
         Optional<ChdbServer> modern = ChdbServer.running(chModernHome);
         if (modern.isPresent() || LocalServers.modern()) {
             boolean answers =
@@ -89,10 +95,13 @@ final class LocalServersReport {
      */
     int env() {
         Optional<PostgresServer> pg = PostgresServer.running(pgHome);
+        boolean clustered = cluster.state().isPresent();
         Optional<String> ch =
-                LocalServers.modern()
-                        ? ChdbServer.running(chModernHome).map(ChdbServer::httpUrl)
-                        : ClickHouseServer.running(chHome).map(ClickHouseServer::httpUrl);
+                clustered
+                        ? cluster.entry().map(ClickHouseServer::httpUrl)
+                        : LocalServers.modern()
+                                ? ChdbServer.running(chModernHome).map(ChdbServer::httpUrl)
+                                : ClickHouseServer.running(chHome).map(ClickHouseServer::httpUrl);
         if (pg.isEmpty() || ch.isEmpty()) {
             System.err.println(
                     "sluice: "
@@ -111,6 +120,7 @@ final class LocalServersReport {
         env.put("SLUICE_CLICKHOUSE_DATABASE", LocalServers.CH_DATABASE);
         env.put("SLUICE_CLICKHOUSE_USER", "default");
         env.put("SLUICE_CLICKHOUSE_PASSWORD", "");
+        env.put("SLUICE_CLICKHOUSE_CLUSTER", clustered ? ClickHouseCluster.NAME : "");
         env.forEach((k, v) -> System.out.println(k + "=" + shellQuoted(v)));
         return 0;
     }

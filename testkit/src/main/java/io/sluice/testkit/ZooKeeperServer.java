@@ -80,6 +80,27 @@ public final class ZooKeeperServer implements AutoCloseable {
         return port;
     }
 
+    /** The process the server runs under (a shell whose child is the JVM). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Stops the server that runs under {@code pid} (from another process than the starter). */
+    static void stop(long pid) {
+        ProcessHandle.of(pid)
+                .ifPresent(
+                        h -> {
+                            h.descendants().forEach(ProcessHandle::destroy);
+                            h.destroy();
+                            try {
+                                h.onExit().get(20, java.util.concurrent.TimeUnit.SECONDS);
+                            } catch (Exception notYet) {
+                                h.descendants().forEach(ProcessHandle::destroyForcibly);
+                                h.destroyForcibly();
+                            }
+                        });
+    }
+
     @Override
     public void close() throws InterruptedException {
         // The script's JVM is a child of the setsid'ed shell: stop the whole tree.

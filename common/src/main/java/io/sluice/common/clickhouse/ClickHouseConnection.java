@@ -83,7 +83,7 @@ public final class ClickHouseConnection implements ClickHouseStatements {
                 config.get(ClickHouseSinkOptions.USER),
                 config.get(ClickHouseSinkOptions.PASSWORD),
                 config.get(ClickHouseSinkOptions.DATABASE),
-                config.getOptional(ClickHouseSinkOptions.CLUSTER).orElse(null));
+                ClickHouseSinkOptions.cluster(config).orElse(null));
     }
 
     public String url() {

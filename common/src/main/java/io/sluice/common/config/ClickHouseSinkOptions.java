@@ -46,8 +46,13 @@ public final class ClickHouseSinkOptions {
                             "A cluster of the servers' remote_servers: tables are created ON"
                                     + " CLUSTER as Replicated*MergeTree tables <name>_local on"
                                     + " every shard under a Distributed table <name>, sharded by"
-                                    + " user (analytics) or primary key (mirror). Unset: one"
-                                    + " server.");
+                                    + " user (analytics) or primary key (mirror). Unset or"
+                                    + " empty: one server.");
+
+    /** The configured cluster; empty when unset or set to the empty string (one server). */
+    public static java.util.Optional<String> cluster(SluiceConfig config) {
+        return config.getOptional(CLUSTER).filter(c -> !c.isBlank());
+    }
 
     public static final ConfigOption<Integer> BATCH_ROWS =
             ConfigOptions.key("sink.batch-rows")
@@ -110,7 +115,7 @@ public final class ClickHouseSinkOptions {
                     OptionRule.optional(RETRY_BACKOFF));
 
     private static void checkCluster(String cluster, List<String> problems) {
-        if (!cluster.matches("[A-Za-z0-9_.-]+")) {
+        if (!cluster.isEmpty() && !cluster.matches("[A-Za-z0-9_.-]+")) {
             problems.add(
                     "must name a cluster of ClickHouse's remote_servers (letters, digits, '_',"
                             + " '.', '-'), got '"

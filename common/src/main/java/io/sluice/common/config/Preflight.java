@@ -215,11 +215,11 @@ public final class Preflight {
                                 + where
                                 + ": run CREATE DATABASE "
                                 + ClickHouseSql.identifier(database)
-                                + config.getOptional(ClickHouseSinkOptions.CLUSTER)
+                                + ClickHouseSinkOptions.cluster(config)
                                         .map(c -> " ON CLUSTER " + ClickHouseSql.identifier(c))
                                         .orElse(""));
             }
-            Optional<String> cluster = config.getOptional(ClickHouseSinkOptions.CLUSTER);
+            Optional<String> cluster = ClickHouseSinkOptions.cluster(config);
             if (cluster.isPresent()
                     && "0"
                             .equals(

@@ -41,7 +41,7 @@ public final class AnalyticsSetup {
                 config.get(ClickHouseSinkOptions.USER),
                 config.get(ClickHouseSinkOptions.PASSWORD),
                 config.get(AnalyticsOptions.DATABASE),
-                config.getOptional(ClickHouseSinkOptions.CLUSTER).orElse(null));
+                ClickHouseSinkOptions.cluster(config).orElse(null));
     }
 
     public static void prepare(SluiceConfig config) throws SQLException {
