@@ -109,7 +109,7 @@ public final class AnalyticsJob {
                 config,
                 MirrorSource.create(config, plan.anchor()),
                 hasher,
-                new LifecycleGuard(
+                new LifecycleGuard<>(
                         config, MirrorJob.primaryKeys(config), true, plan.anchor().lsn()));
         env.execute("sluice-analytics");
     }
@@ -133,7 +133,7 @@ public final class AnalyticsJob {
             SluiceConfig config,
             Source<ChangeRecord, ?, ?> source,
             PiiHasher hasher,
-            LifecycleGuard guard)
+            LifecycleGuard<ChangeRecord> guard)
             throws SQLException {
         DataStream<ChangeRecord> changes = MirrorJob.changes(env, config, source);
         if (guard != null) {

@@ -26,6 +26,10 @@ import org.apache.kafka.connect.source.SourceRecord;
  * alike. Each change is versioned by the WAL position in its {@code source} block, snapshot rows
  * included, so a message read twice (a restore, a producer retry) writes the same row version.
  *
+ * <p>A change with the header {@value DebeziumJsonPublisher#CATCH_UP_HEADER} (written by Sluice's
+ * own {@code --publish-to-kafka}) lies in the snapshot's catch-up, and is flagged as such, as on
+ * the slot path.
+ *
  * <p>A tombstone (the empty message a connector writes after a delete, for log compaction) carries
  * no change and is counted ({@code sluiceKafkaTombstones}). A message without its schema cannot be
  * typed (a numeric, a date and a text look alike), so it stops the job with the setting to change;
@@ -84,9 +88,32 @@ public final class DebeziumJsonDeserializer
                             + " alike. Set value.converter.schemas.enable=true on the Debezium"
                             + " connector (docs/kafka.md)");
         }
+        SourceRecord record =
+                new SourceRecord(null, null, message.topic(), null, data.schema(), data.value());
+        if (message.headers().lastHeader(DebeziumJsonPublisher.CATCH_UP_HEADER) == null) {
+            changes.deserialize(record, out);
+            return;
+        }
+        // Published by Sluice's --publish-to-kafka: a change made while the snapshot was read.
         changes.deserialize(
-                new SourceRecord(null, null, message.topic(), null, data.schema(), data.value()),
-                out);
+                record,
+                new Collector<>() {
+                    @Override
+                    public void collect(ChangeRecord c) {
+                        out.collect(
+                                new ChangeRecord(
+                                        c.table(),
+                                        c.op(),
+                                        c.values(),
+                                        c.unchangedColumns(),
+                                        c.lsn(),
+                                        c.commitMs(),
+                                        true));
+                    }
+
+                    @Override
+                    public void close() {}
+                });
     }
 
     private static String where(ConsumerRecord<byte[], byte[]> message) {

@@ -110,15 +110,24 @@ public final class ChangeRecordDeserializer implements DebeziumDeserializationSc
         return new ChangeRecordDeserializer(RECORDED, 0L, unreplicated);
     }
 
+    /**
+     * The Debezium envelope of a record that changes a row; null for anything else: heartbeats and
+     * other non-change events, and logical decoding messages (Sluice's own anchors and heartbeats).
+     */
+    public static Struct rowChange(SourceRecord record) {
+        if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) {
+            return null;
+        }
+        return "m".equals(value.getString("op")) ? null : value;
+    }
+
     @Override
     public void deserialize(SourceRecord record, Collector<ChangeRecord> out) {
-        if (!(record.value() instanceof Struct value) || value.schema().field("op") == null) {
-            return; // heartbeats and other non-change events carry no row
+        Struct value = rowChange(record);
+        if (value == null) {
+            return;
         }
         String code = value.getString("op");
-        if ("m".equals(code)) {
-            return; // a logical decoding message (Sluice's own anchors and heartbeats)
-        }
         ChangeRecord.Op op = op(code);
         Struct source = value.getStruct("source");
         TableId table = new TableId(source.getString("schema"), source.getString("table"));

@@ -36,6 +36,10 @@ public final class MirrorJob {
     private MirrorJob() {}
 
     public static void main(String[] args) throws Exception {
+        if (io.sluice.jobs.kafka.PublishJob.requested(args)) {
+            io.sluice.jobs.kafka.PublishJob.main(args);
+            return;
+        }
         SluiceConfig config = ConfigLoader.load(Path.of(JobEnvironment.configPath(args)));
         // Refuses to start when PII fields are configured and the key is missing.
         PiiHasher hasher = PiiHasher.fromConfig(config, System.getenv());
@@ -60,7 +64,7 @@ public final class MirrorJob {
                 PiiMasker.apply(
                         guarded(
                                 changes(env, config, MirrorSource.create(config, plan.anchor())),
-                                new LifecycleGuard(config, keys, false, plan.anchor().lsn()),
+                                new LifecycleGuard<>(config, keys, false, plan.anchor().lsn()),
                                 config),
                         config,
                         hasher),
@@ -98,7 +102,9 @@ public final class MirrorJob {
      * a restored one), chained to the source.
      */
     public static DataStream<ChangeRecord> guarded(
-            DataStream<ChangeRecord> changes, LifecycleGuard guard, SluiceConfig config) {
+            DataStream<ChangeRecord> changes,
+            LifecycleGuard<ChangeRecord> guard,
+            SluiceConfig config) {
         return changes.transform("lifecycle-guard", changes.getType(), guard)
                 .uid("lifecycle-guard")
                 .setParallelism(config.get(JobOptions.PARALLELISM));

@@ -13,6 +13,7 @@ import org.apache.flink.cdc.connectors.base.options.StartupOptions;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder;
 import org.apache.flink.cdc.connectors.postgres.source.PostgresSourceBuilder.PostgresIncrementalSource;
 import org.apache.flink.cdc.connectors.postgres.source.offset.PostgresOffsetFactory;
+import org.apache.flink.cdc.debezium.DebeziumDeserializationSchema;
 
 /**
  * The Flink CDC Postgres source over the configured tables: pgoutput, one slot, incremental
@@ -48,6 +49,23 @@ public final class MirrorSource {
      */
     public static PostgresIncrementalSource<ChangeRecord> create(
             SluiceConfig config, long snapshotVersion, long snapshotCommitMs) {
+        Map<TableId, Set<String>> unreplicated = unreplicatedColumns(config);
+        return create(
+                config,
+                catchUp ->
+                        new ChangeRecordDeserializer(
+                                snapshotVersion, snapshotCommitMs, unreplicated, catchUp));
+    }
+
+    /**
+     * The source with the same Debezium settings and slot protocol, each {@code SourceRecord}
+     * turned into a {@code T} by the deserializer {@code records} makes (given where the snapshot's
+     * catch-up ends): the publish mode's, which writes them to Kafka as they are.
+     */
+    public static <T> PostgresIncrementalSource<T> create(
+            SluiceConfig config,
+            java.util.function.Function<SnapshotCatchUp, DebeziumDeserializationSchema<T>>
+                    records) {
         Properties debezium = new Properties();
         // Sluice creates the publication for exactly the captured tables (PostgresCatalog);
         // Debezium must not create one FOR ALL TABLES.
@@ -86,8 +104,7 @@ public final class MirrorSource {
         String[] tables = config.tables().stream().map(TableId::qualified).toArray(String[]::new);
         String[] schemas =
                 config.tables().stream().map(TableId::schema).distinct().toArray(String[]::new);
-        PostgresSourceBuilder<ChangeRecord> builder =
-                PostgresIncrementalSource.<ChangeRecord>builder();
+        PostgresSourceBuilder<T> builder = PostgresIncrementalSource.<T>builder();
         builder.hostname(config.get(PostgresSourceOptions.HOST))
                 .port(config.get(PostgresSourceOptions.PORT))
                 .database(config.get(PostgresSourceOptions.DATABASE))
@@ -119,8 +136,7 @@ public final class MirrorSource {
         SnapshotCatchUp catchUp = new SnapshotCatchUp();
         return new PostgresIncrementalSource<>(
                 builder.getConfigFactory(),
-                new ChangeRecordDeserializer(
-                        snapshotVersion, snapshotCommitMs, unreplicatedColumns(config), catchUp),
+                records.apply(catchUp),
                 new PostgresOffsetFactory(),
                 new CheckpointedOffsetsOnlyDialect(builder.getConfigFactory().create(0), catchUp));
     }

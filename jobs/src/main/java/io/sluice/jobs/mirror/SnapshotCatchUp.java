@@ -39,7 +39,7 @@ public final class SnapshotCatchUp implements Serializable {
     private transient volatile long end;
 
     /** The stream split has started (or restarted): takes its chunks' positions. */
-    void streamSplitStarted(StreamSplit split) {
+    public void streamSplitStarted(StreamSplit split) {
         Map<TableId, Long> last = new HashMap<>();
         for (FinishedSnapshotSplitInfo chunk : split.getFinishedSnapshotSplitInfos()) {
             if (chunk.getHighWatermark() instanceof PostgresOffset offset
@@ -61,7 +61,7 @@ public final class SnapshotCatchUp implements Serializable {
     }
 
     /** Whether a streamed change of the table at {@code lsn} lies in the snapshot's catch-up. */
-    boolean covers(TableId table, long lsn) {
+    public boolean covers(TableId table, long lsn) {
         if (Long.compareUnsigned(lsn, end) >= 0) {
             return false; // past every table's catch-up (and before the stream: end is 0)
         }

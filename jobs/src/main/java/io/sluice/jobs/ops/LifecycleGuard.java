@@ -1,6 +1,5 @@
 package io.sluice.jobs.ops;
 
-import io.sluice.common.change.ChangeRecord;
 import io.sluice.common.change.Versions;
 import io.sluice.common.config.ConfigException;
 import io.sluice.common.config.PostgresSourceOptions;
@@ -47,8 +46,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * and publishes the WAL the slot holds back as the gauge {@code sluiceSlotRetainedWalBytes}.
  */
 @Internal
-public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
-        implements OneInputStreamOperator<ChangeRecord, ChangeRecord> {
+public final class LifecycleGuard<T> extends AbstractStreamOperator<T>
+        implements OneInputStreamOperator<T, T> {
     private static final long serialVersionUID = 1L;
 
     private static final ListStateDescriptor<Long> WAL_AT_CHECKPOINT =
@@ -58,6 +57,9 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
     private final Map<TableId, List<String>> keys;
     private final boolean analytics;
     private final long anchor;
+
+    /** Whether a run without state retires the rows written before its anchor (not: publishing). */
+    private final boolean retires;
 
     private transient ListState<Long> walAtCheckpoint;
     private transient Connection pg; // for the WAL position at each checkpoint
@@ -78,6 +80,19 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
         this.keys = Map.copyOf(keys);
         this.analytics = analytics;
         this.anchor = anchor;
+        this.retires = true;
+    }
+
+    /**
+     * The guard of a job that writes no ClickHouse table (the publish mode): the slot checks of a
+     * restored run, the heartbeat and the WAL gauge, and no retiring.
+     */
+    public LifecycleGuard(SluiceConfig config, long anchor) {
+        this.config = config;
+        this.keys = Map.of();
+        this.analytics = false;
+        this.anchor = anchor;
+        this.retires = false;
     }
 
     @Override
@@ -88,7 +103,7 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
         // records its own position; the ones that run again check what they get back.
         walAtCheckpoint = context.getOperatorStateStore().getListState(WAL_AT_CHECKPOINT);
         if (!context.isRestored()) {
-            if (getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
+            if (retires && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 0) {
                 Resync.retire(config, keys, analytics, anchor);
             }
             return;
@@ -191,7 +206,7 @@ public final class LifecycleGuard extends AbstractStreamOperator<ChangeRecord>
     }
 
     @Override
-    public void processElement(StreamRecord<ChangeRecord> element) {
+    public void processElement(StreamRecord<T> element) {
         output.collect(element);
     }
 }

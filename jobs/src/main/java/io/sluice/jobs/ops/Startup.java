@@ -154,14 +154,14 @@ public final class Startup {
         Plan plan;
         if (restore == null) {
             PipelineCheckpoints.moveAside(dir);
-            Resync.Anchor anchor = Resync.runAnchor(config, keys, job.equals("analytics"), "fresh");
+            Resync.Anchor anchor = runAnchor(config, keys, job, "fresh");
             plan = new Plan(Mode.FRESH, null, anchor, dir, reason);
         } else {
             plan =
                     new Plan(
                             Mode.RESUME,
                             restore,
-                            Resync.runAnchor(config, keys, job.equals("analytics"), "resume"),
+                            runAnchor(config, keys, job, "resume"),
                             dir,
                             reason);
         }
@@ -192,6 +192,18 @@ public final class Startup {
                 new Plan(restore == null ? Mode.FRESH : Mode.RESUME, restore, null, dir, reason);
         LOG.info("Sluice {} job (from Kafka): {}", job, plan.describe());
         return plan;
+    }
+
+    /**
+     * The run's anchor: above every version in the job's ClickHouse tables ({@link
+     * Resync#runAnchor}); the publish mode writes no ClickHouse table, and takes the WAL position.
+     */
+    private static Resync.Anchor runAnchor(
+            SluiceConfig config, Map<TableId, List<String>> keys, String job, String reason)
+            throws SQLException {
+        return job.equals("publish")
+                ? Resync.anchor(config, reason)
+                : Resync.runAnchor(config, keys, job.equals("analytics"), reason);
     }
 
     /** What a run restores ({@code null}: nothing) and why. */

@@ -132,7 +132,7 @@ public final class PiiMasker extends ProcessFunction<ChangeRecord, ChangeRecord>
     }
 
     /** The change with its PII hashed (the raw values hashed are witnessed for the vault). */
-    ChangeRecord mask(ChangeRecord change) {
+    public ChangeRecord mask(ChangeRecord change) {
         Set<String> hashed = columns.getOrDefault(change.table(), Set.of());
         Map<String, List<List<String>>> jsonPaths = paths.getOrDefault(change.table(), Map.of());
         boolean properties =

@@ -81,21 +81,18 @@ class ClickHouseClusterModeIT {
                 EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
                 awaitExact("the snapshot", oracle, pg, mirror);
 
-                for (int step = 0; step < 12; step++) {
-                    workload.streamStep(300);
-                    if (step % 4 == 0) {
-                        workload.updateUserEmails(20);
-                    }
-                    if (step == 3) {
-                        cluster.kill(2, 1);
-                        LOG.info("killed replica 1 of shard 2 after step {}", step);
-                    }
-                    if (step == 8) {
-                        cluster.restart(2, 1);
-                        LOG.info("restarted replica 1 of shard 2 after step {}", step);
-                    }
-                    Thread.sleep(300); // paces the workload so it streams while the job runs
-                }
+                workload.streamWithFaults(
+                        Map.of(
+                                3,
+                                () -> {
+                                    cluster.kill(2, 1);
+                                    LOG.info("killed replica 1 of shard 2 after step 3");
+                                },
+                                8,
+                                () -> {
+                                    cluster.restart(2, 1);
+                                    LOG.info("restarted replica 1 of shard 2 after step 8");
+                                }));
                 awaitExact("streaming through the replica kill", oracle, pg, mirror);
                 assertThat(oracle.rawEmailsInClickHouse(List.of(MIRROR_DB, ANALYTICS_DB)))
                         .isEmpty();

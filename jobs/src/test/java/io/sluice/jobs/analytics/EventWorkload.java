@@ -176,6 +176,29 @@ final class EventWorkload {
     }
 
     /** One streaming step: about {@code events} rows, in one transaction, in the order given. */
+    /** Something a test does to a server or job between two steps of {@link #streamWithFaults}. */
+    interface Fault {
+        void inject() throws Exception;
+    }
+
+    /**
+     * Twelve steps of 300 events, 20 users' e-mails changed every fourth step, paced so that they
+     * stream while the jobs run; after step {@code n}, the fault {@code faults.get(n)}.
+     */
+    void streamWithFaults(java.util.Map<Integer, Fault> faults) throws Exception {
+        for (int step = 0; step < 12; step++) {
+            streamStep(300);
+            if (step % 4 == 0) {
+                updateUserEmails(20);
+            }
+            Fault fault = faults.get(step);
+            if (fault != null) {
+                fault.inject();
+            }
+            Thread.sleep(300); // paces the workload so it streams while the jobs run
+        }
+    }
+
     void streamStep(int events) throws SQLException {
         pg.setAutoCommit(false);
         Instant stepEnd = head.plus(Duration.ofMinutes(14));

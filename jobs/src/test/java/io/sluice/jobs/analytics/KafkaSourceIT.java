@@ -110,26 +110,24 @@ class KafkaSourceIT {
                     EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
                     awaitExact("the snapshot", connector, oracle, pg, mirror);
 
-                    for (int step = 0; step < 12; step++) {
-                        workload.streamStep(300);
-                        if (step % 4 == 0) {
-                            workload.updateUserEmails(20);
-                        }
-                        if (step == 3) {
-                            broker.kill();
-                            LOG.info("killed the Kafka broker after step {}", step);
-                        }
-                        if (step == 5) {
-                            broker.start();
-                            LOG.info("restarted the Kafka broker after step {}", step);
-                        }
-                        if (step == 8) {
-                            connector.kill();
-                            connector.start();
-                            LOG.info("killed and restarted the connector after step {}", step);
-                        }
-                        Thread.sleep(300); // paces the workload so it streams while the job runs
-                    }
+                    workload.streamWithFaults(
+                            Map.of(
+                                    3,
+                                    () -> {
+                                        broker.kill();
+                                        LOG.info("killed the Kafka broker after step 3");
+                                    },
+                                    5,
+                                    () -> {
+                                        broker.start();
+                                        LOG.info("restarted the Kafka broker after step 5");
+                                    },
+                                    8,
+                                    () -> {
+                                        connector.kill();
+                                        connector.start();
+                                        LOG.info("killed and restarted the connector after step 8");
+                                    }));
                     awaitExact("streaming through the restarts", connector, oracle, pg, mirror);
                     assertThat(oracle.rawEmailsInClickHouse(List.of(chDb, anDb))).isEmpty();
                     // ./sluice health from Kafka: the group's lag instead of a slot, and the rows.

@@ -27,7 +27,7 @@ final class MirrorTestJob {
                 PiiMasker.apply(
                         MirrorJob.guarded(
                                 MirrorJob.changes(env, config, MirrorSource.create(config, anchor)),
-                                new LifecycleGuard(
+                                new LifecycleGuard<>(
                                         config, MirrorJob.primaryKeys(config), false, anchor.lsn()),
                                 config),
                         config,
