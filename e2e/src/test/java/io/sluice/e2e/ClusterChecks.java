@@ -172,6 +172,66 @@ final class ClusterChecks {
         return d;
     }
 
+    /**
+     * The tables {@link #compare} leaves out, for a job whose whole history the run has seen: the
+     * mirror's {@code users} and {@code events} (live rows by key), {@code events_per_5m}, and the
+     * daily active users of {@code active_users_daily}.
+     */
+    static List<String> compareMore(TestServers servers, String chDb, String anDb, Connection pg)
+            throws Exception {
+        List<String> d = new ArrayList<>();
+        d.addAll(
+                diff(
+                        "mirror users",
+                        pgSet(pg, "SELECT user_id || '|' || coalesce(email, '-') FROM users"),
+                        chSet(
+                                servers,
+                                "SELECT concat(toString(user_id), '|', ifNull(email, '-')) FROM "
+                                        + chDb
+                                        + ".users FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                diff(
+                        "mirror events",
+                        pgSet(
+                                pg,
+                                "SELECT event_id || '|' || coalesce(user_id::text, '-') || '|'"
+                                        + " || event_name FROM events"),
+                        chSet(
+                                servers,
+                                "SELECT concat(toString(event_id), '|', ifNull(toString(user_id),"
+                                        + " '-'), '|', event_name) FROM "
+                                        + chDb
+                                        + ".events FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                diff(
+                        "events_per_5m",
+                        pgSet(
+                                pg,
+                                "SELECT (floor(extract(epoch FROM occurred_at) / 300) * 300)::bigint"
+                                        + " || '|' || event_name || '|' || count(*) FROM events"
+                                        + " GROUP BY floor(extract(epoch FROM occurred_at) / 300), event_name"),
+                        chSet(
+                                servers,
+                                "SELECT concat(toString(toUnixTimestamp(window_start)), '|',"
+                                        + " event_name, '|', toString(events)) FROM "
+                                        + anDb
+                                        + ".events_per_5m FINAL WHERE events != 0")));
+        d.addAll(
+                diff(
+                        "active_users_daily (dau)",
+                        pgSet(
+                                pg,
+                                "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') || '|'"
+                                        + " || count(DISTINCT user_id) FROM events GROUP BY"
+                                        + " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
+                        chSet(
+                                servers,
+                                "SELECT concat(toString(day), '|', toString(dau)) FROM "
+                                        + anDb
+                                        + ".active_users_daily FINAL WHERE dau != 0")));
+        return d;
+    }
+
     static List<String> diff(String table, TreeSet<String> expected, TreeSet<String> actual) {
         List<String> d = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(expected);

@@ -10,6 +10,7 @@ import java.sql.DriverManager;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *   <li>it is rescaled through savepoints, 4 → 2 → 4, with changes in between.
  * </ol>
  *
- * After each step ClickHouse must equal SQL over Postgres: events, events per minute and per hour,
- * and sessions (which span the kill and both rescales, so their state moves between key groups).
+ * After each step ClickHouse must equal SQL over Postgres: the mirror's users and events, and the
+ * analytics events, events per minute, per 5 minutes and per hour, daily active users, and sessions
+ * (which span the kill and both rescales, so their state moves between key groups).
  */
 class ClusterScaleIT {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterScaleIT.class);
@@ -76,7 +78,7 @@ class ClusterScaleIT {
                         .as("parallelism of the first run")
                         .isEqualTo(4);
                 workload.writeUntil(t0.minus(Duration.ofHours(4)), true);
-                awaitExact("parallelism 4", servers, anDb, pg);
+                awaitExact("parallelism 4", servers, chDb, anDb, pg);
 
                 // A TaskManager process dies mid-stream.
                 Path second = home.resolve("flink").resolve("taskmanager-2.pid");
@@ -92,7 +94,7 @@ class ClusterScaleIT {
                 LOG.info("killed TaskManager process {}", pid);
                 workload.writeUntil(t0.minus(Duration.ofHours(3)), true); // while it is gone
                 LOG.info(sluice.run("cluster", "start", "--taskmanagers", "2"));
-                awaitExact("a TaskManager killed and started again", servers, anDb, pg);
+                awaitExact("a TaskManager killed and started again", servers, chDb, anDb, pg);
                 assertThat(ClusterChecks.get(rest, "/jobs/" + job + "/exceptions"))
                         .as("the job's failure history: the lost TaskManager")
                         .contains("\"entries\":[{");
@@ -114,7 +116,7 @@ class ClusterScaleIT {
                             .as("parallelism after the rescale")
                             .isEqualTo(parallelism);
                     workload.writeUntil(t0.minus(Duration.ofHours(parallelism == 2 ? 2 : 1)), true);
-                    awaitExact("rescaled to " + parallelism, servers, anDb, pg);
+                    awaitExact("rescaled to " + parallelism, servers, chDb, anDb, pg);
                 }
                 assertThat(workload.deleted).isPositive();
                 assertThat(workload.corrected).isPositive();
@@ -137,13 +139,15 @@ class ClusterScaleIT {
         return max;
     }
 
-    private static void awaitExact(String phase, TestServers servers, String anDb, Connection pg)
+    private static void awaitExact(
+            String phase, TestServers servers, String chDb, String anDb, Connection pg)
             throws Exception {
         List<String> differences;
         long deadline = System.nanoTime() + Duration.ofMinutes(4).toNanos();
         do {
             Thread.sleep(2_000); // polling until the job has caught up, with a deadline
-            differences = ClusterChecks.compare(servers, anDb, pg, Instant.EPOCH);
+            differences = new ArrayList<>(ClusterChecks.compare(servers, anDb, pg, Instant.EPOCH));
+            differences.addAll(ClusterChecks.compareMore(servers, chDb, anDb, pg));
         } while (!differences.isEmpty() && System.nanoTime() < deadline);
         assertThat(differences).as("ClickHouse against SQL over Postgres after " + phase).isEmpty();
         LOG.info("{}: ClickHouse equals SQL over Postgres", phase);

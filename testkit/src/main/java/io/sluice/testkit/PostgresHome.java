@@ -21,8 +21,10 @@ final class PostgresHome {
     static {
         DEFAULTS.put("listen_addresses", PostgresServer.HOST);
         DEFAULTS.put("wal_level", "logical");
-        DEFAULTS.put("max_replication_slots", "20");
-        DEFAULTS.put("max_wal_senders", "20");
+        // One test JVM runs dozens of CDC jobs against one server, and a job's slot outlives it
+        // (tests that restart from a checkpoint need it): room for every test module's slots.
+        DEFAULTS.put("max_replication_slots", "40");
+        DEFAULTS.put("max_wal_senders", "40");
         DEFAULTS.put("max_connections", "200");
         DEFAULTS.put("shared_buffers", "128MB");
         DEFAULTS.put("fsync", "off");

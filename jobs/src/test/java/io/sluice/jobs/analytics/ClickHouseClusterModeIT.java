@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.clickhouse.ClusterDdl;
 import io.sluice.common.config.ClickHouseSinkOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.jobs.JobTestSupport;
 import io.sluice.testkit.ClickHouseCluster;
@@ -110,6 +111,8 @@ class ClickHouseClusterModeIT {
                 }
             } finally {
                 JobTestSupport.cancel(job, tmp);
+                // The slot outlives the job: dropped, so that the suite's later jobs find room.
+                LifecycleSupport.dropSlot(pg, config.get(PostgresSourceOptions.SLOT));
             }
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sluice.common.clickhouse.ClickHouseConnection;
 import io.sluice.common.config.PiiOptions;
+import io.sluice.common.config.PostgresSourceOptions;
 import io.sluice.common.config.SluiceConfig;
 import io.sluice.common.config.SourceOptions;
 import io.sluice.common.pii.PiiHasher;
@@ -150,6 +151,8 @@ class PublishToKafkaIT {
                     JobTestSupport.cancel(reader, tmp);
                 }
                 JobTestSupport.cancel(publisher, tmp);
+                // The slot outlives the job: dropped, so that the suite's later jobs find room.
+                LifecycleSupport.dropSlot(pg, publish.get(PostgresSourceOptions.SLOT));
             }
         }
     }
