@@ -82,6 +82,9 @@ public final class ChangeArchive {
             return;
         }
         initializeS3(config);
+        if (path.startsWith("s3")) {
+            initializeAwsMetrics();
+        }
         int parallelism = config.get(JobOptions.PARALLELISM);
         changes.map(new Encode())
                 .returns(new GenericRecordAvroTypeInfo(SCHEMA))
@@ -124,6 +127,28 @@ public final class ChangeArchive {
         // AWS's advice): the bulk delete it issues stalls S3-compatible servers without it.
         fs.setString("s3.directory.marker.retention", "keep");
         FileSystem.initialize(fs, null);
+    }
+
+    /**
+     * Runs the static initializer of the AWS SDK class that every S3 request touches, here, on the
+     * thread that builds the job. Otherwise it runs in the task that makes the JVM's first upload.
+     * On a local MiniCluster (the S3 file system on the class path, no plugin) that class
+     * initializer asks commons-logging for the thread's context class loader, which is the task's
+     * user-code loader. If the task is being torn down at that moment (a failover), the loader is
+     * closed, the initializer fails, and the class is unusable for the rest of the JVM: every later
+     * upload, and so every checkpoint of the archive, fails ("Could not initialize class
+     * com.amazonaws.util.AWSRequestMetricsFullSupport"). A CI run met this once.
+     */
+    static void initializeAwsMetrics() {
+        try {
+            Class.forName(
+                    "com.amazonaws.util.AWSRequestMetricsFullSupport",
+                    true,
+                    ChangeArchive.class.getClassLoader());
+        } catch (ClassNotFoundException | LinkageError notHere) {
+            // A real cluster loads the S3 file system as a plugin, in a class loader of its own
+            // that is never closed; the jobs jar does not carry it.
+        }
     }
 
     /** The archived form of a change. */
