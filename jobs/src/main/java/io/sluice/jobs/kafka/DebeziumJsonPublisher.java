@@ -58,6 +58,9 @@ public final class DebeziumJsonPublisher implements DebeziumDeserializationSchem
     private transient JsonConverter values;
     private transient JsonConverter keys;
 
+    /** Field name → column name (streamed names arrive garbled), repaired once per name. */
+    private transient Map<String, String> columns;
+
     public DebeziumJsonPublisher(
             String topicPrefix,
             long snapshotVersion,
@@ -83,6 +86,7 @@ public final class DebeziumJsonPublisher implements DebeziumDeserializationSchem
             values.configure(Map.of("schemas.enable", "true"), false);
             keys = new JsonConverter();
             keys.configure(Map.of("schemas.enable", "true"), true);
+            columns = new HashMap<>();
         }
         Struct source = value.getStruct("source");
         TableId table = new TableId(source.getString("schema"), source.getString("table"));
@@ -127,7 +131,7 @@ public final class DebeziumJsonPublisher implements DebeziumDeserializationSchem
         Map<String, Object> raw = new LinkedHashMap<>();
         Map<String, Field> fields = new HashMap<>();
         for (Field f : row.schema().fields()) {
-            String column = PgOutputNames.repair(f.name());
+            String column = columns.computeIfAbsent(f.name(), PgOutputNames::repair);
             raw.put(column, row.getWithoutDefault(f.name()));
             fields.put(column, f);
         }

@@ -76,11 +76,7 @@ public final class LifecycleGuard<T> extends AbstractStreamOperator<T>
 
     public LifecycleGuard(
             SluiceConfig config, Map<TableId, List<String>> keys, boolean analytics, long anchor) {
-        this.config = config;
-        this.keys = Map.copyOf(keys);
-        this.analytics = analytics;
-        this.anchor = anchor;
-        this.retires = true;
+        this(config, keys, analytics, anchor, true);
     }
 
     /**
@@ -88,11 +84,20 @@ public final class LifecycleGuard<T> extends AbstractStreamOperator<T>
      * restored run, the heartbeat and the WAL gauge, and no retiring.
      */
     public LifecycleGuard(SluiceConfig config, long anchor) {
+        this(config, Map.of(), false, anchor, false);
+    }
+
+    private LifecycleGuard(
+            SluiceConfig config,
+            Map<TableId, List<String>> keys,
+            boolean analytics,
+            long anchor,
+            boolean retires) {
         this.config = config;
-        this.keys = Map.of();
-        this.analytics = false;
+        this.keys = Map.copyOf(keys);
+        this.analytics = analytics;
         this.anchor = anchor;
-        this.retires = false;
+        this.retires = retires;
     }
 
     @Override
