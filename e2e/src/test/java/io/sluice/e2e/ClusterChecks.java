@@ -2,6 +2,7 @@ package io.sluice.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.sluice.jobs.analytics.AnalyticsTestSettings;
 import io.sluice.testkit.TestServers;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -172,66 +173,6 @@ final class ClusterChecks {
         return d;
     }
 
-    /**
-     * The tables {@link #compare} leaves out, for a job whose whole history the run has seen: the
-     * mirror's {@code users} and {@code events} (live rows by key), {@code events_per_5m}, and the
-     * daily active users of {@code active_users_daily}.
-     */
-    static List<String> compareMore(TestServers servers, String chDb, String anDb, Connection pg)
-            throws Exception {
-        List<String> d = new ArrayList<>();
-        d.addAll(
-                diff(
-                        "mirror users",
-                        pgSet(pg, "SELECT user_id || '|' || coalesce(email, '-') FROM users"),
-                        chSet(
-                                servers,
-                                "SELECT concat(toString(user_id), '|', ifNull(email, '-')) FROM "
-                                        + chDb
-                                        + ".users FINAL WHERE _is_deleted = 0")));
-        d.addAll(
-                diff(
-                        "mirror events",
-                        pgSet(
-                                pg,
-                                "SELECT event_id || '|' || coalesce(user_id::text, '-') || '|'"
-                                        + " || event_name FROM events"),
-                        chSet(
-                                servers,
-                                "SELECT concat(toString(event_id), '|', ifNull(toString(user_id),"
-                                        + " '-'), '|', event_name) FROM "
-                                        + chDb
-                                        + ".events FINAL WHERE _is_deleted = 0")));
-        d.addAll(
-                diff(
-                        "events_per_5m",
-                        pgSet(
-                                pg,
-                                "SELECT (floor(extract(epoch FROM occurred_at) / 300) * 300)::bigint"
-                                        + " || '|' || event_name || '|' || count(*) FROM events"
-                                        + " GROUP BY floor(extract(epoch FROM occurred_at) / 300), event_name"),
-                        chSet(
-                                servers,
-                                "SELECT concat(toString(toUnixTimestamp(window_start)), '|',"
-                                        + " event_name, '|', toString(events)) FROM "
-                                        + anDb
-                                        + ".events_per_5m FINAL WHERE events != 0")));
-        d.addAll(
-                diff(
-                        "active_users_daily (dau)",
-                        pgSet(
-                                pg,
-                                "SELECT to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') || '|'"
-                                        + " || count(DISTINCT user_id) FROM events GROUP BY"
-                                        + " to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"),
-                        chSet(
-                                servers,
-                                "SELECT concat(toString(day), '|', toString(dau)) FROM "
-                                        + anDb
-                                        + ".active_users_daily FINAL WHERE dau != 0")));
-        return d;
-    }
-
     static List<String> diff(String table, TreeSet<String> expected, TreeSet<String> actual) {
         List<String> d = new ArrayList<>();
         TreeSet<String> missing = new TreeSet<>(expected);
@@ -294,12 +235,28 @@ final class ClusterChecks {
         return r.body();
     }
 
+    /** The analytics job's configuration for the users and events tables, at parallelism 1. */
     static String config(TestServers servers, String pgDb, String chDb, String anDb, Path tmp) {
-        return config(servers, pgDb, chDb, anDb, tmp, "sluice_e2e", 1);
+        return config(
+                        servers,
+                        pgDb,
+                        chDb,
+                        anDb,
+                        tmp,
+                        "sluice_e2e",
+                        1,
+                        "public.users, public.events")
+                + "\n";
     }
 
-    /** The analytics job's configuration with its own slot and publication, at a parallelism. */
-    static String config(
+    /**
+     * The configuration the jobs' integration tests run the analytics job with ({@code
+     * AnalyticsJobIT.settings}), as a file: the users, events, orders, refunds and subscriptions
+     * tables, promoted properties, funnels, retention, features, alerts and PII hashing, so that
+     * {@link io.sluice.jobs.analytics.EventOracle} can check every table; its own slot and
+     * publication, at a parallelism.
+     */
+    static String analyticsConfig(
             TestServers servers,
             String pgDb,
             String chDb,
@@ -307,6 +264,55 @@ final class ClusterChecks {
             Path tmp,
             String slot,
             int parallelism) {
+        return String.join(
+                "\n",
+                config(
+                        servers,
+                        pgDb,
+                        chDb,
+                        anDb,
+                        tmp,
+                        slot,
+                        parallelism,
+                        "public.users, public.events, public.orders, public.refunds,"
+                                + " public.subscriptions"),
+                "  promoted-properties: " + yamlList(AnalyticsTestSettings.PROMOTED_PROPERTIES),
+                "  out-of-orderness: 5 min",
+                "  repair-horizon: 1 d",
+                "  max-future-skew: 10 min",
+                "  funnels: " + yamlList(AnalyticsTestSettings.FUNNELS),
+                "  retention:",
+                "    return-event: " + AnalyticsTestSettings.RETURN_EVENT,
+                "  features: " + yamlList(AnalyticsTestSettings.FEATURES),
+                "  alerts:",
+                "    error-rate:",
+                "      min-requests: " + AnalyticsTestSettings.ALERT_MIN_REQUESTS,
+                "pii:",
+                "  columns: [public.users.email]",
+                "  property-keys: [email]",
+                "  detect-emails: true",
+                "");
+    }
+
+    private static String yamlList(List<String> values) {
+        return values.stream()
+                .map(v -> "'" + v.replace("'", "''") + "'")
+                .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
+    }
+
+    /**
+     * The analytics job's configuration with its own slot and publication, at a parallelism, for
+     * {@code tables}; ends with the analytics section open.
+     */
+    private static String config(
+            TestServers servers,
+            String pgDb,
+            String chDb,
+            String anDb,
+            Path tmp,
+            String slot,
+            int parallelism,
+            String tables) {
         return String.join(
                 "\n",
                 "postgres:",
@@ -317,7 +323,7 @@ final class ClusterChecks {
                 "  password: '" + servers.postgres().password() + "'",
                 "  slot: " + slot,
                 "  publication: " + slot,
-                "  tables: [public.users, public.events]",
+                "  tables: [" + tables + "]",
                 "clickhouse:",
                 "  url: " + servers.clickhouse().url(),
                 "  database: " + chDb,
@@ -334,7 +340,6 @@ final class ClusterChecks {
                 "  path: " + tmp.resolve("archive").toUri(),
                 "analytics:",
                 "  database: " + anDb,
-                "  events-table: public.events",
-                "");
+                "  events-table: public.events");
     }
 }

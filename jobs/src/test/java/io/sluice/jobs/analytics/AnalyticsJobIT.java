@@ -1,5 +1,11 @@
 package io.sluice.jobs.analytics;
 
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.ALERT_MIN_REQUESTS;
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.FEATURES;
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.FUNNELS;
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.PII_KEY;
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.PROMOTED_PROPERTIES;
+import static io.sluice.jobs.analytics.AnalyticsTestSettings.RETURN_EVENT;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.sluice.common.clickhouse.ClickHouseConnection;
@@ -61,7 +67,6 @@ class AnalyticsJobIT {
     private static final Logger LOG = LoggerFactory.getLogger(AnalyticsJobIT.class);
     private static final int HISTORY_EVENTS = 150_000;
     private static final int STEP_EVENTS = 800;
-    static final int ALERT_MIN_REQUESTS = 5;
 
     /**
      * TaskManager kills while the snapshot is read, and while changes stream: each is a real
@@ -75,24 +80,6 @@ class AnalyticsJobIT {
     private static int failures(ClickHouseEngine engine) {
         return engine == ClickHouseEngine.LEGACY ? 7 : 3;
     }
-
-    static final String PII_KEY = "analytics-it-hmac-key-0123456789";
-
-    /**
-     * The funnels of every analytics integration test: ordered without filters (also checked by
-     * ClickHouse's windowFunnel), strict, and ordered with a property filter on a promoted
-     * property.
-     */
-    static final List<String> FUNNELS =
-            List.of(
-                    "browse: session_start > search > purchase within 2 h",
-                    "engage: page_view > click > feature_used within 30 min strict",
-                    "paid: page_view{plan=pro} > purchase within 1 d");
-
-    static final String RETURN_EVENT = "page_view";
-
-    /** An event-name feature and a property feature (the plan of purchases). */
-    static final List<String> FEATURES = List.of("invite_sent", "purchase.plan");
 
     @RegisterExtension
     static final MiniClusterExtension FLINK =
@@ -487,17 +474,13 @@ class AnalyticsJobIT {
         JobTestSupport.useClickHouse(values, clickhouse);
         values.put(JobOptions.PARALLELISM.key(), 2);
         values.put(AnalyticsOptions.DATABASE.key(), anDb);
-        values.put(
-                AnalyticsOptions.PROMOTED_PROPERTIES.key(),
-                List.of("plan:String", "duration_ms:Int64"));
+        values.put(AnalyticsOptions.PROMOTED_PROPERTIES.key(), PROMOTED_PROPERTIES);
         values.put(AnalyticsOptions.OUT_OF_ORDERNESS.key(), Duration.ofMinutes(5));
         values.put(AnalyticsOptions.REPAIR_HORIZON.key(), Duration.ofDays(1));
         values.put(AnalyticsOptions.MAX_FUTURE_SKEW.key(), Duration.ofMinutes(10));
         values.put(ProductAnalyticsOptions.FUNNELS.key(), FUNNELS);
         values.put(ProductAnalyticsOptions.RETENTION_RETURN_EVENT.key(), RETURN_EVENT);
         values.put(ProductAnalyticsOptions.FEATURES.key(), FEATURES);
-        // The workload's request traffic is spread over a dozen service versions, a few requests
-        // a minute each: 5 in the window lets error_rate fire and resolve (thresholds default).
         values.put(AlertOptions.ERROR_RATE_MIN_REQUESTS.key(), ALERT_MIN_REQUESTS);
         values.put(PiiOptions.COLUMNS.key(), List.of("public.users.email"));
         values.put(PiiOptions.PROPERTY_KEYS.key(), List.of("email"));

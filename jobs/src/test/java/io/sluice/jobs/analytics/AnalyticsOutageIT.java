@@ -56,7 +56,8 @@ class AnalyticsOutageIT {
             // Without restarts: a failure during the outage must show, not heal.
             JobClient job = AnalyticsJobIT.startWithoutRestarts(config, "analytics-outage");
             try {
-                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY).bySignup();
+                EventOracle oracle =
+                        new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY).bySignup();
                 oracle.awaitExact(Duration.ofMinutes(3));
                 FrozenClickHouse.checkpointsWhileFrozen(
                         servers.clickhouse(),

@@ -105,7 +105,8 @@ class BackfillIT {
             settings.put(AnalyticsOptions.REPAIR_HORIZON.key(), Duration.ofHours(1));
             SluiceConfig config = SluiceConfig.of(settings);
             PiiHasher hasher =
-                    PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY));
+                    PiiHasher.fromConfig(
+                            config, Map.of("SLUICE_PII_KEY", AnalyticsTestSettings.PII_KEY));
 
             // The streaming job: snapshot, then late corrections and deletes in the range.
             MirrorSetup.prepare(config);
@@ -184,7 +185,7 @@ class BackfillIT {
                                     + ")");
                 }
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(errorRanges(from, to))
                                         .compareOperational())
                         .as("errors_1m and errors_1h of the range are damaged")
@@ -220,14 +221,14 @@ class BackfillIT {
                                 "retention_weekly",
                                 "feature_adoption_weekly");
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(ranges)
                                         .compareUserScoped())
                         .as("the user-scoped tables are damaged before the " + source + " backfill")
                         .hasSizeGreaterThanOrEqualTo(6);
                 Map<String, long[]> alertPoints = alertPoints(from, to, ranges);
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(alertPoints)
                                         .compareAlerts())
                         .as("the alerts are damaged before the " + source + " backfill")
@@ -239,7 +240,7 @@ class BackfillIT {
                         .as("after the " + source + " backfill")
                         .isEmpty();
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(errorRanges(from, to))
                                         .compareOperational())
                         .as(
@@ -248,13 +249,13 @@ class BackfillIT {
                                         + " backfill")
                         .isEmpty();
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(ranges)
                                         .compareUserScoped())
                         .as("the user-scoped tables' closed rows after the " + source + " backfill")
                         .isEmpty();
                 assertThat(
-                                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY)
+                                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
                                         .onlyRowsIn(alertPoints)
                                         .compareAlerts())
                         .as("the alerts at the points the " + source + " backfill reaches")

@@ -79,7 +79,7 @@ class ClickHouseClusterModeIT {
                             .as("the Distributed table on " + s)
                             .isEqualTo("1\n");
                 }
-                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                EventOracle oracle = new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY);
                 awaitExact("the snapshot", oracle, pg, mirror);
 
                 workload.streamWithFaults(
@@ -125,7 +125,7 @@ class ClickHouseClusterModeIT {
     private static void awaitExact(
             String phase, EventOracle oracle, Connection pg, ClickHouseConnection mirror)
             throws Exception {
-        oracle.awaitExact(Duration.ofMinutes(4), () -> KafkaSourceIT.compareMirror(pg, mirror));
+        oracle.awaitExact(Duration.ofMinutes(4), () -> EventOracle.compareMirror(pg, mirror));
         LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
     }
 

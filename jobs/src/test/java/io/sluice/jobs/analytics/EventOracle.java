@@ -11,6 +11,7 @@ import io.sluice.common.clickhouse.TsvCodec;
 import io.sluice.common.config.FeatureDefinition;
 import io.sluice.common.config.FunnelDefinition;
 import io.sluice.common.definitions.FinanceQueries;
+import io.sluice.jobs.SqlSets;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -34,7 +35,7 @@ import javax.crypto.spec.SecretKeySpec;
  * not more than 10 minutes ahead, properties a JSON object whose plan is a string and duration_ms
  * an integral number; counted = usable and not late.
  */
-final class EventOracle {
+public final class EventOracle {
     static final String USABLE =
             "user_id IS NOT NULL AND occurred_at IS NOT NULL"
                     + " AND occurred_at <= now() + interval '10 minutes'"
@@ -57,7 +58,7 @@ final class EventOracle {
     /** Per table, the periods compared ({@link #onlyRowsIn}); {@code null}: every row. */
     private Map<String, long[]> ranges;
 
-    EventOracle(Connection pg, ClickHouseConnection ch, String hmacKey) throws Exception {
+    public EventOracle(Connection pg, ClickHouseConnection ch, String hmacKey) throws Exception {
         this.pg = pg;
         this.ch = ch;
         this.mac = Mac.getInstance("HmacSHA256");
@@ -97,7 +98,7 @@ final class EventOracle {
     }
 
     /** As {@link AnalyticsJobIT#settings}, which every job under test starts from, sets it. */
-    private int alertMinRequests = AnalyticsJobIT.ALERT_MIN_REQUESTS;
+    private int alertMinRequests = AnalyticsTestSettings.ALERT_MIN_REQUESTS;
 
     /** The job under test takes cohorts from users.created_at. */
     EventOracle bySignup() {
@@ -109,7 +110,7 @@ final class EventOracle {
         return pgSet("SELECT event_id FROM usable").size();
     }
 
-    List<String> compareAll() throws Exception {
+    public List<String> compareAll() throws Exception {
         List<String> d = new ArrayList<>();
         d.addAll(compareEvents());
         d.addAll(
@@ -305,7 +306,7 @@ final class EventOracle {
      * this oracle does not know, such as the mirror's) that must come out empty too. A comparison
      * that throws (a table not created yet) counts as a difference.
      */
-    void awaitExact(Duration within, java.util.concurrent.Callable<List<String>> more)
+    public void awaitExact(Duration within, java.util.concurrent.Callable<List<String>> more)
             throws Exception {
         long deadline = System.nanoTime() + within.toNanos();
         long nextTick = System.nanoTime();
@@ -367,7 +368,7 @@ final class EventOracle {
     }
 
     /** How many transitions of {@code rule} in {@code state} the alerts table holds. */
-    long alertCount(String rule, String state) throws SQLException {
+    public long alertCount(String rule, String state) throws SQLException {
         return Long.parseLong(
                 ch.queryValue(
                                 "SELECT count() FROM alerts FINAL WHERE _is_deleted = 0 AND rule = '"
@@ -487,7 +488,7 @@ final class EventOracle {
             st.execute("CREATE INDEX ON funnel_events (user_id, occurred_at)");
             st.execute("ANALYZE funnel_events");
         }
-        for (String definition : AnalyticsJobIT.FUNNELS) {
+        for (String definition : AnalyticsTestSettings.FUNNELS) {
             FunnelDefinition f = FunnelDefinition.parse(definition);
             d.addAll(
                     compare(
@@ -539,11 +540,11 @@ final class EventOracle {
                                                         CohortOracle.Columns.DEFAULT,
                                                         "users",
                                                         CohortOracle.UserColumns.DEFAULT,
-                                                        AnalyticsJobIT.RETURN_EVENT)
+                                                        AnalyticsTestSettings.RETURN_EVENT)
                                                 : CohortOracle.postgresRetentionWeekly(
                                                         "counted",
                                                         CohortOracle.Columns.DEFAULT,
-                                                        AnalyticsJobIT.RETURN_EVENT))
+                                                        AnalyticsTestSettings.RETURN_EVENT))
                                         + ") o"),
                         chSet(retention + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
         if (!cohortBySignup) {
@@ -555,7 +556,7 @@ final class EventOracle {
                                             + " FROM ("
                                             + CohortOracle.clickHouseRetentionWeekly(
                                                     database(),
-                                                    AnalyticsJobIT.RETURN_EVENT,
+                                                    AnalyticsTestSettings.RETURN_EVENT,
                                                     // After a backfill (onlyRowsIn) every usable
                                                     // event counts: the events the stream left
                                                     // out as late are in its replay.
@@ -566,7 +567,7 @@ final class EventOracle {
                                             + " FROM retention_weekly FINAL WHERE cohort_users > 0")));
         }
         List<FeatureDefinition> features = new ArrayList<>();
-        for (String f : AnalyticsJobIT.FEATURES) {
+        for (String f : AnalyticsTestSettings.FEATURES) {
             features.add(FeatureDefinition.parse(f));
         }
         d.addAll(
@@ -649,7 +650,7 @@ final class EventOracle {
     }
 
     /** Rows of every String column in the databases that contain an @example.com address. */
-    List<String> rawEmailsInClickHouse(List<String> databases) {
+    public List<String> rawEmailsInClickHouse(List<String> databases) {
         List<String> found = new ArrayList<>();
         for (String db : databases) {
             for (List<String> c :
@@ -782,6 +783,86 @@ final class EventOracle {
 
     private static long day(String date) {
         return java.time.LocalDate.parse(date).toEpochDay() * 86_400;
+    }
+
+    /**
+     * Every mirrored row, every column but the hashed e-mail and the masked event properties,
+     * against Postgres: numerics as cents (through Float64: 18.16 multiplies no Decimal), times as
+     * Unix seconds (ClickHouse 18.16 keeps seconds), NULL as a marker.
+     */
+    public static List<String> compareMirror(Connection pg, ClickHouseConnection mirror)
+            throws Exception {
+        List<String> d = new ArrayList<>();
+        d.addAll(
+                compareSets(
+                        "mirror users",
+                        SqlSets.pgSet(
+                                pg,
+                                "SELECT concat_ws('|', user_id, plan, coalesce(country, '-'),"
+                                        + " floor(extract(epoch FROM created_at))::bigint, attributes::text)"
+                                        + " FROM users"),
+                        SqlSets.chSet(
+                                mirror,
+                                "SELECT concat(toString(user_id), '|', plan, '|', ifNull(country, '-'),"
+                                        + " '|', toString(toUnixTimestamp(created_at)), '|', attributes)"
+                                        + " FROM users FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                compareSets(
+                        "mirror events",
+                        SqlSets.pgSet(
+                                pg,
+                                "SELECT concat_ws('|', event_id, coalesce(user_id::text, '-'),"
+                                        + " coalesce(floor(extract(epoch FROM occurred_at))::bigint::text,"
+                                        + " '-'), event_name) FROM events"),
+                        SqlSets.chSet(
+                                mirror,
+                                "SELECT concat(toString(event_id), '|', ifNull(toString(user_id), '-'),"
+                                        + " '|', ifNull(toString(toUnixTimestamp(occurred_at)), '-'), '|',"
+                                        + " event_name) FROM events FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                compareSets(
+                        "mirror orders",
+                        SqlSets.pgSet(
+                                pg,
+                                "SELECT concat_ws('|', order_id, user_id, floor(extract(epoch FROM"
+                                        + " created_at))::bigint, status, (amount * 100)::bigint,"
+                                        + " currency, array_to_string(items, ',', '-')) FROM orders"),
+                        SqlSets.chSet(
+                                mirror,
+                                "SELECT concat(toString(order_id), '|', toString(user_id), '|',"
+                                        + " toString(toUnixTimestamp(created_at)), '|', status, '|',"
+                                        + " toString(toInt64(round(toFloat64(amount) * 100))), '|', currency, '|',"
+                                        + " arrayStringConcat(arrayMap(x -> ifNull(x, '-'), items), ',')) FROM orders FINAL"
+                                        + " WHERE _is_deleted = 0")));
+        d.addAll(
+                compareSets(
+                        "mirror subscriptions",
+                        SqlSets.pgSet(
+                                pg,
+                                "SELECT concat_ws('|', subscription_id, user_id, plan, (mrr * 100)::bigint,"
+                                        + " started_at, coalesce(canceled_at::text, '-'))"
+                                        + " FROM subscriptions"),
+                        SqlSets.chSet(
+                                mirror,
+                                "SELECT concat(toString(subscription_id), '|', toString(user_id), '|',"
+                                        + " plan, '|', toString(toInt64(round(toFloat64(mrr) * 100))), '|',"
+                                        + " toString(started_at), '|', ifNull(toString(canceled_at), '-'))"
+                                        + " FROM subscriptions FINAL WHERE _is_deleted = 0")));
+        d.addAll(
+                compareSets(
+                        "mirror refunds",
+                        SqlSets.pgSet(
+                                pg,
+                                "SELECT concat_ws('|', refund_id, order_id, (amount * 100)::bigint,"
+                                        + " coalesce(reason, '-'), floor(extract(epoch FROM"
+                                        + " refunded_at))::bigint) FROM refunds"),
+                        SqlSets.chSet(
+                                mirror,
+                                "SELECT concat(toString(refund_id), '|', toString(order_id), '|',"
+                                        + " toString(toInt64(round(toFloat64(amount) * 100))), '|', ifNull(reason, '-'), '|',"
+                                        + " toString(toUnixTimestamp(refunded_at))) FROM refunds FINAL"
+                                        + " WHERE _is_deleted = 0")));
+        return d;
     }
 
     private static List<String> compareSets(

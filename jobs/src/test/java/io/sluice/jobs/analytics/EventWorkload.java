@@ -37,7 +37,7 @@ import java.util.UUID;
  * orders (a full one marks the order refunded), refund corrections, refunds before their order, and
  * deletes of a few orders and refunds. Revenue has no event time, so none of it is late.
  */
-final class EventWorkload {
+public final class EventWorkload {
     private static final String[] NAMES = {
         "page_view",
         "page_view",
@@ -90,7 +90,7 @@ final class EventWorkload {
     private long lastSubscription;
     private final List<Long> liveSubscriptions = new ArrayList<>();
 
-    EventWorkload(Connection pg, long seed, Instant end) {
+    public EventWorkload(Connection pg, long seed, Instant end) {
         this.pg = pg;
         this.random = new Random(seed);
         this.money = new Random(seed * 31 + 7);
@@ -101,7 +101,7 @@ final class EventWorkload {
         this.nextBot = start;
     }
 
-    void createTables() throws Exception {
+    public void createTables() throws Exception {
         try (Statement st = pg.createStatement()) {
             st.execute(Files.readString(Path.of("..", "sql", "postgres", "01_schema.sql")));
             st.execute("CREATE TABLE expected_late (event_id uuid PRIMARY KEY)");
@@ -126,7 +126,7 @@ final class EventWorkload {
         }
     }
 
-    long totalEvents() {
+    public long totalEvents() {
         return written;
     }
 
@@ -136,7 +136,7 @@ final class EventWorkload {
     }
 
     /** The first two days, before the job starts: about {@code events} rows. */
-    void writeHistory(int events) throws SQLException {
+    public void writeHistory(int events) throws SQLException {
         pg.setAutoCommit(false);
         try (PreparedStatement ps = upsert()) {
             Instant historyEnd = streamStart;
@@ -177,7 +177,7 @@ final class EventWorkload {
 
     /** One streaming step: about {@code events} rows, in one transaction, in the order given. */
     /** Something a test does to a server or job between two steps of {@link #streamWithFaults}. */
-    interface Fault {
+    public interface Fault {
         void inject() throws Exception;
     }
 
@@ -185,7 +185,7 @@ final class EventWorkload {
      * Twelve steps of 300 events, 20 users' e-mails changed every fourth step, paced so that they
      * stream while the jobs run; after step {@code n}, the fault {@code faults.get(n)}.
      */
-    void streamWithFaults(java.util.Map<Integer, Fault> faults) throws Exception {
+    public void streamWithFaults(java.util.Map<Integer, Fault> faults) throws Exception {
         for (int step = 0; step < 12; step++) {
             streamStep(300);
             if (step % 4 == 0) {
@@ -199,7 +199,7 @@ final class EventWorkload {
         }
     }
 
-    void streamStep(int events) throws SQLException {
+    public void streamStep(int events) throws SQLException {
         pg.setAutoCommit(false);
         Instant stepEnd = head.plus(Duration.ofMinutes(14));
         try (PreparedStatement ps = upsert()) {
@@ -661,7 +661,7 @@ final class EventWorkload {
         }
     }
 
-    void updateUserEmails(int n) throws SQLException {
+    public void updateUserEmails(int n) throws SQLException {
         try (PreparedStatement ps =
                 pg.prepareStatement(
                         "UPDATE users SET email = ?, created_at = created_at + ? * interval '1 day'"

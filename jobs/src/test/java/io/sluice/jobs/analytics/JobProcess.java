@@ -37,7 +37,7 @@ final class JobProcess {
         Path log = tmp.resolve(name + ".log");
         ProcessBuilder pb =
                 new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().put("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY);
+        pb.environment().put("SLUICE_PII_KEY", AnalyticsTestSettings.PII_KEY);
         Process p = pb.start();
         synchronized (ALL) {
             ALL.add(p);

@@ -1,6 +1,5 @@
 package io.sluice.jobs.analytics;
 
-import static io.sluice.jobs.SqlSets.chSet;
 import static io.sluice.jobs.SqlSets.pgSet;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,7 +20,6 @@ import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.flink.core.execution.JobClient;
@@ -104,10 +102,10 @@ class KafkaSourceIT {
                         config,
                         KafkaChangeSource.create(config),
                         PiiHasher.fromConfig(
-                                config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY)));
+                                config, Map.of("SLUICE_PII_KEY", AnalyticsTestSettings.PII_KEY)));
                 JobClient job = env.executeAsync("kafka-it");
                 try {
-                    EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                    EventOracle oracle = new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY);
                     awaitExact("the snapshot", connector, oracle, pg, mirror);
 
                     workload.streamWithFaults(
@@ -177,87 +175,8 @@ class KafkaSourceIT {
                 Duration.ofMinutes(4),
                 () -> {
                     connector.checkAlive();
-                    return compareMirror(pg, mirror);
+                    return EventOracle.compareMirror(pg, mirror);
                 });
         LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
-    }
-
-    /**
-     * Every mirrored row, every column but the hashed e-mail and the masked event properties,
-     * against Postgres: numerics as cents (through Float64: 18.16 multiplies no Decimal), times as
-     * Unix seconds (ClickHouse 18.16 keeps seconds), NULL as a marker.
-     */
-    static List<String> compareMirror(Connection pg, ClickHouseConnection mirror) throws Exception {
-        List<String> d = new ArrayList<>();
-        LifecycleSupport.compareSets(
-                d,
-                "mirror users",
-                pgSet(
-                        pg,
-                        "SELECT concat_ws('|', user_id, plan, coalesce(country, '-'),"
-                                + " floor(extract(epoch FROM created_at))::bigint, attributes::text)"
-                                + " FROM users"),
-                chSet(
-                        mirror,
-                        "SELECT concat(toString(user_id), '|', plan, '|', ifNull(country, '-'),"
-                                + " '|', toString(toUnixTimestamp(created_at)), '|', attributes)"
-                                + " FROM users FINAL WHERE _is_deleted = 0"));
-        LifecycleSupport.compareSets(
-                d,
-                "mirror events",
-                pgSet(
-                        pg,
-                        "SELECT concat_ws('|', event_id, coalesce(user_id::text, '-'),"
-                                + " coalesce(floor(extract(epoch FROM occurred_at))::bigint::text,"
-                                + " '-'), event_name) FROM events"),
-                chSet(
-                        mirror,
-                        "SELECT concat(toString(event_id), '|', ifNull(toString(user_id), '-'),"
-                                + " '|', ifNull(toString(toUnixTimestamp(occurred_at)), '-'), '|',"
-                                + " event_name) FROM events FINAL WHERE _is_deleted = 0"));
-        LifecycleSupport.compareSets(
-                d,
-                "mirror orders",
-                pgSet(
-                        pg,
-                        "SELECT concat_ws('|', order_id, user_id, floor(extract(epoch FROM"
-                                + " created_at))::bigint, status, (amount * 100)::bigint,"
-                                + " currency, array_to_string(items, ',', '-')) FROM orders"),
-                chSet(
-                        mirror,
-                        "SELECT concat(toString(order_id), '|', toString(user_id), '|',"
-                                + " toString(toUnixTimestamp(created_at)), '|', status, '|',"
-                                + " toString(toInt64(round(toFloat64(amount) * 100))), '|', currency, '|',"
-                                + " arrayStringConcat(arrayMap(x -> ifNull(x, '-'), items), ',')) FROM orders FINAL"
-                                + " WHERE _is_deleted = 0"));
-        LifecycleSupport.compareSets(
-                d,
-                "mirror subscriptions",
-                pgSet(
-                        pg,
-                        "SELECT concat_ws('|', subscription_id, user_id, plan, (mrr * 100)::bigint,"
-                                + " started_at, coalesce(canceled_at::text, '-'))"
-                                + " FROM subscriptions"),
-                chSet(
-                        mirror,
-                        "SELECT concat(toString(subscription_id), '|', toString(user_id), '|',"
-                                + " plan, '|', toString(toInt64(round(toFloat64(mrr) * 100))), '|',"
-                                + " toString(started_at), '|', ifNull(toString(canceled_at), '-'))"
-                                + " FROM subscriptions FINAL WHERE _is_deleted = 0"));
-        LifecycleSupport.compareSets(
-                d,
-                "mirror refunds",
-                pgSet(
-                        pg,
-                        "SELECT concat_ws('|', refund_id, order_id, (amount * 100)::bigint,"
-                                + " coalesce(reason, '-'), floor(extract(epoch FROM"
-                                + " refunded_at))::bigint) FROM refunds"),
-                chSet(
-                        mirror,
-                        "SELECT concat(toString(refund_id), '|', toString(order_id), '|',"
-                                + " toString(toInt64(round(toFloat64(amount) * 100))), '|', ifNull(reason, '-'), '|',"
-                                + " toString(toUnixTimestamp(refunded_at))) FROM refunds FINAL"
-                                + " WHERE _is_deleted = 0"));
-        return d;
     }
 }

@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
  */
 final class LifecycleRun implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(LifecycleRun.class);
-    private static final String PII_KEY = AnalyticsJobIT.PII_KEY;
+    private static final String PII_KEY = AnalyticsTestSettings.PII_KEY;
 
     private final TestServers servers;
     private final Path tmp;

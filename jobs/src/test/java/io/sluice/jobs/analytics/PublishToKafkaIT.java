@@ -117,7 +117,7 @@ class PublishToKafkaIT {
                 AnalyticsJob.build(env, consumer, KafkaChangeSource.create(consumer), null);
                 reader = env.executeAsync("publish-consumer-it");
 
-                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                EventOracle oracle = new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY);
                 awaitExact("the snapshot", oracle, pg, mirror);
                 workload.streamWithFaults(
                         Map.of(
@@ -168,7 +168,8 @@ class PublishToKafkaIT {
                 config,
                 anchor.lsn(),
                 anchor.commitMs(),
-                PiiHasher.fromConfig(config, Map.of("SLUICE_PII_KEY", AnalyticsJobIT.PII_KEY)),
+                PiiHasher.fromConfig(
+                        config, Map.of("SLUICE_PII_KEY", AnalyticsTestSettings.PII_KEY)),
                 true);
         return env.executeAsync("publish-it");
     }
@@ -176,7 +177,7 @@ class PublishToKafkaIT {
     private static void awaitExact(
             String phase, EventOracle oracle, Connection pg, ClickHouseConnection mirror)
             throws Exception {
-        oracle.awaitExact(Duration.ofMinutes(4), () -> KafkaSourceIT.compareMirror(pg, mirror));
+        oracle.awaitExact(Duration.ofMinutes(4), () -> EventOracle.compareMirror(pg, mirror));
         LOG.info("{}: mirror and analytics equal SQL over Postgres", phase);
     }
 

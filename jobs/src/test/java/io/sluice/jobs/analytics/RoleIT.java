@@ -70,7 +70,7 @@ class RoleIT {
             // Without restarts: a statement the role may not run must fail the test, not retry.
             JobClient job = AnalyticsJobIT.startWithoutRestarts(config, "role-it");
             try {
-                EventOracle oracle = new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY);
+                EventOracle oracle = new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY);
                 oracle.awaitExact(Duration.ofMinutes(3));
                 workload.streamStep(300);
                 workload.updateUserEmails(20);

@@ -79,7 +79,8 @@ class SnapshotCatchUpIT {
                 assertThat(seen)
                         .as("events in ClickHouse when the deletes ran: the snapshot not done")
                         .isLessThan(total / 2);
-                new EventOracle(pg, ch, AnalyticsJobIT.PII_KEY).awaitExact(Duration.ofMinutes(3));
+                new EventOracle(pg, ch, AnalyticsTestSettings.PII_KEY)
+                        .awaitExact(Duration.ofMinutes(3));
                 assertThat(count(ch, "SELECT count() FROM late_events")).as("late events").isZero();
             } finally {
                 JobTestSupport.cancel(job, tmp);
