@@ -23,28 +23,31 @@ final class ResultTable {
                         rate(s, "catchup_analytics_rows_per_s"),
                         "pgoutput " + rate(c, "pgoutput_rows_per_s"),
                         ratio(r, "catchup_analytics_vs_pgoutput"),
-                        ">= 0.8: " + t.get("catchup_analytics_at_least_0.8_of_pgoutput")));
+                        ">= 0.4: " + t.get("catchup_analytics_at_least_0.4_of_pgoutput")));
         System.out.println(
                 Report.row(
                         "streaming catch-up, mirror job, rows/s",
                         rate(s, "catchup_mirror_rows_per_s"),
                         "pgoutput " + rate(c, "pgoutput_rows_per_s"),
                         ratio(r, "catchup_mirror_vs_pgoutput"),
-                        ""));
+                        ">= 0.6: " + t.get("catchup_mirror_at_least_0.6_of_pgoutput")));
         System.out.println(
                 Report.row(
                         "snapshot, mirror job, rows/s",
                         rate(s, "snapshot_mirror_rows_per_s"),
                         "COPY->ClickHouse " + rate(c, "copy_into_clickhouse_rows_per_s"),
                         ratio(r, "snapshot_mirror_vs_copy_into_clickhouse"),
-                        ">= 0.7: " + t.get("snapshot_at_least_0.7_of_copy_into_clickhouse")));
+                        ">= 0.5: "
+                                + t.get("snapshot_mirror_at_least_0.5_of_copy_into_clickhouse")));
         System.out.println(
                 Report.row(
                         "snapshot, analytics job, rows/s",
                         rate(s, "snapshot_analytics_rows_per_s"),
                         "COPY->ClickHouse " + rate(c, "copy_into_clickhouse_rows_per_s"),
                         ratio(r, "snapshot_analytics_vs_copy_into_clickhouse"),
-                        ""));
+                        ">= 0.3: "
+                                + t.get(
+                                        "snapshot_analytics_at_least_0.3_of_copy_into_clickhouse")));
         String other =
                 "rocksdb".equals(((Map<String, Object>) all.get("settings")).get("state_backend"))
                         ? "hashmap"
@@ -125,9 +128,9 @@ final class ResultTable {
                 Report.row(
                         "resources: peak RSS MB (catch-up / freshness)",
                         s.get("catchup_analytics_peak_rss_mb") + " / " + f.get("peak_rss_mb"),
+                        "whole bench JVM",
                         "",
-                        "",
-                        "whole bench JVM"));
+                        "<= 2048: " + t.get("peak_rss_at_most_2048_mb")));
         System.out.println(
                 Report.row(
                         "checkpoint MB per million events",
@@ -137,7 +140,7 @@ final class ResultTable {
                                 (Double) s.get("checkpoint_mb_per_million_events")),
                         "",
                         "",
-                        ""));
+                        "<= 50: " + t.get("checkpoint_at_most_50_mb_per_million_events")));
         System.out.println();
         System.out.println(
                 "where the CPU went, by stage (CPU seconds; the first is the bottleneck on a"
