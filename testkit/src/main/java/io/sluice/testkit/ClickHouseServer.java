@@ -262,10 +262,16 @@ public final class ClickHouseServer implements AutoCloseable {
         }
     }
 
+    /** Statements that leave the same result when run twice, so they may be sent again too. */
+    private static final java.util.regex.Pattern IDEMPOTENT_DDL =
+            java.util.regex.Pattern.compile(
+                    "(CREATE (DATABASE|TABLE) IF NOT EXISTS|DROP (DATABASE|TABLE) IF EXISTS)\\s");
+
     /**
      * Sends the request; a read whose pooled connection the server had closed while idle (its
-     * keep-alive ended: no bytes came back) is sent once more. A statement that writes is not: it
-     * may have run.
+     * keep-alive ended: no bytes came back) is sent once more, and so is a {@code CREATE ... IF NOT
+     * EXISTS} or {@code DROP ... IF EXISTS}. Any other statement that writes is not: it may have
+     * run.
      */
     private static HttpResponse<String> send(HttpRequest request, String sql)
             throws IOException, InterruptedException {
@@ -277,7 +283,8 @@ public final class ClickHouseServer implements AutoCloseable {
                     head.startsWith("SELECT")
                             || head.startsWith("WITH")
                             || head.startsWith("SHOW")
-                            || head.startsWith("EXISTS");
+                            || head.startsWith("EXISTS")
+                            || IDEMPOTENT_DDL.matcher(head).lookingAt();
             String m = String.valueOf(e.getMessage());
             if (!read
                     || !(m.contains("received no bytes")

@@ -90,7 +90,7 @@ public final class TestClickHouse {
     /** Creates a fresh database named {@code <prefix>_<pid>_<n>} and returns its name. */
     public String newDatabase(String prefix) {
         String name = TestServers.uniqueName(prefix);
-        query("CREATE DATABASE " + name);
+        query("CREATE DATABASE IF NOT EXISTS " + name); // unique: sent again if unanswered
         return name;
     }
 

@@ -60,6 +60,16 @@ class ClickHouseQueryRetryTest {
     }
 
     @Test
+    void anIdempotentCreateIsSentAgain() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        try (ServerSocket s = server(1, "", requests)) {
+            String url = "http://127.0.0.1:" + s.getLocalPort();
+            ClickHouseServer.query(url, "u", "p", "CREATE DATABASE IF NOT EXISTS d_1");
+            assertThat(requests.get()).isEqualTo(2);
+        }
+    }
+
+    @Test
     void aWriteIsNotSentAgain() throws Exception {
         AtomicInteger requests = new AtomicInteger();
         try (ServerSocket s = server(1, "", requests)) {
