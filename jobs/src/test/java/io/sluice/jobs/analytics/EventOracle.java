@@ -368,7 +368,7 @@ public final class EventOracle {
     }
 
     /** How many transitions of {@code rule} in {@code state} the alerts table holds. */
-    public long alertCount(String rule, String state) throws SQLException {
+    long alertCount(String rule, String state) throws SQLException {
         return Long.parseLong(
                 ch.queryValue(
                                 "SELECT count() FROM alerts FINAL WHERE _is_deleted = 0 AND rule = '"
