@@ -59,7 +59,11 @@ class ClickHouseClusterModeIT {
                 Connection pg = JobTestSupport.postgres(servers, pgDb)) {
             ClickHouseServer entry = cluster.server(1, 1);
             // The mirror's database is the user's to create (the job checks that it exists).
-            entry.query("CREATE DATABASE " + MIRROR_DB + " ON CLUSTER " + ClickHouseCluster.NAME);
+            entry.query(
+                    "CREATE DATABASE IF NOT EXISTS "
+                            + MIRROR_DB
+                            + " ON CLUSTER "
+                            + ClickHouseCluster.NAME);
             EventWorkload workload =
                     new EventWorkload(pg, 29, Instant.now().truncatedTo(ChronoUnit.MINUTES));
             workload.createTables();

@@ -70,7 +70,7 @@ class PiiVaultIT {
                 .isEqualTo(ClickHouseEngine.LEGACY);
         clickhouse.query("DROP DATABASE IF EXISTS " + RAW_DB);
         clickhouse.query("DROP DATABASE IF EXISTS " + MIRROR_DB);
-        clickhouse.query("CREATE DATABASE " + MIRROR_DB);
+        clickhouse.query("CREATE DATABASE IF NOT EXISTS " + MIRROR_DB);
         String pgDb = servers.postgres().newDatabase("vault");
         try (Connection pg = JobTestSupport.postgres(servers, pgDb)) {
             try (Statement st = pg.createStatement()) {
