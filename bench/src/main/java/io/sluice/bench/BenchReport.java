@@ -13,7 +13,7 @@ import org.apache.flink.util.FileUtils;
 
 /**
  * The bench's result: its figures with the ratios to their ceilings, the targets, the machine and
- * the versions, written as {@code bench.json} and printed as a table.
+ * the versions, written as {@code bench.json}, printed as a table and drawn as {@code phases.png}.
  */
 final class BenchReport {
     private BenchReport() {}
@@ -85,10 +85,12 @@ final class BenchReport {
         FileUtils.deleteDirectoryQuietly(run.work.toFile());
         Report.writeJson(run.args.out().resolve("bench.json"), all);
         ResultTable.print(all);
+        PhaseCharts.write(run.args.out().resolve("phases.png"), all);
         System.out.printf(
                 Locale.ROOT,
-                "%nwrote %s and %s%n",
+                "%nwrote %s, %s and %s%n",
                 run.args.out().resolve("bench.json"),
+                run.args.out().resolve("phases.png"),
                 run.args.out().resolve("freshness.png"));
         return all;
     }

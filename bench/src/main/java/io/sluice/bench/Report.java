@@ -14,7 +14,10 @@ import java.util.Locale;
 import java.util.Map;
 import javax.imageio.ImageIO;
 
-/** The benchmark's outputs: a console table, a JSON file and a PNG chart of freshness. */
+/**
+ * The benchmark's outputs: a console table, a JSON file and a PNG chart of freshness ({@link
+ * PhaseCharts} draws the other, per phase).
+ */
 final class Report {
     private Report() {}
 

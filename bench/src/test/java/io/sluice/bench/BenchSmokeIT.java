@@ -105,5 +105,8 @@ class BenchSmokeIT {
         BufferedImage chart = ImageIO.read(out.resolve("freshness.png").toFile());
         assertThat(chart).isNotNull();
         assertThat(chart.getWidth()).isEqualTo(1000);
+        BufferedImage phases = ImageIO.read(out.resolve("phases.png").toFile());
+        assertThat(phases).as("a chart per phase").isNotNull();
+        assertThat(phases.getWidth()).isEqualTo(PhaseCharts.WIDTH);
     }
 }
