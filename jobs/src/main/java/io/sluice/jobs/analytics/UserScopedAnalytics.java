@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -63,6 +64,7 @@ public final class UserScopedAnalytics {
             EventSchema schema,
             long horizonMs) {
         List<DataStream<AnalyticsRow>> rows = new ArrayList<>();
+        boolean appendOnly = appendOnlyLogs(deltas);
         EventProperties properties = new EventProperties(schema.promoted());
         SingleOutputStreamOperator<EventDelta> cohorts =
                 userCohorts(
@@ -86,7 +88,9 @@ public final class UserScopedAnalytics {
             // from empty state instead of reading state kept for another one.
             SingleOutputStreamOperator<EventDelta> funnel =
                     byUser(passed)
-                            .process(new FunnelFunction(List.of(f), properties, horizonMs))
+                            .process(
+                                    new FunnelFunction(
+                                            List.of(f), properties, horizonMs, appendOnly))
                             .returns(EventDeltaSerializer.TYPE)
                             .name("funnel-" + f.name())
                             .uid("funnel-" + f.name() + "-" + fingerprint(f));
@@ -120,7 +124,8 @@ public final class UserScopedAnalytics {
                                 new SessionizeFunction(
                                         config.get(AnalyticsOptions.SESSION_GAP).toMillis(),
                                         config.get(AnalyticsOptions.SESSION_MAX).toMillis(),
-                                        horizonMs))
+                                        horizonMs,
+                                        appendOnly))
                         .name("sessionize")
                         .uid("sessionize"));
 
@@ -154,6 +159,20 @@ public final class UserScopedAnalytics {
                 .process(
                         new SignupCohortFunction(returnEvent(config), features(config), properties),
                         EventDeltaSerializer.TYPE);
+    }
+
+    /**
+     * Whether the user-keyed operators keep their event logs append-only: on RocksDB, where each
+     * write of a user's whole log is a serialization that flushes and compactions rewrite again
+     * (see SessionizeFunction). Read from the job's own configuration, where JobEnvironment put the
+     * state backend; either layout restores the other's savepoints.
+     */
+    static boolean appendOnlyLogs(DataStream<?> stream) {
+        return "rocksdb"
+                .equalsIgnoreCase(
+                        stream.getExecutionEnvironment()
+                                .getConfiguration()
+                                .get(StateBackendOptions.STATE_BACKEND));
     }
 
     private static List<FunnelDefinition> funnels(SluiceConfig config) {

@@ -185,6 +185,22 @@ public final class EventLog {
         return lo;
     }
 
+    /**
+     * Puts every event of {@code segment} into this log (as {@link #put}): the log grows by the
+     * segment's events, in event order whatever order the segments come in.
+     */
+    public void putAll(EventLog segment) {
+        for (int i = 0; i < segment.size; i++) {
+            int[] values = null;
+            if (segment.width > 0) {
+                values =
+                        Arrays.copyOfRange(
+                                segment.ints, i * segment.width, (i + 1) * segment.width);
+            }
+            put(segment.times[i], segment.ids[i], values, segment.label(i));
+        }
+    }
+
     /** Drops the first {@code n} events. */
     public void dropFirst(int n) {
         if (n <= 0) {

@@ -69,6 +69,9 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     private final long longestWindowMs;
 
+    /** Whether the events are kept append-only ({@link FunnelUserEvents}). */
+    private final boolean appendOnly;
+
     private transient FunnelUserEvents events;
 
     /** Key {@code funnel|day}: the microseconds to each step of the attempt last emitted. */
@@ -79,6 +82,19 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     public FunnelFunction(
             List<FunnelDefinition> funnels, EventProperties properties, long horizonMs) {
+        this(funnels, properties, horizonMs, false);
+    }
+
+    /**
+     * With {@code appendOnly}, an added event is written as a segment of its own instead of
+     * rewriting the user's events: for RocksDB ({@link FunnelUserEvents}).
+     */
+    public FunnelFunction(
+            List<FunnelDefinition> funnels,
+            EventProperties properties,
+            long horizonMs,
+            boolean appendOnly) {
+        this.appendOnly = appendOnly;
         this.funnels = List.copyOf(funnels);
         this.properties = properties;
         this.horizonMs = horizonMs;
@@ -96,7 +112,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
 
     @Override
     public void open(OpenContext openContext) {
-        events = new FunnelUserEvents(getRuntimeContext(), funnels.size());
+        events = new FunnelUserEvents(getRuntimeContext(), funnels.size(), appendOnly);
         attempts =
                 getRuntimeContext()
                         .getMapState(
@@ -131,11 +147,11 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         if (!matchesAny && !keepAll) {
             return;
         }
+        boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
         EventLog log =
                 delta.sign > 0
-                        ? events.put(e.occurredAtUs, e.eventId, masks)
+                        ? events.put(e.occurredAtUs, e.eventId, masks, !snapshot)
                         : events.remove(e.occurredAtUs, e.eventId);
-        boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
         long[] pending = snapshot ? snapshotDays.marked() : null;
         for (int f = 0; f < funnels.size(); f++) {
             if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {

@@ -5,6 +5,8 @@ import io.sluice.jobs.analytics.model.EventLogSerializer;
 import io.sluice.jobs.analytics.model.FunnelEvent;
 import java.util.Map;
 import org.apache.flink.api.common.functions.RuntimeContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -16,10 +18,20 @@ import org.apache.flink.api.common.typeinfo.Types;
  * The user's events that {@link FunnelFunction}'s funnels can read, in keyed state: one {@link
  * EventLog} per user, in event order, holding per event the step masks of each funnel. Kept and
  * removed as the user's changes arrive, and dropped once no change can reach them.
+ *
+ * <p>Append-only (for RocksDB, see {@link SessionizeFunction#SessionizeFunction(long, long, long,
+ * boolean)}): an added event is written as a segment of its own, put into the log when it is read,
+ * and the log is rewritten with the segments folded in once they are {@link #FOLD_SEGMENTS} or
+ * more, or for a removal or a cleanup. Either way reads the other's state.
  */
 final class FunnelUserEvents {
+    /** In the append-only layout, the segments that make a read fold them into the log. */
+    static final int FOLD_SEGMENTS = 32;
+
     private final int funnels;
+    private final boolean appendOnly;
     private final ValueState<EventLog> events;
+    private final ListState<EventLog> segments;
 
     /**
      * Where builds before {@link EventLog} kept the events ({@link FunnelEvent} keyed by {@code
@@ -28,7 +40,15 @@ final class FunnelUserEvents {
     private final MapState<String, FunnelEvent> legacy;
 
     FunnelUserEvents(RuntimeContext context, int funnels) {
+        this(context, funnels, false);
+    }
+
+    FunnelUserEvents(RuntimeContext context, int funnels, boolean appendOnly) {
         this.funnels = funnels;
+        this.appendOnly = appendOnly;
+        segments =
+                context.getListState(
+                        new ListStateDescriptor<>("funnel-log-segments", new EventLogSerializer()));
         events =
                 context.getState(
                         new ValueStateDescriptor<>("funnel-event-log", new EventLogSerializer()));
@@ -40,8 +60,17 @@ final class FunnelUserEvents {
                                 TypeInformation.of(FunnelEvent.class)));
     }
 
-    /** Adds or replaces the event; returns the user's log after the change. */
-    EventLog put(long occurredAtUs, String eventId, int[] masks) throws Exception {
+    /**
+     * Adds or replaces the event; returns the user's log after the change, or, append-only and
+     * without {@code read}, null.
+     */
+    EventLog put(long occurredAtUs, String eventId, int[] masks, boolean read) throws Exception {
+        if (appendOnly) {
+            EventLog segment = EventLog.empty(funnels, false);
+            segment.put(occurredAtUs, eventId, masks, null);
+            segments.add(segment);
+            return read ? log() : null;
+        }
         EventLog log = log();
         log.put(occurredAtUs, eventId, masks, null);
         events.update(log);
@@ -60,10 +89,23 @@ final class FunnelUserEvents {
     /** All the user's events, in event order. */
     EventLog log() throws Exception {
         EventLog log = events.value();
-        if (log != null) {
-            return log;
+        if (log == null) {
+            log = legacyLog();
         }
-        log = EventLog.empty(funnels, false);
+        int n = 0;
+        for (EventLog segment : segments.get()) {
+            log.putAll(segment);
+            n++;
+        }
+        if (n > 0 && (!appendOnly || n >= FOLD_SEGMENTS)) {
+            store(log);
+        }
+        return log;
+    }
+
+    /** The log of a user without one: empty, or the entries of a build before the log. */
+    private EventLog legacyLog() throws Exception {
+        EventLog log = EventLog.empty(funnels, false);
         if (!legacy.isEmpty()) {
             for (Map.Entry<String, FunnelEvent> e : legacy.entries()) {
                 String key = e.getKey();
@@ -75,7 +117,9 @@ final class FunnelUserEvents {
             }
             legacy.clear();
             // Stored now: the first access after a restore may be a timer that only reads.
-            store(log);
+            if (log.size() > 0) {
+                events.update(log);
+            }
         }
         return log;
     }
@@ -90,7 +134,9 @@ final class FunnelUserEvents {
         }
     }
 
+    /** Stores the log, the segments folded in. */
     private void store(EventLog log) throws Exception {
+        segments.clear();
         if (log.size() == 0) {
             events.clear();
         } else {

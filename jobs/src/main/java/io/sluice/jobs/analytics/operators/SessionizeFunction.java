@@ -24,6 +24,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.function.SupplierWithException;
 
 /**
  * Keyed by user: splits the user's counted events, in (occurred_at, event_id) order, into sessions.
@@ -46,7 +47,10 @@ import org.apache.flink.util.Collector;
  *
  * <p>State: the events of sessions that may still change, and the rows last written for them. A
  * session is final, and dropped from state, once it ended more than {@code gap} before the
- * watermark minus the repair horizon: any event that could still arrive starts a new session.
+ * watermark minus the repair horizon: any event that could still arrive starts a new session. On
+ * RocksDB the events are kept append-only (each change a small segment of its own, the log
+ * rewritten only when a derivation reads all of it), see {@link #SessionizeFunction(long, long,
+ * long, boolean)}.
  *
  * <p>{@link Sessionizer} holds the rule and {@link SessionRows} decides which rows to write; this
  * class keeps the state and the timers.
@@ -58,6 +62,12 @@ public final class SessionizeFunction
 
     private final long gapUs;
     private final long horizonMs;
+
+    /**
+     * Whether a change is written as a segment of its own instead of into the log ({@link
+     * #SessionizeFunction(long, long, long, boolean)}).
+     */
+    private final boolean appendOnly;
 
     /** The sessionization rule; this function keeps its state and timers. */
     private final Sessionizer sessionizer;
@@ -88,6 +98,18 @@ public final class SessionizeFunction
     /** Builds before {@link EventLog} kept the greatest event key; cleared when migrating. */
     private transient ValueState<String> legacyNewestKey;
 
+    /*
+     * The append-only layout (appendOnly): the log above holds the events up to the last fold;
+     * events appended since then (and derived) are segments of their own in appendedSegments,
+     * changes not yet derived are segments in pendingSegments, and the marks (the log's last
+     * event, the newest LSN, what is pending and its timer) are a log of at most one event in
+     * logMarks. A change so writes two small values instead of the user's whole log. Either
+     * layout reads the other's state: a savepoint restores into either.
+     */
+    private transient ValueState<EventLog> logMarks;
+    private transient ListState<EventLog> appendedSegments;
+    private transient ListState<EventLog> pendingSegments;
+
     /** Processing time of the user's last change while no watermark exists (the snapshot). */
     private transient ValueState<Long> lastChangeMs;
 
@@ -95,9 +117,21 @@ public final class SessionizeFunction
     static final long SNAPSHOT_QUIET_MS = 10_000L;
 
     public SessionizeFunction(long gapMs, long maxLengthMs, long horizonMs) {
+        this(gapMs, maxLengthMs, horizonMs, false);
+    }
+
+    /**
+     * With {@code appendOnly}, a change is written as a small segment of its own, and the user's
+     * log is rewritten only when a derivation needs all of it (a change other than an append, the
+     * snapshot's first derivation, a cleanup): for RocksDB, where every write of a value is a
+     * serialization that flushes and compactions then rewrite again. On the heap backend a write is
+     * a reference, and one log per user is what keeps checkpoints cheap: there, pass false.
+     */
+    public SessionizeFunction(long gapMs, long maxLengthMs, long horizonMs, boolean appendOnly) {
         this.gapUs = gapMs * 1000;
         this.horizonMs = horizonMs;
         this.sessionizer = new Sessionizer(gapMs * 1000, maxLengthMs * 1000);
+        this.appendOnly = appendOnly;
     }
 
     @Override
@@ -141,11 +175,30 @@ public final class SessionizeFunction
         lastChangeMs =
                 getRuntimeContext()
                         .getState(new ValueStateDescriptor<>("last-change-ms", Types.LONG));
+        logMarks =
+                getRuntimeContext()
+                        .getState(
+                                new ValueStateDescriptor<>(
+                                        "session-log-marks", new EventLogSerializer()));
+        appendedSegments =
+                getRuntimeContext()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "session-log-appended", new EventLogSerializer()));
+        pendingSegments =
+                getRuntimeContext()
+                        .getListState(
+                                new ListStateDescriptor<>(
+                                        "session-log-pending", new EventLogSerializer()));
     }
 
     @Override
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
+        if (appendOnly) {
+            processAppendOnly(delta, ctx);
+            return;
+        }
         CleanEvent e = delta.event;
         EventLog log = log();
         boolean streaming = ctx.timerService().currentWatermark() != Long.MIN_VALUE;
@@ -181,14 +234,28 @@ public final class SessionizeFunction
         // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
         // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
         // A snapshot is derived from all events anyway (once).
+        scheduleDerivation(ctx, streaming, pending, log);
+        events.update(log);
+        if (!cleanupRegistered) {
+            ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
+        }
+    }
+
+    /**
+     * Registers the timer that derives the user's pending changes, and records it in {@code marks}
+     * (the log, or the append-only layout's marks); {@code pending}: what was pending before the
+     * change.
+     */
+    private void scheduleDerivation(Context ctx, boolean streaming, int pending, EventLog marks)
+            throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         if (!streaming) {
             ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
             lastChangeMs.update(now);
             ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
         } else if (pending == EventLog.CLEAN
-                || log.pendingTimer() == Long.MIN_VALUE
-                || SessionTimers.nextSecond(now) < log.pendingTimer()) {
+                || marks.pendingTimer() == Long.MIN_VALUE
+                || SessionTimers.nextSecond(now) < marks.pendingTimer()) {
             // A user with changes pending has the timer that derives them: the change that made
             // it pending registered it, and the derivation marks it clean. Another is registered
             // only if that one is unknown (changes from before the first watermark, or from a
@@ -196,11 +263,7 @@ public final class SessionizeFunction
             // one before a restore).
             long at = SessionTimers.nextSecond(now);
             ctx.timerService().registerProcessingTimeTimer(at);
-            log.pendingTimer(at);
-        }
-        events.update(log);
-        if (!cleanupRegistered) {
-            ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
+            marks.pendingTimer(at);
         }
     }
 
@@ -214,6 +277,18 @@ public final class SessionizeFunction
      * before its pending-derivation marks takes them from the states that build kept them in.
      */
     private EventLog log() throws Exception {
+        EventLog marks = logMarks.value();
+        if (marks != null) {
+            // Written in the append-only layout: back into one log, all pending changes derived
+            // from all events.
+            EventLog log = fold();
+            log.noteLsn(marks.newestLsn());
+            log.pendingFrom(marks.pendingFrom() == EventLog.CLEAN ? EventLog.CLEAN : EventLog.ALL);
+            log.pendingTimer(marks.pendingTimer());
+            logMarks.clear();
+            events.update(log);
+            return log;
+        }
         EventLog log = events.value();
         if (log != null) {
             if (log.pendingFrom() == EventLog.UNKNOWN) {
@@ -311,13 +386,25 @@ public final class SessionizeFunction
             }
         }
         lastChangeMs.clear();
+        if (appendOnly) {
+            onTimerAppendOnly(ctx, out);
+            return;
+        }
         EventLog log = log();
         if (log.pendingFrom() != EventLog.CLEAN) {
             emitChanges(ctx.getCurrentKey(), log, out);
         }
-        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            return;
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            dropFinal(ctx, () -> log);
         }
+    }
+
+    /**
+     * At an event timer: drops the sessions that can no longer change, and their events; {@code
+     * log} gives the user's events, read only if some session is final.
+     */
+    private void dropFinal(OnTimerContext ctx, SupplierWithException<EventLog, Exception> log)
+            throws Exception {
         long horizonUs =
                 sessionizer.finalHorizonUs(ctx.timerService().currentWatermark(), horizonMs);
         boolean anyFinal = false;
@@ -327,7 +414,8 @@ public final class SessionizeFunction
         if (!anyFinal) {
             return; // a timer of a later change, or nothing has ended yet
         }
-        List<Session> sessions = sessionize(log);
+        EventLog all = log.get();
+        List<Session> sessions = sessionize(all);
         // Only a prefix can be final: a later session's start depends on the ones before it.
         long finalUntil = Long.MIN_VALUE;
         for (Session s : sessions.subList(0, Sessionizer.finalPrefix(sessions, horizonUs))) {
@@ -337,17 +425,167 @@ public final class SessionizeFunction
         if (finalUntil == Long.MIN_VALUE) {
             return;
         }
-        log.dropFirst(
-                finalUntil == Long.MAX_VALUE ? log.size() : log.firstAtOrAfter(finalUntil + 1));
-        if (log.size() > 0) {
-            events.update(log);
+        all.dropFirst(
+                finalUntil == Long.MAX_VALUE ? all.size() : all.firstAtOrAfter(finalUntil + 1));
+        if (all.size() > 0) {
+            events.update(all);
         } else {
             // Nothing can change for this user any more: a later event starts a new session
             // with a new id, whose versions start at that event's LSN.
             events.clear();
             written.clear();
             version.clear();
+            logMarks.clear();
         }
+    }
+
+    /**
+     * {@link #processElement} in the append-only layout: the same decisions, taken on the marks
+     * alone; the change is written as a segment, and the log is read and rewritten only for a
+     * delete.
+     */
+    private void processAppendOnly(EventDelta delta, Context ctx) throws Exception {
+        CleanEvent e = delta.event;
+        EventLog marks = marks();
+        boolean streaming = ctx.timerService().currentWatermark() != Long.MIN_VALUE;
+        int pending = marks.pendingFrom();
+        boolean after = marks.isAfterLast(e.occurredAtUs, e.eventId);
+        boolean cleanupRegistered =
+                delta.sign > 0
+                        && after
+                        && marks.size() > 0
+                        && cleanupAt(e.occurredAtUs) <= cleanupAt(marks.time(0));
+        if (delta.sign > 0) {
+            if (streaming && pending != EventLog.ALL && after) {
+                // pendingFrom 0: the pending segments are appends only, in event order.
+                marks.pendingFrom(0);
+            } else {
+                marks.pendingFrom(EventLog.ALL);
+            }
+            EventLog segment = EventLog.empty(0, true);
+            segment.put(e.occurredAtUs, e.eventId, null, e.eventName);
+            pendingSegments.add(segment);
+            if (after) {
+                marks.dropFirst(marks.size());
+                marks.put(e.occurredAtUs, e.eventId, null, null);
+            }
+        } else {
+            marks.pendingFrom(EventLog.ALL);
+            EventLog log = fold();
+            if (log.remove(e.occurredAtUs, e.eventId)) {
+                storeBase(log);
+                marks.dropFirst(marks.size());
+                if (log.size() > 0) {
+                    marks.put(log.time(log.size() - 1), log.id(log.size() - 1), null, null);
+                }
+            }
+        }
+        marks.noteLsn(delta.lsn);
+        scheduleDerivation(ctx, streaming, pending, marks);
+        logMarks.update(marks);
+        if (!cleanupRegistered) {
+            ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
+        }
+    }
+
+    /**
+     * The marks of the append-only layout. At the first access of a user whose state is one log (a
+     * new user, or one restored from the other layout): taken from that log, its pending changes
+     * derived from all events.
+     */
+    private EventLog marks() throws Exception {
+        EventLog marks = logMarks.value();
+        if (marks != null) {
+            return marks;
+        }
+        EventLog log = log();
+        marks = EventLog.empty(0, true);
+        if (log.size() > 0) {
+            marks.put(log.time(log.size() - 1), log.id(log.size() - 1), null, null);
+        }
+        marks.noteLsn(log.newestLsn());
+        marks.pendingFrom(log.pendingFrom() == EventLog.CLEAN ? EventLog.CLEAN : EventLog.ALL);
+        marks.pendingTimer(log.pendingTimer());
+        return marks;
+    }
+
+    /**
+     * All the user's events: the log with the appended and pending segments put in, stored as the
+     * log again (the segments cleared) if there were any.
+     */
+    private EventLog fold() throws Exception {
+        EventLog log = events.value();
+        if (log == null) {
+            log = EventLog.empty(0, true);
+        }
+        boolean any = false;
+        for (EventLog segment : appendedSegments.get()) {
+            log.putAll(segment);
+            any = true;
+        }
+        for (EventLog segment : pendingSegments.get()) {
+            log.putAll(segment);
+            any = true;
+        }
+        if (any) {
+            appendedSegments.clear();
+            pendingSegments.clear();
+            storeBase(log);
+        }
+        return log;
+    }
+
+    private void storeBase(EventLog log) throws Exception {
+        if (log.size() == 0) {
+            events.clear();
+        } else {
+            events.update(log);
+        }
+    }
+
+    /** {@link #onTimer} in the append-only layout. */
+    private void onTimerAppendOnly(OnTimerContext ctx, Collector<AnalyticsRow> out)
+            throws Exception {
+        EventLog marks = marks();
+        if (marks.pendingFrom() != EventLog.CLEAN) {
+            emitAppendOnly(ctx.getCurrentKey(), marks, out);
+        }
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            dropFinal(ctx, this::fold);
+        }
+    }
+
+    /**
+     * {@link #emitChanges} in the append-only layout: appends since the last derivation extend the
+     * last session from the pending segments alone, which then join the appended ones; anything
+     * else derives from all events.
+     */
+    private void emitAppendOnly(String user, EventLog marks, Collector<AnalyticsRow> out)
+            throws Exception {
+        int pending = marks.pendingFrom();
+        marks.pendingFrom(EventLog.CLEAN);
+        marks.pendingTimer(Long.MIN_VALUE);
+        logMarks.update(marks);
+        Long v = version.value();
+        long next = Versions.next(v == null ? Versions.NONE : v, marks.newestLsn());
+        version.update(next);
+        if (pending >= 0) {
+            EventLog tail = EventLog.empty(0, true);
+            for (EventLog segment : pendingSegments.get()) {
+                tail.putAll(segment);
+            }
+            if (tail.size() > 0) {
+                List<SessionEvent> appended = new ArrayList<>(tail.size());
+                for (int i = 0; i < tail.size(); i++) {
+                    appended.add(new SessionEvent(tail.time(i), tail.label(i)));
+                }
+                emitAppended(user, appended, next, out);
+                appendedSegments.add(tail);
+                pendingSegments.clear();
+                return;
+            }
+        }
+        SessionRows.emitAll(user, sessionize(fold()), written, next, out);
     }
 
     static String sessionId(String user, long startedAtUs) {

@@ -22,7 +22,8 @@ import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link FunnelFunction} feeding {@link FunnelDailyFunction} in Flink's keyed harnesses: the newest
@@ -53,13 +54,18 @@ class FunnelOperatorsTest {
          */
         private boolean streaming;
 
-        Pipeline(List<FunnelDefinition> funnels) throws Exception {
-            this(funnels, true);
+        /** Whether the funnel operator keeps its events append-only, as on RocksDB. */
+        private boolean appendOnly;
+
+        Pipeline(List<FunnelDefinition> funnels, boolean appendOnly) throws Exception {
+            this(funnels, true, appendOnly);
         }
 
-        Pipeline(List<FunnelDefinition> funnels, boolean streaming) throws Exception {
+        Pipeline(List<FunnelDefinition> funnels, boolean streaming, boolean appendOnly)
+                throws Exception {
             this.funnels = funnels;
             this.streaming = streaming;
+            this.appendOnly = appendOnly;
             open(null, null);
         }
 
@@ -67,7 +73,7 @@ class FunnelOperatorsTest {
             users =
                     new KeyedOneInputStreamOperatorTestHarness<>(
                             new KeyedProcessOperator<>(
-                                    new FunnelFunction(funnels, PROPERTIES, HORIZON)),
+                                    new FunnelFunction(funnels, PROPERTIES, HORIZON, appendOnly)),
                             (EventDelta e) -> e.event.userId,
                             Types.STRING);
             days =
@@ -132,11 +138,13 @@ class FunnelOperatorsTest {
             days.processWatermark(new Watermark(ms));
         }
 
-        void restart() throws Exception {
+        /** Restores from a snapshot, into the other layout if {@code switchLayout}. */
+        void restart(boolean switchLayout) throws Exception {
             OperatorSubtaskState u = users.snapshot(1, 1);
             OperatorSubtaskState d = days.snapshot(1, 1);
             drain();
             close();
+            appendOnly ^= switchLayout;
             open(u, d);
         }
 
@@ -211,8 +219,10 @@ class FunnelOperatorsTest {
         return out;
     }
 
-    @Test
-    void funnelDailyMatchesTheDefinitionThroughRandomChangesAndARestore() throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void funnelDailyMatchesTheDefinitionThroughRandomChangesAndARestore(boolean appendOnly)
+            throws Exception {
         List<FunnelDefinition> both =
                 List.of(
                         FunnelDefinition.parse("pricing: a{path=/p} > b > c within 2 h"),
@@ -225,20 +235,22 @@ class FunnelOperatorsTest {
             // Streaming throughout; a snapshot then streaming from the restore on; all of it a
             // snapshot, derived at the end.
             for (int firstWatermarkAt : new int[] {0, 150, 300}) {
-                assertMatchesTheDefinition(both, seed, firstWatermarkAt);
-                assertMatchesTheDefinition(ordered, seed, firstWatermarkAt);
+                // Odd seeds restore into the other layout.
+                assertMatchesTheDefinition(both, seed, firstWatermarkAt, appendOnly);
+                assertMatchesTheDefinition(ordered, seed, firstWatermarkAt, appendOnly);
             }
         }
     }
 
     private void assertMatchesTheDefinition(
-            List<FunnelDefinition> funnels, long seed, int firstWatermarkAt) throws Exception {
+            List<FunnelDefinition> funnels, long seed, int firstWatermarkAt, boolean appendOnly)
+            throws Exception {
         Random random = new Random(seed);
         Map<String, CleanEvent> live = new TreeMap<>();
-        try (Pipeline p = new Pipeline(funnels, firstWatermarkAt == 0)) {
+        try (Pipeline p = new Pipeline(funnels, firstWatermarkAt == 0, appendOnly)) {
             for (int i = 0; i < 300; i++) {
                 if (i == 150) {
-                    p.restart();
+                    p.restart(seed % 2 == 1);
                 }
                 if (i == firstWatermarkAt && i > 0) {
                     p.watermark(0);
@@ -273,16 +285,18 @@ class FunnelOperatorsTest {
             List<Ev> finalEvents = live.values().stream().map(FunnelOperatorsTest::ev).toList();
             for (FunnelDefinition f : funnels) {
                 assertThat(rowsOf(f, p.rows))
-                        .as("seed %d, %s", seed, f)
+                        .as("seed %d, %s, append-only %s", seed, f, appendOnly)
                         .isEqualTo(FunnelBruteForce.daily(f, finalEvents));
             }
         }
     }
 
-    @Test
-    void everyStepOfADayHasARowAndADayWhoseAttemptsVanishKeepsItsRows() throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void everyStepOfADayHasARowAndADayWhoseAttemptsVanishKeepsItsRows(boolean appendOnly)
+            throws Exception {
         FunnelDefinition f = FunnelDefinition.parse("f: a > b > c within 1 h");
-        try (Pipeline p = new Pipeline(List.of(f))) {
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
             CleanEvent a = event("1", "u", T0, "a", null);
             p.send(1, a);
             p.send(1, event("2", "u", T0 + 90 * S, "b", null));
@@ -296,10 +310,11 @@ class FunnelOperatorsTest {
         }
     }
 
-    @Test
-    void stateIsDroppedOnceTheWatermarkPassesTheHorizon() throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void stateIsDroppedOnceTheWatermarkPassesTheHorizon(boolean appendOnly) throws Exception {
         FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h strict");
-        try (Pipeline p = new Pipeline(List.of(f))) {
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
             p.send(1, event("1", "u", T0 + 3600 * S, "a", null));
             p.send(1, event("2", "u", T0 + 3700 * S, "x", null));
             p.send(1, event("3", "v", T0 + 3800 * S, "b", null));

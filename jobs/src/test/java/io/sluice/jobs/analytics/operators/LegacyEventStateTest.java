@@ -123,7 +123,7 @@ class LegacyEventStateTest {
             if (readFirst) {
                 events.dropBefore(Long.MIN_VALUE); // what the event timer does; drops nothing
             }
-            EventLog log = events.put(d.event.occurredAtUs, d.event.eventId, new int[] {9});
+            EventLog log = events.put(d.event.occurredAtUs, d.event.eventId, new int[] {9}, true);
             out.collect(log.toString());
         }
     }

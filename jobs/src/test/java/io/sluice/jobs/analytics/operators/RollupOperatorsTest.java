@@ -28,6 +28,8 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The counting rollups, active users and sessionization with Flink's keyed harnesses: re-emitted
@@ -450,9 +452,24 @@ class RollupOperatorsTest {
     /** An opened harness, restored from {@code snapshot} when there is one. */
     static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer(
             OperatorSubtaskState snapshot) throws Exception {
+        return sessionizer(snapshot, false);
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer(
+            boolean appendOnly) throws Exception {
+        return sessionizer(null, appendOnly);
+    }
+
+    /**
+     * An opened harness, restored from {@code snapshot} when there is one, keeping its events in
+     * the append-only layout (as on RocksDB) or as one log per user (the heap backend's).
+     */
+    static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow> sessionizer(
+            OperatorSubtaskState snapshot, boolean appendOnly) throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        new KeyedProcessOperator<>(
+                                new SessionizeFunction(GAP, MAX, LATENESS, appendOnly)),
                         (EventDelta d) -> d.event.userId,
                         StringKey.TYPE); // as the job keys it
         if (snapshot != null) {
@@ -492,9 +509,10 @@ class RollupOperatorsTest {
         return out;
     }
 
-    @Test
-    void anOutOfOrderEventBridgingTwoSessionsMergesThem() throws Exception {
-        try (var h = sessionizer()) {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void anOutOfOrderEventBridgingTwoSessionsMergesThem(boolean appendOnly) throws Exception {
+        try (var h = sessionizer(appendOnly)) {
             h.processElement(
                     new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "open"))));
             h.processElement(
@@ -528,9 +546,11 @@ class RollupOperatorsTest {
         }
     }
 
-    @Test
-    void aGapOfExactlyThirtyMinutesKeepsTheSessionAndTwentyFourHoursEndIt() throws Exception {
-        try (var h = sessionizer()) {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void aGapOfExactlyThirtyMinutesKeepsTheSessionAndTwentyFourHoursEndIt(boolean appendOnly)
+            throws Exception {
+        try (var h = sessionizer(appendOnly)) {
             h.processElement(
                     new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
             h.processElement(
@@ -543,7 +563,7 @@ class RollupOperatorsTest {
                             "2026-11-20 10:00:00..2026-11-20 10:30:00 2 x>x",
                             "2026-11-20 11:00:00..2026-11-20 11:00:00 1 x>x");
         }
-        try (var h = sessionizer()) {
+        try (var h = sessionizer(appendOnly)) {
             Instant t = Instant.parse("2026-11-20T00:00:00Z");
             for (int i = 0; i <= 30 * 6; i++) { // every 10 minutes for 30 hours
                 h.processElement(
@@ -564,10 +584,11 @@ class RollupOperatorsTest {
         }
     }
 
-    @Test
-    void finishedSessionsLeaveStateAndARestoreKeepsOpenOnes() throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void finishedSessionsLeaveStateAndARestoreKeepsOpenOnes(boolean appendOnly) throws Exception {
         OperatorSubtaskState snapshot;
-        try (var h = sessionizer()) {
+        try (var h = sessionizer(appendOnly)) {
             h.processElement(
                     new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "x"))));
             h.processElement(
@@ -575,7 +596,7 @@ class RollupOperatorsTest {
             settle(h);
             snapshot = h.snapshot(1, 1);
         }
-        try (var h = sessionizer(snapshot)) {
+        try (var h = sessionizer(snapshot, appendOnly)) {
             // 10:00 + gap + lateness = 11:30 (timers are rounded up to the minute): the 10:00
             // session is final; the 13:00 one is still open.
             h.processWatermark(new Watermark(ms("2026-11-20T11:31:00Z")));
@@ -594,9 +615,11 @@ class RollupOperatorsTest {
      * An event after all others whose cleanup minute is the last one's shares that event's timer;
      * any other registers its own; and once the watermark passes them all, nothing is left.
      */
-    @Test
-    void inOrderEventsShareTheirCleanupTimerAndStillLeaveState() throws Exception {
-        try (var h = sessionizer()) {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void inOrderEventsShareTheirCleanupTimerAndStillLeaveState(boolean appendOnly)
+            throws Exception {
+        try (var h = sessionizer(appendOnly)) {
             for (String at : List.of("10:00:00", "10:00:20", "10:00:40", "10:05:00", "09:59:00")) {
                 h.processElement(
                         new StreamRecord<>(
@@ -614,10 +637,11 @@ class RollupOperatorsTest {
 
     /** A sessionizer that has seen no watermark yet (a snapshot is running). */
     static KeyedOneInputStreamOperatorTestHarness<String, EventDelta, AnalyticsRow>
-            snapshotSessionizer() throws Exception {
+            snapshotSessionizer(boolean appendOnly) throws Exception {
         var h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
-                        new KeyedProcessOperator<>(new SessionizeFunction(GAP, MAX, LATENESS)),
+                        new KeyedProcessOperator<>(
+                                new SessionizeFunction(GAP, MAX, LATENESS, appendOnly)),
                         (EventDelta d) -> d.event.userId,
                         Types.STRING);
         h.open();
@@ -635,9 +659,10 @@ class RollupOperatorsTest {
         h.processElement(new StreamRecord<>(delta(1, event(id, "u", at, "x"))));
     }
 
-    @Test
-    void snapshotRowsAreSessionizedOnceAtTheFirstWatermark() throws Exception {
-        var h = snapshotSessionizer();
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void snapshotRowsAreSessionizedOnceAtTheFirstWatermark(boolean appendOnly) throws Exception {
+        var h = snapshotSessionizer(appendOnly);
         for (int i = 0; i < 50; i++) {
             addAtMinute(h, "e" + i, i);
         }
@@ -651,9 +676,11 @@ class RollupOperatorsTest {
         h.close();
     }
 
-    @Test
-    void withoutAWatermarkAUserIsSessionizedOnceItsChangesPauseForTenSeconds() throws Exception {
-        var h = snapshotSessionizer();
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void withoutAWatermarkAUserIsSessionizedOnceItsChangesPauseForTenSeconds(boolean appendOnly)
+            throws Exception {
+        var h = snapshotSessionizer(appendOnly);
         // A long snapshot: a change of the user every 4 s for a minute.
         for (int i = 0; i < 15; i++) {
             h.setProcessingTime(4_000L * i + 1);
@@ -719,11 +746,12 @@ class RollupOperatorsTest {
                 + last.eventName;
     }
 
-    @Test
-    void sessionsMatchTheirDefinitionThroughRandomOutOfOrderCorrectionsAndDeletes()
-            throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void sessionsMatchTheirDefinitionThroughRandomOutOfOrderCorrectionsAndDeletes(
+            boolean appendOnly) throws Exception {
         for (long seed = 1; seed <= 20; seed++) {
-            assertSessionsMatchTheDefinition(seed, false);
+            assertSessionsMatchTheDefinition(seed, false, appendOnly, appendOnly);
         }
     }
 
@@ -732,27 +760,32 @@ class RollupOperatorsTest {
      * the 30-minute edge, a busy user reaching the 24 h cap, an occasional out-of-order event,
      * correction or delete, and a restore from a snapshot half-way.
      */
-    @Test
-    void sessionsMatchTheirDefinitionThroughMostlyInOrderStreamsAndARestore() throws Exception {
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void sessionsMatchTheirDefinitionThroughMostlyInOrderStreamsAndARestore(boolean appendOnly)
+            throws Exception {
         for (long seed = 1; seed <= 20; seed++) {
-            assertSessionsMatchTheDefinition(seed, true);
+            // Odd seeds restore into the same layout, even ones into the other.
+            assertSessionsMatchTheDefinition(
+                    seed, true, appendOnly, seed % 2 == 1 ? appendOnly : !appendOnly);
         }
     }
 
-    private static void assertSessionsMatchTheDefinition(long seed, boolean mostlyInOrder)
+    private static void assertSessionsMatchTheDefinition(
+            long seed, boolean mostlyInOrder, boolean appendOnly, boolean restoredAppendOnly)
             throws Exception {
         java.util.Random random = new java.util.Random(seed);
         Map<String, CleanEvent> live = new TreeMap<>();
         List<AnalyticsRow> rows = new ArrayList<>();
         Map<String, Long> clock = new java.util.HashMap<>();
-        var h = sessionizer();
+        var h = sessionizer(appendOnly);
         try {
             for (int i = 0; i < 400; i++) {
                 if (mostlyInOrder && i == 200) {
                     OperatorSubtaskState snapshot = h.snapshot(1, 1);
                     rows.addAll(h.extractOutputValues());
                     h.close();
-                    h = sessionizer(snapshot);
+                    h = sessionizer(snapshot, restoredAppendOnly);
                 }
                 String id = "e" + random.nextInt(mostlyInOrder ? 1000 : 200);
                 CleanEvent old = live.remove(id);
@@ -820,7 +853,9 @@ class RollupOperatorsTest {
         }
         got.sort(null);
         assertThat(got)
-                .as("seed %d, mostly in order: %s", seed, mostlyInOrder)
+                .as(
+                        "seed %d, mostly in order: %s, append-only %s then %s",
+                        seed, mostlyInOrder, appendOnly, restoredAppendOnly)
                 .isEqualTo(sessionsByDefinition(new ArrayList<>(live.values())));
     }
 }
