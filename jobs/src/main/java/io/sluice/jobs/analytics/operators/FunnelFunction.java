@@ -169,11 +169,22 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             snapshotDays.keep(pending, delta.lsn, ctx.timerService());
         }
         long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
+        if (log != null && otherEventsOnDay(log, dayEndMs, delta.sign > 0 ? 2 : 1)) {
+            // An event of the day that is already in the log registered the day's timer, which
+            // has not fired: it drops the day's events when it fires.
+            return;
+        }
         ctx.timerService()
                 .registerEventTimeTimer(
                         CountRollupFunction.saturatedAdd(
                                 CountRollupFunction.saturatedAdd(dayEndMs, longestWindowMs),
                                 horizonMs));
+    }
+
+    /** Whether the log holds at least {@code n} events of the day that ends at {@code dayEndMs}. */
+    static boolean otherEventsOnDay(EventLog log, long dayEndMs, int n) {
+        int first = log.firstAtOrAfter((dayEndMs - DAY_MS) * 1000);
+        return first + n - 1 < log.size() && log.time(first + n - 1) < dayEndMs * 1000;
     }
 
     /** Derives the days marked before the first watermark, once, from all the user's events. */

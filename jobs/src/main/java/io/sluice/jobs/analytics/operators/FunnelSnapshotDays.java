@@ -118,11 +118,21 @@ final class FunnelSnapshotDays {
      */
     void keep(long[] pending, long lsn, TimerService timers) throws IOException {
         long now = timers.currentProcessingTime();
+        long last = pending[lsnAt() + 1];
         pending[lsnAt()] = pending[lsnAt()] == NO_LSN ? lsn : Math.max(pending[lsnAt()], lsn);
         pending[lsnAt() + 1] = now;
         marked.update(pending);
-        timers.registerEventTimeTimer(Long.MIN_VALUE + 1);
-        timers.registerProcessingTimeTimer(SessionTimers.quietAfter(now, QUIET_MS));
+        // Marks kept with a last change have both timers, and keep them until they are taken:
+        // the first watermark's fires once and takes them, and the pause's timer of the last
+        // change takes them when it fires. So each is registered only when it is new (a timer
+        // registration is a seek and a write on RocksDB, even for one already set).
+        if (last == Long.MIN_VALUE) {
+            timers.registerEventTimeTimer(Long.MIN_VALUE + 1);
+        }
+        long quiet = SessionTimers.quietAfter(now, QUIET_MS);
+        if (last == Long.MIN_VALUE || SessionTimers.quietAfter(last, QUIET_MS) != quiet) {
+            timers.registerProcessingTimeTimer(quiet);
+        }
     }
 
     /**

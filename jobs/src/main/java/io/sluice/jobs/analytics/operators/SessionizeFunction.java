@@ -250,9 +250,18 @@ public final class SessionizeFunction
             throws Exception {
         long now = ctx.timerService().currentProcessingTime();
         if (!streaming) {
-            ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+            // A user with a last change recorded has both timers, until one of them derives and
+            // clears it: the first watermark's and the pause's of that change. Each is registered
+            // only when it is new (on RocksDB a registration is a seek and a write, even for a
+            // timer already set).
+            Long last = lastChangeMs.value();
+            if (last == null) {
+                ctx.timerService().registerEventTimeTimer(Long.MIN_VALUE + 1);
+            }
+            if (last == null || quietAfter(last) != quietAfter(now)) {
+                ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
+            }
             lastChangeMs.update(now);
-            ctx.timerService().registerProcessingTimeTimer(quietAfter(now));
         } else if (pending == EventLog.CLEAN
                 || marks.pendingTimer() == Long.MIN_VALUE
                 || SessionTimers.nextSecond(now) < marks.pendingTimer()) {
