@@ -18,6 +18,7 @@ import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -169,16 +170,24 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             snapshotDays.keep(pending, delta.lsn, ctx.timerService());
         }
         long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
-        if (log != null && otherEventsOnDay(log, dayEndMs, delta.sign > 0 ? 2 : 1)) {
+        if (log == null) {
+            // Append-only, before the first watermark: the derivation of the marked days, which
+            // comes before any day's timer could fire, registers the timers of the log's days.
+            return;
+        }
+        if (otherEventsOnDay(log, dayEndMs, delta.sign > 0 ? 2 : 1)) {
             // An event of the day that is already in the log registered the day's timer, which
             // has not fired: it drops the day's events when it fires.
             return;
         }
-        ctx.timerService()
-                .registerEventTimeTimer(
-                        CountRollupFunction.saturatedAdd(
-                                CountRollupFunction.saturatedAdd(dayEndMs, longestWindowMs),
-                                horizonMs));
+        registerDayTimer(ctx.timerService(), dayEndMs);
+    }
+
+    /** The timer after which no change can reach the day that ends at {@code dayEndMs}. */
+    private void registerDayTimer(TimerService timers, long dayEndMs) {
+        timers.registerEventTimeTimer(
+                CountRollupFunction.saturatedAdd(
+                        CountRollupFunction.saturatedAdd(dayEndMs, longestWindowMs), horizonMs));
     }
 
     /** Whether the log holds at least {@code n} events of the day that ends at {@code dayEndMs}. */
@@ -195,6 +204,16 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         }
         long[] pending = marked.days();
         EventLog log = events.log();
+        // Append-only, changes before the first watermark left the days' timers to this
+        // derivation (in either layout: the changes may have come before a restore).
+        long lastDayEndMs = Long.MIN_VALUE;
+        for (int i = 0; i < log.size(); i++) {
+            long dayEndMs = (Math.floorDiv(Math.floorDiv(log.time(i), 1000), DAY_MS) + 1) * DAY_MS;
+            if (dayEndMs != lastDayEndMs) {
+                registerDayTimer(ctx.timerService(), dayEndMs);
+                lastDayEndMs = dayEndMs;
+            }
+        }
         for (int f = 0; f < funnels.size() && 2 * f + 1 < pending.length; f++) {
             if (pending[2 * f] <= pending[2 * f + 1]) {
                 rederive(f, log, pending[2 * f], pending[2 * f + 1], marked.lsn(), ctx);

@@ -313,8 +313,21 @@ class FunnelOperatorsTest {
     @ParameterizedTest(name = "append-only {0}")
     @ValueSource(booleans = {false, true})
     void stateIsDroppedOnceTheWatermarkPassesTheHorizon(boolean appendOnly) throws Exception {
+        assertStateIsDroppedOnceTheWatermarkPassesTheHorizon(appendOnly, true);
+    }
+
+    /** The same for changes that came before the first watermark (a snapshot). */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void stateOfSnapshotChangesIsDroppedOnceTheWatermarkPassesTheHorizon(boolean appendOnly)
+            throws Exception {
+        assertStateIsDroppedOnceTheWatermarkPassesTheHorizon(appendOnly, false);
+    }
+
+    private void assertStateIsDroppedOnceTheWatermarkPassesTheHorizon(
+            boolean appendOnly, boolean streaming) throws Exception {
         FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h strict");
-        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
+        try (Pipeline p = new Pipeline(List.of(f), streaming, appendOnly)) {
             p.send(1, event("1", "u", T0 + 3600 * S, "a", null));
             p.send(1, event("2", "u", T0 + 3700 * S, "x", null));
             p.send(1, event("3", "v", T0 + 3800 * S, "b", null));
