@@ -82,9 +82,15 @@ class StateSnapshotCompatibilityTest {
         marked.noteLsn(0x2_0000_0001L);
         marked.pendingFrom(1);
         marked.pendingTimer(1_795_000_001_000L);
+        // Format 3: with the hold of immediate derivations and the last written row's key.
+        EventLog held = marked.copy();
+        held.holdUntil(1_795_000_002_000L);
+        held.lastStart(1_795_000_000_000_000L);
         return List.of(
                 new Case("EventLog", EventLog.class, formatOne, new EventLogSerializer(), true),
-                new Case("EventLogMarks", EventLog.class, marked, new EventLogSerializer()),
+                // Format 2: the marks without the hold and the last row's key (not recorded).
+                new Case("EventLogMarks", EventLog.class, marked, new EventLogSerializer(), true),
+                new Case("EventLogHold", EventLog.class, held, new EventLogSerializer()),
                 new Case("StringKey", String.class, "u-7 ü", StringKey.Serializer.INSTANCE),
                 new Case("CleanEvent", CleanEvent.class, event),
                 new Case("CleanEventState", CleanEvent.class, event, new CleanEventSerializer()),

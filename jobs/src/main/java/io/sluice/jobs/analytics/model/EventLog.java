@@ -15,7 +15,9 @@ import org.apache.flink.annotation.Internal;
  * <p>An operator that derives rows from the log lazily (sessionization) also keeps its pending work
  * here, so that a change costs one state read and one write: the newest LSN among the changes
  * applied ({@link #newestLsn}), which events changed since the last derivation ({@link
- * #pendingFrom}), and when the timer that derives them fires ({@link #pendingTimer}).
+ * #pendingFrom}), when the timer that derives them fires ({@link #pendingTimer}), until when a
+ * change waits for that timer instead of being derived at once ({@link #holdUntil}), and which of
+ * the rows it last wrote is the last one ({@link #lastStart}).
  *
  * <p>Mutable: read it from state, change it, and write it back with {@code update}.
  */
@@ -40,6 +42,8 @@ public final class EventLog {
     long newestLsn;
     int pendingFrom = CLEAN;
     long pendingTimer = Long.MIN_VALUE;
+    long holdUntil = Long.MIN_VALUE;
+    long lastStart = Long.MIN_VALUE;
     long[] times;
     String[] ids;
     int[] ints;
@@ -102,6 +106,30 @@ public final class EventLog {
 
     public void pendingTimer(long timestamp) {
         pendingTimer = timestamp;
+    }
+
+    /**
+     * Processing time before which a change waits for a timer instead of being derived at once: the
+     * second after the last derivation ({@link Long#MIN_VALUE}: none recorded).
+     */
+    public long holdUntil() {
+        return holdUntil;
+    }
+
+    public void holdUntil(long processingTime) {
+        holdUntil = processingTime;
+    }
+
+    /**
+     * The key of the last row the operator wrote from this log (for sessionization: the start of
+     * the user's last written session); {@link Long#MIN_VALUE}: not recorded, or none.
+     */
+    public long lastStart() {
+        return lastStart;
+    }
+
+    public void lastStart(long key) {
+        lastStart = key;
     }
 
     public long time(int i) {
@@ -228,6 +256,8 @@ public final class EventLog {
         c.newestLsn = newestLsn;
         c.pendingFrom = pendingFrom;
         c.pendingTimer = pendingTimer;
+        c.holdUntil = holdUntil;
+        c.lastStart = lastStart;
         System.arraycopy(times, 0, c.times, 0, size);
         System.arraycopy(ids, 0, c.ids, 0, size);
         System.arraycopy(ints, 0, c.ints, 0, size * width);
@@ -281,6 +311,8 @@ public final class EventLog {
                 || other.newestLsn != newestLsn
                 || other.pendingFrom != pendingFrom
                 || other.pendingTimer != pendingTimer
+                || other.holdUntil != holdUntil
+                || other.lastStart != lastStart
                 || other.width != width
                 || other.labelled != labelled) {
             return false;

@@ -15,13 +15,17 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 /**
  * Writes an {@link EventLog} as one block ({@link BlockSerializer}): the pending-derivation marks,
  * the times, the ids (UTF-8), the ints, and the labels through a dictionary (a user's events have a
- * handful of names). Format 1 had no marks: such a log is read with {@link EventLog#UNKNOWN}.
+ * handful of names). Format 1 had no marks: such a log is read with {@link EventLog#UNKNOWN};
+ * format 2 had no {@link EventLog#holdUntil} and {@link EventLog#lastStart}: read as not recorded.
  */
 @Internal
 public final class EventLogSerializer extends BlockSerializer<EventLog> {
     private static final long serialVersionUID = 1L;
 
-    private static final byte FORMAT = 2;
+    private static final byte FORMAT = 3;
+
+    /** Before {@link EventLog#holdUntil} and {@link EventLog#lastStart}. */
+    private static final byte FORMAT_WITHOUT_HOLD = 2;
 
     /** Before the pending-derivation marks. */
     private static final byte FORMAT_WITHOUT_MARKS = 1;
@@ -51,6 +55,8 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
         out.writeLong(log.newestLsn);
         out.writeInt(log.pendingFrom);
         out.writeLong(log.pendingTimer);
+        out.writeLong(log.holdUntil);
+        out.writeLong(log.lastStart);
         for (int i = 0; i < n; i++) {
             out.writeLong(log.times[i]);
         }
@@ -88,7 +94,7 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
     @Override
     EventLog readBlock(DataInputDeserializer in) throws IOException {
         int format = in.readByte();
-        if (format != FORMAT && format != FORMAT_WITHOUT_MARKS) {
+        if (format != FORMAT && format != FORMAT_WITHOUT_HOLD && format != FORMAT_WITHOUT_MARKS) {
             throw new IOException("unknown EventLog state format " + format);
         }
         int n = in.readInt();
@@ -96,10 +102,14 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
         boolean labelled = in.readBoolean();
         EventLog log = new EventLog(width, labelled, n);
         log.size = n;
-        if (format == FORMAT) {
+        if (format != FORMAT_WITHOUT_MARKS) {
             log.newestLsn = in.readLong();
             log.pendingFrom = in.readInt();
             log.pendingTimer = in.readLong();
+            if (format == FORMAT) {
+                log.holdUntil = in.readLong();
+                log.lastStart = in.readLong();
+            }
         } else {
             log.pendingFrom = EventLog.UNKNOWN;
         }

@@ -19,8 +19,11 @@ import org.apache.flink.util.Collector;
 final class SessionRows {
     private SessionRows() {}
 
-    /** Writes the sessions derived from all of the user's events, and deletes the vanished ones. */
-    static void emitAll(
+    /**
+     * Writes the sessions derived from all of the user's events, and deletes the vanished ones;
+     * returns the start of the last session ({@link Long#MIN_VALUE}: none).
+     */
+    static long emitAll(
             String user,
             List<Session> sessions,
             MapState<Long, Session> written,
@@ -47,10 +50,24 @@ final class SessionRows {
         for (Long start : gone) {
             written.remove(start);
         }
+        return sessions.isEmpty() ? Long.MIN_VALUE : sessions.get(sessions.size() - 1).startedAtUs;
     }
 
-    /** The written session that started last, or null. */
-    static Session last(MapState<Long, Session> written) throws Exception {
+    /**
+     * The written session that started last, or null: the one at {@code lastStart} if that is
+     * recorded ({@link Long#MIN_VALUE}: not recorded, then all written sessions are read).
+     */
+    static Session last(MapState<Long, Session> written, long lastStart) throws Exception {
+        if (lastStart != Long.MIN_VALUE) {
+            Session last = written.get(lastStart);
+            if (last == null) {
+                throw new IllegalStateException(
+                        "the last written session is recorded at "
+                                + lastStart
+                                + " but no session is written there");
+            }
+            return last;
+        }
         Session last = null;
         for (Session w : written.values()) {
             if (last == null || w.startedAtUs > last.startedAtUs) {
@@ -62,9 +79,10 @@ final class SessionRows {
 
     /**
      * Writes the sessions derived from {@code last} (the last written session, or null) and the
-     * events appended after it: the ones that differ from what was written.
+     * events appended after it: the ones that differ from what was written. Returns the start of
+     * the last session.
      */
-    static void emitAppended(
+    static long emitAppended(
             String user,
             Session last,
             List<Session> sessions,
@@ -80,6 +98,10 @@ final class SessionRows {
                 out.collect(row(user, s, version, false));
             }
         }
+        if (!sessions.isEmpty()) {
+            return sessions.get(sessions.size() - 1).startedAtUs;
+        }
+        return last == null ? Long.MIN_VALUE : last.startedAtUs;
     }
 
     private static AnalyticsRow row(String user, Session s, long version, boolean deleted) {

@@ -196,7 +196,7 @@ public final class SessionizeFunction
     public void processElement(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
             throws Exception {
         if (appendOnly) {
-            processAppendOnly(delta, ctx);
+            processAppendOnly(delta, ctx, out);
             return;
         }
         CleanEvent e = delta.event;
@@ -204,6 +204,7 @@ public final class SessionizeFunction
         boolean streaming = ctx.timerService().currentWatermark() != Long.MIN_VALUE;
         int pending = log.pendingFrom();
         boolean after = log.isAfterLast(e.occurredAtUs, e.eventId);
+        long now = ctx.timerService().currentProcessingTime();
         // Whether the cleanup timer this event needs is one its predecessor registered: an event
         // after all others whose cleanup minute is the last one's (timers are kept per user and
         // time, and one at or before the watermark would mean the event is beyond the horizon).
@@ -234,7 +235,13 @@ public final class SessionizeFunction
         // time, so a snapshot that no streamed change follows (no watermark ever) still gets its
         // sessions, and a long snapshot does not re-derive a user's growing history every 10 s.
         // A snapshot is derived from all events anyway (once).
-        scheduleDerivation(ctx, streaming, pending, log);
+        // While streaming, an append to a user with nothing pending and no derivation within the
+        // current second is derived at once (deriveNow): no timer, and its rows a second sooner.
+        if (deriveNow(streaming, delta, pending, after, now, log)) {
+            emitChanges(ctx.getCurrentKey(), log, now, out);
+        } else {
+            scheduleDerivation(ctx, streaming, pending, log);
+        }
         events.update(log);
         if (!cleanupRegistered) {
             ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
@@ -276,6 +283,34 @@ public final class SessionizeFunction
         }
     }
 
+    /**
+     * Whether a change is derived at once instead of on a timer: while streaming, an append to a
+     * user whose rows are derived from all other events (nothing pending), unless a derivation ran
+     * within the current second (the user's changes then wait for the next second's timer, so that
+     * a busy user is still derived about once a second). {@code marks}: the log, or the append-only
+     * layout's marks.
+     */
+    private static boolean deriveNow(
+            boolean streaming,
+            EventDelta delta,
+            int pending,
+            boolean after,
+            long now,
+            EventLog marks) {
+        return streaming
+                && delta.sign > 0
+                && after
+                && pending == EventLog.CLEAN
+                && now >= marks.holdUntil();
+    }
+
+    /** Marks a derivation at processing time {@code now}: changes wait until the next second. */
+    private static void markDerived(EventLog marks, long now) {
+        marks.pendingFrom(EventLog.CLEAN);
+        marks.pendingTimer(Long.MIN_VALUE);
+        marks.holdUntil(SessionTimers.nextSecond(now));
+    }
+
     private long cleanupAt(long occurredAtUs) {
         return SessionTimers.cleanupAt(occurredAtUs, gapUs, horizonMs);
     }
@@ -294,6 +329,8 @@ public final class SessionizeFunction
             log.noteLsn(marks.newestLsn());
             log.pendingFrom(marks.pendingFrom() == EventLog.CLEAN ? EventLog.CLEAN : EventLog.ALL);
             log.pendingTimer(marks.pendingTimer());
+            log.holdUntil(marks.holdUntil());
+            log.lastStart(marks.lastStart());
             logMarks.clear();
             events.update(log);
             return log;
@@ -351,37 +388,52 @@ public final class SessionizeFunction
         return sessionizer.sessionize(inOrder);
     }
 
-    /** Writes the rows that changed since the last emission, all with the next version. */
-    private void emitChanges(String user, EventLog log, Collector<AnalyticsRow> out)
+    /**
+     * Writes the rows that changed since the last emission, all with the next version; {@code now}:
+     * the processing time.
+     */
+    private void emitChanges(String user, EventLog log, long now, Collector<AnalyticsRow> out)
             throws Exception {
         int pending = log.pendingFrom();
-        log.pendingFrom(EventLog.CLEAN);
-        log.pendingTimer(Long.MIN_VALUE);
-        events.update(log);
-        Long v = version.value();
-        long next = Versions.next(v == null ? Versions.NONE : v, log.newestLsn());
-        version.update(next);
+        markDerived(log, now);
+        long next = nextVersion(log);
         if (pending >= 0 && pending < log.size()) {
             List<SessionEvent> tail = new ArrayList<>(log.size() - pending);
             for (int i = pending; i < log.size(); i++) {
                 tail.add(new SessionEvent(log.time(i), log.label(i)));
             }
-            emitAppended(user, tail, next, out);
-            return;
+            emitAppended(user, tail, next, log, out);
+        } else {
+            log.lastStart(SessionRows.emitAll(user, sessionize(log), written, next, out));
         }
-        SessionRows.emitAll(user, sessionize(log), written, next, out);
+        events.update(log);
+    }
+
+    /** The version of the next derivation's rows, recorded as the last one. */
+    private long nextVersion(EventLog marks) throws Exception {
+        Long v = version.value();
+        long next = Versions.next(v == null ? Versions.NONE : v, marks.newestLsn());
+        version.update(next);
+        return next;
     }
 
     /**
      * Only events after all others were added since the last derivation, so the written rows are
      * the derivation of all other events: the appended events extend the last of those sessions or
-     * start new ones, and no other session changes.
+     * start new ones, and no other session changes. {@code marks}: the log, or the append-only
+     * layout's marks, which record the last session's start.
      */
     private void emitAppended(
-            String user, List<SessionEvent> tail, long version, Collector<AnalyticsRow> out)
+            String user,
+            List<SessionEvent> tail,
+            long version,
+            EventLog marks,
+            Collector<AnalyticsRow> out)
             throws Exception {
-        Session last = SessionRows.last(written);
-        SessionRows.emitAppended(user, last, sessionizer.append(last, tail), written, version, out);
+        Session last = SessionRows.last(written, marks.lastStart());
+        marks.lastStart(
+                SessionRows.emitAppended(
+                        user, last, sessionizer.append(last, tail), written, version, out));
     }
 
     @Override
@@ -401,7 +453,7 @@ public final class SessionizeFunction
         }
         EventLog log = log();
         if (log.pendingFrom() != EventLog.CLEAN) {
-            emitChanges(ctx.getCurrentKey(), log, out);
+            emitChanges(ctx.getCurrentKey(), log, ctx.timerService().currentProcessingTime(), out);
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             dropFinal(ctx, () -> log);
@@ -453,27 +505,44 @@ public final class SessionizeFunction
      * alone; the change is written as a segment, and the log is read and rewritten only for a
      * delete.
      */
-    private void processAppendOnly(EventDelta delta, Context ctx) throws Exception {
+    private void processAppendOnly(EventDelta delta, Context ctx, Collector<AnalyticsRow> out)
+            throws Exception {
         CleanEvent e = delta.event;
         EventLog marks = marks();
         boolean streaming = ctx.timerService().currentWatermark() != Long.MIN_VALUE;
         int pending = marks.pendingFrom();
         boolean after = marks.isAfterLast(e.occurredAtUs, e.eventId);
+        long now = ctx.timerService().currentProcessingTime();
+        boolean deriveNow = deriveNow(streaming, delta, pending, after, now, marks);
         boolean cleanupRegistered =
                 delta.sign > 0
                         && after
                         && marks.size() > 0
                         && cleanupAt(e.occurredAtUs) <= cleanupAt(marks.time(0));
+        marks.noteLsn(delta.lsn);
         if (delta.sign > 0) {
-            if (streaming && pending != EventLog.ALL && after) {
-                // pendingFrom 0: the pending segments are appends only, in event order.
-                marks.pendingFrom(0);
-            } else {
-                marks.pendingFrom(EventLog.ALL);
-            }
             EventLog segment = EventLog.empty(0, true);
             segment.put(e.occurredAtUs, e.eventId, null, e.eventName);
-            pendingSegments.add(segment);
+            if (deriveNow) {
+                // The written rows are the derivation of all other events: the event extends the
+                // last session or starts one, and joins the derived segments.
+                markDerived(marks, now);
+                emitAppended(
+                        ctx.getCurrentKey(),
+                        List.of(new SessionEvent(e.occurredAtUs, e.eventName)),
+                        nextVersion(marks),
+                        marks,
+                        out);
+                appendedSegments.add(segment);
+            } else {
+                if (streaming && pending != EventLog.ALL && after) {
+                    // pendingFrom 0: the pending segments are appends only, in event order.
+                    marks.pendingFrom(0);
+                } else {
+                    marks.pendingFrom(EventLog.ALL);
+                }
+                pendingSegments.add(segment);
+            }
             if (after) {
                 marks.dropFirst(marks.size());
                 marks.put(e.occurredAtUs, e.eventId, null, null);
@@ -489,8 +558,9 @@ public final class SessionizeFunction
                 }
             }
         }
-        marks.noteLsn(delta.lsn);
-        scheduleDerivation(ctx, streaming, pending, marks);
+        if (!deriveNow) {
+            scheduleDerivation(ctx, streaming, pending, marks);
+        }
         logMarks.update(marks);
         if (!cleanupRegistered) {
             ctx.timerService().registerEventTimeTimer(cleanupAt(e.occurredAtUs));
@@ -515,6 +585,8 @@ public final class SessionizeFunction
         marks.noteLsn(log.newestLsn());
         marks.pendingFrom(log.pendingFrom() == EventLog.CLEAN ? EventLog.CLEAN : EventLog.ALL);
         marks.pendingTimer(log.pendingTimer());
+        marks.holdUntil(log.holdUntil());
+        marks.lastStart(log.lastStart());
         return marks;
     }
 
@@ -557,7 +629,8 @@ public final class SessionizeFunction
             throws Exception {
         EventLog marks = marks();
         if (marks.pendingFrom() != EventLog.CLEAN) {
-            emitAppendOnly(ctx.getCurrentKey(), marks, out);
+            emitAppendOnly(
+                    ctx.getCurrentKey(), marks, ctx.timerService().currentProcessingTime(), out);
         }
         if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
             dropFinal(ctx, this::fold);
@@ -569,15 +642,11 @@ public final class SessionizeFunction
      * last session from the pending segments alone, which then join the appended ones; anything
      * else derives from all events.
      */
-    private void emitAppendOnly(String user, EventLog marks, Collector<AnalyticsRow> out)
+    private void emitAppendOnly(String user, EventLog marks, long now, Collector<AnalyticsRow> out)
             throws Exception {
         int pending = marks.pendingFrom();
-        marks.pendingFrom(EventLog.CLEAN);
-        marks.pendingTimer(Long.MIN_VALUE);
-        logMarks.update(marks);
-        Long v = version.value();
-        long next = Versions.next(v == null ? Versions.NONE : v, marks.newestLsn());
-        version.update(next);
+        markDerived(marks, now);
+        long next = nextVersion(marks);
         if (pending >= 0) {
             EventLog tail = EventLog.empty(0, true);
             for (EventLog segment : pendingSegments.get()) {
@@ -588,13 +657,15 @@ public final class SessionizeFunction
                 for (int i = 0; i < tail.size(); i++) {
                     appended.add(new SessionEvent(tail.time(i), tail.label(i)));
                 }
-                emitAppended(user, appended, next, out);
+                emitAppended(user, appended, next, marks, out);
+                logMarks.update(marks);
                 appendedSegments.add(tail);
                 pendingSegments.clear();
                 return;
             }
         }
-        SessionRows.emitAll(user, sessionize(fold()), written, next, out);
+        marks.lastStart(SessionRows.emitAll(user, sessionize(fold()), written, next, out));
+        logMarks.update(marks);
     }
 
     static String sessionId(String user, long startedAtUs) {

@@ -175,6 +175,8 @@ class EventLogTest extends SerializerTestBase<EventLog> {
         marked.noteLsn(0x1_0000_0000L);
         marked.pendingFrom(1);
         marked.pendingTimer(1_795_000_001_000L);
+        marked.holdUntil(1_795_000_002_000L);
+        marked.lastStart(-5L);
         EventLog all = EventLog.empty(0, true);
         all.pendingFrom(EventLog.ALL);
         return new EventLog[] {empty, funnel, session, marked, all};

@@ -31,14 +31,14 @@ public final class FormatOneEventLogSerializer extends BlockSerializer<EventLog>
 
     @Override
     void writeBlock(EventLog log, DataOutputSerializer out) throws IOException {
-        // Format 2 without its marks (a long, an int, a long) is format 1.
+        // The current format without its marks (a long, an int and three longs) is format 1.
         DataOutputSerializer two = new DataOutputSerializer(64);
         new EventLogSerializer().writeBlock(log, two);
         byte[] b = two.getCopyOfBuffer();
         out.writeByte(1);
         int header = 1 + 4 + 4 + 1;
         out.write(b, 1, header - 1);
-        int marks = 8 + 4 + 8;
+        int marks = 8 + 4 + 8 + 8 + 8;
         out.write(b, header + marks, b.length - header - marks);
     }
 

@@ -546,6 +546,56 @@ class RollupOperatorsTest {
         }
     }
 
+    /**
+     * While streaming, an append to a user with nothing pending is derived at once, without a
+     * timer; changes within the second after a derivation, and any change that is not an append,
+     * wait for the next second's timer, so a busy user is still derived about once a second.
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void aQuietUsersAppendIsDerivedAtOnceAndABusyUsersChangesWaitForTheNextSecond(
+            boolean appendOnly) throws Exception {
+        try (var h = sessionizer(appendOnly)) {
+            h.setProcessingTime(500);
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("a", "u", "2026-11-20T10:00:00Z", "open"))));
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:00:00 1 open>open");
+            assertThat(h.numProcessingTimeTimers()).isZero();
+
+            // Within the same second: both wait for the next second's timer.
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("b", "u", "2026-11-20T10:01:00Z", "view"))));
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("c", "u", "2026-11-20T10:02:00Z", "buy"))));
+            assertThat(h.extractOutputValues()).hasSize(1);
+            assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+            h.setProcessingTime(1000);
+            assertThat(h.extractOutputValues()).hasSize(2);
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 10:02:00 3 open>buy");
+
+            // A second after that derivation, an append is derived at once again.
+            h.setProcessingTime(2000);
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("d", "u", "2026-11-20T11:00:00Z", "view"))));
+            assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly(
+                            "2026-11-20 10:00:00..2026-11-20 10:02:00 3 open>buy",
+                            "2026-11-20 11:00:00..2026-11-20 11:00:00 1 view>view");
+
+            // An event before others is not an append: it waits for the timer.
+            h.setProcessingTime(4000);
+            h.processElement(
+                    new StreamRecord<>(delta(1, event("e", "u", "2026-11-20T10:30:00Z", "x"))));
+            assertThat(h.extractOutputValues()).hasSize(3);
+            h.setProcessingTime(5000);
+            assertThat(liveSessions(h.extractOutputValues()))
+                    .containsExactly("2026-11-20 10:00:00..2026-11-20 11:00:00 5 open>view");
+        }
+    }
+
     @ParameterizedTest(name = "append-only {0}")
     @ValueSource(booleans = {false, true})
     void aGapOfExactlyThirtyMinutesKeepsTheSessionAndTwentyFourHoursEndIt(boolean appendOnly)
