@@ -32,6 +32,14 @@ abstract class BlockSerializer<T> extends TypeSerializer<T> {
     /** Reads what {@link #writeBlock} wrote. */
     abstract T readBlock(DataInputDeserializer in) throws IOException;
 
+    /**
+     * Reads what {@link #writeBlock} wrote from {@code in}, which reads {@code block} (never
+     * changed after): a value may keep parts of it to decode only when needed.
+     */
+    T readBlock(DataInputDeserializer in, byte[] block) throws IOException {
+        return readBlock(in);
+    }
+
     @Override
     public final boolean isImmutableType() {
         return false;
@@ -66,7 +74,7 @@ abstract class BlockSerializer<T> extends TypeSerializer<T> {
             reader = new DataInputDeserializer();
         }
         reader.setBuffer(bytes);
-        return readBlock(reader);
+        return readBlock(reader, bytes);
     }
 
     @Override
@@ -100,6 +108,20 @@ abstract class BlockSerializer<T> extends TypeSerializer<T> {
         byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
         out.writeInt(utf8.length);
         out.write(utf8);
+    }
+
+    /** The string {@link #writeText} wrote at {@code at} of {@code block}. */
+    static String readText(byte[] block, int at) {
+        int length = intAt(block, at);
+        return length < 0 ? null : new String(block, at + 4, length, StandardCharsets.UTF_8);
+    }
+
+    /** The big-endian int at {@code at} of {@code block} (as {@code writeInt} wrote it). */
+    static int intAt(byte[] block, int at) {
+        return ((block[at] & 0xff) << 24)
+                | ((block[at + 1] & 0xff) << 16)
+                | ((block[at + 2] & 0xff) << 8)
+                | (block[at + 3] & 0xff);
     }
 
     static String readText(DataInputView in) throws IOException {

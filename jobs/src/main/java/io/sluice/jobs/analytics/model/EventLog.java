@@ -46,6 +46,15 @@ public final class EventLog {
     long lastStart = Long.MIN_VALUE;
     long[] times;
     String[] ids;
+
+    /*
+     * Ids not decoded yet (read from state, where most reads need only times and ints): the block
+     * the log was read from, and where each event's id is in it (its UTF-8 length, then the bytes;
+     * -1: ids[i] holds it). Null when every id is in ids. Moved with ids; the block is never
+     * changed, so copies share it.
+     */
+    byte[] raw;
+    int[] rawAt;
     int[] ints;
     String[] labels;
 
@@ -137,7 +146,13 @@ public final class EventLog {
     }
 
     public String id(int i) {
-        return ids[i];
+        String id = ids[i];
+        if (id == null && raw != null && rawAt[i] >= 0) {
+            id = BlockSerializer.readText(raw, rawAt[i]);
+            ids[i] = id;
+            rawAt[i] = -1;
+        }
+        return id;
     }
 
     /** The {@code k}-th int of event {@code i}. */
@@ -157,6 +172,9 @@ public final class EventLog {
             grow();
             System.arraycopy(times, at, times, at + 1, size - at);
             System.arraycopy(ids, at, ids, at + 1, size - at);
+            if (raw != null) {
+                System.arraycopy(rawAt, at, rawAt, at + 1, size - at);
+            }
             System.arraycopy(ints, at * width, ints, (at + 1) * width, (size - at) * width);
             if (labelled) {
                 System.arraycopy(labels, at, labels, at + 1, size - at);
@@ -165,6 +183,9 @@ public final class EventLog {
         }
         times[at] = time;
         ids[at] = id;
+        if (raw != null) {
+            rawAt[at] = -1; // for a null id: not one of the block's
+        }
         for (int k = 0; k < width; k++) {
             ints[at * width + k] = values != null && k < values.length ? values[k] : 0;
         }
@@ -181,6 +202,9 @@ public final class EventLog {
         }
         System.arraycopy(times, at + 1, times, at, size - at - 1);
         System.arraycopy(ids, at + 1, ids, at, size - at - 1);
+        if (raw != null) {
+            System.arraycopy(rawAt, at + 1, rawAt, at, size - at - 1);
+        }
         System.arraycopy(ints, (at + 1) * width, ints, at * width, (size - at - 1) * width);
         if (labelled) {
             System.arraycopy(labels, at + 1, labels, at, size - at - 1);
@@ -225,7 +249,7 @@ public final class EventLog {
                         Arrays.copyOfRange(
                                 segment.ints, i * segment.width, (i + 1) * segment.width);
             }
-            put(segment.times[i], segment.ids[i], values, segment.label(i));
+            put(segment.times[i], segment.id(i), values, segment.label(i));
         }
     }
 
@@ -240,6 +264,9 @@ public final class EventLog {
         }
         System.arraycopy(times, n, times, 0, keep);
         System.arraycopy(ids, n, ids, 0, keep);
+        if (raw != null) {
+            System.arraycopy(rawAt, n, rawAt, 0, keep);
+        }
         System.arraycopy(ints, n * width, ints, 0, keep * width);
         Arrays.fill(ids, keep, size, null);
         if (labelled) {
@@ -247,6 +274,10 @@ public final class EventLog {
             Arrays.fill(labels, keep, size, null);
         }
         size = keep;
+        if (keep == 0) {
+            raw = null; // the block is not kept for ids that are gone
+            rawAt = null;
+        }
     }
 
     /** A copy holding exactly the events (no spare capacity). */
@@ -260,6 +291,10 @@ public final class EventLog {
         c.lastStart = lastStart;
         System.arraycopy(times, 0, c.times, 0, size);
         System.arraycopy(ids, 0, c.ids, 0, size);
+        if (raw != null) {
+            c.raw = raw;
+            c.rawAt = Arrays.copyOf(rawAt, size);
+        }
         System.arraycopy(ints, 0, c.ints, 0, size * width);
         if (labelled) {
             System.arraycopy(labels, 0, c.labels, 0, size);
@@ -288,7 +323,7 @@ public final class EventLog {
     /** Event order: the order of {@code Sessionizer.eventKey} (time, then the id's text). */
     private int compare(long time, String id, int i) {
         int c = Long.compare(time, times[i]);
-        return c != 0 ? c : id.compareTo(ids[i]);
+        return c != 0 ? c : id.compareTo(id(i));
     }
 
     private void grow() {
@@ -298,6 +333,9 @@ public final class EventLog {
         int capacity = Math.max(4, times.length * 2);
         times = Arrays.copyOf(times, capacity);
         ids = Arrays.copyOf(ids, capacity);
+        if (raw != null) {
+            rawAt = Arrays.copyOf(rawAt, capacity);
+        }
         ints = Arrays.copyOf(ints, capacity * width);
         if (labelled) {
             labels = Arrays.copyOf(labels, capacity);
@@ -318,9 +356,18 @@ public final class EventLog {
             return false;
         }
         return Arrays.equals(times, 0, size, other.times, 0, size)
-                && Arrays.equals(ids, 0, size, other.ids, 0, size)
+                && sameIds(other)
                 && Arrays.equals(ints, 0, size * width, other.ints, 0, size * width)
                 && (!labelled || Arrays.equals(labels, 0, size, other.labels, 0, size));
+    }
+
+    private boolean sameIds(EventLog other) {
+        for (int i = 0; i < size; i++) {
+            if (!java.util.Objects.equals(id(i), other.id(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
@@ -339,7 +386,7 @@ public final class EventLog {
                     .append(": ");
         }
         for (int i = 0; i < size; i++) {
-            b.append(i == 0 ? "" : ", ").append(times[i]).append('/').append(ids[i]);
+            b.append(i == 0 ? "" : ", ").append(times[i]).append('/').append(id(i));
             for (int k = 0; k < width; k++) {
                 b.append(k == 0 ? '/' : ',').append(ints[i * width + k]);
             }

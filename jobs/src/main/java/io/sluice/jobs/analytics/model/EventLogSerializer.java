@@ -61,7 +61,13 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
             out.writeLong(log.times[i]);
         }
         for (int i = 0; i < n; i++) {
-            writeText(out, log.ids[i]);
+            if (log.ids[i] == null && log.raw != null && log.rawAt[i] >= 0) {
+                // Not decoded since it was read: its bytes as they were written.
+                int at = log.rawAt[i];
+                out.write(log.raw, at, 4 + intAt(log.raw, at));
+            } else {
+                writeText(out, log.ids[i]);
+            }
         }
         for (int i = 0; i < n * log.width(); i++) {
             out.writeInt(log.ints[i]);
@@ -93,6 +99,15 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
 
     @Override
     EventLog readBlock(DataInputDeserializer in) throws IOException {
+        return readBlock(in, null);
+    }
+
+    /**
+     * With {@code block}, the ids are decoded only when asked for ({@link EventLog#id}): most reads
+     * of a log from RocksDB need its times and ints alone.
+     */
+    @Override
+    EventLog readBlock(DataInputDeserializer in, byte[] block) throws IOException {
         int format = in.readByte();
         if (format != FORMAT && format != FORMAT_WITHOUT_HOLD && format != FORMAT_WITHOUT_MARKS) {
             throw new IOException("unknown EventLog state format " + format);
@@ -116,8 +131,21 @@ public final class EventLogSerializer extends BlockSerializer<EventLog> {
         for (int i = 0; i < n; i++) {
             log.times[i] = in.readLong();
         }
-        for (int i = 0; i < n; i++) {
-            log.ids[i] = readText(in);
+        if (block != null && n > 0) {
+            log.raw = block;
+            log.rawAt = new int[n];
+            for (int i = 0; i < n; i++) {
+                int at = in.getPosition();
+                int length = in.readInt();
+                log.rawAt[i] = length < 0 ? -1 : at;
+                if (length > 0) {
+                    in.skipBytesToRead(length);
+                }
+            }
+        } else {
+            for (int i = 0; i < n; i++) {
+                log.ids[i] = readText(in);
+            }
         }
         for (int i = 0; i < n * width; i++) {
             log.ints[i] = in.readInt();
