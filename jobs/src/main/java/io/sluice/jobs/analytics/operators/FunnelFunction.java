@@ -32,7 +32,8 @@ import org.apache.flink.util.OutputTag;
  *
  * <p>A change at time {@code t} re-derives only the days {@code [day(t − window), day(t)]} of the
  * funnels it can move: those with a step it matches, and every STRICT funnel (an event of any name
- * breaks a strict chain). The emitted deltas carry the change's LSN.
+ * breaks a strict chain). The emitted deltas carry the change's LSN. On RocksDB, a change that
+ * provably moves no attempt is added without reading the user's log ({@link #appendWithoutRead}).
  *
  * <p>Before the first watermark (the snapshot, whose rows arrive in no particular order) nothing is
  * derived per change: the days each change touches are only marked ({@link FunnelSnapshotDays}),
@@ -149,6 +150,9 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             return;
         }
         boolean snapshot = ctx.timerService().currentWatermark() == Long.MIN_VALUE;
+        if (appendOnly && !snapshot && delta.sign > 0 && appendWithoutRead(e, masks, ctx)) {
+            return;
+        }
         EventLog log =
                 delta.sign > 0
                         ? events.put(e.occurredAtUs, e.eventId, masks, !snapshot)
@@ -181,6 +185,58 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             return;
         }
         registerDayTimer(ctx.timerService(), dayEndMs);
+    }
+
+    /**
+     * Append-only, while streaming: adds the event {@code e} without reading the user's log if it
+     * changes no best attempt, and says whether it did. It changes none when, for every funnel it
+     * can move and every day {@code rederive} would derive again, either
+     *
+     * <ul>
+     *   <li>no attempt starts on the day, and {@code e} does not start one there (it matches no
+     *       first step, or is on another day): an attempt starts at a step-1 event; or
+     *   <li>{@code e} goes after every event of the log and matches no step after the first: an
+     *       appended event extends no attempt then, and an attempt it starts has level 1, behind
+     *       the day's earlier one.
+     * </ul>
+     *
+     * The log's {@link FunnelUserEvents.Tail} tells whether {@code e} goes after every event; a
+     * tail not known, or {@link FunnelUserEvents#FOLD_SEGMENTS} segments added unread, need a read.
+     * Events added before the first watermark, without a read and without moving the tail, all
+     * marked days that the derivation at that watermark reads the log for, which sets the tail
+     * again before any streamed change. In the bench's workload, where every user has one event
+     * name, most changes are of users that never start an attempt, or only start them.
+     */
+    private boolean appendWithoutRead(CleanEvent e, int[] masks, Context ctx) throws Exception {
+        FunnelUserEvents.Tail tail = events.tail();
+        if (tail == null || tail.unread() + 1 >= FunnelUserEvents.FOLD_SEGMENTS) {
+            return false;
+        }
+        boolean appended = tail.isBefore(e.occurredAtUs);
+        for (int f = 0; f < funnels.size(); f++) {
+            if (masks[f] == 0 && funnels.get(f).mode() == Mode.ORDERED) {
+                continue;
+            }
+            long fromDay = FunnelMatcher.day(e.occurredAtUs - funnels.get(f).windowUs());
+            long toDay = FunnelMatcher.day(e.occurredAtUs);
+            for (long day = fromDay; day <= toDay; day++) {
+                if (attempts.contains(funnels.get(f).name() + "|" + day)) {
+                    if (!appended || (masks[f] & ~1) != 0) {
+                        return false;
+                    }
+                } else if (day == toDay && (masks[f] & 1) != 0) {
+                    return false;
+                }
+            }
+        }
+        events.append(e.occurredAtUs, e.eventId, masks, tail);
+        if (FunnelMatcher.day(tail.last()) != FunnelMatcher.day(e.occurredAtUs)) {
+            // The log's last event, put earlier, registered its day's timer (or the derivation
+            // of the snapshot did); another day's may not be.
+            registerDayTimer(
+                    ctx.timerService(), (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS);
+        }
+        return true;
     }
 
     /** The timer after which no change can reach the day that ends at {@code dayEndMs}. */

@@ -6,6 +6,8 @@ import io.sluice.common.config.FunnelDefinition;
 import io.sluice.jobs.analytics.CleanEvent;
 import io.sluice.jobs.analytics.model.AnalyticsRow;
 import io.sluice.jobs.analytics.model.EventDelta;
+import io.sluice.jobs.analytics.model.EventLog;
+import io.sluice.jobs.analytics.model.EventLogSerializer;
 import io.sluice.jobs.analytics.model.FunnelDelta;
 import io.sluice.jobs.analytics.operators.FunnelBruteForce.Ev;
 import io.sluice.jobs.analytics.setup.FunnelTables;
@@ -16,8 +18,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -146,6 +153,15 @@ class FunnelOperatorsTest {
             close();
             appendOnly ^= switchLayout;
             open(u, d);
+        }
+
+        /**
+         * Restores from a snapshot, into the other layout if {@code switchLayout}, and goes on as a
+         * snapshot: no watermark until the next {@link #watermark}.
+         */
+        void restartAsSnapshot(boolean switchLayout) throws Exception {
+            streaming = false;
+            restart(switchLayout);
         }
 
         /** Collects the rows written since the last drain; checks the input went on unchanged. */
@@ -288,6 +304,176 @@ class FunnelOperatorsTest {
                         .as("seed %d, %s, append-only %s", seed, f, appendOnly)
                         .isEqualTo(FunnelBruteForce.daily(f, finalEvents));
             }
+        }
+    }
+
+    /**
+     * A stream as a live application writes it, mostly appended in time order, with users who only
+     * ever send one event name (as in the bench) next to users who send all of them: the rows match
+     * the definition after every change. On RocksDB most of these changes are added without reading
+     * the user's log ({@code FunnelFunction.appendWithoutRead}). Restores switch the layout, and
+     * one goes on as a snapshot that adds later events before the next watermark.
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void appendedChangesMatchTheDefinitionAfterEveryChange(boolean appendOnly) throws Exception {
+        List<FunnelDefinition> funnels =
+                List.of(
+                        FunnelDefinition.parse("pricing: a{path=/p} > b > c within 2 h"),
+                        FunnelDefinition.parse("quick: a > b within 30 min strict"));
+        List<String> names = List.of("a", "b", "c", "x");
+        for (long seed = 1; seed <= 12; seed++) {
+            Random random = new Random(seed);
+            Map<String, CleanEvent> live = new TreeMap<>();
+            long now = T0 + FunnelBruteForce.DAY_US - 3 * 3600 * S;
+            int nextId = 0;
+            try (Pipeline p = new Pipeline(funnels, appendOnly)) {
+                for (int i = 0; i < 240; i++) {
+                    if (i == 60 || i == 120) {
+                        p.restart(true);
+                    }
+                    if (i == 180) {
+                        p.restartAsSnapshot(seed % 2 == 0);
+                    }
+                    if (i == 200) {
+                        p.watermark(0);
+                    }
+                    int kind = random.nextInt(10);
+                    if (kind == 0 && !live.isEmpty()) {
+                        List<String> ids = new ArrayList<>(live.keySet());
+                        p.send(-1, live.remove(ids.get(random.nextInt(ids.size()))));
+                    } else {
+                        // Users u0..u3 send one name each; u4 and u5 any. Mostly after the
+                        // latest event (sometimes at the same microsecond), else up to 3 h back.
+                        int user = random.nextInt(6);
+                        String name = user < 4 ? names.get(user) : names.get(random.nextInt(4));
+                        long us =
+                                kind == 1
+                                        ? now - random.nextInt(3 * 3600) * S
+                                        : (now += random.nextInt(4) * 300 * S);
+                        CleanEvent e =
+                                event(
+                                        "n" + nextId++,
+                                        "u" + user,
+                                        us,
+                                        name,
+                                        random.nextInt(4) > 0 ? "/p" : "/q");
+                        live.put(e.eventId, e);
+                        p.send(1, e);
+                    }
+                    if (i < 180 || i >= 200) {
+                        p.drain();
+                        List<Ev> events =
+                                live.values().stream().map(FunnelOperatorsTest::ev).toList();
+                        for (FunnelDefinition f : funnels) {
+                            assertThat(rowsOf(f, p.rows))
+                                    .as(
+                                            "seed %d, change %d, %s, append-only %s",
+                                            seed, i, f, appendOnly)
+                                    .isEqualTo(FunnelBruteForce.daily(f, events));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Events added in the other layout move the log's last event: an event put before them after
+     * the restore goes in the middle, where it can start a better attempt (here: a strict chain
+     * that the events between break for the earlier attempt).
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void anEventBeforeTheEventsAddedInTheOtherLayoutIsNotTakenAsAppended(boolean appendOnly)
+            throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b > c within 1 h strict");
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
+            p.send(1, event("1", "u", T0, "a", null));
+            p.restart(true);
+            p.send(1, event("2", "u", T0 + 300 * S, "x", null));
+            p.send(1, event("3", "u", T0 + 600 * S, "b", null));
+            p.send(1, event("4", "u", T0 + 1200 * S, "c", null));
+            p.restart(true);
+            p.send(1, event("5", "u", T0 + 420 * S, "a", null));
+            p.drain();
+            assertThat(rowsOf(f, p.rows))
+                    .containsExactly("20777 1 1 0", "20777 2 1 180000000", "20777 3 1 780000000");
+        }
+    }
+
+    /**
+     * An event at the same microsecond as the log's last one goes before it when its id sorts
+     * first: not appended, and here it starts the day's best attempt (and breaks the earlier one).
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void anEventAtTheLastEventsTimeThatSortsBeforeItIsNotTakenAsAppended(boolean appendOnly)
+            throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h strict");
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
+            p.send(1, event("m", "u", T0, "a", null));
+            p.send(1, event("z", "u", T0 + 300 * S, "b", null));
+            p.drain();
+            assertThat(rowsOf(f, p.rows)).containsExactly("20777 1 1 0", "20777 2 1 300000000");
+            p.send(1, event("k", "u", T0 + 300 * S, "a", null));
+            p.drain();
+            assertThat(rowsOf(f, p.rows)).containsExactly("20777 1 1 0", "20777 2 1 0");
+        }
+    }
+
+    /**
+     * Changes that move no attempt are added to the log without reading it, and a read folds them
+     * in once they are {@code FOLD_SEGMENTS}: a user that sends only second steps never has many
+     * more unfolded.
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void changesAddedWithoutAReadAreFoldedInBeforeTheyPileUp(boolean appendOnly) throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h");
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
+            for (int i = 0; i < 200; i++) {
+                p.send(1, event("e" + i, "u", T0 + i * S, "b", null));
+            }
+            KeyedStateBackend<String> backend = p.users.getOperator().getKeyedStateBackend();
+            backend.setCurrentKey("u");
+            ListState<EventLog> segments =
+                    backend.getPartitionedState(
+                            VoidNamespace.INSTANCE,
+                            VoidNamespaceSerializer.INSTANCE,
+                            new ListStateDescriptor<>(
+                                    "funnel-log-segments", new EventLogSerializer()));
+            int n = 0;
+            Iterable<EventLog> unfolded = segments.get(); // null: none
+            for (EventLog ignored : unfolded == null ? List.<EventLog>of() : unfolded) {
+                n++;
+            }
+            assertThat(n).isLessThan(2 * FunnelUserEvents.FOLD_SEGMENTS);
+            p.drain();
+            assertThat(rowsOf(f, p.rows)).isEmpty();
+        }
+    }
+
+    /**
+     * A change added without a read that is the user's first on a new day registers that day's
+     * cleanup: the state goes once no change can reach either day.
+     */
+    @ParameterizedTest(name = "append-only {0}")
+    @ValueSource(booleans = {false, true})
+    void aChangeOnANewDayKeepsItsStateUntilNoChangeCanReachThatDay(boolean appendOnly)
+            throws Exception {
+        FunnelDefinition f = FunnelDefinition.parse("f: a > b within 1 h strict");
+        try (Pipeline p = new Pipeline(List.of(f), appendOnly)) {
+            p.send(1, event("1", "u", T0 + 3600 * S, "a", null));
+            // Starts no attempt, and no attempt starts on its day: changes no row.
+            p.send(1, event("2", "u", T0 + FunnelBruteForce.DAY_US + 7200 * S, "x", null));
+            long firstDayEndMs = (T0 + FunnelBruteForce.DAY_US) / 1000;
+            long secondDayEndMs = firstDayEndMs + FunnelBruteForce.DAY_US / 1000;
+            p.watermark(firstDayEndMs + 3_600_000L + HORIZON + 1);
+            assertThat(p.users.numKeyedStateEntries()).isPositive();
+            p.watermark(secondDayEndMs + 3_600_000L + HORIZON + 1);
+            assertThat(p.users.numKeyedStateEntries()).isZero();
+            assertThat(p.users.numEventTimeTimers()).isZero();
         }
     }
 
