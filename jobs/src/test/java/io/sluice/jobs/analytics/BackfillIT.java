@@ -141,6 +141,25 @@ class BackfillIT {
                             + " (SELECT event_id FROM events WHERE "
                             + inRange
                             + " ORDER BY event_id DESC LIMIT 300)");
+            // The job has read the changes once analytics.events shows them (it keeps late
+            // events); the archive commits them at the checkpoints after that. Without this wait
+            // a slow stream could be stopped before reading them, and the archive backfill would
+            // rebuild the range without them.
+            awaitValue(
+                    ch,
+                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0",
+                    Long.toString(
+                            count(pg, "SELECT count(*) FROM events WHERE " + EventOracle.USABLE)));
+            awaitValue(
+                    ch,
+                    "SELECT count() FROM events FINAL WHERE _is_deleted = 0"
+                            + " AND endsWith(event_name, '_fixed')",
+                    Long.toString(
+                            count(
+                                    pg,
+                                    "SELECT count(*) FROM events WHERE "
+                                            + EventOracle.USABLE
+                                            + " AND event_name LIKE '%\\_fixed'")));
             long seen =
                     JobTestSupport.awaitCheckpointAfter(
                             cluster, streaming, 0, Duration.ofMinutes(1));
