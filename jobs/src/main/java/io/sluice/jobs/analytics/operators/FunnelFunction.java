@@ -173,7 +173,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         if (snapshot && pending != null) {
             snapshotDays.keep(pending, delta.lsn, ctx.timerService());
         }
-        long dayEndMs = (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS;
+        long dayEndMs = dayEndMs(e.occurredAtMs());
         if (log == null) {
             // Append-only, before the first watermark: the derivation of the marked days, which
             // comes before any day's timer could fire, registers the timers of the log's days.
@@ -220,7 +220,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
             long fromDay = FunnelMatcher.day(e.occurredAtUs - funnels.get(f).windowUs());
             long toDay = FunnelMatcher.day(e.occurredAtUs);
             for (long day = fromDay; day <= toDay; day++) {
-                if (attempts.contains(funnels.get(f).name() + "|" + day)) {
+                if (attempts.contains(attemptKey(funnels.get(f).name(), day))) {
                     if (!appended || (masks[f] & ~1) != 0) {
                         return false;
                     }
@@ -233,10 +233,19 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         if (FunnelMatcher.day(tail.last()) != FunnelMatcher.day(e.occurredAtUs)) {
             // The log's last event, put earlier, registered its day's timer (or the derivation
             // of the snapshot did); another day's may not be.
-            registerDayTimer(
-                    ctx.timerService(), (Math.floorDiv(e.occurredAtMs(), DAY_MS) + 1) * DAY_MS);
+            registerDayTimer(ctx.timerService(), dayEndMs(e.occurredAtMs()));
         }
         return true;
+    }
+
+    /** The end of the UTC day of {@code ms}, in milliseconds. */
+    private static long dayEndMs(long ms) {
+        return (Math.floorDiv(ms, DAY_MS) + 1) * DAY_MS;
+    }
+
+    /** The key of {@link #attempts}: {@code funnel|day} ({@link #onTimer} reads the day back). */
+    private static String attemptKey(String funnel, long day) {
+        return funnel + "|" + day;
     }
 
     /** The timer after which no change can reach the day that ends at {@code dayEndMs}. */
@@ -264,7 +273,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         // derivation (in either layout: the changes may have come before a restore).
         long lastDayEndMs = Long.MIN_VALUE;
         for (int i = 0; i < log.size(); i++) {
-            long dayEndMs = (Math.floorDiv(Math.floorDiv(log.time(i), 1000), DAY_MS) + 1) * DAY_MS;
+            long dayEndMs = dayEndMs(Math.floorDiv(log.time(i), 1000));
             if (dayEndMs != lastDayEndMs) {
                 registerDayTimer(ctx.timerService(), dayEndMs);
                 lastDayEndMs = dayEndMs;
@@ -294,7 +303,7 @@ public final class FunnelFunction extends KeyedProcessFunction<String, EventDelt
         }
         Map<Long, long[]> best = matchers[f].bestAttempts(times, masks, fromDay, toDay);
         for (long day = fromDay; day <= toDay; day++) {
-            String key = funnel.name() + "|" + day;
+            String key = attemptKey(funnel.name(), day);
             long[] old = attempts.get(key);
             long[] now = best.get(day);
             if (Arrays.equals(old, now)) {
