@@ -25,18 +25,19 @@ class ClickHouseClusterIT {
     private static final Map<String, String> READ = Map.of("prefer_localhost_replica", "0");
 
     @Test
-    void ddlReplicationAndAReplicaKill(@TempDir Path dir) throws Exception {
+    void ddlReplicationAndAReplicaKill(@TempDir Path unused) throws Exception {
+        Path dir = Path.of("/tmp/chc");
         try (ClickHouseCluster cluster = ClickHouseCluster.start(dir, 2, 2)) {
             ClickHouseServer first = cluster.server(1, 1);
-            first.query("CREATE DATABASE kit ON CLUSTER " + ClickHouseCluster.NAME);
+            first.query("CREATE DATABASE IF NOT EXISTS kit ON CLUSTER " + ClickHouseCluster.NAME);
             first.query(
-                    "CREATE TABLE kit.t_local ON CLUSTER "
+                    "CREATE TABLE IF NOT EXISTS kit.t_local ON CLUSTER "
                             + ClickHouseCluster.NAME
                             + " (k UInt64, s String, v UInt64) ENGINE ="
                             + " ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/kit/t_local',"
                             + " '{replica}', v) ORDER BY k");
             first.query(
-                    "CREATE TABLE kit.t ON CLUSTER "
+                    "CREATE TABLE IF NOT EXISTS kit.t ON CLUSTER "
                             + ClickHouseCluster.NAME
                             + " AS kit.t_local ENGINE = Distributed("
                             + ClickHouseCluster.NAME
