@@ -27,12 +27,25 @@ import java.util.Properties;
 public final class ClickHouseServer implements AutoCloseable {
     static final Path SERVER_BINARY = Path.of("/usr/sbin/clickhouse-server");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final HttpClient HTTP =
-            HttpClient.newBuilder()
-                    // ClickHouse 18.16 speaks HTTP/1.1 only; do not offer it an h2c upgrade.
-                    .version(HttpClient.Version.HTTP_1_1)
-                    .connectTimeout(Duration.ofSeconds(5))
-                    .build();
+    private static final HttpClient HTTP = newClient();
+
+    /**
+     * The JDK client keeps an idle connection for 1,200 s; the servers close theirs after 3 s
+     * ({@code keep_alive_timeout}). A request sent on a pooled connection just as the server closes
+     * it gets no bytes back, and a statement that writes is not sent again (it may have run), so
+     * the client drops idle connections after 2 s unless the JVM was told otherwise. The pool reads
+     * the property once, when the JVM builds its first JDK HTTP client.
+     */
+    private static HttpClient newClient() {
+        if (System.getProperty("jdk.httpclient.keepalive.timeout") == null) {
+            System.setProperty("jdk.httpclient.keepalive.timeout", "2");
+        }
+        return HttpClient.newBuilder()
+                // ClickHouse 18.16 speaks HTTP/1.1 only; do not offer it an h2c upgrade.
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+    }
 
     private final Path home;
     private final int httpPort;

@@ -162,13 +162,63 @@ final class Processes {
         }
     }
 
-    /** A port that was free on the loopback interface a moment ago. */
+    /** The ports {@link #freePort} handed out in this JVM, none of them handed out twice. */
+    private static final Set<Integer> HANDED_OUT =
+            java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /**
+     * A port that was free on the loopback interface a moment ago, taken below the kernel's range
+     * for ephemeral ports when there is room. A cluster picks every member's ports before it starts
+     * the first member (each member's configuration lists the others), and a port from the
+     * ephemeral range can meanwhile become the local end of an outgoing connection (a started
+     * member's to ZooKeeper, or ours to it), so that the member meant to listen on it cannot start.
+     */
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(
-                    "cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+        int[] range = ephemeralRange();
+        int low = 10_000;
+        int high = Math.min(range[0], 65_536);
+        java.util.concurrent.ThreadLocalRandom random =
+                java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; high - low >= 1_000 && attempt < 200; attempt++) {
+            int port = random.nextInt(low, high);
+            if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+                return port;
+            }
+        }
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(s.getLocalPort())) {
+                    return s.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new IllegalStateException(
+                        "cannot find a free port on 127.0.0.1: " + e.getMessage(), e);
+            }
+        }
+        throw new IllegalStateException("cannot find a free port on 127.0.0.1 not handed out yet");
+    }
+
+    /** Whether a listening socket could bind {@code port} on 127.0.0.1 now. */
+    private static boolean bindable(int port) {
+        try (ServerSocket probe = new ServerSocket()) {
+            probe.setReuseAddress(false);
+            probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+            return true;
+        } catch (IOException taken) {
+            return false;
+        }
+    }
+
+    /** The kernel's range for ephemeral ports (Linux's default when it cannot be read). */
+    static int[] ephemeralRange() {
+        try {
+            String[] parts =
+                    Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                            .trim()
+                            .split("\\s+");
+            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+        } catch (IOException | RuntimeException unreadable) {
+            return new int[] {32_768, 60_999};
         }
     }
 
