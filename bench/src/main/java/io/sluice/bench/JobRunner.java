@@ -61,7 +61,7 @@ final class JobRunner implements AutoCloseable {
      */
     private static void experiments(Configuration conf) {
         System.getProperties().stringPropertyNames().stream()
-                .filter(k -> k.startsWith("state."))
+                .filter(k -> k.startsWith("state.") || k.startsWith("dstl."))
                 .forEach(k -> conf.setString(k, System.getProperty(k)));
     }
 
@@ -98,7 +98,15 @@ final class JobRunner implements AutoCloseable {
         }
         JobGraph graph = env.getStreamGraph().getJobGraph();
         if (savepoint != null) {
-            graph.setSavepointRestoreSettings(SavepointRestoreSettings.forPath(savepoint, false));
+            // The changelog backend cannot restore in NO_CLAIM mode (the default): the first
+            // checkpoint would have to be a full one. The bench owns its savepoints: claim them.
+            graph.setSavepointRestoreSettings(
+                    SavepointRestoreSettings.forPath(
+                            savepoint,
+                            false,
+                            Boolean.parseBoolean(System.getProperty("state.changelog.enabled"))
+                                    ? org.apache.flink.core.execution.RestoreMode.CLAIM
+                                    : org.apache.flink.core.execution.RestoreMode.NO_CLAIM));
         }
         cluster.submitJob(graph).get();
         return graph.getJobID();
