@@ -14,9 +14,11 @@ import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.configuration.StateChangelogOptions;
 import org.apache.flink.contrib.streaming.state.DefaultConfigurableOptionsFactory;
 import org.apache.flink.contrib.streaming.state.RocksDBConfigurableOptions;
 import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
+import org.apache.flink.runtime.state.StateBackendLoader;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 import org.rocksdb.ColumnFamilyOptions;
@@ -51,6 +53,36 @@ class JobEnvironmentTest {
                         JobOptions.StateBackend.HASHMAP, MemorySize.parse("4 mb"), "file:///cp");
         assertThat(conf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("hashmap");
         assertThat(conf.contains(RocksDBConfigurableOptions.WRITE_BUFFER_SIZE)).isFalse();
+    }
+
+    /**
+     * A cluster whose configuration turns Flink's changelog state backend on still runs Sluice's
+     * jobs without it (its restores would need CLAIM mode), on either backend, as Flink's own
+     * loader resolves the job's configuration against the cluster's.
+     */
+    @Test
+    void theChangelogBackendStaysOffWhereTheClusterTurnsItOn() throws Exception {
+        Configuration cluster = new Configuration();
+        cluster.set(StateChangelogOptions.ENABLE_STATE_CHANGE_LOG, true);
+        for (JobOptions.StateBackend backend : JobOptions.StateBackend.values()) {
+            Configuration job =
+                    JobEnvironment.stateConfiguration(
+                            backend, MemorySize.parse("4 mb"), "file:///cp");
+            org.apache.flink.runtime.state.StateBackend loaded =
+                    StateBackendLoader.fromApplicationOrConfigOrDefault(
+                            null, job, cluster, getClass().getClassLoader(), null);
+            assertThat(StateBackendLoader.isChangelogStateBackend(loaded))
+                    .as(backend.toString())
+                    .isFalse();
+        }
+        // the loader does wrap the backend when the job leaves the setting to the cluster
+        Configuration unset = new Configuration();
+        unset.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+        assertThat(
+                        StateBackendLoader.isChangelogStateBackend(
+                                StateBackendLoader.fromApplicationOrConfigOrDefault(
+                                        null, unset, cluster, getClass().getClassLoader(), null)))
+                .isTrue();
     }
 
     /**
