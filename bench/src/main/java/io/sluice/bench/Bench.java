@@ -43,7 +43,8 @@ public final class Bench {
             int parallelism,
             JobOptions.StateBackend stateBackend,
             boolean compareBackends,
-            long checkpointMs) {
+            long checkpointMs,
+            Workload workload) {
         /** The checkpoint interval when none is given: 1 s, as in the published baseline. */
         static final long DEFAULT_CHECKPOINT_MS = 1_000;
 
@@ -63,6 +64,7 @@ public final class Bench {
             JobOptions.StateBackend backend = JobOptions.StateBackend.HASHMAP;
             boolean compare = true;
             long checkpointMs = DEFAULT_CHECKPOINT_MS;
+            Workload workload = Workload.MIXED;
             for (int i = 0; i < a.length; i++) {
                 String v = i + 1 < a.length ? a[i + 1] : null;
                 switch (a[i]) {
@@ -74,6 +76,7 @@ public final class Bench {
                     case "--state-backend" -> backend = backend(require(a[i], v));
                     case "--compare-backends" -> compare = bool(a[i], require(a[i], v));
                     case "--checkpoint-interval" -> checkpointMs = millis(a[i], require(a[i], v));
+                    case "--workload" -> workload = Workload.parse(require(a[i], v));
                     default ->
                             throw new IllegalArgumentException(
                                     "unknown argument "
@@ -82,7 +85,8 @@ public final class Bench {
                                             + " [--out DIR] [--freshness-seconds S] [--parallelism P]"
                                             + " [--state-backend rocksdb|hashmap]"
                                             + " [--compare-backends true|false]"
-                                            + " [--checkpoint-interval DURATION]");
+                                            + " [--checkpoint-interval DURATION]"
+                                            + " [--workload mixed|single-name]");
                 }
                 i++;
             }
@@ -92,7 +96,15 @@ public final class Bench {
                                 + " --checkpoint-interval >= 100 ms");
             }
             return new Args(
-                    events, rate, out, seconds, parallelism, backend, compare, checkpointMs);
+                    events,
+                    rate,
+                    out,
+                    seconds,
+                    parallelism,
+                    backend,
+                    compare,
+                    checkpointMs,
+                    workload);
         }
 
         private static JobOptions.StateBackend backend(String name) {
@@ -130,6 +142,40 @@ public final class Bench {
         }
     }
 
+    /**
+     * Which event names the written events carry. Event {@code i} belongs to user {@code i %
+     * 10000}. With {@code single-name} (every figure before this option) its name is {@code i % 5}
+     * of the five, so each user sends one name all the time and no funnel gets past its first step.
+     * With {@code mixed} (the default) the name is {@code (i + i / 10000) % 5}: a user's successive
+     * events go through all five names in order, so funnels progress and complete.
+     */
+    enum Workload {
+        MIXED("(i + i / 10000) % 5"),
+        SINGLE_NAME("i % 5");
+
+        /** The SQL of the name's index (0 to 4) of event {@code i}. */
+        final String nameIndex;
+
+        Workload(String nameIndex) {
+            this.nameIndex = nameIndex;
+        }
+
+        static Workload parse(String name) {
+            for (Workload w : values()) {
+                if (w.toString().equals(name)) {
+                    return w;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "--workload is mixed or single-name, got '" + name + "'");
+        }
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+    }
+
     private Bench() {}
 
     public static void main(String[] args) throws Exception {
@@ -154,8 +200,9 @@ public final class Bench {
         String pgDb = servers.postgres().newDatabase("bench");
         BenchRun run = new BenchRun(a, servers, pgDb, work, a.checkpointMs());
         say(
-                "%d events per phase; parallelism %d; %s state; checkpoint every %d ms",
-                run.n, a.parallelism(), a.stateBackend(), run.checkpointMs);
+                "%d events per phase; parallelism %d; %s state; checkpoint every %d ms;"
+                        + " %s workload",
+                run.n, a.parallelism(), a.stateBackend(), run.checkpointMs, a.workload());
 
         try (Connection pg = Ceilings.connect(servers, pgDb)) {
             BenchSql.execute(
@@ -166,7 +213,8 @@ public final class Bench {
                     1,
                     run.n,
                     100_000,
-                    "now() - interval '2 days' + (i % 172800) * interval '1 second'");
+                    "now() - interval '2 days' + (i % 172800) * interval '1 second'",
+                    a.workload());
             say("wrote %d events in %.1f s", run.n, Ceilings.seconds(t0));
             CeilingPhase.measure(run);
             try (JobRunner runner = new JobRunner(work, Math.max(2, a.parallelism()))) {

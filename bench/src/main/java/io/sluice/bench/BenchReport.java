@@ -71,7 +71,9 @@ final class BenchReport {
                         "state_backend",
                         run.args.stateBackend().toString(),
                         "checkpoint_interval_ms",
-                        run.checkpointMs));
+                        run.checkpointMs,
+                        "workload",
+                        run.args.workload().toString()));
         all.put("ceilings", run.ceilings);
         all.put("sluice", run.sluice);
         all.put("peer", run.peer);

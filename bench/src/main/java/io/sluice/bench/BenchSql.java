@@ -8,9 +8,17 @@ import java.sql.Statement;
 final class BenchSql {
     private BenchSql() {}
 
-    /** Events {@code from..to} (inclusive), {@code perTransaction} per INSERT ... SELECT. */
+    /**
+     * Events {@code from..to} (inclusive), {@code perTransaction} per INSERT ... SELECT, with names
+     * as {@code workload} says.
+     */
     static void writeEvents(
-            Connection pg, long from, long to, long perTransaction, String occurredAt)
+            Connection pg,
+            long from,
+            long to,
+            long perTransaction,
+            String occurredAt,
+            Bench.Workload workload)
             throws Exception {
         try (Statement st = pg.createStatement()) {
             for (long lo = from; lo <= to; lo += perTransaction) {
@@ -20,7 +28,9 @@ final class BenchSql {
                                 + " SELECT md5(i::text)::uuid, i % 10000, "
                                 + occurredAt
                                 + ","
-                                + " (ARRAY['page_view','click','search','signup','api_request'])[1 + i % 5],"
+                                + " (ARRAY['page_view','click','search','signup','api_request'])[1 + "
+                                + workload.nameIndex
+                                + "],"
                                 + " jsonb_build_object('plan', (ARRAY['free','pro','team'])[1 + i % 3], 'path', '/p/' || (i % 100),"
                                 // What a request event carries (errors_1m/1h, latency_1m/1h).
                                 + " 'endpoint', '/api/' || (i % 7), 'latency_ms', i % 997,"

@@ -26,7 +26,12 @@ final class CatchUpPhase {
                 pg, "SELECT pg_create_logical_replication_slot('bench_ceiling', 'pgoutput')");
         long t0 = System.nanoTime();
         BenchSql.writeEvents(
-                pg, run.n + 1, 2 * run.n, 1_000, "clock_timestamp() - interval '1 minute'");
+                pg,
+                run.n + 1,
+                2 * run.n,
+                1_000,
+                "clock_timestamp() - interval '1 minute'",
+                run.args.workload());
         run.sluice.put("write_rows_per_s", run.n / Ceilings.seconds(t0));
         String endLsn = BenchSql.queryString(pg, "SELECT pg_current_wal_lsn()::text");
         run.ceilings.put(

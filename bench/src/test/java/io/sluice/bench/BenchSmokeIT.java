@@ -30,7 +30,8 @@ class BenchSmokeIT {
                                 2,
                                 JobOptions.StateBackend.HASHMAP,
                                 true,
-                                Bench.Args.DEFAULT_CHECKPOINT_MS));
+                                Bench.Args.DEFAULT_CHECKPOINT_MS,
+                                Bench.Workload.MIXED));
 
         Map<String, Object> ceilings = (Map<String, Object>) all.get("ceilings");
         assertThat(ceilings)
