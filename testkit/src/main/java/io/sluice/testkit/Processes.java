@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -163,8 +165,7 @@ final class Processes {
     }
 
     /** The ports {@link #freePort} handed out in this JVM, none of them handed out twice. */
-    private static final Set<Integer> HANDED_OUT =
-            java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private static final Set<Integer> HANDED_OUT = ConcurrentHashMap.newKeySet();
 
     /**
      * A port that was free on the loopback interface a moment ago, taken below the kernel's range
@@ -174,14 +175,12 @@ final class Processes {
      * member's to ZooKeeper, or ours to it), so that the member meant to listen on it cannot start.
      */
     static int freePort() {
-        int[] range = ephemeralRange();
         int low = 10_000;
-        int high = Math.min(range[0], 65_536);
-        java.util.concurrent.ThreadLocalRandom random =
-                java.util.concurrent.ThreadLocalRandom.current();
+        int high = Math.min(ephemeralLow(), 65_536);
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; high - low >= 1_000 && attempt < 200; attempt++) {
             int port = random.nextInt(low, high);
-            if (!HANDED_OUT.contains(port) && bindable(port) && HANDED_OUT.add(port)) {
+            if (!HANDED_OUT.contains(port) && bindable(port, false) && HANDED_OUT.add(port)) {
                 return port;
             }
         }
@@ -198,10 +197,13 @@ final class Processes {
         throw new IllegalStateException("cannot find a free port on 127.0.0.1 not handed out yet");
     }
 
-    /** Whether a listening socket could bind {@code port} on 127.0.0.1 now. */
-    private static boolean bindable(int port) {
+    /**
+     * Whether a listening socket could bind {@code port} on 127.0.0.1 now, with or without {@code
+     * SO_REUSEADDR} (with it, connections in TIME_WAIT do not hold the port).
+     */
+    private static boolean bindable(int port, boolean reuseAddress) {
         try (ServerSocket probe = new ServerSocket()) {
-            probe.setReuseAddress(false);
+            probe.setReuseAddress(reuseAddress);
             probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
             return true;
         } catch (IOException taken) {
@@ -209,16 +211,18 @@ final class Processes {
         }
     }
 
-    /** The kernel's range for ephemeral ports (Linux's default when it cannot be read). */
-    static int[] ephemeralRange() {
+    /** Where the kernel's range for ephemeral ports starts (Linux's default when unreadable). */
+    static int ephemeralLow() {
         try {
-            String[] parts =
-                    Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+            // Read line-wise: procfs reports a size of 0, and Files.readString then returns the
+            // first byte only.
+            return Integer.parseInt(
+                    Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                            .get(0)
                             .trim()
-                            .split("\\s+");
-            return new int[] {Integer.parseInt(parts[0]), Integer.parseInt(parts[1])};
+                            .split("\\s+")[0]);
         } catch (IOException | RuntimeException unreadable) {
-            return new int[] {32_768, 60_999};
+            return 32_768;
         }
     }
 
@@ -231,13 +235,7 @@ final class Processes {
             // Nothing accepts connections; the port may still be bound by a socket that does not
             // listen yet, which binding it ourselves reveals. With SO_REUSEADDR, as the servers
             // bind, so that connections in TIME_WAIT from a server just stopped do not count.
-            try (ServerSocket probe = new ServerSocket()) {
-                probe.setReuseAddress(true);
-                probe.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
-                return false;
-            } catch (IOException bound) {
-                return true;
-            }
+            return !bindable(port, true);
         }
     }
 

@@ -45,7 +45,7 @@ public final class ZooKeeperServer implements AutoCloseable {
                         "clientPortAddress=127.0.0.1",
                         "clientPort=" + port,
                         "admin.enableServer=false",
-                        "4lw.commands.whitelist=ruok,srvr",
+                        "4lw.commands.whitelist=srvr",
                         ""));
         Path log = abs.resolve("zookeeper.log");
         ProcessBuilder b =
